@@ -1,0 +1,263 @@
+//! JSON Pointers (RFC 6901) and the `$ref` strings that carry them.
+
+use std::fmt;
+
+/// A parsed JSON Pointer: the reference tokens, unescaped.
+///
+/// `Display` writes the escaped form with a leading `/` per token (`""` for the whole
+/// document), so a pointer prints the way it appears after `#` in a `$ref`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JsonPointer {
+    tokens: Vec<String>,
+}
+
+impl JsonPointer {
+    /// The pointer to the whole document.
+    pub fn root() -> Self {
+        Self::default()
+    }
+
+    /// Builds a pointer from unescaped tokens.
+    pub fn from_tokens<I, S>(tokens: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self { tokens: tokens.into_iter().map(Into::into).collect() }
+    }
+
+    /// Parses the escaped form (`/a/b~1c`); the empty string is the root.
+    pub fn parse(text: &str) -> Result<Self, PointerError> {
+        if text.is_empty() {
+            return Ok(Self::root());
+        }
+        let Some(rest) = text.strip_prefix('/') else {
+            return Err(PointerError::NoLeadingSlash(text.to_owned()));
+        };
+        let mut tokens = Vec::new();
+        for raw in rest.split('/') {
+            tokens.push(unescape(raw).ok_or_else(|| PointerError::BadEscape(text.to_owned()))?);
+        }
+        Ok(Self { tokens })
+    }
+
+    /// The unescaped tokens.
+    pub fn tokens(&self) -> &[String] {
+        &self.tokens
+    }
+
+    /// Whether this is the pointer to the whole document.
+    pub fn is_root(&self) -> bool {
+        self.tokens.is_empty()
+    }
+
+    /// This pointer with one more token.
+    pub fn join(&self, token: impl Into<String>) -> Self {
+        let mut tokens = self.tokens.clone();
+        tokens.push(token.into());
+        Self { tokens }
+    }
+
+    /// Appends a token in place.
+    pub fn push(&mut self, token: impl Into<String>) {
+        self.tokens.push(token.into());
+    }
+
+    /// Removes the last token.
+    pub fn pop(&mut self) -> Option<String> {
+        self.tokens.pop()
+    }
+
+    /// The last token, if any.
+    pub fn last(&self) -> Option<&str> {
+        self.tokens.last().map(String::as_str)
+    }
+
+    /// Whether `prefix` is this pointer or one of its ancestors.
+    pub fn starts_with(&self, prefix: &JsonPointer) -> bool {
+        self.tokens.starts_with(&prefix.tokens)
+    }
+
+    /// The tokens after `prefix`, when `prefix` is an ancestor.
+    pub fn strip_prefix(&self, prefix: &JsonPointer) -> Option<&[String]> {
+        self.tokens.strip_prefix(prefix.tokens.as_slice())
+    }
+
+    /// The value this pointer designates inside `root`.
+    pub fn get<'v>(&self, root: &'v serde_json::Value) -> Option<&'v serde_json::Value> {
+        self.tokens.iter().try_fold(root, |node, token| step(node, token))
+    }
+
+    /// The mutable value this pointer designates inside `root`.
+    pub fn get_mut<'v>(&self, root: &'v mut serde_json::Value) -> Option<&'v mut serde_json::Value> {
+        self.tokens.iter().try_fold(root, |node, token| match node {
+            serde_json::Value::Object(map) => map.get_mut(token),
+            serde_json::Value::Array(items) => index(token).and_then(|i| items.get_mut(i)),
+            _ => None,
+        })
+    }
+
+    /// The `#`-fragment form used inside `$ref`: `#/components/schemas/Foo`.
+    pub fn to_fragment(&self) -> String {
+        format!("#{self}")
+    }
+}
+
+impl fmt::Display for JsonPointer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for token in &self.tokens {
+            f.write_str("/")?;
+            for c in token.chars() {
+                match c {
+                    '~' => f.write_str("~0")?,
+                    '/' => f.write_str("~1")?,
+                    c => fmt::Write::write_char(f, c)?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One step down a JSON value: a key of an object or an index of an array.
+pub(crate) fn step<'v>(node: &'v serde_json::Value, token: &str) -> Option<&'v serde_json::Value> {
+    match node {
+        serde_json::Value::Object(map) => map.get(token),
+        serde_json::Value::Array(items) => index(token).and_then(|i| items.get(i)),
+        _ => None,
+    }
+}
+
+/// An array index token: digits without a leading zero (RFC 6901 section 4).
+fn index(token: &str) -> Option<usize> {
+    let canonical = token == "0" || (!token.starts_with('0') && !token.is_empty());
+    if canonical && token.bytes().all(|b| b.is_ascii_digit()) { token.parse().ok() } else { None }
+}
+
+fn unescape(raw: &str) -> Option<String> {
+    if !raw.contains('~') {
+        return Some(raw.to_owned());
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '~' {
+            match chars.next() {
+                Some('0') => out.push('~'),
+                Some('1') => out.push('/'),
+                _ => return None,
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+/// A malformed JSON Pointer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PointerError {
+    /// A non-empty pointer must start with `/`.
+    #[error("JSON pointer `{0}` must be empty or start with `/`")]
+    NoLeadingSlash(String),
+    /// `~` must be followed by `0` or `1`.
+    #[error("JSON pointer `{0}` has a `~` that is not followed by `0` or `1`")]
+    BadEscape(String),
+}
+
+/// A `$ref` value split into the document it names and the pointer inside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefTarget<'a> {
+    /// The part before `#`: empty for the same document, else a relative path or a URL.
+    pub document: &'a str,
+    /// The part after `#`, still escaped and percent-encoded as written.
+    pub fragment: &'a str,
+}
+
+impl<'a> RefTarget<'a> {
+    /// Splits a `$ref` string at its first `#`.
+    pub fn split(reference: &'a str) -> Self {
+        match reference.split_once('#') {
+            Some((document, fragment)) => Self { document, fragment },
+            None => Self { document: reference, fragment: "" },
+        }
+    }
+
+    /// Whether the document part names something fetched over a network (`http:`, `https:`, ...).
+    pub fn is_remote(&self) -> bool {
+        let scheme_end = self.document.find(':');
+        match scheme_end {
+            // One letter before `:` is a Windows drive, not a scheme.
+            Some(i) if i > 1 => {
+                self.document[..i].chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            }
+            _ => self.document.starts_with("//"),
+        }
+    }
+
+    /// The fragment as a pointer, with `%XX` escapes decoded first (RFC 6901 section 6).
+    pub fn pointer(&self) -> Result<JsonPointer, PointerError> {
+        JsonPointer::parse(&percent_decode(self.fragment))
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_owned();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let decoded = (bytes[i] == b'%')
+            .then(|| text.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match decoded {
+            Some(byte) => {
+                out.push(byte);
+                i += 3;
+            }
+            None => {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_round_trip() {
+        let p = JsonPointer::parse("/a~1b/c~0d/0").expect("valid pointer");
+        assert_eq!(p.tokens(), ["a/b", "c~d", "0"]);
+        assert_eq!(p.to_string(), "/a~1b/c~0d/0");
+    }
+
+    #[test]
+    fn rejects_bad_pointers() {
+        assert!(matches!(JsonPointer::parse("a"), Err(PointerError::NoLeadingSlash(_))));
+        assert!(matches!(JsonPointer::parse("/a~2"), Err(PointerError::BadEscape(_))));
+    }
+
+    #[test]
+    fn splits_refs() {
+        let r = RefTarget::split("../common/messages.yaml#/components/messages/a%20b");
+        assert_eq!(r.document, "../common/messages.yaml");
+        assert_eq!(r.pointer().expect("valid").tokens(), ["components", "messages", "a b"]);
+        assert!(RefTarget::split("https://example.com/x.yaml#/a").is_remote());
+        assert!(!RefTarget::split("C:/x.yaml").is_remote());
+        assert!(!RefTarget::split("#/a").is_remote());
+    }
+
+    #[test]
+    fn array_indexes_are_canonical() {
+        let v = serde_json::json!({"a": [1, 2]});
+        assert_eq!(JsonPointer::parse("/a/1").expect("valid").get(&v), Some(&serde_json::json!(2)));
+        assert_eq!(JsonPointer::parse("/a/01").expect("valid").get(&v), None);
+    }
+}

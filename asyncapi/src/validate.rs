@@ -1,0 +1,431 @@
+//! Checks the JSON shape of a document cannot express: references that point at the right
+//! kind of object, operations whose messages belong to their channel, address parameters
+//! that match, servers' variables, security schemes complete for their type, and the
+//! version of the specification.
+
+use serde_json::{Map, Value};
+
+use crate::diagnostic::{Problem, Severity};
+use crate::model::node::Finding;
+use crate::pointer::{JsonPointer, RefTarget};
+
+/// Checks `asyncapi`: 3.0.x and 3.1.x are read; anything else stops here.
+pub(crate) fn check_version(root: &Value) -> Option<Finding> {
+    let pointer = JsonPointer::from_tokens(["asyncapi"]);
+    let problem = match root.get("asyncapi") {
+        None if !root.is_object() => return None,
+        None => Problem::MissingField { field: "asyncapi", object: "an AsyncAPI document" },
+        Some(Value::String(v)) if is_supported(v) => return None,
+        Some(Value::String(v)) => Problem::UnsupportedVersion { found: v.clone() },
+        Some(other) => Problem::UnsupportedVersion { found: other.to_string() },
+    };
+    let pointer = if root.get("asyncapi").is_some() { pointer } else { JsonPointer::root() };
+    Some(Finding { severity: Severity::Error, problem, pointer, at_key: false })
+}
+
+fn is_supported(version: &str) -> bool {
+    let mut parts = version.splitn(3, '.');
+    let (Some(major), Some(minor), Some(patch)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let patch_core = patch.split(['-', '+']).next().unwrap_or(patch);
+    major == "3"
+        && matches!(minor, "0" | "1")
+        && !patch_core.is_empty()
+        && patch_core.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Semantic checks over a bundled, well-typed document.
+pub(crate) fn check(doc: &Value) -> Vec<Finding> {
+    let mut v = Validator { doc, findings: Vec::new() };
+    v.run();
+    v.findings
+}
+
+struct Validator<'a> {
+    doc: &'a Value,
+    findings: Vec<Finding>,
+}
+
+/// A component or root-map key, as the spec allows: `^[a-zA-Z0-9.\-_]+$`.
+fn valid_key(key: &str) -> bool {
+    !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+impl<'a> Validator<'a> {
+    fn error(&mut self, pointer: JsonPointer, problem: Problem) {
+        self.findings.push(Finding { severity: Severity::Error, problem, pointer, at_key: false });
+    }
+
+    fn error_at_key(&mut self, pointer: JsonPointer, problem: Problem) {
+        self.findings.push(Finding { severity: Severity::Error, problem, pointer, at_key: true });
+    }
+
+    /// The node a local `$ref` finally designates, following chains (the loader has already
+    /// rejected cycles; the depth limit only guards against surprises).
+    fn resolve(&self, reference: &str) -> Option<(JsonPointer, &'a Value)> {
+        let mut pointer = RefTarget::split(reference).pointer().ok()?;
+        for _ in 0..64 {
+            let node = self.lookup(&pointer)?;
+            match node.get("$ref").and_then(Value::as_str) {
+                Some(next) => pointer = RefTarget::split(next).pointer().ok()?,
+                None => return Some((pointer, node)),
+            }
+        }
+        None
+    }
+
+    /// A pointer lookup that follows references met on the way.
+    fn lookup(&self, pointer: &JsonPointer) -> Option<&'a Value> {
+        let mut node = self.doc;
+        for token in pointer.tokens() {
+            if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+                node = self.resolve(reference)?.1;
+            }
+            node = crate::pointer::step(node, token)?;
+        }
+        Some(node)
+    }
+
+    /// An object that may be written in place or referenced: its final pointer and value.
+    fn deref(&self, at: JsonPointer, node: &'a Value) -> Option<(JsonPointer, &'a Value)> {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(reference) => self.resolve(reference),
+            None => Some((at, node)),
+        }
+    }
+
+    fn entries(node: Option<&'a Value>) -> impl Iterator<Item = (&'a String, &'a Value)> {
+        node.and_then(Value::as_object).into_iter().flat_map(Map::iter)
+    }
+
+    fn run(&mut self) {
+        let doc = self.doc;
+        let root = JsonPointer::root();
+        for map in ["servers", "channels", "operations"] {
+            self.check_keys(&root.join(map), doc.get(map));
+        }
+        if let Some(components) = doc.get("components").and_then(Value::as_object) {
+            for (kind, entries) in components {
+                self.check_keys(&root.join("components").join(kind.clone()), Some(entries));
+            }
+        }
+        for (scope, node) in
+            [(root.clone(), doc), (root.join("components"), doc.get("components").unwrap_or(&Value::Null))]
+        {
+            for (name, server) in Self::entries(node.get("servers")) {
+                self.check_server(scope.join("servers").join(name.clone()), server);
+            }
+            for (name, channel) in Self::entries(node.get("channels")) {
+                self.check_channel(scope.join("channels").join(name.clone()), channel);
+            }
+            let in_root = scope.is_root();
+            for (name, operation) in Self::entries(node.get("operations")) {
+                self.check_operation(scope.join("operations").join(name.clone()), operation, in_root);
+            }
+        }
+        for (name, trait_) in Self::entries(doc.pointer("/components/operationTraits")) {
+            let at = root.join("components").join("operationTraits").join(name.clone());
+            if let Some((at, trait_)) = self.deref(at, trait_) {
+                self.check_security_list(&at, trait_);
+            }
+        }
+        for (name, scheme) in Self::entries(doc.pointer("/components/securitySchemes")) {
+            let at = root.join("components").join("securitySchemes").join(name.clone());
+            if scheme.get("$ref").is_none() {
+                self.check_scheme(at, scheme);
+            }
+        }
+    }
+
+    fn check_keys(&mut self, at: &JsonPointer, map: Option<&'a Value>) {
+        for (key, _) in Self::entries(map) {
+            if !valid_key(key) {
+                self.error_at_key(
+                    at.join(key.clone()),
+                    Problem::Malformed {
+                        found: key.clone(),
+                        what: "a valid key (letters, digits, `.`, `-` and `_` only)",
+                    },
+                );
+            }
+        }
+    }
+
+    fn check_server(&mut self, at: JsonPointer, server: &'a Value) {
+        let Some((at, server)) = self.deref(at, server) else { return };
+        let declared = server.get("variables").and_then(Value::as_object);
+        for field in ["host", "pathname"] {
+            let Some(text) = server.get(field).and_then(Value::as_str) else { continue };
+            match placeholders(text) {
+                Ok(names) => {
+                    for name in names {
+                        if !declared.is_some_and(|d| d.contains_key(name)) {
+                            self.error(
+                                at.join(field),
+                                Problem::UndeclaredServerVariable { name: name.to_owned(), text: text.to_owned() },
+                            );
+                        }
+                    }
+                }
+                Err(()) => self.error(
+                    at.join(field),
+                    Problem::Malformed {
+                        found: text.to_owned(),
+                        what: "balanced: every `{` needs a `}` and names cannot nest",
+                    },
+                ),
+            }
+        }
+        self.check_security_list(&at, server);
+    }
+
+    fn check_channel(&mut self, at: JsonPointer, channel: &'a Value) {
+        let Some((at, channel)) = self.deref(at, channel) else { return };
+        let address = channel.get("address").and_then(Value::as_str);
+        let declared = channel.get("parameters").and_then(Value::as_object);
+        let used = match address.map(placeholders) {
+            Some(Ok(names)) => names,
+            Some(Err(())) => {
+                self.error(
+                    at.join("address"),
+                    Problem::Malformed {
+                        found: address.unwrap_or_default().to_owned(),
+                        what: "a channel address with balanced `{parameter}` expressions",
+                    },
+                );
+                return;
+            }
+            None => Vec::new(),
+        };
+        for name in &used {
+            if !declared.is_some_and(|d| d.contains_key(*name)) {
+                self.error(
+                    at.join("address"),
+                    Problem::UndeclaredParameter {
+                        name: (*name).to_owned(),
+                        address: address.unwrap_or_default().to_owned(),
+                    },
+                );
+            }
+        }
+        for (name, _) in Self::entries(channel.get("parameters")) {
+            if !used.contains(&name.as_str()) {
+                self.error_at_key(
+                    at.join("parameters").join(name.clone()),
+                    Problem::UnusedParameter {
+                        name: name.clone(),
+                        address: address.map_or_else(|| "null".to_owned(), str::to_owned),
+                    },
+                );
+            }
+        }
+        if let Some(servers) = channel.get("servers").and_then(Value::as_array) {
+            for (i, server) in servers.iter().enumerate() {
+                let Some(reference) = server.get("$ref").and_then(Value::as_str) else { continue };
+                let is_root_server =
+                    RefTarget::split(reference).pointer().is_ok_and(|p| matches!(p.tokens(), [s, _] if s == "servers"));
+                if !is_root_server {
+                    self.error(
+                        at.join("servers").join(i.to_string()).join("$ref"),
+                        Problem::WrongReferenceTarget {
+                            reference: reference.to_owned(),
+                            expected: "a server in the root `servers` (`#/servers/<name>`)",
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// The final pointers of a channel's messages, and the pointers they are written at.
+    fn channel_messages(&self, channel_at: &JsonPointer, channel: &'a Value) -> Vec<JsonPointer> {
+        let mut out = Vec::new();
+        for (key, message) in Self::entries(channel.get("messages")) {
+            let written = channel_at.join("messages").join(key.clone());
+            if let Some((fin, _)) = self.deref(written.clone(), message) {
+                out.push(fin);
+            }
+            out.push(written);
+        }
+        out
+    }
+
+    fn check_operation(&mut self, at: JsonPointer, operation: &'a Value, in_root: bool) {
+        let Some((at, operation)) = self.deref(at, operation) else { return };
+        let channel = self.channel_of(&at.join("channel"), operation.get("channel"), in_root);
+        if let Some((channel_at, channel)) = channel {
+            let allowed = self.channel_messages(&channel_at, channel);
+            self.check_messages_in(&at.join("messages"), operation.get("messages"), &allowed, &channel_at);
+        }
+        self.check_security_list(&at, operation);
+        let Some(reply) = operation.get("reply") else { return };
+        let Some((reply_at, reply)) = self.deref(at.join("reply"), reply) else { return };
+        if let Some((channel_at, channel)) = self.channel_of(&reply_at.join("channel"), reply.get("channel"), false) {
+            let allowed = self.channel_messages(&channel_at, channel);
+            self.check_messages_in(&reply_at.join("messages"), reply.get("messages"), &allowed, &channel_at);
+        }
+    }
+
+    /// The channel an operation or reply names; root operations must name a root channel.
+    fn channel_of(
+        &mut self,
+        at: &JsonPointer,
+        node: Option<&'a Value>,
+        in_root: bool,
+    ) -> Option<(JsonPointer, &'a Value)> {
+        let reference = node?.get("$ref")?.as_str()?;
+        let written = RefTarget::split(reference).pointer().ok()?;
+        let (fin, channel) = self.resolve(reference)?;
+        let points_at_root_channel = matches!(written.tokens(), [c, _] if c == "channels");
+        let is_channel =
+            points_at_root_channel || matches!(fin.tokens(), [c, k, _] if c == "components" && k == "channels");
+        if !is_channel || (in_root && !points_at_root_channel) {
+            let expected =
+                if in_root { "a channel in the root `channels` (`#/channels/<name>`)" } else { "a Channel Object" };
+            self.error(at.join("$ref"), Problem::WrongReferenceTarget { reference: reference.to_owned(), expected });
+            return None;
+        }
+        Some((fin, channel))
+    }
+
+    fn check_messages_in(
+        &mut self,
+        at: &JsonPointer,
+        list: Option<&'a Value>,
+        allowed: &[JsonPointer],
+        channel_at: &JsonPointer,
+    ) {
+        let Some(list) = list.and_then(Value::as_array) else { return };
+        for (i, message) in list.iter().enumerate() {
+            let Some(reference) = message.get("$ref").and_then(Value::as_str) else { continue };
+            let written = RefTarget::split(reference).pointer().ok();
+            let fin = self.resolve(reference).map(|(p, _)| p);
+            let belongs = [written, fin].into_iter().flatten().any(|p| allowed.contains(&p));
+            if !belongs {
+                self.error(
+                    at.join(i.to_string()).join("$ref"),
+                    Problem::MessageNotInChannel { reference: reference.to_owned(), channel: channel_at.to_fragment() },
+                );
+            }
+        }
+    }
+
+    fn check_security_list(&mut self, at: &JsonPointer, holder: &'a Value) {
+        let Some(list) = holder.get("security").and_then(Value::as_array) else { return };
+        for (i, entry) in list.iter().enumerate() {
+            let entry_at = at.join("security").join(i.to_string());
+            match entry.get("$ref").and_then(Value::as_str) {
+                Some(reference) => {
+                    let Some((fin, _)) = self.resolve(reference) else { continue };
+                    if !matches!(fin.tokens(), [c, k, _] if c == "components" && k == "securitySchemes") {
+                        self.error(
+                            entry_at.join("$ref"),
+                            Problem::WrongReferenceTarget {
+                                reference: reference.to_owned(),
+                                expected: "a security scheme (`#/components/securitySchemes/<name>`)",
+                            },
+                        );
+                    }
+                }
+                None => self.check_scheme(entry_at, entry),
+            }
+        }
+    }
+
+    fn check_scheme(&mut self, at: JsonPointer, scheme: &'a Value) {
+        let Some(scheme_type) = scheme.get("type").and_then(Value::as_str) else { return };
+        let has = |field: &str| scheme.get(field).is_some();
+        let require = |v: &mut Self, field: &'static str| {
+            if !has(field) {
+                v.error(at.clone(), Problem::SecuritySchemeIncomplete { scheme_type: scheme_type.to_owned(), field });
+            }
+        };
+        let location_allowed: Option<(&[&str], &'static str)> = match scheme_type {
+            "httpApiKey" => {
+                require(self, "name");
+                require(self, "in");
+                Some((&["query", "header", "cookie"], "`query`, `header` or `cookie`"))
+            }
+            "apiKey" => {
+                require(self, "in");
+                Some((&["user", "password"], "`user` or `password`"))
+            }
+            "http" => {
+                require(self, "scheme");
+                None
+            }
+            "oauth2" => {
+                require(self, "flows");
+                None
+            }
+            "openIdConnect" => {
+                require(self, "openIdConnectUrl");
+                None
+            }
+            _ => None,
+        };
+        if let (Some((allowed, text)), Some(location)) = (location_allowed, scheme.get("in").and_then(Value::as_str))
+            && !allowed.contains(&location)
+        {
+            self.error(at.join("in"), Problem::NotAllowed { found: location.to_owned(), allowed: text });
+        }
+        let flow_needs: [(&str, &[&'static str]); 4] = [
+            ("implicit", &["authorizationUrl", "availableScopes"]),
+            ("password", &["tokenUrl", "availableScopes"]),
+            ("clientCredentials", &["tokenUrl", "availableScopes"]),
+            ("authorizationCode", &["authorizationUrl", "tokenUrl", "availableScopes"]),
+        ];
+        for (flow, needs) in flow_needs {
+            let Some(body) = scheme.get("flows").and_then(|f| f.get(flow)) else { continue };
+            for field in needs {
+                if body.get(*field).is_none() {
+                    self.error(at.join("flows").join(flow), Problem::MissingField { field, object: "this OAuth flow" });
+                }
+            }
+        }
+    }
+}
+
+/// The `{names}` in an address or host, in order; `Err` when braces do not balance.
+pub(crate) fn placeholders(text: &str) -> Result<Vec<&str>, ()> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find(['{', '}']) {
+        if rest.as_bytes()[open] == b'}' {
+            return Err(());
+        }
+        let after = &rest[open + 1..];
+        let close = after.find(['{', '}']).ok_or(())?;
+        if after.as_bytes()[close] == b'{' || close == 0 {
+            return Err(());
+        }
+        names.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions() {
+        assert!(is_supported("3.0.0"));
+        assert!(is_supported("3.1.0"));
+        assert!(is_supported("3.0.0-rc1"));
+        assert!(!is_supported("2.6.0"));
+        assert!(!is_supported("3.2.0"));
+        assert!(!is_supported("3.0"));
+    }
+
+    #[test]
+    fn address_placeholders() {
+        assert_eq!(placeholders("/ws/chat/{room_id}/{x}"), Ok(vec!["room_id", "x"]));
+        assert_eq!(placeholders("plain"), Ok(vec![]));
+        assert_eq!(placeholders("/a/{b"), Err(()));
+        assert_eq!(placeholders("/a/b}"), Err(()));
+        assert_eq!(placeholders("/a/{}"), Err(()));
+    }
+}

@@ -1,0 +1,131 @@
+//! `tidings`: check, bundle and generate from AsyncAPI 3.0 contracts.
+//!
+//! Exit codes: 0 success, 1 an invalid contract (every diagnostic printed), 2 unusable
+//! arguments or output that cannot be written. A panic would be a bug; it is caught and
+//! reported with exit code 3, never Rust's 101.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tidings_asyncapi::{Diagnostic, Document, LoadError};
+
+#[derive(Parser)]
+#[command(name = "tidings", version, about = "Contract-first WebSockets: work with AsyncAPI 3.0 contracts")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check contracts: syntax, references across files, structure and semantics.
+    Validate {
+        /// The contracts (YAML or JSON).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Write one self-contained document: every external `$ref` inlined under `components`.
+    Bundle {
+        /// The contract.
+        file: PathBuf,
+        /// Where to write; standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The output format; by default from the output's extension, else YAML.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Yaml,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(move || run(cli)) {
+        Ok(code) => code,
+        Err(_) => {
+            eprintln!("error: internal error in tidings (a bug); please report it with the input that caused it");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
+        Command::Bundle { file, output, format } => bundle(&file, output.as_deref(), format),
+    }
+}
+
+fn validate(files: &[PathBuf], deny_warnings: bool) -> ExitCode {
+    let mut invalid = 0;
+    for file in files {
+        match Document::load(file) {
+            Ok(doc) => {
+                for warning in doc.warnings() {
+                    eprint!("{}", warning.render(doc.source_text(&warning.location.file)));
+                }
+                let warned = !doc.warnings().is_empty();
+                if deny_warnings && warned {
+                    invalid += 1;
+                    eprintln!("{}: invalid (warnings denied)", file.display());
+                } else {
+                    eprintln!("{}: valid{}", file.display(), if warned { " (with warnings)" } else { "" });
+                }
+            }
+            Err(error) => {
+                invalid += 1;
+                report(&error);
+                eprintln!("{}: invalid, {} error(s)", file.display(), error.diagnostics.errors().count());
+            }
+        }
+    }
+    if invalid == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+fn bundle(file: &Path, output: Option<&Path>, format: Option<Format>) -> ExitCode {
+    let doc = match Document::load(file) {
+        Ok(doc) => doc,
+        Err(error) => {
+            report(&error);
+            return ExitCode::from(1);
+        }
+    };
+    let format = format.unwrap_or_else(|| match output.and_then(Path::extension).and_then(|e| e.to_str()) {
+        Some("json") => Format::Json,
+        _ => Format::Yaml,
+    });
+    let text = match format {
+        Format::Json => doc.to_json(),
+        Format::Yaml => doc.to_yaml(),
+    };
+    match output {
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+    }
+}
+
+fn report(error: &LoadError) {
+    let texts = tidings_asyncapi::source_texts(error);
+    let text_of = |d: &Diagnostic| texts.iter().find(|(p, _)| *p == d.location.file).map(|(_, t)| t.as_str());
+    for d in &error.diagnostics {
+        eprint!("{}", d.render(text_of(d)));
+    }
+}
