@@ -24,10 +24,10 @@ pub(crate) struct Origin {
     pub(crate) from: NodeId,
 }
 
-/// A bundled document and the map back to its sources.
+/// The map from a bundled document back to its sources. The bundled value itself replaces
+/// the root file's value (see [`bundle`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Bundle {
-    pub(crate) value: Value,
     /// Copied subtrees, in the order they were copied; the rest is the root file.
     pub(crate) origins: Vec<Origin>,
 }
@@ -48,9 +48,11 @@ impl Bundle {
     }
 }
 
-/// Bundles a workspace whose references all resolve.
-pub(crate) fn bundle(workspace: &Workspace) -> Bundle {
-    let mut out = workspace.root().value.clone();
+/// Bundles a workspace whose references all resolve, in place: the root file's value
+/// becomes the bundled document. Only `$ref` strings change and copied components are
+/// appended, so every node the root file had keeps its place and its recorded position.
+pub(crate) fn bundle(workspace: &mut Workspace) -> Bundle {
+    let mut out = workspace.take_root_value();
     let mut names: HashMap<NodeId, JsonPointer> = HashMap::new();
     let mut taken: HashSet<JsonPointer> = HashSet::new();
     let mut origins = Vec::new();
@@ -85,7 +87,8 @@ pub(crate) fn bundle(workspace: &Workspace) -> Bundle {
             }
         }
     }
-    Bundle { value: out, origins }
+    workspace.set_root_value(out);
+    Bundle { origins }
 }
 
 /// Chooses `components/<kind>/<name>` for a copied node.

@@ -58,7 +58,7 @@ impl Document {
             diagnostics.finish();
             Err(LoadError { diagnostics })
         };
-        let Some(workspace) = workspace else { return fail(diagnostics) };
+        let Some(mut workspace) = workspace else { return fail(diagnostics) };
         // A document of another version would only produce noise further on.
         if let Some(finding) = validate::check_version(&workspace.root().value) {
             let root = workspace.root();
@@ -69,12 +69,13 @@ impl Document {
         if diagnostics.has_errors() {
             return fail(diagnostics);
         }
-        let bundle = bundle(&workspace);
+        let bundle = bundle(&mut workspace);
+        let bundled = &workspace.root().value;
         let mut cx = Cx::new();
-        let spec = AsyncApi::from_node(&bundle.value, &mut cx);
+        let spec = AsyncApi::from_node(bundled, &mut cx);
         let mut findings = cx.findings;
         if spec.is_some() {
-            findings.extend(validate::check(&bundle.value));
+            findings.extend(validate::check(bundled));
         }
         let mut doc_diagnostics = diagnostics;
         for finding in findings {
@@ -96,7 +97,7 @@ impl Document {
 
     /// The typed document with every message and operation trait merged into its object.
     pub fn with_traits_applied(&self) -> AsyncApi {
-        let merged = traits::apply(&self.bundle.value);
+        let merged = traits::apply(&self.workspace.root().value);
         let mut cx = Cx::new();
         // Merging keeps every field well-typed: both sides were checked.
         AsyncApi::from_node(&merged, &mut cx).unwrap_or_else(|| self.spec.clone())
@@ -105,7 +106,7 @@ impl Document {
     /// The self-contained document as a JSON value: external references inlined under
     /// `components`, every `$ref` local.
     pub fn bundled(&self) -> &Value {
-        &self.bundle.value
+        &self.workspace.root().value
     }
 
     /// Warnings found while reading (unknown fields, unknown schema formats, ...).
@@ -133,7 +134,7 @@ impl Document {
     pub fn resolve<'a>(&'a self, reference: &str) -> Option<(JsonPointer, &'a Value)> {
         let mut pointer = crate::RefTarget::split(reference).pointer().ok()?;
         for _ in 0..64 {
-            let node = pointer.get(&self.bundle.value)?;
+            let node = pointer.get(&self.workspace.root().value)?;
             match node.get("$ref").and_then(Value::as_str) {
                 Some(next) => pointer = crate::RefTarget::split(next).pointer().ok()?,
                 None => return Some((pointer, node)),
@@ -144,12 +145,12 @@ impl Document {
 
     /// The bundled document as pretty JSON.
     pub fn to_json(&self) -> String {
-        crate::emit::to_json(&self.bundle.value)
+        crate::emit::to_json(&self.workspace.root().value)
     }
 
     /// The bundled document as YAML.
     pub fn to_yaml(&self) -> String {
-        crate::emit::to_yaml(&self.bundle.value)
+        crate::emit::to_yaml(&self.workspace.root().value)
     }
 
     /// The text of a file that was read, for rendering diagnostics with snippets.

@@ -42,7 +42,8 @@ pub(crate) enum ResolveError {
 }
 
 impl Workspace {
-    /// The root document (the first file).
+    /// The root document (the first file). Once a [`Document`](crate::Document) is built,
+    /// its value is the bundled document.
     pub fn root(&self) -> &SourceFile {
         &self.files[0]
     }
@@ -50,6 +51,16 @@ impl Workspace {
     /// The root's id.
     pub fn root_id(&self) -> FileId {
         FileId(0)
+    }
+
+    /// Moves the root's value out, for bundling in place.
+    pub(crate) fn take_root_value(&mut self) -> Value {
+        std::mem::take(&mut self.files[0].value)
+    }
+
+    /// Puts the (bundled) root value back.
+    pub(crate) fn set_root_value(&mut self, value: Value) {
+        self.files[0].value = value;
     }
 
     /// A file by id.

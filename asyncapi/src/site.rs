@@ -6,6 +6,8 @@
 //! `$ref` keys are not references at all. This small grammar of the AsyncAPI 3.0 object
 //! tree answers both.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// The kind of object at a path.
@@ -176,14 +178,21 @@ pub(crate) fn find_refs(value: &Value, start: Site) -> Vec<RefSite> {
     found
 }
 
-fn walk(value: &Value, site: Site, path: &mut Vec<String>, found: &mut Vec<RefSite>) {
+/// Array indexes as tokens without allocating for the common small ones.
+const INDEXES: [&str; 16] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15"];
+
+fn walk<'v>(value: &'v Value, site: Site, path: &mut Vec<Cow<'v, str>>, found: &mut Vec<RefSite>) {
     if site == Site::Data {
         return;
     }
     match value {
         Value::Object(map) => {
             if let Some(r) = map.get("$ref") {
-                found.push(RefSite { path: path.clone(), site, reference: r.as_str().map(str::to_owned) });
+                found.push(RefSite {
+                    path: path.iter().map(|t| t.as_ref().to_owned()).collect(),
+                    site,
+                    reference: r.as_str().map(str::to_owned),
+                });
                 // Siblings of `$ref` are ignored in Reference Objects; in schemas they are
                 // keywords beside the reference, and may hold references themselves.
                 if site != Site::Schema && site != Site::SchemaSlot {
@@ -191,23 +200,33 @@ fn walk(value: &Value, site: Site, path: &mut Vec<String>, found: &mut Vec<RefSi
                 }
             }
             for (key, child) in map {
-                if key == "$ref" {
+                if key == "$ref" || !could_hold_ref(child) {
                     continue;
                 }
-                path.push(key.clone());
+                path.push(Cow::Borrowed(key));
                 walk(child, site.child(key), path, found);
                 path.pop();
             }
         }
         Value::Array(items) => {
             for (i, child) in items.iter().enumerate() {
-                path.push(i.to_string());
-                walk(child, site.child(&i.to_string()), path, found);
+                if !could_hold_ref(child) {
+                    continue;
+                }
+                let token = INDEXES.get(i).map_or_else(|| Cow::Owned(i.to_string()), |t| Cow::Borrowed(*t));
+                let child_site = site.child(&token);
+                path.push(token);
+                walk(child, child_site, path, found);
                 path.pop();
             }
         }
         _ => {}
     }
+}
+
+/// Scalars hold no references; skipping them saves a push and a pop per leaf.
+fn could_hold_ref(value: &Value) -> bool {
+    matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 #[cfg(test)]
