@@ -69,8 +69,9 @@ pub(crate) fn bundle(workspace: &mut Workspace) -> Bundle {
             } else if let Some(existing) = names.get(&target) {
                 existing.clone()
             } else {
+                // A dangling reference (already reported by the loader) stays as written.
+                let Some(copy) = workspace.value(&target).cloned() else { continue };
                 let location = allocate(&out, &mut taken, workspace, &target, found.site);
-                let copy = workspace.value(&target).cloned().unwrap_or(Value::Null);
                 insert(&mut out, &location, copy);
                 names.insert(target.clone(), location.clone());
                 origins.push(Origin { at: location.clone(), from: target.clone() });

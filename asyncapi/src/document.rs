@@ -66,17 +66,16 @@ impl Document {
             diagnostics.push(Diagnostic { severity: finding.severity, problem: finding.problem, location });
             return fail(diagnostics);
         }
-        if diagnostics.has_errors() {
-            return fail(diagnostics);
-        }
+        // Reference errors do not stop here: the bundle leaves a dangling `$ref` as written,
+        // and the typed and semantic checks below still report everything else.
         let bundle = bundle(&mut workspace);
         let bundled = &workspace.root().value;
         let mut cx = Cx::new();
         let spec = AsyncApi::from_node(bundled, &mut cx);
         let mut findings = cx.findings;
-        if spec.is_some() {
-            findings.extend(validate::check(bundled));
-        }
+        // The semantic checks read raw values defensively, so they run on ill-typed
+        // documents too, and the author sees every problem in one pass.
+        findings.extend(validate::check(bundled));
         let mut doc_diagnostics = diagnostics;
         for finding in findings {
             doc_diagnostics.push(locate(&workspace, &bundle, finding));
