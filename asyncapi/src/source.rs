@@ -162,7 +162,8 @@ fn error_at(marker: Marker, message: impl Into<String>) -> SyntaxError {
 /// Builds values from the parser's events.
 struct Reader<'a> {
     events: Parser<'a, StrInput<'a>>,
-    anchors: HashMap<usize, (Value, Spans)>,
+    /// Anchored nodes with the depth of their deepest descendant below them.
+    anchors: HashMap<usize, (Value, Spans, usize)>,
     alias_nodes: usize,
 }
 
@@ -231,9 +232,16 @@ impl<'a> Reader<'a> {
                 (Value::Object(map), children, anchor)
             }
             Event::Alias(id) => {
-                let Some((value, spans)) = self.anchors.get(&id) else {
+                let Some((value, spans, height)) = self.anchors.get(&id) else {
                     return Err(error_at(span.start, "alias to an unknown anchor"));
                 };
+                // An alias grafts a whole subtree here; together they must stay within the limit.
+                if depth + height > MAX_DEPTH {
+                    return Err(error_at(
+                        span.start,
+                        format!("aliases nest collections deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
                 self.alias_nodes += count_nodes(value);
                 if self.alias_nodes > MAX_ALIAS_NODES {
                     return Err(error_at(span.start, format!("aliases expand to more than {MAX_ALIAS_NODES} nodes")));
@@ -246,7 +254,7 @@ impl<'a> Reader<'a> {
         };
         let spans = Spans { at, key: None, children };
         if anchor != 0 {
-            self.anchors.insert(anchor, (value.clone(), spans.clone()));
+            self.anchors.insert(anchor, (value.clone(), spans.clone(), height(&value)));
         }
         Ok((value, spans))
     }
@@ -304,6 +312,15 @@ impl<'a> Reader<'a> {
             }
         }
         Ok((map, children))
+    }
+}
+
+/// How many levels of collections a value has below it.
+fn height(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(height).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(height).max().unwrap_or(0),
+        _ => 0,
     }
 }
 

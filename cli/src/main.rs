@@ -59,6 +59,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> ExitCode {
+    let inputs: Vec<&Path> = match &cli.command {
+        Command::Validate { files, .. } => files.iter().map(PathBuf::as_path).collect(),
+        Command::Bundle { file, .. } => vec![file.as_path()],
+    };
+    // A file that is not there is an unusable argument, not an invalid contract.
+    if let Some(missing) = inputs.iter().find(|p| !p.is_file()) {
+        eprintln!("error: `{}` is not a readable file", missing.display());
+        return ExitCode::from(2);
+    }
     match cli.command {
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Bundle { file, output, format } => bundle(&file, output.as_deref(), format),
