@@ -1,0 +1,2 @@
+//! The pure generator: a document in, tokens out.
+pub(crate) mod names;

@@ -1,0 +1,141 @@
+//! Rust names for contract names: readable, always valid, never colliding, the same on
+//! every run.
+//!
+//! Contract names are free text: `user.signedUp`, `2fa-code`, `room {id}`, `type`, `Self`.
+//! Each becomes a Rust identifier by splitting into words (heck's rules), dropping what
+//! cannot appear in an identifier, prefixing a leading digit, and escaping keywords (a raw
+//! identifier where Rust allows one, a trailing underscore where it does not: `self`,
+//! `Self`, `super`, `crate`). Collisions within one scope get `2`, `3`, ... in the order the
+//! names were first asked for, which follows document order.
+
+use std::collections::{HashMap, HashSet};
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords of every Rust edition, strict and reserved.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false", "fn",
+    "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub", "ref", "return", "self",
+    "Self", "static", "struct", "super", "trait", "true", "type", "unsafe", "use", "where", "while", "abstract",
+    "become", "box", "do", "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+/// Keywords that cannot be raw identifiers.
+const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
+
+/// Names of the prelude and of what generated code uses unqualified; a generated type of
+/// that name would shadow it for the user's code around the generated module.
+const RESERVED_TYPES: &[&str] = &["Option", "Some", "None", "Result", "Ok", "Err", "Box", "String", "Vec", "Self"];
+
+/// How a name is cased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Case {
+    /// `UpperCamelCase`: types, variants, traits.
+    Type,
+    /// `snake_case`: functions, fields, modules.
+    Value,
+}
+
+/// An identifier for `raw` in the given case: valid Rust, though maybe a raw identifier.
+pub(crate) fn ident_text(raw: &str, case: Case) -> String {
+    // Non-ASCII letters cannot appear in every toolchain's view of an identifier we emit;
+    // they split words like punctuation does.
+    let cleaned: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+    let mut name = match case {
+        Case::Type => cleaned.to_upper_camel_case(),
+        Case::Value => cleaned.to_snake_case(),
+    };
+    if name.is_empty() {
+        name = match case {
+            Case::Type => "Unnamed".to_owned(),
+            Case::Value => "unnamed".to_owned(),
+        };
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name = match case {
+            Case::Type => format!("N{name}"),
+            Case::Value => format!("n{name}"),
+        };
+    }
+    if case == Case::Type && RESERVED_TYPES.contains(&name.as_str()) {
+        name.push('_');
+    } else if KEYWORDS.contains(&name.as_str()) {
+        if NOT_RAW.contains(&name.as_str()) {
+            name.push('_');
+        } else {
+            name = format!("r#{name}");
+        }
+    }
+    name
+}
+
+/// Hands out unique identifiers within one scope.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Scope {
+    taken: HashSet<String>,
+    given: HashMap<(String, Case), String>,
+}
+
+impl Scope {
+    /// A scope where `reserved` are already taken.
+    pub(crate) fn with_reserved(reserved: &[&str]) -> Self {
+        Self { taken: reserved.iter().map(|s| (*s).to_owned()).collect(), given: HashMap::new() }
+    }
+
+    /// The identifier for `raw` in this scope: the same text gets the same identifier,
+    /// different texts that would clash get numbered.
+    pub(crate) fn name(&mut self, raw: &str, case: Case) -> String {
+        if let Some(given) = self.given.get(&(raw.to_owned(), case)) {
+            return given.clone();
+        }
+        let base = ident_text(raw, case);
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while !self.taken.insert(candidate.trim_start_matches("r#").to_owned()) {
+            let stem = base.trim_start_matches("r#").trim_end_matches('_');
+            candidate = match case {
+                Case::Type => format!("{stem}{n}"),
+                Case::Value => format!("{stem}_{n}"),
+            };
+            n += 1;
+        }
+        self.given.insert((raw.to_owned(), case), candidate.clone());
+        candidate
+    }
+
+    /// Marks `name` as taken without giving it to any contract name.
+    pub(crate) fn reserve(&mut self, name: &str) {
+        self.taken.insert(name.to_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_valid_and_readable() {
+        assert_eq!(ident_text("user.signedUp", Case::Type), "UserSignedUp");
+        assert_eq!(ident_text("user.signedUp", Case::Value), "user_signed_up");
+        assert_eq!(ident_text("2fa-code", Case::Type), "N2faCode");
+        assert_eq!(ident_text("2fa-code", Case::Value), "n2fa_code");
+        assert_eq!(ident_text("room {id}", Case::Value), "room_id");
+        assert_eq!(ident_text("type", Case::Value), "r#type");
+        assert_eq!(ident_text("self", Case::Value), "self_");
+        assert_eq!(ident_text("Self", Case::Type), "Self_");
+        assert_eq!(ident_text("Option", Case::Type), "Option_");
+        assert_eq!(ident_text("...", Case::Type), "Unnamed");
+        assert_eq!(ident_text("ünïcode name", Case::Type), "NCodeName");
+    }
+
+    #[test]
+    fn collisions_are_numbered_in_order_and_stable() {
+        let mut scope = Scope::default();
+        assert_eq!(scope.name("foo-bar", Case::Type), "FooBar");
+        assert_eq!(scope.name("foo_bar", Case::Type), "FooBar2");
+        assert_eq!(scope.name("FooBar", Case::Type), "FooBar3");
+        assert_eq!(scope.name("foo-bar", Case::Type), "FooBar", "the same text keeps its name");
+        let mut reserved = Scope::with_reserved(&["Incoming"]);
+        assert_eq!(reserved.name("incoming", Case::Type), "Incoming2");
+    }
+}

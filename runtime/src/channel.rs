@@ -1,0 +1,203 @@
+//! Channels: the contract's description of one, the handler that implements it, and the
+//! type-erased [`Channel`] a server mounts.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+use crate::context::{Context, Outbox};
+use crate::descriptor::ChannelDescriptor;
+use crate::error::HandlerError;
+use crate::params::{ParamError, Params};
+
+/// One channel of a contract, from one side: generated as a marker type per channel.
+pub trait ChannelSpec: Send + Sync + Sized + 'static {
+    /// What this side receives.
+    type Incoming: Inbound + Outbound;
+    /// What this side sends.
+    type Outgoing: Inbound + Outbound;
+    /// The address parameters.
+    type Params: Params;
+    /// What the contract says about the channel.
+    const DESCRIPTOR: &'static ChannelDescriptor;
+}
+
+/// Handles a channel's messages: generated as an adapter over the channel's consumer trait,
+/// which is what users implement.
+pub trait Handler<C: ChannelSpec>: Send + Sync + 'static {
+    /// Handles one message; `Some` is the reply the contract defines for it.
+    fn handle(
+        &self,
+        cx: &mut Context<C>,
+        message: C::Incoming,
+    ) -> impl Future<Output = Result<Option<C::Outgoing>, HandlerError>> + Send;
+
+    /// Called once the connection is open, before any message.
+    fn connected(&self, cx: &mut Context<C>) -> impl Future<Output = Result<(), HandlerError>> + Send;
+
+    /// Called once the connection is closed.
+    fn disconnected(&self, cx: &mut Context<C>) -> impl Future<Output = ()> + Send;
+}
+
+/// What went wrong with one incoming frame.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    /// The frame is not a message the channel receives.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// The handler returned an error.
+    #[error("{0}")]
+    Handler(HandlerError),
+    /// The reply could not be encoded.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+}
+
+type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One open connection on a channel, with its handler and context.
+pub trait Session: Send {
+    /// Runs the connect hook.
+    fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>>;
+    /// Handles one frame; `Ok(Some(frame))` is the reply to send.
+    fn frame(&mut self, frame: Frame) -> BoxFuture<'_, Result<Option<Frame>, FrameError>>;
+    /// Runs the disconnect hook.
+    fn disconnected(&mut self) -> BoxFuture<'_, ()>;
+}
+
+trait ErasedChannel: Send + Sync {
+    fn descriptor(&self) -> &'static ChannelDescriptor;
+    fn open(&self, params: Vec<String>, outbox: Outbox) -> Result<Box<dyn Session>, ParamError>;
+}
+
+struct TypedChannel<C, H> {
+    handler: Arc<H>,
+    _channel: std::marker::PhantomData<fn() -> C>,
+}
+
+impl<C: ChannelSpec, H: Handler<C>> ErasedChannel for TypedChannel<C, H> {
+    fn descriptor(&self) -> &'static ChannelDescriptor {
+        C::DESCRIPTOR
+    }
+
+    fn open(&self, params: Vec<String>, outbox: Outbox) -> Result<Box<dyn Session>, ParamError> {
+        let params = C::Params::from_values(params)?;
+        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx: Context::<C>::new(params, outbox) }))
+    }
+}
+
+struct TypedSession<C: ChannelSpec, H> {
+    handler: Arc<H>,
+    cx: Context<C>,
+}
+
+impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
+    fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>> {
+        Box::pin(self.handler.connected(&mut self.cx))
+    }
+
+    fn frame(&mut self, frame: Frame) -> BoxFuture<'_, Result<Option<Frame>, FrameError>> {
+        Box::pin(async move {
+            let (message, correlation) = match &frame {
+                Frame::Text(text) => {
+                    let message = C::Incoming::decode_text(text)?;
+                    let correlation = correlation_of::<C>(message.key(), text);
+                    (message, correlation)
+                }
+                Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
+            };
+            let reply = self.handler.handle(&mut self.cx, message).await.map_err(FrameError::Handler)?;
+            let Some(reply) = reply else { return Ok(None) };
+            let frame = reply.encode()?;
+            Ok(Some(match correlation {
+                Some(id) => with_correlation::<C>(frame, reply.key(), id),
+                None => frame,
+            }))
+        })
+    }
+
+    fn disconnected(&mut self) -> BoxFuture<'_, ()> {
+        Box::pin(self.handler.disconnected(&mut self.cx))
+    }
+}
+
+/// The correlation id of an incoming request, when its message declares one.
+fn correlation_of<C: ChannelSpec>(key: &str, text: &str) -> Option<serde_json::Value> {
+    let pointer = C::DESCRIPTOR.message(key)?.correlation_pointer?;
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    value.pointer(pointer).cloned()
+}
+
+/// The reply frame with the request's correlation id written where the reply declares it.
+fn with_correlation<C: ChannelSpec>(frame: Frame, key: &str, id: serde_json::Value) -> Frame {
+    let Some(pointer) = C::DESCRIPTOR.message(key).and_then(|m| m.correlation_pointer) else { return frame };
+    let Frame::Text(text) = &frame else { return frame };
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else { return frame };
+    if !set_pointer(&mut value, pointer, id) {
+        return frame;
+    }
+    serde_json::to_string(&value).map(Frame::Text).unwrap_or(frame)
+}
+
+/// Writes `new` at `pointer`, creating objects on the way; `false` when a non-object is in the way.
+fn set_pointer(value: &mut serde_json::Value, pointer: &str, new: serde_json::Value) -> bool {
+    let mut node = value;
+    let tokens: Vec<String> =
+        pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    let Some((last, path)) = tokens.split_last() else { return false };
+    for token in path {
+        let Some(map) = node.as_object_mut() else { return false };
+        node = map.entry(token.clone()).or_insert_with(|| serde_json::Value::Object(Default::default()));
+    }
+    match node.as_object_mut() {
+        Some(map) => {
+            map.insert(last.clone(), new);
+            true
+        }
+        None => false,
+    }
+}
+
+/// A channel implementation, ready to be mounted on a server.
+#[derive(Clone)]
+pub struct Channel {
+    inner: Arc<dyn ErasedChannel>,
+}
+
+impl Channel {
+    /// Wraps a handler of channel `C`. Generated code calls this from `<channel>::channel(imp)`.
+    pub fn new<C: ChannelSpec, H: Handler<C>>(handler: H) -> Self {
+        Self { inner: Arc::new(TypedChannel::<C, H> { handler: Arc::new(handler), _channel: std::marker::PhantomData }) }
+    }
+
+    /// What the contract says about the channel.
+    pub fn descriptor(&self) -> &'static ChannelDescriptor {
+        self.inner.descriptor()
+    }
+
+    /// Opens a session for a new connection with the address parameters' values (in address
+    /// order) and the connection's outbound queue.
+    pub fn open(&self, params: Vec<String>, outbox: Outbox) -> Result<Box<dyn Session>, ParamError> {
+        self.inner.open(params, outbox)
+    }
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel").field("name", &self.descriptor().name).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_are_written_into_replies() {
+        let mut v = serde_json::json!({"action": "done"});
+        assert!(set_pointer(&mut v, "/meta/request_id", serde_json::json!(7)));
+        assert_eq!(v, serde_json::json!({"action": "done", "meta": {"request_id": 7}}));
+        assert!(!set_pointer(&mut serde_json::json!([1]), "/a", serde_json::json!(1)));
+    }
+}

@@ -1,0 +1,127 @@
+//! Static descriptions of the channels the generated code implements: what the contract said,
+//! kept in the binary, so that the running application can describe itself.
+
+pub use tidings_asyncapi::model::Action;
+
+/// A channel as the contract describes it.
+#[derive(Debug)]
+pub struct ChannelDescriptor {
+    /// The channel's key in the contract's `channels`.
+    pub name: &'static str,
+    /// The address template, such as `/ws/chat/{room_id}`; `None` when the contract has none.
+    pub address: Option<&'static str>,
+    /// The contract's title for the channel.
+    pub title: Option<&'static str>,
+    /// The contract's summary.
+    pub summary: Option<&'static str>,
+    /// The contract's description.
+    pub description: Option<&'static str>,
+    /// The address parameters, in address order.
+    pub parameters: &'static [ParameterDescriptor],
+    /// Every message of the channel the generated side uses, both directions.
+    pub messages: &'static [MessageDescriptor],
+    /// The operations on this channel.
+    pub operations: &'static [OperationDescriptor],
+    /// The property that tells the messages of each direction apart, such as `action`.
+    pub discriminator: Option<&'static str>,
+    /// The channel's `bindings`, as JSON text.
+    pub bindings: Option<&'static str>,
+}
+
+impl ChannelDescriptor {
+    /// A message by its key in the channel.
+    pub fn message(&self, key: &str) -> Option<&'static MessageDescriptor> {
+        self.messages.iter().find(|m| m.key == key)
+    }
+
+    /// An operation by its key in the contract.
+    pub fn operation(&self, name: &str) -> Option<&'static OperationDescriptor> {
+        self.operations.iter().find(|o| o.name == name)
+    }
+}
+
+/// A parameter of a channel address.
+#[derive(Debug)]
+pub struct ParameterDescriptor {
+    /// The name used in the address, `{name}`.
+    pub name: &'static str,
+    /// The contract's description.
+    pub description: Option<&'static str>,
+    /// The allowed values, when the contract limits them.
+    pub allowed: &'static [&'static str],
+    /// The default value.
+    pub default: Option<&'static str>,
+    /// Example values.
+    pub examples: &'static [&'static str],
+}
+
+/// How a message travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// JSON in a text frame.
+    Json,
+    /// Raw bytes in a binary frame.
+    Binary,
+}
+
+/// A message of a channel.
+#[derive(Debug)]
+pub struct MessageDescriptor {
+    /// The message's key in the channel's `messages`.
+    pub key: &'static str,
+    /// The contract's machine-friendly name.
+    pub name: Option<&'static str>,
+    /// The contract's title.
+    pub title: Option<&'static str>,
+    /// The contract's summary.
+    pub summary: Option<&'static str>,
+    /// The contract's description.
+    pub description: Option<&'static str>,
+    /// The content type, such as `application/json`.
+    pub content_type: Option<&'static str>,
+    /// How the message travels.
+    pub encoding: Encoding,
+    /// This message's value of the channel's discriminator, such as `chat`.
+    pub tag: Option<&'static str>,
+    /// The Rust type of the payload, for messages and docs.
+    pub rust_type: &'static str,
+    /// The payload schema exactly as the contract gives it (bundled, as JSON text): bounds,
+    /// examples and titles that Rust types cannot carry are all here.
+    pub schema: &'static str,
+    /// Where the correlation id is, as a JSON pointer into the payload (`/request_id`).
+    pub correlation_pointer: Option<&'static str>,
+    /// The example payloads of the contract, as JSON text.
+    pub examples: &'static [&'static str],
+}
+
+/// An operation: what one side does on a channel.
+#[derive(Debug)]
+pub struct OperationDescriptor {
+    /// The operation's key in the contract's `operations`.
+    pub name: &'static str,
+    /// What the application does (the contract's `action`).
+    pub action: Action,
+    /// The contract's title.
+    pub title: Option<&'static str>,
+    /// The contract's summary.
+    pub summary: Option<&'static str>,
+    /// The contract's description.
+    pub description: Option<&'static str>,
+    /// Tag names.
+    pub tags: &'static [&'static str],
+    /// The security schemes (by component key) any one of which is required.
+    pub security: &'static [&'static str],
+    /// The keys of the channel messages this operation carries.
+    pub messages: &'static [&'static str],
+    /// The reply, for request/reply operations.
+    pub reply: Option<ReplyDescriptor>,
+}
+
+/// The reply of a request/reply operation.
+#[derive(Debug)]
+pub struct ReplyDescriptor {
+    /// The channel the reply travels on (the operation's own when `None`).
+    pub channel: Option<&'static str>,
+    /// The keys of the messages the reply may be.
+    pub messages: &'static [&'static str],
+}

@@ -1,0 +1,46 @@
+//! Contract-first WebSockets: serve and call an AsyncAPI 3.0 contract with typed Rust.
+//!
+//! A user's `build.rs` runs [`tidings-build`](https://docs.rs/tidings-build) on the contract;
+//! [`include_contract!`] brings the generated module in: message types, one message enum
+//! per channel and direction, one consumer trait per channel, and a descriptor of each
+//! channel. This crate is what that code runs on.
+
+mod channel;
+mod codec;
+mod context;
+pub mod descriptor;
+mod error;
+mod params;
+
+pub use channel::{Channel, ChannelSpec, FrameError, Handler, Session};
+pub use codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+pub use context::{ConnectionId, Context, Outbox, SendError};
+pub use error::{ErrorBody, HandlerError};
+pub use params::{ParamError, Params};
+
+/// Includes the module `tidings-build` generated into `OUT_DIR`.
+///
+/// `include_contract!()` includes `contract.rs`, the default of `tidings_build::compile`;
+/// `include_contract!("name")` includes `name.rs`.
+#[macro_export]
+macro_rules! include_contract {
+    () => {
+        $crate::include_contract!("contract");
+    };
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
+
+/// What generated code uses. Not a stable API: its contents follow the generator.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::codec::{decode_json, encode_json, read_tag};
+    pub use crate::params::check_allowed;
+    pub use chrono;
+    pub use regress;
+    pub use schemars;
+    pub use serde;
+    pub use serde_json;
+    pub use uuid;
+}
