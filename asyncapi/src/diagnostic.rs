@@ -290,30 +290,35 @@ impl Diagnostic {
 
     /// Renders the diagnostic like a compiler does, with the source line when `text` is given.
     pub fn render(&self, text: Option<&str>) -> String {
-        use fmt::Write as _;
-        let mut out = String::new();
-        let loc = &self.location;
-        let _ = writeln!(out, "{}: {}", self.severity, self.problem);
-        let line_no = loc.pos.line.to_string();
-        let pad = " ".repeat(line_no.len());
-        let _ = writeln!(out, "{pad}--> {}:{}", loc.file.display(), loc.pos);
-        let source_line = text.and_then(|t| t.lines().nth((loc.pos.line as usize).saturating_sub(1)));
-        if let Some(source_line) = source_line {
-            let caret_at: String = source_line
-                .chars()
-                .take((loc.pos.column as usize).saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{line_no} | {source_line}");
-            let _ = writeln!(out, "{pad} | {caret_at}^");
-        }
-        let _ = writeln!(out, "{pad} = at: #{}", loc.pointer);
-        if let Some(help) = self.problem.help() {
-            let _ = writeln!(out, "{pad} = help: {help}");
-        }
-        out
+        render(self.severity, &self.problem.to_string(), &self.location, self.problem.help(), text)
     }
+}
+
+/// Renders a message like a compiler: the message, the location, the source line with a
+/// caret under the column (when `text`, the file's text, is given), the pointer and a hint.
+pub fn render(severity: Severity, message: &str, loc: &Location, help: Option<&str>, text: Option<&str>) -> String {
+    use fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "{severity}: {message}");
+    let line_no = loc.pos.line.to_string();
+    let pad = " ".repeat(line_no.len());
+    let _ = writeln!(out, "{pad}--> {}:{}", loc.file.display(), loc.pos);
+    let source_line = text.and_then(|t| t.lines().nth((loc.pos.line as usize).saturating_sub(1)));
+    if let Some(source_line) = source_line {
+        let caret_at: String = source_line
+            .chars()
+            .take((loc.pos.column as usize).saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let _ = writeln!(out, "{pad} |");
+        let _ = writeln!(out, "{line_no} | {source_line}");
+        let _ = writeln!(out, "{pad} | {caret_at}^");
+    }
+    let _ = writeln!(out, "{pad} = at: #{}", loc.pointer);
+    if let Some(help) = help {
+        let _ = writeln!(out, "{pad} = help: {help}");
+    }
+    out
 }
 
 impl fmt::Display for Diagnostic {

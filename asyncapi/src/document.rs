@@ -102,6 +102,12 @@ impl Document {
         AsyncApi::from_node(&merged, &mut cx).unwrap_or_else(|| self.spec.clone())
     }
 
+    /// The bundled document with every message and operation trait merged into its object,
+    /// as a JSON value: the same pointers lead to the same objects as in [`bundled`](Self::bundled).
+    pub fn bundled_with_traits(&self) -> Value {
+        traits::apply(&self.workspace.root().value)
+    }
+
     /// The self-contained document as a JSON value: external references inlined under
     /// `components`, every `$ref` local.
     pub fn bundled(&self) -> &Value {

@@ -39,6 +39,25 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Generate the Rust module build.rs would, for checking generated code in.
+    Generate {
+        /// The contract.
+        file: PathBuf,
+        /// Where to write; standard output when absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Which side to generate.
+        #[arg(long, value_enum, default_value = "application")]
+        side: SideArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SideArg {
+    /// The application the contract describes (usually the server).
+    Application,
+    /// Its peer (usually the client).
+    Peer,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -61,7 +80,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> ExitCode {
     let inputs: Vec<&Path> = match &cli.command {
         Command::Validate { files, .. } => files.iter().map(PathBuf::as_path).collect(),
-        Command::Bundle { file, .. } => vec![file.as_path()],
+        Command::Bundle { file, .. } | Command::Generate { file, .. } => vec![file.as_path()],
     };
     // A file that is not there is an unusable argument, not an invalid contract.
     if let Some(missing) = inputs.iter().find(|p| !p.is_file()) {
@@ -71,6 +90,7 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Bundle { file, output, format } => bundle(&file, output.as_deref(), format),
+        Command::Generate { file, output, side } => generate(&file, output.as_deref(), side),
     }
 }
 
@@ -116,6 +136,29 @@ fn bundle(file: &Path, output: Option<&Path>, format: Option<Format>) -> ExitCod
         Format::Json => doc.to_json(),
         Format::Yaml => doc.to_yaml(),
     };
+    write_output(output, &text)
+}
+
+fn generate(file: &Path, output: Option<&Path>, side: SideArg) -> ExitCode {
+    let side = match side {
+        SideArg::Application => tidings_build::Side::Application,
+        SideArg::Peer => tidings_build::Side::Peer,
+    };
+    match tidings_build::Builder::new(file).side(side).generate() {
+        Ok(generated) => {
+            for warning in &generated.warnings {
+                eprint!("{warning}");
+            }
+            write_output(output, &generated.code)
+        }
+        Err(failure) => {
+            eprint!("{}", failure.report);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn write_output(output: Option<&Path>, text: &str) -> ExitCode {
     match output {
         None => {
             print!("{text}");

@@ -143,8 +143,7 @@ fn with_correlation<C: ChannelSpec>(frame: Frame, key: &str, id: serde_json::Val
 /// Writes `new` at `pointer`, creating objects on the way; `false` when a non-object is in the way.
 fn set_pointer(value: &mut serde_json::Value, pointer: &str, new: serde_json::Value) -> bool {
     let mut node = value;
-    let tokens: Vec<String> =
-        pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
+    let tokens: Vec<String> = pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
     let Some((last, path)) = tokens.split_last() else { return false };
     for token in path {
         let Some(map) = node.as_object_mut() else { return false };
@@ -168,7 +167,9 @@ pub struct Channel {
 impl Channel {
     /// Wraps a handler of channel `C`. Generated code calls this from `<channel>::channel(imp)`.
     pub fn new<C: ChannelSpec, H: Handler<C>>(handler: H) -> Self {
-        Self { inner: Arc::new(TypedChannel::<C, H> { handler: Arc::new(handler), _channel: std::marker::PhantomData }) }
+        Self {
+            inner: Arc::new(TypedChannel::<C, H> { handler: Arc::new(handler), _channel: std::marker::PhantomData }),
+        }
     }
 
     /// What the contract says about the channel.

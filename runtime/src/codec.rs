@@ -333,8 +333,14 @@ mod tests {
     fn reads_the_tag_without_the_rest() {
         assert_eq!(read_tag(r#"{"text": [1, {"a": 2}], "action": "say"}"#, "action").as_deref(), Ok("say"));
         assert_eq!(read_tag(r#"{"action": "s\u0061y"}"#, "action").as_deref(), Ok("say"));
-        assert_eq!(read_tag(r#"{"text": "x"}"#, "action"), Err(DecodeError::MissingDiscriminator { property: "action" }));
-        assert_eq!(read_tag(r#"{"action": 3}"#, "action"), Err(DecodeError::DiscriminatorNotString { property: "action" }));
+        assert_eq!(
+            read_tag(r#"{"text": "x"}"#, "action"),
+            Err(DecodeError::MissingDiscriminator { property: "action" })
+        );
+        assert_eq!(
+            read_tag(r#"{"action": 3}"#, "action"),
+            Err(DecodeError::DiscriminatorNotString { property: "action" })
+        );
         assert_eq!(read_tag("[1, 2]", "action"), Err(DecodeError::NotAnObject));
         assert_eq!(read_tag("\"x\"", "action"), Err(DecodeError::NotAnObject));
         assert!(matches!(read_tag("{\"action\": ", "action"), Err(DecodeError::NotJson { .. })));

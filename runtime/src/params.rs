@@ -30,7 +30,11 @@ pub struct ParamError {
 }
 
 /// Checks a value against a parameter's allowed values (any value when there are none).
-pub fn check_allowed(name: &'static str, value: String, allowed: &'static [&'static str]) -> Result<String, ParamError> {
+pub fn check_allowed(
+    name: &'static str,
+    value: String,
+    allowed: &'static [&'static str],
+) -> Result<String, ParamError> {
     if allowed.is_empty() || allowed.contains(&value.as_str()) {
         Ok(value)
     } else {

@@ -1,2 +1,216 @@
-//! The pure generator: a document in, tokens out.
+//! The pure generator: a loaded document and settings in, Rust tokens out. No environment,
+//! no files, no printing; `crate::compile` is the build-script front end.
+//!
+//! One [`Generator`] walks the document in order: `channels.rs` decides what each channel
+//! carries in each direction and how messages are told apart, `types.rs` makes the payload
+//! types through typify, `emit.rs` writes the enums, traits, adapters and descriptors, and
+//! [`Generator::generate`] assembles them, in document order.
+
+mod channels;
+mod emit;
 pub(crate) mod names;
+mod types;
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+use tidings_asyncapi::{Document, JsonPointer, Location, Severity};
+
+pub use channels::Side;
+
+/// Settings a build script may give; every one has a default that needs no configuration.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Which side of the contract to generate.
+    pub side: Side,
+    /// Discriminator property per channel key, overriding what the contract says or implies.
+    pub discriminators: HashMap<String, String>,
+    /// Rust types to use instead of generating one, by component schema name
+    /// (`User` to `crate::model::User`).
+    pub replacements: HashMap<String, String>,
+    /// Extra derives for every generated type, such as `Eq` or `Hash`.
+    pub derives: Vec<String>,
+}
+
+/// What can stop generation, or deserve a warning, beyond the document's own diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildProblem {
+    /// Several messages in one direction and nothing to tell them apart.
+    #[error(
+        "channel `{channel}` {direction} messages {messages}, and no property tells them apart: each needs its own \
+         `const` value of one common property"
+    )]
+    NoDiscriminator {
+        /// The channel key.
+        channel: String,
+        /// `receives` or `sends`.
+        direction: &'static str,
+        /// The message keys.
+        messages: String,
+    },
+    /// A discriminator set in build.rs that a message lacks.
+    #[error("channel `{channel}`: message `{message}` has no `const` or one-value `enum` for property `{property}`")]
+    DiscriminatorMissing {
+        /// The channel key.
+        channel: String,
+        /// The property.
+        property: String,
+        /// The message key.
+        message: String,
+    },
+    /// Two messages of one direction with the same discriminator value.
+    #[error("channel `{channel}`: messages {messages} share the `{property}` value `{value}`")]
+    DuplicateTag {
+        /// The channel key.
+        channel: String,
+        /// The discriminator.
+        property: String,
+        /// The shared value.
+        value: String,
+        /// The message keys.
+        messages: String,
+    },
+    /// Binary frames carry no discriminator, so one direction can have one byte message.
+    #[error("channel `{channel}` {direction} several byte messages ({messages}); binary frames cannot tell them apart")]
+    SeveralBinaryMessages {
+        /// The channel key.
+        channel: String,
+        /// `receives` or `sends`.
+        direction: &'static str,
+        /// The message keys.
+        messages: String,
+    },
+    /// One message received by several operations: which handler runs?
+    #[error(
+        "channel `{channel}`: message `{message}` is received by operations {operations}; one operation must own it"
+    )]
+    AmbiguousOperation {
+        /// The channel key.
+        channel: String,
+        /// The message key.
+        message: String,
+        /// The operation keys.
+        operations: String,
+    },
+    /// typify could not make a type of a schema.
+    #[error("cannot generate a Rust type for this schema: {detail}")]
+    SchemaNotTypeable {
+        /// What typify said.
+        detail: String,
+    },
+    /// A validation-only keyword typify cannot express; runtime validation still enforces it.
+    #[error("`{keyword}` is not expressed in the Rust type; runtime validation enforces it")]
+    KeywordNotTyped {
+        /// The keyword.
+        keyword: &'static str,
+    },
+    /// An `enum` typify cannot make a Rust enum of (mixed types, or values that collide as names).
+    #[error("this `enum` becomes a plain value in Rust; runtime validation enforces the allowed values")]
+    EnumNotTyped,
+    /// A payload schema in a format other than JSON Schema.
+    #[error("payload schema format `{format}` is not JSON Schema; the payload is typed as a JSON value")]
+    NotJsonSchema {
+        /// The `schemaFormat`.
+        format: String,
+    },
+}
+
+impl BuildProblem {
+    /// What to do about it.
+    pub fn help(&self) -> Option<&'static str> {
+        Some(match self {
+            BuildProblem::NoDiscriminator { .. } => {
+                "add a property such as `action: {const: <name>}` to each message, or name one with \
+                 `tidings_build::Builder::discriminator(channel, property)`"
+            }
+            BuildProblem::DuplicateTag { .. } => "give each message its own value",
+            BuildProblem::AmbiguousOperation { .. } => "list the message in one receiving operation only",
+            BuildProblem::SeveralBinaryMessages { .. } => "send one byte message per direction, or make them JSON",
+            _ => return None,
+        })
+    }
+}
+
+/// A build problem at a node of the bundled document.
+#[derive(Debug, Clone)]
+pub(crate) struct Finding {
+    pub(crate) severity: Severity,
+    pub(crate) problem: BuildProblem,
+    pub(crate) pointer: JsonPointer,
+}
+
+impl Finding {
+    pub(crate) fn error(problem: BuildProblem, pointer: JsonPointer) -> Self {
+        Self { severity: Severity::Error, problem, pointer }
+    }
+
+    pub(crate) fn warning(problem: BuildProblem, pointer: JsonPointer) -> Self {
+        Self { severity: Severity::Warning, problem, pointer }
+    }
+}
+
+/// A located build problem.
+#[derive(Debug, Clone)]
+pub struct BuildDiagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub problem: BuildProblem,
+    /// Where in the contract.
+    pub location: Location,
+}
+
+impl BuildDiagnostic {
+    /// Renders like a compiler message, with the source line when `text` is given.
+    pub fn render(&self, text: Option<&str>) -> String {
+        tidings_asyncapi::diagnostic::render(
+            self.severity,
+            &self.problem.to_string(),
+            &self.location,
+            self.problem.help(),
+            text,
+        )
+    }
+}
+
+/// The generated module and what was found on the way.
+#[derive(Debug)]
+pub struct Generated {
+    /// The module's items.
+    pub tokens: TokenStream,
+    /// Warnings.
+    pub warnings: Vec<BuildDiagnostic>,
+}
+
+/// Generation failed: the errors (and warnings) found.
+#[derive(Debug, thiserror::Error)]
+#[error("{} error(s) generating code from the contract", self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count())]
+pub struct GenerateError {
+    /// Every diagnostic.
+    pub diagnostics: Vec<BuildDiagnostic>,
+}
+
+/// Generates the Rust module for a loaded, valid document.
+pub fn generate(doc: &Document, settings: &Settings) -> Result<Generated, GenerateError> {
+    let mut findings = Vec::new();
+    let mut schemas = types::SchemaSet::default();
+    let plans = channels::plan(doc, settings, &mut schemas, &mut findings);
+    let types = if findings.iter().any(|f| f.severity == Severity::Error) {
+        None
+    } else {
+        schemas.generate(settings, &mut findings)
+    };
+    let located: Vec<BuildDiagnostic> = findings
+        .into_iter()
+        .map(|f| BuildDiagnostic { severity: f.severity, location: doc.locate(&f.pointer), problem: f.problem })
+        .collect();
+    match types {
+        Some(types) if located.iter().all(|d| d.severity != Severity::Error) => {
+            let tokens = emit::module(doc, settings, &plans, &types, &schemas);
+            Ok(Generated { tokens, warnings: located })
+        }
+        _ => Err(GenerateError { diagnostics: located }),
+    }
+}

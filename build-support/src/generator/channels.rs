@@ -1,0 +1,595 @@
+//! What each channel carries, from the generated side's point of view: which messages it
+//! receives and sends, how the messages of each direction are told apart, which operation
+//! handles each received message, and what each handler replies.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use tidings_asyncapi::model::Action;
+use tidings_asyncapi::{Document, JsonPointer, RefTarget};
+
+use super::names::{Case, Scope};
+use super::types::SchemaSet;
+use super::{BuildProblem, Finding, Settings};
+
+/// Which side of the contract to generate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Side {
+    /// The application the document describes: it receives what its operations `receive`
+    /// and sends what they `send`. A server, usually.
+    #[default]
+    Application,
+    /// The application's peer: it receives what the application sends, and the other way
+    /// round. A client, usually.
+    Peer,
+}
+
+impl Side {
+    /// Whether this side receives the messages of an operation with `action`.
+    fn receives(self, action: Action) -> bool {
+        match self {
+            Side::Application => action == Action::Receive,
+            Side::Peer => action == Action::Send,
+        }
+    }
+}
+
+/// The properties tried first when inferring a discriminator, in order.
+const PREFERRED_DISCRIMINATORS: &[&str] = &["action", "type", "event", "method", "kind", "op", "name"];
+
+/// How a payload travels and is typed.
+#[derive(Debug, Clone)]
+pub(crate) enum Payload {
+    /// JSON, typed by the schema definition of this name.
+    Json(String),
+    /// JSON of a schema that is not JSON Schema (or no schema): any JSON value.
+    Any,
+    /// Bytes in binary frames.
+    Binary,
+}
+
+/// One message of a channel.
+#[derive(Debug, Clone)]
+pub(crate) struct MessagePlan {
+    pub(crate) key: String,
+    pub(crate) variant: String,
+    pub(crate) payload: Payload,
+    pub(crate) fields: Value,
+    pub(crate) correlation_pointer: Option<String>,
+    pub(crate) examples: Vec<Value>,
+}
+
+/// One direction of a channel.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Direction {
+    /// Message keys, in document order.
+    pub(crate) messages: Vec<String>,
+    pub(crate) discriminator: Option<String>,
+    /// The discriminator value of each message, by key.
+    pub(crate) tags: HashMap<String, String>,
+}
+
+/// A receiving operation: one trait method.
+#[derive(Debug, Clone)]
+pub(crate) struct HandlerPlan {
+    pub(crate) operation: String,
+    pub(crate) method: String,
+    pub(crate) messages: Vec<String>,
+    pub(crate) replies: Vec<String>,
+    /// The argument enum's name, when the operation receives several messages.
+    pub(crate) message_enum: Option<String>,
+    /// The reply enum's name, when the reply may be one of several messages.
+    pub(crate) reply_enum: Option<String>,
+    pub(crate) fields: Value,
+}
+
+/// An operation on the channel, for the descriptor.
+#[derive(Debug, Clone)]
+pub(crate) struct OperationInfo {
+    pub(crate) key: String,
+    pub(crate) action: Action,
+    pub(crate) fields: Value,
+    pub(crate) messages: Vec<String>,
+    pub(crate) security: Vec<String>,
+    pub(crate) reply: Option<(Option<String>, Vec<String>)>,
+}
+
+/// An address parameter.
+#[derive(Debug, Clone)]
+pub(crate) struct ParamPlan {
+    pub(crate) name: String,
+    pub(crate) field: String,
+    pub(crate) fields: Value,
+}
+
+/// Everything generated for one channel.
+#[derive(Debug, Clone)]
+pub(crate) struct ChannelPlan {
+    pub(crate) key: String,
+    pub(crate) module: String,
+    pub(crate) trait_name: String,
+    pub(crate) fields: Value,
+    pub(crate) params: Vec<ParamPlan>,
+    pub(crate) messages: Vec<MessagePlan>,
+    pub(crate) incoming: Direction,
+    pub(crate) outgoing: Direction,
+    pub(crate) handlers: Vec<HandlerPlan>,
+    pub(crate) operations: Vec<OperationInfo>,
+    pub(crate) scope: Scope,
+}
+
+impl ChannelPlan {
+    pub(crate) fn message(&self, key: &str) -> Option<&MessagePlan> {
+        self.messages.iter().find(|m| m.key == key)
+    }
+}
+
+/// Names every channel module must keep for itself.
+pub(crate) const RESERVED: &[&str] =
+    &["Incoming", "Outgoing", "Params", "Spec", "Context", "Adapter", "channel", "DESCRIPTOR", "types"];
+
+/// Plans every channel of the document that has operations.
+pub(crate) fn plan(
+    doc: &Document,
+    settings: &Settings,
+    schemas: &mut SchemaSet,
+    findings: &mut Vec<Finding>,
+) -> Vec<ChannelPlan> {
+    let merged = doc.bundled_with_traits();
+    let mut modules = Scope::with_reserved(&["types"]);
+    let mut plans = Vec::new();
+    let channels: Vec<String> =
+        merged.get("channels").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    for key in channels {
+        let pointer = JsonPointer::from_tokens(["channels", key.as_str()]);
+        let Some((channel_at, channel)) = follow(&merged, &pointer) else { continue };
+        let operations = operations_of(&merged, &pointer);
+        if operations.is_empty() {
+            continue;
+        }
+        let module = modules.name(&key, Case::Value);
+        let mut scope = Scope::with_reserved(RESERVED);
+        let trait_name = scope.name(&key, Case::Type);
+        let mut planner = Planner {
+            doc,
+            merged: &merged,
+            key: &key,
+            channel_at: &channel_at,
+            channel,
+            schemas: &mut *schemas,
+            findings: &mut *findings,
+        };
+        let messages_by_key = planner.messages(&mut scope);
+        let mut plan = ChannelPlan {
+            key: key.clone(),
+            module,
+            trait_name,
+            fields: channel.clone(),
+            params: params(&merged, channel, &channel_at),
+            messages: messages_by_key,
+            incoming: Direction::default(),
+            outgoing: Direction::default(),
+            handlers: Vec::new(),
+            operations: Vec::new(),
+            scope,
+        };
+        for (op_key, op_at, op) in &operations {
+            planner.operation(settings, &mut plan, op_key, op_at, op);
+        }
+        let override_property = settings.discriminators.get(&key).cloned();
+        for incoming in [true, false] {
+            let direction = if incoming { &plan.incoming } else { &plan.outgoing };
+            let decided = planner.discriminate(&plan, direction, incoming, override_property.as_deref());
+            let direction = if incoming { &mut plan.incoming } else { &mut plan.outgoing };
+            if let Some((property, tags)) = decided {
+                direction.discriminator = Some(property);
+                direction.tags = tags;
+            }
+        }
+        plans.push(plan);
+    }
+    plans
+}
+
+/// The root operations whose channel is `channel` (a pointer to a root channel entry), in
+/// document order, resolved.
+fn operations_of<'a>(merged: &'a Value, channel: &JsonPointer) -> Vec<(String, JsonPointer, &'a Value)> {
+    let mut out = Vec::new();
+    for (key, _) in merged.get("operations").and_then(Value::as_object).into_iter().flatten() {
+        let at = JsonPointer::from_tokens(["operations", key.as_str()]);
+        let Some((op_at, op)) = follow(merged, &at) else { continue };
+        let target =
+            op.pointer("/channel/$ref").and_then(Value::as_str).and_then(|r| RefTarget::split(r).pointer().ok());
+        if target.as_ref() == Some(channel) {
+            out.push((key.clone(), op_at, op));
+        }
+    }
+    out
+}
+
+/// The value at `pointer` and where it really is, following references met along the
+/// pointer and at its end. The loader has rejected cycles; the budget only bounds surprises.
+pub(crate) fn follow<'a>(doc: &'a Value, pointer: &JsonPointer) -> Option<(JsonPointer, &'a Value)> {
+    follow_within(doc, pointer, 32)
+}
+
+fn follow_within<'a>(doc: &'a Value, pointer: &JsonPointer, budget: usize) -> Option<(JsonPointer, &'a Value)> {
+    let budget = budget.checked_sub(1)?;
+    let mut at = JsonPointer::root();
+    let mut node = doc;
+    for token in pointer.tokens() {
+        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
+            (at, node) = follow_within(doc, &RefTarget::split(r).pointer().ok()?, budget)?;
+        }
+        node = match node {
+            Value::Object(map) => map.get(token)?,
+            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+        at.push(token.clone());
+    }
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) => follow_within(doc, &RefTarget::split(r).pointer().ok()?, budget),
+        None => Some((at, node)),
+    }
+}
+
+fn params(merged: &Value, channel: &Value, channel_at: &JsonPointer) -> Vec<ParamPlan> {
+    let address = channel.get("address").and_then(Value::as_str).unwrap_or_default();
+    let mut scope = Scope::default();
+    let mut out = Vec::new();
+    let mut rest = address;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        let name = &rest[open + 1..open + close];
+        rest = &rest[open + close + 1..];
+        let at = channel_at.join("parameters").join(name);
+        let fields = follow(merged, &at).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
+        out.push(ParamPlan { name: name.to_owned(), field: scope.name(name, Case::Value), fields });
+    }
+    out
+}
+
+struct Planner<'a> {
+    doc: &'a Document,
+    merged: &'a Value,
+    key: &'a str,
+    channel_at: &'a JsonPointer,
+    channel: &'a Value,
+    schemas: &'a mut SchemaSet,
+    findings: &'a mut Vec<Finding>,
+}
+
+impl Planner<'_> {
+    /// Every message of the channel, with its payload typed.
+    fn messages(&mut self, scope: &mut Scope) -> Vec<MessagePlan> {
+        let mut out = Vec::new();
+        for (key, _) in self.channel.get("messages").and_then(Value::as_object).into_iter().flatten() {
+            let at = self.channel_at.join("messages").join(key.clone());
+            let Some((message_at, message)) = follow(self.merged, &at) else { continue };
+            let variant = scope.name(key, Case::Type);
+            let payload = self.payload(key, &message_at, message);
+            let correlation_pointer = message
+                .get("correlationId")
+                .and_then(|c| match c.get("$ref").and_then(Value::as_str) {
+                    Some(r) => follow(self.merged, &RefTarget::split(r).pointer().ok()?).map(|(_, v)| v),
+                    None => Some(c),
+                })
+                .and_then(|c| c.get("location"))
+                .and_then(Value::as_str)
+                .and_then(|l| l.strip_prefix("$message.payload#"))
+                .map(str::to_owned);
+            let examples = message
+                .get("examples")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.get("payload").cloned())
+                .collect();
+            out.push(MessagePlan {
+                key: key.clone(),
+                variant,
+                payload,
+                fields: message.clone(),
+                correlation_pointer,
+                examples,
+            });
+        }
+        out
+    }
+
+    fn payload(&mut self, key: &str, message_at: &JsonPointer, message: &Value) -> Payload {
+        let content_type = message
+            .get("contentType")
+            .or_else(|| self.merged.get("defaultContentType"))
+            .and_then(Value::as_str)
+            .unwrap_or("application/json");
+        let Some(payload) = message.get("payload") else { return Payload::Any };
+        let payload_at = message_at.join("payload");
+        let resolved = follow(self.merged, &payload_at).map(|(_, v)| v).unwrap_or(payload);
+        let is_binary_schema = resolved.get("type") == Some(&Value::from("string"))
+            && resolved.get("format") == Some(&Value::from("binary"));
+        if content_type == "application/octet-stream" || is_binary_schema {
+            return Payload::Binary;
+        }
+        if let Some(format) = resolved.get("schemaFormat").and_then(Value::as_str) {
+            let json = tidings_asyncapi::model::SchemaFormat::parse(format).is_some_and(|f| f.is_json_schema());
+            if !json {
+                self.findings.push(Finding::warning(
+                    BuildProblem::NotJsonSchema { format: format.to_owned() },
+                    payload_at.join("schemaFormat"),
+                ));
+                return Payload::Any;
+            }
+        }
+        let name = message.get("name").and_then(Value::as_str).unwrap_or(key);
+        Payload::Json(self.schemas.add(self.doc, &payload_at, name, self.findings))
+    }
+
+    /// The channel's message keys an operation (or reply) lists; all of them when it lists none.
+    fn message_keys(&self, plan: &ChannelPlan, list: Option<&Value>, all_when_empty: bool) -> Vec<String> {
+        let refs: Vec<&str> = list
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|m| m.get("$ref").and_then(Value::as_str))
+            .collect();
+        if refs.is_empty() {
+            return if all_when_empty { plan.messages.iter().map(|m| m.key.clone()).collect() } else { Vec::new() };
+        }
+        let finals: Vec<(String, Option<JsonPointer>)> = plan
+            .messages
+            .iter()
+            .map(|m| {
+                let at = self.channel_at.join("messages").join(m.key.clone());
+                (m.key.clone(), follow(self.merged, &at).map(|(p, _)| p))
+            })
+            .collect();
+        refs.iter()
+            .filter_map(|r| {
+                let written = RefTarget::split(r).pointer().ok()?;
+                if let [c, _, m, key] = written.tokens()
+                    && c == "channels"
+                    && m == "messages"
+                    && plan.message(key).is_some()
+                {
+                    return Some(key.clone());
+                }
+                let fin = follow(self.merged, &written).map(|(p, _)| p)?;
+                finals.iter().find(|(_, p)| p.as_ref() == Some(&fin)).map(|(k, _)| k.clone())
+            })
+            .collect()
+    }
+
+    fn operation(&mut self, settings: &Settings, plan: &mut ChannelPlan, key: &str, at: &JsonPointer, op: &Value) {
+        let action = match op.get("action").and_then(Value::as_str) {
+            Some("send") => Action::Send,
+            _ => Action::Receive,
+        };
+        let messages = self.message_keys(plan, op.get("messages"), true);
+        let reply = op.get("reply").and_then(|r| match r.get("$ref").and_then(Value::as_str) {
+            Some(reference) => follow(self.merged, &RefTarget::split(reference).pointer().ok()?).map(|(_, v)| v),
+            None => Some(r),
+        });
+        let replies = reply.map(|r| self.message_keys(plan, r.get("messages"), false)).unwrap_or_default();
+        let reply_channel = reply
+            .and_then(|r| r.pointer("/channel/$ref"))
+            .and_then(Value::as_str)
+            .and_then(|r| RefTarget::split(r).pointer().ok())
+            .and_then(|p| p.last().map(str::to_owned));
+        let security = op
+            .get("security")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get("$ref").and_then(Value::as_str))
+            .filter_map(|r| RefTarget::split(r).pointer().ok())
+            .filter_map(|p| p.last().map(str::to_owned))
+            .collect();
+        plan.operations.push(OperationInfo {
+            key: key.to_owned(),
+            action,
+            fields: op.clone(),
+            messages: messages.clone(),
+            security,
+            reply: reply.map(|_| (reply_channel, replies.clone())),
+        });
+        let side_receives = settings.side.receives(action);
+        let (received, sent) = if side_receives { (&messages, &replies) } else { (&replies, &messages) };
+        push_unique(&mut plan.incoming.messages, received);
+        push_unique(&mut plan.outgoing.messages, sent);
+        if !side_receives {
+            return;
+        }
+        for message in &messages {
+            if let Some(owner) = plan.handlers.iter().find(|h| h.messages.contains(message)) {
+                self.findings.push(Finding::error(
+                    BuildProblem::AmbiguousOperation {
+                        channel: self.key.to_owned(),
+                        message: message.clone(),
+                        operations: format!("`{}` and `{key}`", owner.operation),
+                    },
+                    at.clone(),
+                ));
+            }
+        }
+        let method = plan.scope.name(key, Case::Value);
+        let message_enum = (messages.len() > 1).then(|| plan.scope.name(&format!("{key} message"), Case::Type));
+        let reply_enum = (replies.len() > 1).then(|| plan.scope.name(&format!("{key} reply"), Case::Type));
+        plan.handlers.push(HandlerPlan {
+            operation: key.to_owned(),
+            method,
+            messages,
+            replies,
+            message_enum,
+            reply_enum,
+            fields: op.clone(),
+        });
+    }
+
+    /// The discriminator of one direction and each message's value of it.
+    fn discriminate(
+        &mut self,
+        plan: &ChannelPlan,
+        direction: &Direction,
+        incoming: bool,
+        forced: Option<&str>,
+    ) -> Option<(String, HashMap<String, String>)> {
+        let verb = if incoming { "receives" } else { "sends" };
+        let json: Vec<&MessagePlan> = direction
+            .messages
+            .iter()
+            .filter_map(|k| plan.message(k))
+            .filter(|m| !matches!(m.payload, Payload::Binary))
+            .collect();
+        let binary: Vec<&str> = direction
+            .messages
+            .iter()
+            .filter_map(|k| plan.message(k))
+            .filter(|m| matches!(m.payload, Payload::Binary))
+            .map(|m| m.key.as_str())
+            .collect();
+        if binary.len() > 1 {
+            self.findings.push(Finding::error(
+                BuildProblem::SeveralBinaryMessages {
+                    channel: self.key.to_owned(),
+                    direction: verb,
+                    messages: quoted(binary.iter().copied()),
+                },
+                self.channel_at.clone(),
+            ));
+        }
+        let tags_of = |this: &Self, m: &MessagePlan| -> Vec<(String, String)> {
+            let at = this.channel_at.join("messages").join(m.key.clone()).join("payload");
+            follow(this.merged, &at).map(|(_, schema)| constant_properties(this.merged, schema)).unwrap_or_default()
+        };
+        let all_tags: Vec<Vec<(String, String)>> = json.iter().map(|m| tags_of(self, m)).collect();
+        let explicit = json
+            .iter()
+            .map(|m| {
+                let at = self.channel_at.join("messages").join(m.key.clone()).join("payload");
+                follow(self.merged, &at)
+                    .and_then(|(_, s)| s.get("discriminator").and_then(Value::as_str).map(str::to_owned))
+            })
+            .collect::<Option<Vec<String>>>()
+            .filter(|d| d.windows(2).all(|w| w[0] == w[1]))
+            .and_then(|d| d.into_iter().next());
+        let property = forced.map(str::to_owned).or(explicit).or_else(|| infer(&all_tags));
+        let Some(property) = property else {
+            if json.len() > 1 {
+                self.findings.push(Finding::error(
+                    BuildProblem::NoDiscriminator {
+                        channel: self.key.to_owned(),
+                        direction: verb,
+                        messages: quoted(json.iter().map(|m| m.key.as_str())),
+                    },
+                    self.channel_at.clone(),
+                ));
+            }
+            return None;
+        };
+        let mut tags = HashMap::new();
+        let mut by_value: HashMap<String, Vec<&str>> = HashMap::new();
+        for (m, candidates) in json.iter().zip(&all_tags) {
+            match candidates.iter().find(|(p, _)| *p == property) {
+                Some((_, value)) => {
+                    tags.insert(m.key.clone(), value.clone());
+                    by_value.entry(value.clone()).or_default().push(&m.key);
+                }
+                None if json.len() > 1 || forced.is_some() => self.findings.push(Finding::error(
+                    BuildProblem::DiscriminatorMissing {
+                        channel: self.key.to_owned(),
+                        property: property.clone(),
+                        message: m.key.clone(),
+                    },
+                    self.channel_at.join("messages").join(m.key.clone()),
+                )),
+                None => return None,
+            }
+        }
+        let mut shared: Vec<(&String, &Vec<&str>)> = by_value.iter().filter(|(_, ms)| ms.len() > 1).collect();
+        shared.sort();
+        for (value, messages) in shared {
+            self.findings.push(Finding::error(
+                BuildProblem::DuplicateTag {
+                    channel: self.key.to_owned(),
+                    property: property.clone(),
+                    value: value.clone(),
+                    messages: quoted(messages.iter().copied()),
+                },
+                self.channel_at.clone(),
+            ));
+        }
+        Some((property, tags))
+    }
+}
+
+/// The property every message has with a distinct constant value, preferring usual names.
+fn infer(all: &[Vec<(String, String)>]) -> Option<String> {
+    let first = all.first()?;
+    let mut candidates: Vec<&String> = first
+        .iter()
+        .map(|(p, _)| p)
+        .filter(|p| {
+            let values: Vec<&String> =
+                all.iter().filter_map(|c| c.iter().find(|(q, _)| q == *p).map(|(_, v)| v)).collect();
+            let mut unique = values.clone();
+            unique.sort();
+            unique.dedup();
+            values.len() == all.len() && unique.len() == values.len()
+        })
+        .collect();
+    candidates
+        .sort_by_key(|p| (PREFERRED_DISCRIMINATORS.iter().position(|q| q == p).unwrap_or(usize::MAX), (*p).clone()));
+    candidates.first().map(|p| (*p).clone())
+}
+
+/// The properties of an object schema whose value is fixed (`const`, or a one-value `enum`),
+/// looking through `allOf` and references.
+fn constant_properties(doc: &Value, schema: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    collect_constants(doc, schema, &mut out, 0);
+    out
+}
+
+fn collect_constants(doc: &Value, schema: &Value, out: &mut Vec<(String, String)>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => match RefTarget::split(r).pointer().ok().and_then(|p| follow(doc, &p)) {
+            Some((_, v)) => v,
+            None => return,
+        },
+        None => schema,
+    };
+    for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
+        let property = match property.get("$ref").and_then(Value::as_str) {
+            Some(r) => RefTarget::split(r).pointer().ok().and_then(|p| follow(doc, &p)).map_or(property, |(_, v)| v),
+            None => property,
+        };
+        let value = property.get("const").and_then(Value::as_str).or_else(|| {
+            property.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1).and_then(|e| e[0].as_str())
+        });
+        if let Some(value) = value
+            && out.iter().all(|(p, _)| p != name)
+        {
+            out.push((name.clone(), value.to_owned()));
+        }
+    }
+    for member in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        collect_constants(doc, member, out, depth + 1);
+    }
+}
+
+fn push_unique(into: &mut Vec<String>, items: &[String]) {
+    for item in items {
+        if !into.contains(item) {
+            into.push(item.clone());
+        }
+    }
+}
+
+fn quoted<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}

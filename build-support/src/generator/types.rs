@@ -1,0 +1,384 @@
+//! Rust types for the contract's schemas, through typify.
+//!
+//! typify has limits the contract must not hit (see `docs/ARCHITECTURE.md`): it follows only
+//! `#/definitions/<name>` references, keys them by the last segment, ignores `const`, names
+//! inline types after their titles (so two titles collide), and panics or overflows its stack
+//! on some schemas. So, before typify, every schema the channels reach is hoisted into one
+//! definitions map under a unique name chosen here, every `$ref` is rewritten to it, and each
+//! schema is normalized to what typify handles well; typify then runs on a thread with a large
+//! stack under `catch_unwind`. Nothing normalized away is lost: the descriptor keeps each
+//! payload's schema exactly as the contract wrote it, and runtime validation enforces it.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use indexmap::IndexMap;
+use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use serde_json::Value;
+use tidings_asyncapi::{Document, JsonPointer, RefTarget};
+
+use super::names::{Case, ident_text};
+use super::{BuildProblem, Finding};
+
+/// Crates generated types may name, re-exported by the runtime so users need not depend on them.
+const REDIRECTED: &[&str] = &["serde", "serde_json", "regress", "chrono", "uuid"];
+
+/// The schemas to generate, keyed by definition name.
+#[derive(Debug, Default)]
+pub(crate) struct SchemaSet {
+    /// Normalized for typify.
+    defs: IndexMap<String, Value>,
+    /// As the contract wrote them, with references rewritten to `#/definitions/<name>`.
+    originals: IndexMap<String, Value>,
+    /// The definitions each definition refers to directly.
+    deps: IndexMap<String, Vec<String>>,
+    /// Where each definition came from in the bundled document.
+    origins: IndexMap<String, JsonPointer>,
+    by_pointer: HashMap<JsonPointer, String>,
+}
+
+/// The generated types and how to name each definition's type.
+pub(crate) struct Types {
+    pub(crate) tokens: TokenStream,
+    /// Definition name to the type's path inside the `types` module.
+    pub(crate) names: HashMap<String, String>,
+}
+
+impl SchemaSet {
+    /// Adds the schema at `pointer` (a payload, headers, or a component) and everything it
+    /// references; returns its definition name. `name` is the preferred name for an inline schema.
+    pub(crate) fn add(
+        &mut self,
+        doc: &Document,
+        pointer: &JsonPointer,
+        name: &str,
+        findings: &mut Vec<Finding>,
+    ) -> String {
+        let resolved = resolve_pointer(doc, pointer);
+        if let Some(existing) = self.by_pointer.get(&resolved) {
+            return existing.clone();
+        }
+        let preferred = match resolved.tokens() {
+            [c, s, key] if c == "components" && s == "schemas" => key.clone(),
+            _ => name.to_owned(),
+        };
+        let def = self.unique_def_name(&preferred);
+        self.by_pointer.insert(resolved.clone(), def.clone());
+        let mut schema = resolved.get(doc.bundled()).cloned().unwrap_or(Value::Bool(true));
+        // A multi-format schema object: its JSON Schema, when it has one.
+        if let Some(inner) = schema.get("schemaFormat").and(schema.get("schema")).cloned() {
+            schema = inner;
+        }
+        self.defs.insert(def.clone(), Value::Null);
+        self.origins.insert(def.clone(), resolved.clone());
+        let mut deps = Vec::new();
+        self.rewrite_refs(doc, &mut schema, &mut deps, findings);
+        self.originals.insert(def.clone(), schema.clone());
+        self.deps.insert(def.clone(), deps);
+        normalize(&mut schema, &resolved, findings);
+        self.defs.insert(def.clone(), schema);
+        def
+    }
+
+    /// Rewrites every `$ref` in a schema to a definition, adding the target as one.
+    fn rewrite_refs(
+        &mut self,
+        doc: &Document,
+        schema: &mut Value,
+        deps: &mut Vec<String>,
+        findings: &mut Vec<Finding>,
+    ) {
+        let Value::Object(map) = schema else { return };
+        if let Some(reference) = map.get("$ref").and_then(Value::as_str).map(str::to_owned) {
+            let target = RefTarget::split(&reference).pointer().unwrap_or_default();
+            let name = target.last().unwrap_or("Schema").to_owned();
+            let def = self.add(doc, &target, &name, findings);
+            map.insert("$ref".into(), Value::String(format!("#/definitions/{def}")));
+            if !deps.contains(&def) {
+                deps.push(def);
+            }
+        }
+        for_each_subschema(map, &mut |sub| self.rewrite_refs(doc, sub, deps, findings));
+    }
+
+    /// The schema of definition `def` as the contract wrote it, self-contained: every
+    /// definition it reaches is under its `definitions`.
+    pub(crate) fn self_contained(&self, def: &str) -> Value {
+        let mut reached: Vec<String> = Vec::new();
+        let mut stack = vec![def.to_owned()];
+        while let Some(next) = stack.pop() {
+            for dep in self.deps.get(&next).into_iter().flatten() {
+                if !reached.contains(dep) {
+                    reached.push(dep.clone());
+                    stack.push(dep.clone());
+                }
+            }
+        }
+        let mut root = self.originals.get(def).cloned().unwrap_or(Value::Bool(true));
+        if reached.is_empty() {
+            return root;
+        }
+        let definitions: serde_json::Map<String, Value> =
+            reached.iter().map(|d| (d.clone(), self.originals.get(d).cloned().unwrap_or(Value::Bool(true)))).collect();
+        match &mut root {
+            Value::Object(map) => {
+                map.insert("definitions".into(), Value::Object(definitions));
+                root
+            }
+            // A boolean schema that references nothing: nothing to add.
+            _ => root,
+        }
+    }
+
+    /// A definition name typify will keep as is: PascalCase, unique.
+    fn unique_def_name(&self, preferred: &str) -> String {
+        let base = ident_text(preferred, Case::Type).trim_start_matches("r#").to_owned();
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while self.defs.contains_key(&candidate) {
+            candidate = format!("{base}{n}");
+            n += 1;
+        }
+        candidate
+    }
+
+    /// Where a definition came from.
+    pub(crate) fn origin(&self, def: &str) -> Option<&JsonPointer> {
+        self.origins.get(def)
+    }
+
+    /// Runs typify over every definition.
+    pub(crate) fn generate(&self, settings: &super::Settings, findings: &mut Vec<Finding>) -> Option<Types> {
+        let mut defs = Vec::with_capacity(self.defs.len());
+        for (name, value) in &self.defs {
+            match serde_json::from_value::<schemars08::schema::Schema>(value.clone()) {
+                Ok(schema) => defs.push((name.clone(), schema)),
+                Err(e) => {
+                    let at = self.origins.get(name).cloned().unwrap_or_default();
+                    findings.push(Finding::error(BuildProblem::SchemaNotTypeable { detail: e.to_string() }, at));
+                    return None;
+                }
+            }
+        }
+        match run_typify(defs.clone(), settings) {
+            Ok(types) => Some(types),
+            Err(detail) => {
+                // Find the first definition that fails on its own, to name it.
+                let culprit =
+                    (1..=defs.len()).find(|n| run_typify(defs[..*n].to_vec(), settings).is_err()).map(|n| n - 1);
+                let at = culprit.and_then(|i| self.origins.get(&defs[i].0)).cloned().unwrap_or_default();
+                findings.push(Finding::error(BuildProblem::SchemaNotTypeable { detail }, at));
+                None
+            }
+        }
+    }
+}
+
+/// Rewrites a schema (references already rewritten) into what typify handles, recursively.
+fn normalize(schema: &mut Value, at: &JsonPointer, findings: &mut Vec<Finding>) {
+    let Value::Object(map) = schema else { return };
+    if map.contains_key("$ref") {
+        // Draft 07 ignores the siblings of `$ref`; only a description is worth keeping.
+        let description = map.get("description").or_else(|| map.get("title")).cloned();
+        map.retain(|k, _| k == "$ref");
+        if let Some(description) = description {
+            map.insert("description".into(), description);
+        }
+        return;
+    }
+    // A string `const` becomes a one-value `enum`, which typify turns into a one-variant
+    // enum: the discriminator is then checked when reading and always right when writing.
+    if let Some(Value::String(c)) = map.get("const").cloned()
+        && !map.contains_key("enum")
+    {
+        map.remove("const");
+        map.insert("enum".into(), Value::Array(vec![Value::String(c)]));
+        map.entry("type").or_insert(Value::String("string".into()));
+    }
+    if let Some(title) = map.remove("title") {
+        map.entry("description").or_insert(title);
+    }
+    if map.get("nullable") == Some(&Value::Bool(true)) {
+        map.remove("nullable");
+        if let Some(Value::String(t)) = map.get("type").cloned() {
+            map.insert("type".into(), serde_json::json!([t, "null"]));
+        }
+    }
+    for keyword in ["if", "then", "else", "not"] {
+        if map.remove(keyword).is_some() {
+            findings.push(Finding::warning(BuildProblem::KeywordNotTyped { keyword }, at.join(keyword)));
+        }
+    }
+    map.retain(|k, v| {
+        !(k.starts_with("x-")
+            || matches!(k.as_str(), "discriminator" | "externalDocs" | "deprecated" | "$id" | "$schema" | "$comment")
+            || (matches!(k.as_str(), "allOf" | "anyOf" | "oneOf") && v.as_array().is_some_and(Vec::is_empty)))
+    });
+    if let Some(values) = map.get("enum").and_then(Value::as_array)
+        && !enum_is_typeable(values)
+    {
+        let all_strings = values.iter().all(Value::is_string);
+        map.remove("enum");
+        if all_strings {
+            map.entry("type").or_insert(Value::String("string".into()));
+        }
+        findings.push(Finding::warning(BuildProblem::EnumNotTyped, at.join("enum")));
+    }
+    for_each_subschema(map, &mut |sub| normalize(sub, at, findings));
+}
+
+/// Calls `f` on every direct subschema of a schema object (not on data such as `enum`,
+/// `const`, `default` or `examples`).
+fn for_each_subschema(map: &mut serde_json::Map<String, Value>, f: &mut dyn FnMut(&mut Value)) {
+    for (key, child) in map.iter_mut() {
+        match key.as_str() {
+            "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas" => {
+                if let Value::Object(children) = child {
+                    children.values_mut().for_each(&mut *f);
+                }
+            }
+            "items" | "allOf" | "anyOf" | "oneOf" | "prefixItems" => match child {
+                Value::Array(items) => items.iter_mut().for_each(&mut *f),
+                other => f(other),
+            },
+            "additionalProperties" | "additionalItems" | "contains" | "propertyNames" => f(child),
+            _ => {}
+        }
+    }
+}
+
+/// Whether typify can make an enum of these values: all strings, none null, no two alike
+/// once turned into variant names.
+fn enum_is_typeable(values: &[Value]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    values.iter().all(|v| v.as_str().is_some_and(|s| seen.insert(ident_text(s, Case::Type))))
+}
+
+/// Where the schema at `pointer` really is, after references along and at the end of it.
+fn resolve_pointer(doc: &Document, pointer: &JsonPointer) -> JsonPointer {
+    super::channels::follow(doc.bundled(), pointer).map_or_else(|| pointer.clone(), |(at, _)| at)
+}
+
+fn run_typify(defs: Vec<(String, schemars08::schema::Schema)>, settings: &super::Settings) -> Result<Types, String> {
+    let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
+    let derives = settings.derives.clone();
+    let replacements = settings.replacements.clone();
+    let worker = std::thread::Builder::new().name("typify".into()).stack_size(256 << 20).spawn(move || {
+        catch_unwind(AssertUnwindSafe(move || {
+            let mut settings = typify::TypeSpaceSettings::default();
+            settings.with_struct_builder(false).with_derive("PartialEq".into());
+            for derive in derives {
+                settings.with_derive(derive);
+            }
+            for (name, path) in replacements {
+                settings.with_replacement(
+                    ident_text(&name, Case::Type).trim_start_matches("r#"),
+                    path,
+                    std::iter::empty(),
+                );
+            }
+            let mut space = typify::TypeSpace::new(&settings);
+            space.add_ref_types(defs).map_err(|e| e.to_string())?;
+            let mut map = HashMap::new();
+            for name in &names {
+                let reference: schemars08::schema::Schema =
+                    serde_json::from_value(serde_json::json!({ "$ref": format!("#/definitions/{name}") }))
+                        .map_err(|e| e.to_string())?;
+                let id = space.add_type(&reference).map_err(|e| e.to_string())?;
+                let ty = space.get_type(&id).map_err(|e| e.to_string())?;
+                map.insert(name.clone(), ty.ident().to_string().replace(' ', ""));
+            }
+            // Token streams cannot cross threads; their text can.
+            Ok::<_, String>((redirect(space.to_stream()).to_string(), map))
+        }))
+    });
+    let joined = worker.map_err(|e| format!("cannot start the typify thread: {e}"))?.join();
+    match joined {
+        Ok(Ok(Ok((text, names)))) => {
+            let tokens = text.parse::<TokenStream>().map_err(|e| format!("typify's output does not parse: {e}"))?;
+            Ok(Types { tokens, names })
+        }
+        Ok(Ok(Err(message))) => Err(message),
+        Ok(Err(panic)) | Err(panic) => Err(panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "typify panicked".to_owned())),
+    }
+}
+
+/// Points the crates generated code uses at the runtime's re-exports, adds `JsonSchema` to
+/// every serde derive, and tells serde and schemars where they are.
+pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        if let (TokenTree::Punct(a), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(id))) =
+            (&tokens[i], tokens.get(i + 1), tokens.get(i + 2))
+        {
+            // `a::serde` continues a path; after punctuation (`D: ::serde`) or a keyword
+            // (`impl ::serde`) the path starts at the crate root.
+            let leading = match out.last() {
+                Some(TokenTree::Ident(prev)) => is_keyword(&prev.to_string()),
+                _ => true,
+            };
+            if leading && a.as_char() == ':' && b.as_char() == ':' && REDIRECTED.contains(&id.to_string().as_str()) {
+                out.extend(quote::quote!(::tidings::__private));
+                out.extend([tokens[i].clone(), tokens[i + 1].clone(), tokens[i + 2].clone()]);
+                i += 3;
+                continue;
+            }
+        }
+        if let (TokenTree::Punct(hash), Some(TokenTree::Group(group))) = (&tokens[i], tokens.get(i + 1))
+            && hash.as_char() == '#'
+            && group.delimiter() == Delimiter::Bracket
+        {
+            let text = group.stream().to_string();
+            if text.starts_with("derive") && text.contains("serde") {
+                let mut derive = redirect(group.stream());
+                if text.contains("Serialize") || text.contains("Deserialize") {
+                    derive = add_json_schema(derive);
+                }
+                out.push(tokens[i].clone());
+                out.push(TokenTree::Group(Group::new(Delimiter::Bracket, derive)));
+                out.extend(quote::quote! {
+                    #[serde(crate = "::tidings::__private::serde")]
+                    #[schemars(crate = "::tidings::__private::schemars")]
+                });
+                i += 2;
+                continue;
+            }
+        }
+        match &tokens[i] {
+            TokenTree::Group(group) => {
+                let mut inner = Group::new(group.delimiter(), redirect(group.stream()));
+                inner.set_span(group.span());
+                out.push(TokenTree::Group(inner));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}
+
+/// `derive(A, B)` becomes `derive(A, B, ::tidings::__private::schemars::JsonSchema)`.
+fn add_json_schema(derive: TokenStream) -> TokenStream {
+    let mut out = Vec::new();
+    for token in derive {
+        match token {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis => {
+                let mut inner = group.stream();
+                inner.extend(quote::quote!(, ::tidings::__private::schemars::JsonSchema));
+                out.push(TokenTree::Group(Group::new(Delimiter::Parenthesis, inner)));
+            }
+            other => out.push(other),
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn is_keyword(word: &str) -> bool {
+    matches!(word, "as" | "for" | "pub" | "impl" | "dyn" | "where" | "mut" | "in" | "return" | "let" | "type" | "crate")
+}
