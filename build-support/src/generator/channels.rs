@@ -266,36 +266,76 @@ impl Planner<'_> {
         let mut out = Vec::new();
         for (key, _) in self.channel.get("messages").and_then(Value::as_object).into_iter().flatten() {
             let at = self.channel_at.join("messages").join(key.clone());
-            let Some((message_at, message)) = follow(self.merged, &at) else { continue };
-            let variant = scope.name(key, Case::Type);
-            let payload = self.payload(key, &message_at, message);
-            let correlation_pointer = message
-                .get("correlationId")
-                .and_then(|c| match c.get("$ref").and_then(Value::as_str) {
-                    Some(r) => follow(self.merged, &RefTarget::split(r).pointer().ok()?).map(|(_, v)| v),
-                    None => Some(c),
-                })
-                .and_then(|c| c.get("location"))
-                .and_then(Value::as_str)
-                .and_then(|l| l.strip_prefix("$message.payload#"))
-                .map(str::to_owned);
-            let examples = message
-                .get("examples")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|e| e.get("payload").cloned())
-                .collect();
-            out.push(MessagePlan {
-                key: key.clone(),
-                variant,
-                payload,
-                fields: message.clone(),
-                correlation_pointer,
-                examples,
-            });
+            if let Some(message) = self.message_plan(key, &at, scope) {
+                out.push(message);
+            }
         }
         out
+    }
+
+    /// One message, by its key and where it is written.
+    fn message_plan(&mut self, key: &str, at: &JsonPointer, scope: &mut Scope) -> Option<MessagePlan> {
+        let (message_at, message) = follow(self.merged, at)?;
+        let variant = scope.name(key, Case::Type);
+        let payload = self.payload(key, &message_at, message);
+        let correlation_pointer = message
+            .get("correlationId")
+            .and_then(|c| match c.get("$ref").and_then(Value::as_str) {
+                Some(r) => follow(self.merged, &RefTarget::split(r).pointer().ok()?).map(|(_, v)| v),
+                None => Some(c),
+            })
+            .and_then(|c| c.get("location"))
+            .and_then(Value::as_str)
+            .and_then(|l| l.strip_prefix("$message.payload#"))
+            .map(str::to_owned);
+        let examples = message
+            .get("examples")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("payload").cloned())
+            .collect();
+        Some(MessagePlan {
+            key: key.to_owned(),
+            variant,
+            payload,
+            fields: message.clone(),
+            correlation_pointer,
+            examples,
+        })
+    }
+
+    /// The reply messages of an operation whose reply travels on another channel: they join
+    /// this channel's messages (over WebSocket a reply comes back on the same connection).
+    fn foreign_replies(&mut self, plan: &mut ChannelPlan, list: Option<&Value>) -> Vec<String> {
+        let mut keys = Vec::new();
+        for reference in
+            list.and_then(Value::as_array).into_iter().flatten().filter_map(|m| m.get("$ref").and_then(Value::as_str))
+        {
+            let Ok(written) = RefTarget::split(reference).pointer() else { continue };
+            let Some(key) = written.last().map(str::to_owned) else { continue };
+            let target = follow(self.merged, &written).map(|(p, _)| p);
+            let existing = plan.messages.iter().find(|m| {
+                let at = self.channel_at.join("messages").join(m.key.clone());
+                m.key == key && follow(self.merged, &at).map(|(p, _)| p) == target
+            });
+            if let Some(existing) = existing {
+                keys.push(existing.key.clone());
+                continue;
+            }
+            let mut unique = key.clone();
+            let mut n = 2;
+            while plan.message(&unique).is_some() {
+                unique = format!("{key}{n}");
+                n += 1;
+            }
+            if let Some(mut message) = self.message_plan(&unique, &written, &mut plan.scope) {
+                message.key = unique.clone();
+                plan.messages.push(message);
+                keys.push(unique);
+            }
+        }
+        keys
     }
 
     fn payload(&mut self, key: &str, message_at: &JsonPointer, message: &Value) -> Payload {
@@ -371,12 +411,16 @@ impl Planner<'_> {
             Some(reference) => follow(self.merged, &RefTarget::split(reference).pointer().ok()?).map(|(_, v)| v),
             None => Some(r),
         });
-        let replies = reply.map(|r| self.message_keys(plan, r.get("messages"), false)).unwrap_or_default();
         let reply_channel = reply
             .and_then(|r| r.pointer("/channel/$ref"))
             .and_then(Value::as_str)
             .and_then(|r| RefTarget::split(r).pointer().ok())
             .and_then(|p| p.last().map(str::to_owned));
+        let replies = match (reply, &reply_channel) {
+            (Some(r), Some(channel)) if channel != self.key => self.foreign_replies(plan, r.get("messages")),
+            (Some(r), _) => self.message_keys(plan, r.get("messages"), false),
+            (None, _) => Vec::new(),
+        };
         let security = op
             .get("security")
             .and_then(Value::as_array)

@@ -399,8 +399,14 @@ fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> Tok
             },
         }
     });
-    let handle_body =
-        if plan.incoming.messages.is_empty() { quote!(match message {}) } else { quote!(match message { #(#arms)* }) };
+    let handle_body = if plan.incoming.messages.is_empty() {
+        quote! {
+            let _ = cx;
+            match message {}
+        }
+    } else {
+        quote!(match message { #(#arms)* })
+    };
     let module = plan.module.as_str();
     let trait_name = plan.trait_name.as_str();
     let channel_doc = format!(" The `{}` channel, served by `implementation`: mount it on a server.", plan.key);

@@ -1,12 +1,100 @@
 //! Every snapshot of generated code under `build-support/tests/snapshots`, compiled with
-//! warnings as errors; the tests round-trip each contract's example frames through the
-//! generated message enums.
+//! warnings and missing docs as errors; the tests round-trip each contract's example frames
+//! through the generated message enums.
 #![deny(warnings, missing_docs)]
 
-/// `chat.yaml`, application side.
+/// `binary`, application side.
+#[path = "../../../build-support/tests/snapshots/binary.rs"]
+pub mod binary;
+
+/// `binary`, peer side.
+#[path = "../../../build-support/tests/snapshots/binary.peer.rs"]
+pub mod binary_peer;
+
+/// `chat`, application side.
 #[path = "../../../build-support/tests/snapshots/chat.rs"]
 pub mod chat;
 
-/// `chat.yaml`, peer side.
+/// `chat`, peer side.
 #[path = "../../../build-support/tests/snapshots/chat.peer.rs"]
 pub mod chat_peer;
+
+/// `collisions`, application side.
+#[path = "../../../build-support/tests/snapshots/collisions.rs"]
+pub mod collisions;
+
+/// `collisions`, peer side.
+#[path = "../../../build-support/tests/snapshots/collisions.peer.rs"]
+pub mod collisions_peer;
+
+/// `explicit-discriminator`, application side.
+#[path = "../../../build-support/tests/snapshots/explicit-discriminator.rs"]
+pub mod explicit_discriminator;
+
+/// `explicit-discriminator`, peer side.
+#[path = "../../../build-support/tests/snapshots/explicit-discriminator.peer.rs"]
+pub mod explicit_discriminator_peer;
+
+/// `formats`, application side.
+#[path = "../../../build-support/tests/snapshots/formats.rs"]
+pub mod formats;
+
+/// `formats`, peer side.
+#[path = "../../../build-support/tests/snapshots/formats.peer.rs"]
+pub mod formats_peer;
+
+/// `names`, application side.
+#[path = "../../../build-support/tests/snapshots/names.rs"]
+pub mod names;
+
+/// `names`, peer side.
+#[path = "../../../build-support/tests/snapshots/names.peer.rs"]
+pub mod names_peer;
+
+/// `discriminator_override`, application side.
+#[path = "../../../build-support/tests/snapshots/discriminator-override.rs"]
+pub mod discriminator_override;
+
+/// `discriminator_override`, peer side.
+#[path = "../../../build-support/tests/snapshots/discriminator-override.peer.rs"]
+pub mod discriminator_override_peer;
+
+/// `reply-channel`, application side.
+#[path = "../../../build-support/tests/snapshots/reply-channel.rs"]
+pub mod reply_channel;
+
+/// `reply-channel`, peer side.
+#[path = "../../../build-support/tests/snapshots/reply-channel.peer.rs"]
+pub mod reply_channel_peer;
+
+/// `security`, application side.
+#[path = "../../../build-support/tests/snapshots/security.rs"]
+pub mod security;
+
+/// `security`, peer side.
+#[path = "../../../build-support/tests/snapshots/security.peer.rs"]
+pub mod security_peer;
+
+/// `several`, application side.
+#[path = "../../../build-support/tests/snapshots/several.rs"]
+pub mod several;
+
+/// `several`, peer side.
+#[path = "../../../build-support/tests/snapshots/several.peer.rs"]
+pub mod several_peer;
+
+/// `single`, application side.
+#[path = "../../../build-support/tests/snapshots/single.rs"]
+pub mod single;
+
+/// `single`, peer side.
+#[path = "../../../build-support/tests/snapshots/single.peer.rs"]
+pub mod single_peer;
+
+/// `traits`, application side.
+#[path = "../../../build-support/tests/snapshots/traits.rs"]
+pub mod traits;
+
+/// `traits`, peer side.
+#[path = "../../../build-support/tests/snapshots/traits.peer.rs"]
+pub mod traits_peer;
