@@ -27,7 +27,7 @@ pub mod generator;
 use std::path::{Path, PathBuf};
 
 pub use generator::{BuildDiagnostic, BuildProblem, GenerateError, Generated, Settings, Side, generate};
-use tidings_asyncapi::{Document, Severity};
+use tidings_asyncapi::Document;
 
 /// Generates `$OUT_DIR/contract.rs` from the contract at `path` with default settings, for
 /// `tidings::include_contract!()`. On failure it prints every diagnostic and exits with 1.

@@ -102,11 +102,6 @@ impl Scope {
         self.given.insert((raw.to_owned(), case), candidate.clone());
         candidate
     }
-
-    /// Marks `name` as taken without giving it to any contract name.
-    pub(crate) fn reserve(&mut self, name: &str) {
-        self.taken.insert(name.to_owned());
-    }
 }
 
 #[cfg(test)]

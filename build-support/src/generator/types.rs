@@ -142,11 +142,6 @@ impl SchemaSet {
         candidate
     }
 
-    /// Where a definition came from.
-    pub(crate) fn origin(&self, def: &str) -> Option<&JsonPointer> {
-        self.origins.get(def)
-    }
-
     /// Runs typify over every definition.
     pub(crate) fn generate(&self, settings: &super::Settings, findings: &mut Vec<Finding>) -> Option<Types> {
         let mut defs = Vec::with_capacity(self.defs.len());

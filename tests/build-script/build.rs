@@ -1,0 +1,13 @@
+//! Generates both sides of the chat contract, and a multi-file contract, as a user's build
+//! script would.
+fn main() {
+    tidings_build::compile("../../examples/chat/asyncapi.yaml");
+    tidings_build::Builder::new("../../examples/chat/asyncapi.yaml")
+        .side(tidings_build::Side::Peer)
+        .output_name("chat_peer")
+        .compile();
+    tidings_build::Builder::new("../../build-support/tests/fixtures/collisions/asyncapi.yaml")
+        .output_name("collisions")
+        .derive("Eq")
+        .compile();
+}

@@ -1,0 +1,87 @@
+//! The generated code and the runtime together, without sockets: frames in, replies out.
+
+use serde_json::{Value, json};
+use tidings::{Frame, FrameError, Outbox};
+use tidings_build_script::{Chat, chat};
+
+fn text(value: Value) -> Frame {
+    Frame::Text(value.to_string())
+}
+
+fn json_of(frame: Frame) -> Value {
+    match frame {
+        Frame::Text(text) => serde_json::from_str(&text).expect("json"),
+        Frame::Binary(_) => panic!("expected a text frame"),
+    }
+}
+
+#[tokio::test]
+async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
+    let channel = chat::chat::channel(Chat::default());
+    assert_eq!(channel.descriptor().address, Some("/ws/chat/{room_id}"));
+    let (outbox, mut queued) = Outbox::bounded(8);
+    let mut session = channel.open(vec!["lobby".into()], outbox).expect("params accepted");
+    session.connected().await.expect("connect hook");
+
+    let reply = session.frame(text(json!({"action": "ping"}))).await.expect("handled");
+    assert_eq!(reply.map(json_of), Some(json!({"action": "pong"})));
+
+    let reply = session.frame(text(json!({"action": "chat", "payload": {"message": "hi"}}))).await.expect("handled");
+    assert_eq!(reply, None, "chat has no reply in the contract");
+    let notification = json_of(queued.try_recv().expect("the handler sent a notification"));
+    assert_eq!(notification["action"], "chatNotification");
+    assert_eq!(notification["payload"]["message"], "hi");
+    assert!(notification["payload"]["sender"].as_str().is_some_and(|s| s.ends_with("@lobby")));
+}
+
+#[tokio::test]
+async fn replies_carry_the_request_correlation_id() {
+    let channel = chat::registration::channel(Chat::default());
+    let (outbox, _queued) = Outbox::bounded(8);
+    let mut session = channel.open(Vec::new(), outbox).expect("no params");
+    let reply = session
+        .frame(text(json!({"action": "register", "request_id": "req-7", "name": "ada"})))
+        .await
+        .expect("handled")
+        .map(json_of);
+    assert_eq!(reply, Some(json!({"action": "registrationComplete", "request_id": "req-7", "user_id": 1})));
+}
+
+#[tokio::test]
+async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
+    let channel = chat::registration::channel(Chat::default());
+    let (outbox, _queued) = Outbox::bounded(8);
+    let mut session = channel.open(Vec::new(), outbox).expect("no params");
+    let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");
+    assert!(matches!(err, FrameError::Decode(ref e) if e.code() == "not_json"), "{err}");
+    let err =
+        session.frame(text(json!({"action": "register", "request_id": "r", "name": "x"}))).await.expect_err("short");
+    assert!(matches!(err, FrameError::Decode(ref e) if e.pointer().as_deref() == Some("/name")), "{err}");
+    let err =
+        session.frame(text(json!({"action": "register", "request_id": "r", "name": "root"}))).await.expect_err("taken");
+    assert!(matches!(err, FrameError::Handler(ref e) if e.code() == "name_taken"), "{err}");
+    // The session lives on.
+    let reply = session.frame(text(json!({"action": "register", "request_id": "r2", "name": "bob"}))).await;
+    assert!(matches!(reply, Ok(Some(_))));
+}
+
+#[test]
+fn the_build_script_watches_every_file_it_read() {
+    // Cargo keeps a build script's output next to OUT_DIR.
+    let out_dir = std::path::Path::new(env!("OUT_DIR"));
+    let output = std::fs::read_to_string(out_dir.join("../output")).expect("build script output");
+    for file in ["examples/chat/asyncapi.yaml", "collisions/asyncapi.yaml", "collisions/a.yaml", "collisions/b.yaml"] {
+        assert!(
+            output.lines().any(|l| l.starts_with("cargo:rerun-if-changed=") && l.ends_with(file)),
+            "no rerun-if-changed for {file} in:\n{output}"
+        );
+    }
+}
+
+#[test]
+fn build_rs_settings_reach_the_generated_code() {
+    // `.derive("Eq")` adds Eq to every generated type of the collisions contract.
+    fn is_eq<T: Eq>() {}
+    is_eq::<tidings_build_script::collisions::types::Foo>();
+    is_eq::<tidings_build_script::collisions::types::Foo2>();
+}
