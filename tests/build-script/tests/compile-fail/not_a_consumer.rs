@@ -1,0 +1,8 @@
+// Mounting a type that does not implement the channel's consumer trait.
+use tidings_build_script::chat::chat;
+
+struct NotAChat;
+
+fn main() {
+    let _ = chat::channel(NotAChat);
+}
