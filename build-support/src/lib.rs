@@ -1,10 +1,8 @@
 //! Generate typed Rust from an AsyncAPI 3.0 contract, in `build.rs`.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     tidings_build::compile("asyncapi.yaml");
-//! }
+//! // build.rs: `fn main() { ... }` around this line
+//! tidings_build::compile("asyncapi.yaml");
 //! ```
 //!
 //! ```ignore
@@ -79,6 +77,15 @@ impl Builder {
     /// Tells the messages of channel `channel` apart by `property`, whatever the contract implies.
     pub fn discriminator(mut self, channel: impl Into<String>, property: impl Into<String>) -> Self {
         self.settings.discriminators.insert(channel.into(), property.into());
+        self
+    }
+
+    /// Lets the messages of channel `channel` go without a common discriminator: messages
+    /// that have it are dispatched by it, and the others are tried in document order, the
+    /// first that reads winning. Slower and less strict than a discriminator; for contracts
+    /// you do not control.
+    pub fn untagged(mut self, channel: impl Into<String>) -> Self {
+        self.settings.untagged.insert(channel.into());
         self
     }
 

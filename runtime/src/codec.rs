@@ -60,6 +60,12 @@ pub enum DecodeError {
         /// The values accepted.
         expected: &'static [&'static str],
     },
+    /// On a channel without a discriminator for every message, no message read the frame.
+    #[error("the frame is none of the messages this channel receives: {details}")]
+    NoMessageMatches {
+        /// Why each message did not read it.
+        details: String,
+    },
     /// The message's type is known but its content does not fit it (or the contract's constraints).
     #[error("invalid `{message}` message at `{pointer}`: {detail}")]
     Invalid {
@@ -82,7 +88,7 @@ impl DecodeError {
             DecodeError::NotAnObject => "not_an_object",
             DecodeError::MissingDiscriminator { .. } => "missing_discriminator",
             DecodeError::DiscriminatorNotString { .. } => "discriminator_not_string",
-            DecodeError::UnknownMessage { .. } => "unknown_message",
+            DecodeError::UnknownMessage { .. } | DecodeError::NoMessageMatches { .. } => "unknown_message",
             DecodeError::Invalid { .. } => "invalid_message",
         }
     }

@@ -67,6 +67,8 @@ pub(crate) struct Direction {
     pub(crate) discriminator: Option<String>,
     /// The discriminator value of each message, by key.
     pub(crate) tags: HashMap<String, String>,
+    /// JSON messages without a discriminator value, tried in order (untagged channels only).
+    pub(crate) fallback: Vec<String>,
 }
 
 /// A receiving operation: one trait method.
@@ -177,14 +179,15 @@ pub(crate) fn plan(
             planner.operation(settings, &mut plan, op_key, op_at, op);
         }
         let override_property = settings.discriminators.get(&key).cloned();
+        let untagged = settings.untagged.contains(&key);
         for incoming in [true, false] {
             let direction = if incoming { &plan.incoming } else { &plan.outgoing };
-            let decided = planner.discriminate(&plan, direction, incoming, override_property.as_deref());
+            let decided = planner.discriminate(&plan, direction, incoming, override_property.as_deref(), untagged);
             let direction = if incoming { &mut plan.incoming } else { &mut plan.outgoing };
-            if let Some((property, tags)) = decided {
-                direction.discriminator = Some(property);
-                direction.tags = tags;
-            }
+            let (property, tags, fallback) = decided;
+            direction.discriminator = property;
+            direction.tags = tags;
+            direction.fallback = fallback;
         }
         plans.push(plan);
     }
@@ -471,28 +474,22 @@ impl Planner<'_> {
         });
     }
 
-    /// The discriminator of one direction and each message's value of it.
+    /// The discriminator of one direction, each message's value of it, and (on untagged
+    /// channels) the messages without one, to try in order.
     fn discriminate(
         &mut self,
         plan: &ChannelPlan,
         direction: &Direction,
         incoming: bool,
         forced: Option<&str>,
-    ) -> Option<(String, HashMap<String, String>)> {
+        untagged: bool,
+    ) -> (Option<String>, HashMap<String, String>, Vec<String>) {
         let verb = if incoming { "receives" } else { "sends" };
-        let json: Vec<&MessagePlan> = direction
-            .messages
-            .iter()
-            .filter_map(|k| plan.message(k))
-            .filter(|m| !matches!(m.payload, Payload::Binary))
-            .collect();
-        let binary: Vec<&str> = direction
-            .messages
-            .iter()
-            .filter_map(|k| plan.message(k))
-            .filter(|m| matches!(m.payload, Payload::Binary))
-            .map(|m| m.key.as_str())
-            .collect();
+        let messages: Vec<&MessagePlan> = direction.messages.iter().filter_map(|k| plan.message(k)).collect();
+        let json: Vec<&MessagePlan> =
+            messages.iter().copied().filter(|m| !matches!(m.payload, Payload::Binary)).collect();
+        let binary: Vec<&str> =
+            messages.iter().filter(|m| matches!(m.payload, Payload::Binary)).map(|m| m.key.as_str()).collect();
         if binary.len() > 1 {
             self.findings.push(Finding::error(
                 BuildProblem::SeveralBinaryMessages {
@@ -503,24 +500,27 @@ impl Planner<'_> {
                 self.channel_at.clone(),
             ));
         }
-        let tags_of = |this: &Self, m: &MessagePlan| -> Vec<(String, String)> {
-            let at = this.channel_at.join("messages").join(m.key.clone()).join("payload");
-            follow(this.merged, &at).map(|(_, schema)| constant_properties(this.merged, schema)).unwrap_or_default()
-        };
-        let all_tags: Vec<Vec<(String, String)>> = json.iter().map(|m| tags_of(self, m)).collect();
+        let payload_at = |m: &MessagePlan| self.channel_at.join("messages").join(m.key.clone()).join("payload");
+        let all_tags: Vec<Vec<(String, String)>> = json
+            .iter()
+            .map(|m| {
+                follow(self.merged, &payload_at(m))
+                    .map(|(_, schema)| constant_properties(self.merged, schema))
+                    .unwrap_or_default()
+            })
+            .collect();
         let explicit = json
             .iter()
             .map(|m| {
-                let at = self.channel_at.join("messages").join(m.key.clone()).join("payload");
-                follow(self.merged, &at)
+                follow(self.merged, &payload_at(m))
                     .and_then(|(_, s)| s.get("discriminator").and_then(Value::as_str).map(str::to_owned))
             })
             .collect::<Option<Vec<String>>>()
             .filter(|d| d.windows(2).all(|w| w[0] == w[1]))
             .and_then(|d| d.into_iter().next());
-        let property = forced.map(str::to_owned).or(explicit).or_else(|| infer(&all_tags));
-        let Some(property) = property else {
-            if json.len() > 1 {
+        let inferred = infer(&all_tags, untagged);
+        let Some(property) = forced.map(str::to_owned).or(explicit).or(inferred) else {
+            if json.len() > 1 && !untagged {
                 self.findings.push(Finding::error(
                     BuildProblem::NoDiscriminator {
                         channel: self.key.to_owned(),
@@ -530,9 +530,11 @@ impl Planner<'_> {
                     self.channel_at.clone(),
                 ));
             }
-            return None;
+            let fallback = if json.len() > 1 { json.iter().map(|m| m.key.clone()).collect() } else { Vec::new() };
+            return (None, HashMap::new(), fallback);
         };
         let mut tags = HashMap::new();
+        let mut fallback = Vec::new();
         let mut by_value: HashMap<String, Vec<&str>> = HashMap::new();
         for (m, candidates) in json.iter().zip(&all_tags) {
             match candidates.iter().find(|(p, _)| *p == property) {
@@ -540,6 +542,7 @@ impl Planner<'_> {
                     tags.insert(m.key.clone(), value.clone());
                     by_value.entry(value.clone()).or_default().push(&m.key);
                 }
+                None if untagged => fallback.push(m.key.clone()),
                 None if json.len() > 1 || forced.is_some() => self.findings.push(Finding::error(
                     BuildProblem::DiscriminatorMissing {
                         channel: self.key.to_owned(),
@@ -548,7 +551,7 @@ impl Planner<'_> {
                     },
                     self.channel_at.join("messages").join(m.key.clone()),
                 )),
-                None => return None,
+                None => return (None, HashMap::new(), Vec::new()),
             }
         }
         let mut shared: Vec<(&String, &Vec<&str>)> = by_value.iter().filter(|(_, ms)| ms.len() > 1).collect();
@@ -564,28 +567,33 @@ impl Planner<'_> {
                 self.channel_at.clone(),
             ));
         }
-        Some((property, tags))
+        (Some(property), tags, fallback)
     }
 }
 
-/// The property every message has with a distinct constant value, preferring usual names.
-fn infer(all: &[Vec<(String, String)>]) -> Option<String> {
-    let first = all.first()?;
-    let mut candidates: Vec<&String> = first
-        .iter()
-        .map(|(p, _)| p)
-        .filter(|p| {
+/// The property whose constant values tell the messages apart, preferring usual names: one
+/// every message has, or (when `partial`) the one most messages have.
+fn infer(all: &[Vec<(String, String)>], partial: bool) -> Option<String> {
+    let mut names: Vec<&String> = all.iter().flatten().map(|(p, _)| p).collect();
+    names.sort();
+    names.dedup();
+    let mut candidates: Vec<(usize, &String)> = names
+        .into_iter()
+        .filter_map(|p| {
             let values: Vec<&String> =
-                all.iter().filter_map(|c| c.iter().find(|(q, _)| q == *p).map(|(_, v)| v)).collect();
+                all.iter().filter_map(|c| c.iter().find(|(q, _)| q == p).map(|(_, v)| v)).collect();
             let mut unique = values.clone();
             unique.sort();
             unique.dedup();
-            values.len() == all.len() && unique.len() == values.len()
+            let distinct = unique.len() == values.len();
+            let enough = if partial { values.len() > 1 || all.len() == 1 } else { values.len() == all.len() };
+            (distinct && enough).then_some((values.len(), p))
         })
         .collect();
-    candidates
-        .sort_by_key(|p| (PREFERRED_DISCRIMINATORS.iter().position(|q| q == p).unwrap_or(usize::MAX), (*p).clone()));
-    candidates.first().map(|p| (*p).clone())
+    candidates.sort_by_key(|(count, p)| {
+        (usize::MAX - count, PREFERRED_DISCRIMINATORS.iter().position(|q| q == *p).unwrap_or(usize::MAX), (*p).clone())
+    });
+    candidates.first().map(|(_, p)| (*p).clone())
 }
 
 /// The properties of an object schema whose value is fixed (`const`, or a one-value `enum`),

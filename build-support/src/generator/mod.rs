@@ -31,6 +31,9 @@ pub struct Settings {
     pub replacements: HashMap<String, String>,
     /// Extra derives for every generated type, such as `Eq` or `Hash`.
     pub derives: Vec<String>,
+    /// Channels whose messages need not all carry the discriminator: messages without it are
+    /// tried in document order when a frame's tag names no message.
+    pub untagged: std::collections::HashSet<String>,
 }
 
 /// What can stop generation, or deserve a warning, beyond the document's own diagnostics.
@@ -106,6 +109,9 @@ pub enum BuildProblem {
         /// The keyword.
         keyword: &'static str,
     },
+    /// A `default` of another type than its schema allows.
+    #[error("this `default` does not have the schema's type; the Rust type has no default")]
+    DefaultNotTyped,
     /// An `enum` typify cannot make a Rust enum of (mixed types, or values that collide as names).
     #[error("this `enum` becomes a plain value in Rust; runtime validation enforces the allowed values")]
     EnumNotTyped,
@@ -122,8 +128,9 @@ impl BuildProblem {
     pub fn help(&self) -> Option<&'static str> {
         Some(match self {
             BuildProblem::NoDiscriminator { .. } => {
-                "add a property such as `action: {const: <name>}` to each message, or name one with \
-                 `tidings_build::Builder::discriminator(channel, property)`"
+                "add a property such as `action: {const: <name>}` to each message, name one with \
+                 `tidings_build::Builder::discriminator(channel, property)`, or accept trying messages in \
+                 order with `Builder::untagged(channel)`"
             }
             BuildProblem::DuplicateTag { .. } => "give each message its own value",
             BuildProblem::AmbiguousOperation { .. } => "list the message in one receiving operation only",

@@ -209,6 +209,12 @@ fn normalize(schema: &mut Value, at: &JsonPointer, findings: &mut Vec<Finding>) 
             || matches!(k.as_str(), "discriminator" | "externalDocs" | "deprecated" | "$id" | "$schema" | "$comment")
             || (matches!(k.as_str(), "allOf" | "anyOf" | "oneOf") && v.as_array().is_some_and(Vec::is_empty)))
     });
+    if let Some(default) = map.get("default")
+        && !default_fits(default, map.get("type"))
+    {
+        map.remove("default");
+        findings.push(Finding::warning(BuildProblem::DefaultNotTyped, at.join("default")));
+    }
     if let Some(values) = map.get("enum").and_then(Value::as_array)
         && !enum_is_typeable(values)
     {
@@ -239,6 +245,25 @@ fn for_each_subschema(map: &mut serde_json::Map<String, Value>, f: &mut dyn FnMu
             "additionalProperties" | "additionalItems" | "contains" | "propertyNames" => f(child),
             _ => {}
         }
+    }
+}
+
+/// Whether a `default` has a JSON type its schema's `type` allows.
+fn default_fits(default: &Value, types: Option<&Value>) -> bool {
+    let fits = |t: &str| match t {
+        "null" => default.is_null(),
+        "boolean" => default.is_boolean(),
+        "integer" => default.is_i64() || default.is_u64(),
+        "number" => default.is_number(),
+        "string" => default.is_string(),
+        "array" => default.is_array(),
+        "object" => default.is_object(),
+        _ => true,
+    };
+    match types {
+        Some(Value::String(t)) => fits(t),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(fits),
+        _ => true,
     }
 }
 

@@ -3,12 +3,12 @@
 #![deny(warnings, missing_docs)]
 
 /// The chat contract, application side.
-pub mod chat {
+pub mod contract {
     tidings::include_contract!();
 }
 
 /// The chat contract, peer side.
-pub mod chat_peer {
+pub mod peer {
     tidings::include_contract!("chat_peer");
 }
 
@@ -20,7 +20,7 @@ pub mod collisions {
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chat::types;
+use contract::types;
 use tidings::HandlerError;
 
 /// A minimal implementation of the chat contract's channels.
@@ -29,23 +29,23 @@ pub struct Chat {
     next_user: AtomicU64,
 }
 
-impl chat::chat::Chat for Chat {
-    async fn receive_chat(&self, cx: &mut chat::chat::Context, message: types::Chat) -> Result<(), HandlerError> {
+impl contract::chat::Chat for Chat {
+    async fn receive_chat(&self, cx: &mut contract::chat::Context, message: types::Chat) -> Result<(), HandlerError> {
         let mut text = message.payload;
         text.sender = Some(format!("{}@{}", cx.id(), cx.params().room_id));
         cx.send(types::ChatNotification { action: types::ChatNotificationAction::ChatNotification, payload: text })?;
         Ok(())
     }
 
-    async fn receive_ping(&self, _: &mut chat::chat::Context, _: types::Ping) -> Result<types::Pong, HandlerError> {
+    async fn receive_ping(&self, _: &mut contract::chat::Context, _: types::Ping) -> Result<types::Pong, HandlerError> {
         Ok(types::Pong { action: types::PongAction::Pong })
     }
 }
 
-impl chat::registration::Registration for Chat {
+impl contract::registration::Registration for Chat {
     async fn receive_register(
         &self,
-        _: &mut chat::registration::Context,
+        _: &mut contract::registration::Context,
         message: types::Register,
     ) -> Result<types::RegistrationComplete, HandlerError> {
         if message.name.as_str() == "root" {

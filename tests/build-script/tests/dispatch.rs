@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 use tidings::{Frame, FrameError, Outbox};
-use tidings_build_script::{Chat, chat};
+use tidings_build_script::{Chat, contract};
 
 fn text(value: Value) -> Frame {
     Frame::Text(value.to_string())
@@ -17,7 +17,7 @@ fn json_of(frame: Frame) -> Value {
 
 #[tokio::test]
 async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
-    let channel = chat::chat::channel(Chat::default());
+    let channel = contract::chat::channel(Chat::default());
     assert_eq!(channel.descriptor().address, Some("/ws/chat/{room_id}"));
     let (outbox, mut queued) = Outbox::bounded(8);
     let mut session = channel.open(vec!["lobby".into()], outbox).expect("params accepted");
@@ -36,7 +36,7 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
 
 #[tokio::test]
 async fn replies_carry_the_request_correlation_id() {
-    let channel = chat::registration::channel(Chat::default());
+    let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
     let mut session = channel.open(Vec::new(), outbox).expect("no params");
     let reply = session
@@ -49,7 +49,7 @@ async fn replies_carry_the_request_correlation_id() {
 
 #[tokio::test]
 async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
-    let channel = chat::registration::channel(Chat::default());
+    let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
     let mut session = channel.open(Vec::new(), outbox).expect("no params");
     let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");

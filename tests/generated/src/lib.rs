@@ -2,99 +2,124 @@
 //! warnings and missing docs as errors; the tests round-trip each contract's example frames
 //! through the generated message enums.
 #![deny(warnings, missing_docs)]
+#![allow(clippy::module_inception, reason = "fixture modules are named after contracts whose channels share the name")]
 
 /// `binary`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/binary.rs"]
 pub mod binary;
 
 /// `binary`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/binary.peer.rs"]
 pub mod binary_peer;
 
 /// `chat`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/chat.rs"]
 pub mod chat;
 
 /// `chat`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/chat.peer.rs"]
 pub mod chat_peer;
 
 /// `collisions`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/collisions.rs"]
 pub mod collisions;
 
 /// `collisions`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/collisions.peer.rs"]
 pub mod collisions_peer;
 
 /// `explicit-discriminator`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/explicit-discriminator.rs"]
 pub mod explicit_discriminator;
 
 /// `explicit-discriminator`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/explicit-discriminator.peer.rs"]
 pub mod explicit_discriminator_peer;
 
 /// `formats`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/formats.rs"]
 pub mod formats;
 
 /// `formats`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/formats.peer.rs"]
 pub mod formats_peer;
 
 /// `names`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/names.rs"]
 pub mod names;
 
 /// `names`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/names.peer.rs"]
 pub mod names_peer;
 
 /// `discriminator_override`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/discriminator-override.rs"]
 pub mod discriminator_override;
 
 /// `discriminator_override`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/discriminator-override.peer.rs"]
 pub mod discriminator_override_peer;
 
 /// `reply-channel`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/reply-channel.rs"]
 pub mod reply_channel;
 
 /// `reply-channel`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/reply-channel.peer.rs"]
 pub mod reply_channel_peer;
 
 /// `security`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/security.rs"]
 pub mod security;
 
 /// `security`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/security.peer.rs"]
 pub mod security_peer;
 
 /// `several`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/several.rs"]
 pub mod several;
 
 /// `several`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/several.peer.rs"]
 pub mod several_peer;
 
 /// `single`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/single.rs"]
 pub mod single;
 
 /// `single`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/single.peer.rs"]
 pub mod single_peer;
 
 /// `traits`, application side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/traits.rs"]
 pub mod traits;
 
 /// `traits`, peer side.
+#[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/traits.peer.rs"]
 pub mod traits_peer;

@@ -1,5 +1,5 @@
 // A consumer that does not implement every operation the application receives.
-use tidings_build_script::chat::{chat, types};
+use tidings_build_script::contract::{chat, types};
 
 struct Chat;
 

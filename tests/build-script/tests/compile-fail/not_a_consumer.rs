@@ -1,5 +1,5 @@
 // Mounting a type that does not implement the channel's consumer trait.
-use tidings_build_script::chat::chat;
+use tidings_build_script::contract::chat;
 
 struct NotAChat;
 

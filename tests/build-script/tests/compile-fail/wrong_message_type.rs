@@ -1,5 +1,5 @@
 // A handler that takes a message the operation does not receive.
-use tidings_build_script::chat::{chat, types};
+use tidings_build_script::contract::{chat, types};
 
 struct Chat;
 

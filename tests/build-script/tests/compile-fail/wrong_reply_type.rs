@@ -1,5 +1,5 @@
 // A handler that replies with a message the contract does not give as its reply.
-use tidings_build_script::chat::{chat, types};
+use tidings_build_script::contract::{chat, types};
 
 struct Chat;
 
