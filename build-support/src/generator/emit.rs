@@ -191,10 +191,13 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
     });
     let json: Vec<&&MessagePlan> = messages.iter().filter(|m| !matches!(m.payload, Payload::Binary)).collect();
     let fallback: Vec<&MessagePlan> = direction.fallback.iter().filter_map(|k| plan.message(k)).collect();
-    let try_fallback = |otherwise: TokenStream| -> TokenStream {
+    // Tries the untagged messages in order; `diverge` makes the block return its error, for
+    // places that expect a value of another type.
+    let try_fallback = |otherwise: TokenStream, diverge: bool| -> TokenStream {
         if fallback.is_empty() {
             return otherwise;
         }
+        let give_up = if diverge { quote!(return) } else { quote!() };
         let attempts = fallback.iter().map(|m| {
             let variant = ident(&m.variant);
             let key = m.key.as_str();
@@ -208,7 +211,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
         quote! {
             let mut tried = ::std::vec::Vec::new();
             #(#attempts)*
-            ::core::result::Result::Err(::tidings::DecodeError::NoMessageMatches {
+            #give_up ::core::result::Result::Err(::tidings::DecodeError::NoMessageMatches {
                 details: tried.iter().map(::std::string::ToString::to_string).collect::<::std::vec::Vec<_>>().join("; "),
             })
         }
@@ -223,13 +226,16 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
                 Some(quote!(#tag => ::tidings::__private::decode_json(text, #key).map(Self::#variant)))
             });
             let expected = json.iter().filter_map(|m| direction.tags.get(&m.key));
-            let unknown = try_fallback(quote! {
-                ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
-                    property: #property,
-                    value: tag.into_owned(),
-                    expected: &[#(#expected),*],
-                })
-            });
+            let unknown = try_fallback(
+                quote! {
+                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                        property: #property,
+                        value: tag.into_owned(),
+                        expected: &[#(#expected),*],
+                    })
+                },
+                false,
+            );
             if fallback.is_empty() {
                 quote! {
                     let tag = ::tidings::__private::read_tag(text, #property)?;
@@ -241,7 +247,8 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
             } else {
                 // Messages without the tag: a frame whose tag is missing or unknown is tried
                 // against them in order.
-                let untagged = try_fallback(quote!());
+                let untagged = try_fallback(quote!(), true);
+                let untagged_value = try_fallback(quote!(), false);
                 quote! {
                     let tag = match ::tidings::__private::read_tag(text, #property) {
                         ::core::result::Result::Ok(tag) => tag,
@@ -254,7 +261,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
                         #(#arms,)*
                         _ => {
                             let _ = tag;
-                            #untagged
+                            #untagged_value
                         }
                     }
                 }
@@ -265,7 +272,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
             let key = only.key.as_str();
             quote!(::tidings::__private::decode_json(text, #key).map(Self::#variant))
         }
-        (None, _) => try_fallback(quote!(::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted))),
+        (None, _) => try_fallback(quote!(::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted)), false),
     };
     let decode_binary = match messages.iter().find(|m| matches!(m.payload, Payload::Binary)) {
         Some(m) => {
@@ -300,6 +307,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
     quote! {
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
         pub enum #enum_ident {
             #(#variants,)*
         }

@@ -376,11 +376,27 @@ pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
                 inner.set_span(group.span());
                 out.push(TokenTree::Group(inner));
             }
+            // serde attributes name functions in strings: `skip_serializing_if = "::serde_json::..."`.
+            TokenTree::Literal(literal) => out.push(redirect_literal(literal)),
             other => out.push(other.clone()),
         }
         i += 1;
     }
     out.into_iter().collect()
+}
+
+/// A string literal that starts with a redirected crate's path, pointed at the re-export.
+fn redirect_literal(literal: &proc_macro2::Literal) -> TokenTree {
+    let text = literal.to_string();
+    for name in REDIRECTED {
+        if let Some(rest) = text.strip_prefix(&format!("\"::{name}::"))
+            && let Ok(stream) = format!("\"::tidings::__private::{name}::{rest}").parse::<TokenStream>()
+            && let Some(token) = stream.into_iter().next()
+        {
+            return token;
+        }
+    }
+    TokenTree::Literal(literal.clone())
 }
 
 /// `derive(A, B)` becomes `derive(A, B, ::tidings::__private::schemars::JsonSchema)`.

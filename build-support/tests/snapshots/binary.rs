@@ -281,6 +281,10 @@ pub mod types {
 pub mod audio {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// Raw audio bytes, in binary frames.
         Chunk(::std::vec::Vec<u8>),
@@ -355,6 +359,10 @@ pub mod audio {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `transcript` message.
         Transcript(super::types::Transcript),

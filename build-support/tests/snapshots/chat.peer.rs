@@ -1168,6 +1168,10 @@ pub mod types {
 pub mod chat {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `pong` message.
         Pong(super::types::Pong),
@@ -1248,6 +1252,10 @@ pub mod chat {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// Say something
         Chat(super::types::Chat),
@@ -1591,6 +1599,10 @@ pub mod chat {
 pub mod registration {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `registrationComplete` message.
         RegistrationComplete(super::types::RegistrationComplete),
@@ -1646,6 +1658,10 @@ pub mod registration {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `register` message.
         Register(super::types::Register),
@@ -1857,6 +1873,10 @@ pub mod registration {
 pub mod announcements {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `announced` message.
         Announced(super::types::Announced),
@@ -1912,6 +1932,10 @@ pub mod announcements {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `announce` message.
         Announce(super::types::Announce),

@@ -1168,6 +1168,10 @@ pub mod types {
 pub mod chat {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// Say something
         Chat(super::types::Chat),
@@ -1228,6 +1232,10 @@ pub mod chat {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `pong` message.
         Pong(super::types::Pong),
@@ -1589,6 +1597,10 @@ pub mod chat {
 pub mod registration {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `register` message.
         Register(super::types::Register),
@@ -1644,6 +1656,10 @@ pub mod registration {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `registrationComplete` message.
         RegistrationComplete(super::types::RegistrationComplete),
@@ -1870,6 +1886,10 @@ pub mod registration {
 pub mod announcements {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `announce` message.
         Announce(super::types::Announce),
@@ -1925,6 +1945,10 @@ pub mod announcements {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `announced` message.
         Announced(super::types::Announced),

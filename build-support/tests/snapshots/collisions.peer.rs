@@ -238,6 +238,10 @@ pub mod types {
 pub mod things {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {}
     impl ::tidings::Message for Incoming {
         fn key(&self) -> &'static str {
@@ -266,6 +270,10 @@ pub mod things {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `fromA` message.
         FromA(super::types::FromA),

@@ -322,6 +322,10 @@ pub mod types {
 pub mod jobs {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {}
     impl ::tidings::Message for Incoming {
         fn key(&self) -> &'static str {
@@ -350,6 +354,10 @@ pub mod jobs {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `start` message.
         Start(super::types::Start),

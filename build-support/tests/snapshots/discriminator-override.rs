@@ -322,6 +322,10 @@ pub mod types {
 pub mod jobs {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `start` message.
         Start(super::types::Start),
@@ -386,6 +390,10 @@ pub mod jobs {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {}
     impl ::tidings::Message for Outgoing {
         fn key(&self) -> &'static str {

@@ -402,6 +402,10 @@ pub mod types {
 pub mod shapes {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {}
     impl ::tidings::Message for Incoming {
         fn key(&self) -> &'static str {
@@ -430,6 +434,10 @@ pub mod shapes {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `circle` message.
         Circle(super::types::Circle),

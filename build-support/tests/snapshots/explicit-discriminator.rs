@@ -402,6 +402,10 @@ pub mod types {
 pub mod shapes {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `circle` message.
         Circle(super::types::Circle),
@@ -470,6 +474,10 @@ pub mod shapes {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {}
     impl ::tidings::Message for Outgoing {
         fn key(&self) -> &'static str {

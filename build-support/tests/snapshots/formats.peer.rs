@@ -334,6 +334,10 @@ pub mod types {
 pub mod records {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {}
     impl ::tidings::Message for Incoming {
         fn key(&self) -> &'static str {
@@ -362,6 +366,10 @@ pub mod records {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `record` message.
         Record(super::types::Record),

@@ -334,6 +334,10 @@ pub mod types {
 pub mod records {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `record` message.
         Record(super::types::Record),
@@ -376,6 +380,10 @@ pub mod records {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {}
     impl ::tidings::Message for Outgoing {
         fn key(&self) -> &'static str {

@@ -342,6 +342,10 @@ pub mod types {
 pub mod user_events {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `user.events` message.
         UserEvents(super::types::Option),
@@ -412,6 +416,10 @@ pub mod user_events {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {}
     impl ::tidings::Message for Outgoing {
         fn key(&self) -> &'static str {
@@ -635,6 +643,10 @@ pub mod user_events {
 pub mod r#type {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `Result` message.
         Result_(super::types::Result),
@@ -677,6 +689,10 @@ pub mod r#type {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `Box` message.
         Box_(super::types::Box),

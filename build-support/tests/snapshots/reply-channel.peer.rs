@@ -147,6 +147,10 @@ pub mod types {
 pub mod requests {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `result` message.
         Result_(super::types::Result),
@@ -189,6 +193,10 @@ pub mod requests {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `sum` message.
         Sum(super::types::Sum),

@@ -67,6 +67,10 @@ pub mod types {
 pub mod admin {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {}
     impl ::tidings::Message for Incoming {
         fn key(&self) -> &'static str {
@@ -95,6 +99,10 @@ pub mod admin {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `command` message.
         Command(super::types::Command),

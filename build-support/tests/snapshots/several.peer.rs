@@ -437,6 +437,10 @@ pub mod types {
 pub mod orders {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `accepted` message.
         Accepted(super::types::Accepted),
@@ -507,6 +511,10 @@ pub mod orders {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `place` message.
         Place(super::types::Place),

@@ -148,6 +148,10 @@ pub mod types {
 pub mod echo {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `echoed` message.
         Echoed(super::types::Echoed),
@@ -190,6 +194,10 @@ pub mod echo {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `text` message.
         Text(super::types::Text),
@@ -380,6 +388,10 @@ pub mod echo {
 pub mod ticker {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `tick` message.
         Tick(super::types::Tick),
@@ -420,6 +432,10 @@ pub mod ticker {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {}
     impl ::tidings::Message for Outgoing {
         fn key(&self) -> &'static str {

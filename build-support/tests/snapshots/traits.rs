@@ -244,6 +244,10 @@ pub mod types {
 pub mod commands {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Incoming {
         /// The `run` message.
         Run(super::types::Run),
@@ -294,6 +298,10 @@ pub mod commands {
     }
     /// What this side sends on the channel.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum Outgoing {
         /// The `done` message.
         Done(super::types::Done),
