@@ -534,6 +534,7 @@ fn handler_argument(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &
             extra.push(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq)]
+                #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
                 pub enum #name { #(#variants,)* }
             });
             quote!(#name)
@@ -565,6 +566,7 @@ fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut
             extra.push(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq)]
+                #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
                 pub enum #name { #(#variants,)* }
 
                 impl ::core::convert::From<#name> for Outgoing {

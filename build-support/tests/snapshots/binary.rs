@@ -427,6 +427,10 @@ pub mod audio {
     pub type Context = ::tidings::Context<Spec>;
     /// The messages operation `upload` receives.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum UploadMessage {
         /// The `chunk` message.
         Chunk(::std::vec::Vec<u8>),

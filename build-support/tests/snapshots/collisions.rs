@@ -360,6 +360,10 @@ pub mod things {
     pub type Context = ::tidings::Context<Spec>;
     /// The messages operation `receiveThings` receives.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum ReceiveThingsMessage {
         /// The `fromA` message.
         FromA(super::types::FromA),

@@ -444,6 +444,10 @@ pub mod jobs {
     pub type Context = ::tidings::Context<Spec>;
     /// The messages operation `control` receives.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum ControlMessage {
         /// The `start` message.
         Start(super::types::Start),

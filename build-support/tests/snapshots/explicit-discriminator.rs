@@ -528,6 +528,10 @@ pub mod shapes {
     pub type Context = ::tidings::Context<Spec>;
     /// The messages operation `draw` receives.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum DrawMessage {
         /// The `circle` message.
         Circle(super::types::Circle),

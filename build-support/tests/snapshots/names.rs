@@ -480,6 +480,10 @@ pub mod user_events {
     pub type Context = ::tidings::Context<Spec>;
     /// The messages operation `receive.user-events` receives.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum ReceiveUserEventsMessage {
         /// The `user.events` message.
         UserEvents(super::types::Option),

@@ -619,6 +619,10 @@ pub mod orders {
     pub type Context = ::tidings::Context<Spec>;
     /// The messages operation `order` receives.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum OrderMessage {
         /// The `place` message.
         Place(super::types::Place),
@@ -627,6 +631,10 @@ pub mod orders {
     }
     /// The replies of operation `order`.
     #[derive(Debug, Clone, PartialEq)]
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one message lives for one dispatch; boxing would allocate per frame"
+    )]
     pub enum OrderReply {
         /// The `accepted` message.
         Accepted(super::types::Accepted),
