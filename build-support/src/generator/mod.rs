@@ -13,7 +13,6 @@ mod types;
 
 use std::collections::HashMap;
 
-use proc_macro2::TokenStream;
 use tidings_asyncapi::{Document, JsonPointer, Location, Severity};
 
 pub use channels::Side;
@@ -115,6 +114,12 @@ pub enum BuildProblem {
     /// An `enum` typify cannot make a Rust enum of (mixed types, or values that collide as names).
     #[error("this `enum` becomes a plain value in Rust; runtime validation enforces the allowed values")]
     EnumNotTyped,
+    /// A bug in tidings-build: please report it with the contract.
+    #[error("internal error in tidings-build: {detail}")]
+    Internal {
+        /// What went wrong.
+        detail: String,
+    },
     /// A payload schema in a format other than JSON Schema.
     #[error("payload schema format `{format}` is not JSON Schema; the payload is typed as a JSON value")]
     NotJsonSchema {
@@ -185,8 +190,8 @@ impl BuildDiagnostic {
 /// The generated module and what was found on the way.
 #[derive(Debug)]
 pub struct Generated {
-    /// The module's items.
-    pub tokens: TokenStream,
+    /// The module's items as formatted Rust source.
+    pub code: String,
     /// Warnings.
     pub warnings: Vec<BuildDiagnostic>,
 }
@@ -199,8 +204,35 @@ pub struct GenerateError {
     pub diagnostics: Vec<BuildDiagnostic>,
 }
 
-/// Generates the Rust module for a loaded, valid document.
+/// The stack the generator runs on: typify recurses once per level of schema nesting.
+const STACK_SIZE: usize = 256 << 20;
+
+/// Generates the Rust module for a loaded, valid document, as formatted source.
+///
+/// Runs on a thread of its own with a large stack (typify recurses deeply), and typify
+/// itself under `catch_unwind`: a schema it cannot handle becomes a diagnostic, never a panic.
 pub fn generate(doc: &Document, settings: &Settings) -> Result<Generated, GenerateError> {
+    std::thread::scope(|scope| {
+        let worker = std::thread::Builder::new()
+            .name("tidings-build".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || generate_here(doc, settings));
+        match worker.map(|w| w.join()) {
+            Ok(Ok(result)) => result,
+            _ => Err(GenerateError { diagnostics: vec![internal_error(doc, "the generator thread failed")] }),
+        }
+    })
+}
+
+fn internal_error(doc: &Document, detail: &str) -> BuildDiagnostic {
+    BuildDiagnostic {
+        severity: Severity::Error,
+        problem: BuildProblem::Internal { detail: detail.to_owned() },
+        location: doc.locate(&JsonPointer::root()),
+    }
+}
+
+fn generate_here(doc: &Document, settings: &Settings) -> Result<Generated, GenerateError> {
     let mut findings = Vec::new();
     let mut schemas = types::SchemaSet::default();
     let plans = channels::plan(doc, settings, &mut schemas, &mut findings);
@@ -209,14 +241,19 @@ pub fn generate(doc: &Document, settings: &Settings) -> Result<Generated, Genera
     } else {
         schemas.generate(settings, &mut findings)
     };
-    let located: Vec<BuildDiagnostic> = findings
+    let mut located: Vec<BuildDiagnostic> = findings
         .into_iter()
         .map(|f| BuildDiagnostic { severity: f.severity, location: doc.locate(&f.pointer), problem: f.problem })
         .collect();
     match types {
         Some(types) if located.iter().all(|d| d.severity != Severity::Error) => {
-            let tokens = emit::module(doc, settings, &plans, &types, &schemas);
-            Ok(Generated { tokens, warnings: located })
+            match emit::module(doc, settings, &plans, types, &schemas) {
+                Ok(file) => Ok(Generated { code: prettyplease::unparse(&file), warnings: located }),
+                Err(e) => {
+                    located.push(internal_error(doc, &format!("generated code does not parse: {e}")));
+                    Err(GenerateError { diagnostics: located })
+                }
+            }
         }
         _ => Err(GenerateError { diagnostics: located }),
     }

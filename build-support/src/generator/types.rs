@@ -279,47 +279,38 @@ fn resolve_pointer(doc: &Document, pointer: &JsonPointer) -> JsonPointer {
     super::channels::follow(doc.bundled(), pointer).map_or_else(|| pointer.clone(), |(at, _)| at)
 }
 
+/// Runs typify under `catch_unwind` (on the generator's large-stack thread).
 fn run_typify(defs: Vec<(String, schemars08::schema::Schema)>, settings: &super::Settings) -> Result<Types, String> {
     let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
-    let derives = settings.derives.clone();
-    let replacements = settings.replacements.clone();
-    let worker = std::thread::Builder::new().name("typify".into()).stack_size(256 << 20).spawn(move || {
-        catch_unwind(AssertUnwindSafe(move || {
-            let mut settings = typify::TypeSpaceSettings::default();
-            settings.with_struct_builder(false).with_derive("PartialEq".into());
-            for derive in derives {
-                settings.with_derive(derive);
-            }
-            for (name, path) in replacements {
-                settings.with_replacement(
-                    ident_text(&name, Case::Type).trim_start_matches("r#"),
-                    path,
-                    std::iter::empty(),
-                );
-            }
-            let mut space = typify::TypeSpace::new(&settings);
-            space.add_ref_types(defs).map_err(|e| e.to_string())?;
-            let mut map = HashMap::new();
-            for name in &names {
-                let reference: schemars08::schema::Schema =
-                    serde_json::from_value(serde_json::json!({ "$ref": format!("#/definitions/{name}") }))
-                        .map_err(|e| e.to_string())?;
-                let id = space.add_type(&reference).map_err(|e| e.to_string())?;
-                let ty = space.get_type(&id).map_err(|e| e.to_string())?;
-                map.insert(name.clone(), ty.ident().to_string().replace(' ', ""));
-            }
-            // Token streams cannot cross threads; their text can.
-            Ok::<_, String>((redirect(space.to_stream()).to_string(), map))
-        }))
-    });
-    let joined = worker.map_err(|e| format!("cannot start the typify thread: {e}"))?.join();
-    match joined {
-        Ok(Ok(Ok((text, names)))) => {
-            let tokens = text.parse::<TokenStream>().map_err(|e| format!("typify's output does not parse: {e}"))?;
-            Ok(Types { tokens, names })
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let mut typify_settings = typify::TypeSpaceSettings::default();
+        typify_settings.with_struct_builder(false).with_derive("PartialEq".into());
+        for derive in &settings.derives {
+            typify_settings.with_derive(derive.clone());
         }
-        Ok(Ok(Err(message))) => Err(message),
-        Ok(Err(panic)) | Err(panic) => Err(panic
+        for (name, path) in &settings.replacements {
+            typify_settings.with_replacement(
+                ident_text(name, Case::Type).trim_start_matches("r#"),
+                path.clone(),
+                std::iter::empty(),
+            );
+        }
+        let mut space = typify::TypeSpace::new(&typify_settings);
+        space.add_ref_types(defs).map_err(|e| e.to_string())?;
+        let mut map = HashMap::new();
+        for name in &names {
+            let reference: schemars08::schema::Schema =
+                serde_json::from_value(serde_json::json!({ "$ref": format!("#/definitions/{name}") }))
+                    .map_err(|e| e.to_string())?;
+            let id = space.add_type(&reference).map_err(|e| e.to_string())?;
+            let ty = space.get_type(&id).map_err(|e| e.to_string())?;
+            map.insert(name.clone(), ty.ident().to_string().replace(' ', ""));
+        }
+        Ok::<_, String>(Types { tokens: redirect(space.to_stream()), names: map })
+    }));
+    match result {
+        Ok(outcome) => outcome,
+        Err(panic) => Err(panic
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())
             .or_else(|| panic.downcast_ref::<String>().cloned())
