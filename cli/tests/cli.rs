@@ -78,3 +78,32 @@ fn bundle_writes_one_self_contained_document() {
     let out = tidings(&["bundle", file.to_str().expect("utf-8")]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("asyncapi: "));
 }
+
+#[test]
+fn generate_writes_what_build_rs_generates() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../build-support/tests");
+    let contract = root.join("fixtures/chat.yaml");
+    for (side, snapshot) in [("application", "chat.rs"), ("peer", "chat.peer.rs")] {
+        let out = tidings(&["generate", contract.to_str().expect("utf-8"), "--side", side]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let expected = std::fs::read_to_string(root.join("snapshots").join(snapshot)).expect("snapshot");
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "--side {side} differs from {snapshot}");
+    }
+}
+
+#[test]
+fn generate_reports_a_contract_it_cannot_generate_from() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let contract = dir.join("no-discriminator.yaml");
+    std::fs::write(
+        &contract,
+        "asyncapi: 3.0.0\ninfo: {title: T, version: 1.0.0}\nchannels:\n  c:\n    address: /c\n    messages:\n      a: {payload: {type: object, properties: {x: {type: string}}}}\n      b: {payload: {type: object, properties: {y: {type: string}}}}\noperations:\n  r:\n    action: receive\n    channel: {$ref: '#/channels/c'}\n",
+    )
+    .expect("contract written");
+    let out = tidings(&["generate", contract.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stderr(&out);
+    assert!(text.contains("channel `c` receives messages `a`, `b`, and no property tells them apart"), "{text}");
+    assert!(text.contains("no-discriminator.yaml:5:5"), "{text}");
+    assert!(text.contains("= help:"), "{text}");
+}
