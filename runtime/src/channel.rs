@@ -6,9 +6,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
-use crate::context::{Context, Outbox};
+use crate::context::{ConnectionId, Context, Outbox};
 use crate::descriptor::ChannelDescriptor;
 use crate::error::HandlerError;
+use crate::groups::Groups;
 use crate::params::{ParamError, Params};
 
 /// One channel of a contract, from one side: generated as a marker type per channel.
@@ -68,7 +69,13 @@ pub trait Session: Send {
 
 trait ErasedChannel: Send + Sync {
     fn descriptor(&self) -> &'static ChannelDescriptor;
-    fn open(&self, params: Vec<String>, outbox: Outbox) -> Result<Box<dyn Session>, ParamError>;
+    fn open(
+        &self,
+        id: ConnectionId,
+        params: Vec<String>,
+        outbox: Outbox,
+        groups: Groups,
+    ) -> Result<Box<dyn Session>, ParamError>;
 }
 
 struct TypedChannel<C, H> {
@@ -81,9 +88,16 @@ impl<C: ChannelSpec, H: Handler<C>> ErasedChannel for TypedChannel<C, H> {
         C::DESCRIPTOR
     }
 
-    fn open(&self, params: Vec<String>, outbox: Outbox) -> Result<Box<dyn Session>, ParamError> {
+    fn open(
+        &self,
+        id: ConnectionId,
+        params: Vec<String>,
+        outbox: Outbox,
+        groups: Groups,
+    ) -> Result<Box<dyn Session>, ParamError> {
         let params = C::Params::from_values(params)?;
-        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx: Context::<C>::new(params, outbox) }))
+        let cx = Context::<C>::new(id, params, outbox, groups);
+        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx }))
     }
 }
 
@@ -177,10 +191,16 @@ impl Channel {
         self.inner.descriptor()
     }
 
-    /// Opens a session for a new connection with the address parameters' values (in address
-    /// order) and the connection's outbound queue.
-    pub fn open(&self, params: Vec<String>, outbox: Outbox) -> Result<Box<dyn Session>, ParamError> {
-        self.inner.open(params, outbox)
+    /// Opens a session for connection `id` with the address parameters' values (in address
+    /// order), the connection's outbound queue and the groups it may join.
+    pub fn open(
+        &self,
+        id: ConnectionId,
+        params: Vec<String>,
+        outbox: Outbox,
+        groups: Groups,
+    ) -> Result<Box<dyn Session>, ParamError> {
+        self.inner.open(id, params, outbox, groups)
     }
 }
 

@@ -1,11 +1,13 @@
 //! What a handler knows about, and can do with, its connection.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use crate::channel::ChannelSpec;
 use crate::codec::{Frame, Outbound};
+use crate::groups::{Groups, scoped};
 
 /// A connection's identity, unique within the process for its lifetime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -13,7 +15,7 @@ pub struct ConnectionId(pub(crate) u64);
 
 impl ConnectionId {
     /// A fresh id.
-    pub(crate) fn next() -> Self {
+    pub fn next() -> Self {
         use std::sync::atomic::{AtomicU64, Ordering};
         static NEXT: AtomicU64 = AtomicU64::new(1);
         Self(NEXT.fetch_add(1, Ordering::Relaxed))
@@ -47,39 +49,85 @@ pub enum SendError {
 }
 
 /// The sending half of a connection's bounded outbound queue.
+///
+/// Pushing never waits: a full queue means the peer reads slower than the server writes,
+/// and the connection is closed as too slow rather than let memory grow.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     tx: mpsc::Sender<Frame>,
+    overflow: Arc<Overflow>,
+}
+
+#[derive(Debug, Default)]
+struct Overflow {
+    happened: AtomicBool,
+    notify: Notify,
 }
 
 impl Outbox {
     /// A queue of `capacity` frames and its receiving end.
     pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<Frame>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
-        (Self { tx }, rx)
+        (Self { tx, overflow: Arc::default() }, rx)
     }
 
-    /// Queues a frame without waiting: a full queue is the peer's problem, not the sender's.
+    /// Queues a frame without waiting.
     pub fn push(&self, frame: Frame) -> Result<(), SendError> {
         self.tx.try_send(frame).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => SendError::QueueFull,
+            mpsc::error::TrySendError::Full(_) => {
+                self.overflow.happened.store(true, Ordering::Release);
+                self.overflow.notify.notify_one();
+                SendError::QueueFull
+            }
             mpsc::error::TrySendError::Closed(_) => SendError::Closed,
         })
+    }
+
+    /// Resolves once a push has found the queue full.
+    pub(crate) async fn overflowed(&self) {
+        loop {
+            if self.overflow.happened.load(Ordering::Acquire) {
+                return;
+            }
+            self.overflow.notify.notified().await;
+        }
     }
 }
 
 /// A handler's view of its connection on channel `C`: the address parameters, the
-/// connection's id, and typed sending of what the channel may send.
+/// connection's id, typed sending of what the channel may send, and groups.
 pub struct Context<C: ChannelSpec> {
     id: ConnectionId,
     params: Arc<C::Params>,
     outbox: Outbox,
+    groups: Groups,
 }
 
 impl<C: ChannelSpec> Context<C> {
-    /// A context for a new connection.
-    pub fn new(params: C::Params, outbox: Outbox) -> Self {
-        Self { id: ConnectionId::next(), params: Arc::new(params), outbox }
+    /// A context for connection `id`.
+    pub fn new(id: ConnectionId, params: C::Params, outbox: Outbox, groups: Groups) -> Self {
+        Self { id, params: Arc::new(params), outbox, groups }
+    }
+
+    /// Joins `group` of this channel.
+    pub fn join(&self, group: &str) {
+        self.groups.layer().join(self.id, &scoped(C::DESCRIPTOR.name, group));
+    }
+
+    /// Leaves `group` of this channel.
+    pub fn leave(&self, group: &str) {
+        self.groups.layer().leave(self.id, &scoped(C::DESCRIPTOR.name, group));
+    }
+
+    /// Sends `message` to every member of `group` on this channel, this connection included
+    /// if it is a member; encoded once. Returns how many members it was queued for here.
+    pub fn broadcast(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, SendError> {
+        Ok(self.groups.sender::<C>().broadcast(group, message)?)
+    }
+
+    /// Typed sends on this channel from tasks the handler spawns.
+    pub fn sender(&self) -> crate::groups::Sender<C> {
+        self.groups.sender::<C>()
     }
 
     /// The connection's id.

@@ -26,6 +26,25 @@ pub struct ChannelDescriptor {
     pub discriminator: Option<&'static str>,
     /// The channel's `bindings`, as JSON text.
     pub bindings: Option<&'static str>,
+    /// The security schemes the channel's operations name; a connection must satisfy one.
+    pub security: &'static [SecuritySchemeDescriptor],
+}
+
+/// A security scheme an operation of the channel requires.
+#[derive(Debug)]
+pub struct SecuritySchemeDescriptor {
+    /// The scheme's key in `components/securitySchemes`.
+    pub key: &'static str,
+    /// The scheme's `type`, such as `httpApiKey` or `http`.
+    pub scheme_type: &'static str,
+    /// For `httpApiKey`: the query parameter, header or cookie name.
+    pub name: Option<&'static str>,
+    /// For `httpApiKey`: `query`, `header` or `cookie`.
+    pub location: Option<&'static str>,
+    /// For `http`: the scheme, such as `bearer`.
+    pub scheme: Option<&'static str>,
+    /// The contract's description.
+    pub description: Option<&'static str>,
 }
 
 impl ChannelDescriptor {

@@ -5,18 +5,28 @@
 //! per channel and direction, one consumer trait per channel, and a descriptor of each
 //! channel. This crate is what that code runs on.
 
+mod auth;
 mod channel;
 mod codec;
+mod config;
+mod connection;
 mod context;
 pub mod descriptor;
 mod error;
+mod groups;
 mod params;
+mod routing;
+mod server;
 
+pub use auth::{AuthError, Authenticator, Credential};
 pub use channel::{Channel, ChannelSpec, FrameError, Handler, Session};
 pub use codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+pub use config::{Origins, ServerConfig};
 pub use context::{ConnectionId, Context, Outbox, SendError};
 pub use error::{ErrorBody, HandlerError};
+pub use groups::{Groups, InProcess, Layer, Sender};
 pub use params::{ParamError, Params};
+pub use server::{Server, ShutdownHandle};
 
 /// Includes the module `tidings-build` generated into `OUT_DIR`.
 ///

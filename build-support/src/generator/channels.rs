@@ -118,6 +118,8 @@ pub(crate) struct ChannelPlan {
     pub(crate) handlers: Vec<HandlerPlan>,
     pub(crate) operations: Vec<OperationInfo>,
     pub(crate) scope: Scope,
+    /// The security schemes the channel's operations name, by key, resolved.
+    pub(crate) security: Vec<(String, Value)>,
 }
 
 impl ChannelPlan {
@@ -174,9 +176,25 @@ pub(crate) fn plan(
             handlers: Vec::new(),
             operations: Vec::new(),
             scope,
+            security: Vec::new(),
         };
         for (op_key, op_at, op) in &operations {
             planner.operation(settings, &mut plan, op_key, op_at, op);
+        }
+        for (_, _, op) in &operations {
+            for scheme in op.get("security").and_then(Value::as_array).into_iter().flatten() {
+                let resolved = match scheme.get("$ref").and_then(Value::as_str) {
+                    Some(r) => RefTarget::split(r).pointer().ok().and_then(|p| {
+                        follow(&merged, &p).map(|(at, v)| (at.last().unwrap_or("scheme").to_owned(), v.clone()))
+                    }),
+                    None => Some((format!("{key}-inline"), scheme.clone())),
+                };
+                if let Some((name, value)) = resolved
+                    && plan.security.iter().all(|(k, _)| *k != name)
+                {
+                    plan.security.push((name, value));
+                }
+            }
         }
         let override_property = settings.discriminators.get(&key).cloned();
         let untagged = settings.untagged.contains(&key);

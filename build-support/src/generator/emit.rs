@@ -704,6 +704,23 @@ fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenSt
             }
         }
     });
+    let security = plan.security.iter().map(|(key, scheme)| {
+        let scheme_type = text_of(scheme, "type").unwrap_or_default();
+        let name = opt(text_of(scheme, "name"));
+        let location = opt(text_of(scheme, "in"));
+        let http_scheme = opt(text_of(scheme, "scheme"));
+        let description = opt(text_of(scheme, "description"));
+        quote! {
+            ::tidings::descriptor::SecuritySchemeDescriptor {
+                key: #key,
+                scheme_type: #scheme_type,
+                name: #name,
+                location: #location,
+                scheme: #http_scheme,
+                description: #description,
+            }
+        }
+    });
     quote! {
         /// What the contract says about this channel, for the running application to describe itself.
         pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {
@@ -717,6 +734,7 @@ fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenSt
             operations: &[#(#operations),*],
             discriminator: #discriminator,
             bindings: #bindings,
+            security: &[#(#security),*],
         };
     }
 }

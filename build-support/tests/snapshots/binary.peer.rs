@@ -595,5 +595,6 @@ pub mod audio {
         ],
         discriminator: ::core::option::Option::Some("event"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

@@ -617,5 +617,6 @@ pub mod audio {
         ],
         discriminator: ::core::option::Option::Some("event"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

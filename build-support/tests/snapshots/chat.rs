@@ -1591,6 +1591,7 @@ pub mod chat {
         ],
         discriminator: ::core::option::Option::Some("action"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }
 /// Registration of a user name
@@ -1880,6 +1881,7 @@ pub mod registration {
         ],
         discriminator: ::core::option::Option::Some("action"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }
 /// Announcements to every room, for operators
@@ -2165,5 +2167,17 @@ pub mod announcements {
         ],
         discriminator: ::core::option::Option::Some("action"),
         bindings: ::core::option::Option::None,
+        security: &[
+            ::tidings::descriptor::SecuritySchemeDescriptor {
+                key: "apiKey",
+                scheme_type: "httpApiKey",
+                name: ::core::option::Option::Some("api_key"),
+                location: ::core::option::Option::Some("query"),
+                scheme: ::core::option::Option::None,
+                description: ::core::option::Option::Some(
+                    "The operators' key, as the `api_key` query parameter of the handshake.",
+                ),
+            },
+        ],
     };
 }

@@ -507,5 +507,6 @@ pub mod things {
         ],
         discriminator: ::core::option::Option::Some("source"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

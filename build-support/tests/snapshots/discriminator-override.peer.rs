@@ -559,5 +559,6 @@ pub mod jobs {
         ],
         discriminator: ::core::option::Option::Some("kind"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

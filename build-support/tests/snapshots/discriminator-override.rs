@@ -587,5 +587,6 @@ pub mod jobs {
         ],
         discriminator: ::core::option::Option::Some("kind"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

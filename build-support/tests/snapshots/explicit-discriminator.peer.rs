@@ -643,5 +643,6 @@ pub mod shapes {
         ],
         discriminator: ::core::option::Option::Some("shape"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

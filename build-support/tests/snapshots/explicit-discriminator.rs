@@ -671,5 +671,6 @@ pub mod shapes {
         ],
         discriminator: ::core::option::Option::Some("shape"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

@@ -553,5 +553,6 @@ pub mod records {
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

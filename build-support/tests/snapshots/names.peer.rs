@@ -603,6 +603,7 @@ pub mod user_events {
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }
 /// The `type` channel.
@@ -843,5 +844,6 @@ pub mod r#type {
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

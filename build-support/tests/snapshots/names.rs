@@ -641,6 +641,7 @@ pub mod user_events {
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }
 /// The `type` channel.
@@ -891,5 +892,6 @@ pub mod r#type {
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

@@ -391,5 +391,6 @@ pub mod requests {
         ],
         discriminator: ::core::option::Option::Some("method"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

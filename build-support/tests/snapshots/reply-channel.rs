@@ -404,5 +404,6 @@ pub mod requests {
         ],
         discriminator: ::core::option::Option::Some("method"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

@@ -270,5 +270,23 @@ pub mod admin {
         bindings: ::core::option::Option::Some(
             "{\"ws\":{\"method\":\"GET\",\"query\":{\"type\":\"object\",\"properties\":{\"api_key\":{\"type\":\"string\"}}},\"bindingVersion\":\"0.1.0\"}}",
         ),
+        security: &[
+            ::tidings::descriptor::SecuritySchemeDescriptor {
+                key: "apiKeyHeader",
+                scheme_type: "httpApiKey",
+                name: ::core::option::Option::Some("X-Api-Key"),
+                location: ::core::option::Option::Some("header"),
+                scheme: ::core::option::Option::None,
+                description: ::core::option::Option::None,
+            },
+            ::tidings::descriptor::SecuritySchemeDescriptor {
+                key: "bearer",
+                scheme_type: "http",
+                name: ::core::option::Option::None,
+                location: ::core::option::Option::None,
+                scheme: ::core::option::Option::Some("bearer"),
+                description: ::core::option::Option::None,
+            },
+        ],
     };
 }

@@ -800,5 +800,6 @@ pub mod orders {
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

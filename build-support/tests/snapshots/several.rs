@@ -856,5 +856,6 @@ pub mod orders {
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

@@ -382,6 +382,7 @@ pub mod echo {
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }
 /// A channel the application only sends on.
@@ -601,5 +602,6 @@ pub mod ticker {
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

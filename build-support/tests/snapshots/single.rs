@@ -395,6 +395,7 @@ pub mod echo {
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }
 /// A channel the application only sends on.
@@ -602,5 +603,6 @@ pub mod ticker {
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

@@ -500,5 +500,6 @@ pub mod commands {
         ],
         discriminator: ::core::option::Option::Some("op"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

@@ -510,5 +510,6 @@ pub mod commands {
         ],
         discriminator: ::core::option::Option::Some("op"),
         bindings: ::core::option::Option::None,
+        security: &[],
     };
 }

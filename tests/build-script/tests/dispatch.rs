@@ -20,7 +20,9 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
     let channel = contract::chat::channel(Chat::default());
     assert_eq!(channel.descriptor().address, Some("/ws/chat/{room_id}"));
     let (outbox, mut queued) = Outbox::bounded(8);
-    let mut session = channel.open(vec!["lobby".into()], outbox).expect("params accepted");
+    let mut session = channel
+        .open(tidings::ConnectionId::next(), vec!["lobby".into()], outbox, tidings::Groups::default())
+        .expect("params accepted");
     session.connected().await.expect("connect hook");
 
     let reply = session.frame(text(json!({"action": "ping"}))).await.expect("handled");
@@ -38,7 +40,8 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
 async fn replies_carry_the_request_correlation_id() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
-    let mut session = channel.open(Vec::new(), outbox).expect("no params");
+    let mut session =
+        channel.open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default()).expect("no params");
     let reply = session
         .frame(text(json!({"action": "register", "request_id": "req-7", "name": "ada"})))
         .await
@@ -51,7 +54,8 @@ async fn replies_carry_the_request_correlation_id() {
 async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
-    let mut session = channel.open(Vec::new(), outbox).expect("no params");
+    let mut session =
+        channel.open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default()).expect("no params");
     let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");
     assert!(matches!(err, FrameError::Decode(ref e) if e.code() == "not_json"), "{err}");
     let err =

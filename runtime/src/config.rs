@@ -1,0 +1,128 @@
+//! Server settings, each default sized for a server holding tens of thousands of mostly idle
+//! connections, and each with the reason for its value.
+
+use std::time::Duration;
+
+/// Which browser origins may open connections. A WebSocket handshake is not subject to the
+/// same-origin policy, so without this check any page a user visits could talk to the server
+/// with the user's cookies (cross-site WebSocket hijacking).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origins {
+    /// Only pages from the host the request was made to (the `Origin`'s host equals the
+    /// `Host` header), and clients that send no `Origin` (not browsers). The default.
+    SameHost,
+    /// These origins exactly (`https://app.example.com`), and clients that send none.
+    List(Vec<String>),
+    /// Any origin: for public APIs that use no cookies.
+    Any,
+}
+
+/// Settings of a server. Build from [`Default`] and change what you need:
+///
+/// ```
+/// let config = tidings::ServerConfig::default().max_message_size(16 * 1024);
+/// assert_eq!(config.max_message_size_bytes(), 16 * 1024);
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// Largest incoming message, in bytes (default 64 KiB: far above chat and RPC frames,
+    /// small enough that one peer cannot make the server hold megabytes). A larger message
+    /// closes the connection with 1009.
+    pub max_message_size: usize,
+    /// Frames the outbound queue of one connection holds (default 256). A peer that falls
+    /// further behind is closed with 1013: memory per connection stays bounded.
+    pub outbound_queue: usize,
+    /// tungstenite's read buffer per connection (default 4 KiB; its own default of 128 KiB
+    /// costs 128 KiB per idle connection).
+    pub read_buffer_size: usize,
+    /// tungstenite's write buffer target per connection (default 4 KiB, for the same reason).
+    pub write_buffer_size: usize,
+    /// How often an idle connection is pinged (default 30 s).
+    pub ping_interval: Duration,
+    /// A connection that sends nothing, not even a pong, for this long is closed with 1001
+    /// (default 90 s: three missed pings).
+    pub idle_timeout: Duration,
+    /// Incoming frames allowed per connection per second, averaged over a burst of the same
+    /// size (default 200). Beyond it the connection is closed with 1008.
+    pub max_frames_per_second: u32,
+    /// On shutdown, how long running handlers may take to finish (default 10 s).
+    pub shutdown_deadline: Duration,
+    /// Which browser origins may connect (default: the same host only).
+    pub origins: Origins,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_message_size: 64 * 1024,
+            outbound_queue: 256,
+            read_buffer_size: 4 * 1024,
+            write_buffer_size: 4 * 1024,
+            ping_interval: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(90),
+            max_frames_per_second: 200,
+            shutdown_deadline: Duration::from_secs(10),
+            origins: Origins::SameHost,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Sets [`max_message_size`](Self::max_message_size).
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// The largest incoming message, in bytes.
+    pub fn max_message_size_bytes(&self) -> usize {
+        self.max_message_size
+    }
+
+    /// Sets [`outbound_queue`](Self::outbound_queue).
+    pub fn outbound_queue(mut self, frames: usize) -> Self {
+        self.outbound_queue = frames;
+        self
+    }
+
+    /// Sets [`ping_interval`](Self::ping_interval).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = interval;
+        self
+    }
+
+    /// Sets [`idle_timeout`](Self::idle_timeout).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_frames_per_second`](Self::max_frames_per_second).
+    pub fn max_frames_per_second(mut self, frames: u32) -> Self {
+        self.max_frames_per_second = frames;
+        self
+    }
+
+    /// Sets [`shutdown_deadline`](Self::shutdown_deadline).
+    pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
+        self.shutdown_deadline = deadline;
+        self
+    }
+
+    /// Sets [`origins`](Self::origins).
+    pub fn origins(mut self, origins: Origins) -> Self {
+        self.origins = origins;
+        self
+    }
+
+    pub(crate) fn websocket(&self) -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+            .read_buffer_size(self.read_buffer_size)
+            .write_buffer_size(self.write_buffer_size)
+            .max_write_buffer_size(self.write_buffer_size.max(64 * 1024) + self.max_message_size)
+            .max_message_size(Some(self.max_message_size))
+            .max_frame_size(Some(self.max_message_size))
+    }
+}

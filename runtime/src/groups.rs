@@ -1,0 +1,195 @@
+//! Groups of connections and messages to them: joined from handlers, broadcast to from
+//! anywhere. A [`Layer`] decides where membership lives: in this process (the default,
+//! [`InProcess`]) or shared between processes.
+
+use std::collections::{HashMap, HashSet};
+use std::marker::PhantomData;
+use std::sync::{Arc, RwLock};
+
+use crate::channel::ChannelSpec;
+use crate::codec::{EncodeError, Frame, Outbound};
+use crate::context::{ConnectionId, Outbox};
+
+/// Where group membership lives and how frames reach members.
+///
+/// Every method is synchronous and must not block: a layer that talks to another process
+/// queues the work and returns. Delivery is at most once: a frame that cannot be queued for a
+/// member (its queue is full, or the layer's link is down) is dropped for that member, and a
+/// full queue closes that member as too slow.
+pub trait Layer: Send + Sync + 'static {
+    /// A connection opened, with the queue its frames go to.
+    fn attach(&self, id: ConnectionId, outbox: Outbox);
+    /// A connection closed: it leaves every group.
+    fn detach(&self, id: ConnectionId);
+    /// `id` joins `group`.
+    fn join(&self, id: ConnectionId, group: &str);
+    /// `id` leaves `group`.
+    fn leave(&self, id: ConnectionId, group: &str);
+    /// Queues `frame` for every member of `group`; returns how many members it was queued for
+    /// here (a cross-process layer also delivers to members elsewhere).
+    fn broadcast(&self, group: &str, frame: Frame) -> usize;
+    /// Queues `frame` for connection `id`; `false` when it is not connected here.
+    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool;
+    /// The members of `group` connected here.
+    fn members(&self, group: &str) -> Vec<ConnectionId>;
+}
+
+/// Group membership in this process's memory.
+#[derive(Debug, Default)]
+pub struct InProcess {
+    state: RwLock<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    outboxes: HashMap<ConnectionId, Outbox>,
+    groups: HashMap<String, HashSet<ConnectionId>>,
+    memberships: HashMap<ConnectionId, HashSet<String>>,
+}
+
+impl InProcess {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Layer for InProcess {
+    fn attach(&self, id: ConnectionId, outbox: Outbox) {
+        self.write().outboxes.insert(id, outbox);
+    }
+
+    fn detach(&self, id: ConnectionId) {
+        let mut state = self.write();
+        state.outboxes.remove(&id);
+        for group in state.memberships.remove(&id).unwrap_or_default() {
+            if let Some(members) = state.groups.get_mut(&group) {
+                members.remove(&id);
+                if members.is_empty() {
+                    state.groups.remove(&group);
+                }
+            }
+        }
+    }
+
+    fn join(&self, id: ConnectionId, group: &str) {
+        let mut state = self.write();
+        state.groups.entry(group.to_owned()).or_default().insert(id);
+        state.memberships.entry(id).or_default().insert(group.to_owned());
+    }
+
+    fn leave(&self, id: ConnectionId, group: &str) {
+        let mut state = self.write();
+        if let Some(members) = state.groups.get_mut(group) {
+            members.remove(&id);
+            if members.is_empty() {
+                state.groups.remove(group);
+            }
+        }
+        if let Some(groups) = state.memberships.get_mut(&id) {
+            groups.remove(group);
+        }
+    }
+
+    fn broadcast(&self, group: &str, frame: Frame) -> usize {
+        let state = self.read();
+        let Some(members) = state.groups.get(group) else { return 0 };
+        members
+            .iter()
+            .filter_map(|id| state.outboxes.get(id))
+            .filter(|outbox| outbox.push(frame.clone()).is_ok())
+            .count()
+    }
+
+    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
+        self.read().outboxes.get(&id).is_some_and(|outbox| outbox.push(frame).is_ok())
+    }
+
+    fn members(&self, group: &str) -> Vec<ConnectionId> {
+        let mut members: Vec<ConnectionId> = self.read().groups.get(group).into_iter().flatten().copied().collect();
+        members.sort();
+        members
+    }
+}
+
+/// A cloneable handle on the server's layer.
+#[derive(Clone)]
+pub struct Groups {
+    layer: Arc<dyn Layer>,
+}
+
+impl std::fmt::Debug for Groups {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Groups").finish_non_exhaustive()
+    }
+}
+
+impl Groups {
+    /// A handle on `layer`.
+    pub fn new(layer: impl Layer) -> Self {
+        Self { layer: Arc::new(layer) }
+    }
+
+    /// The layer.
+    pub fn layer(&self) -> &dyn Layer {
+        &*self.layer
+    }
+
+    /// Typed sends on channel `C` from outside any connection: an HTTP handler, a timer.
+    pub fn sender<C: ChannelSpec>(&self) -> Sender<C> {
+        Sender { groups: self.clone(), channel: PhantomData }
+    }
+}
+
+impl Default for Groups {
+    fn default() -> Self {
+        Self::new(InProcess::default())
+    }
+}
+
+/// Group names are scoped to their channel, so that a group of one channel never receives
+/// another channel's messages.
+pub(crate) fn scoped(channel: &str, group: &str) -> String {
+    format!("{channel}\u{1f}{group}")
+}
+
+/// Sends channel `C`'s outgoing messages to its groups and connections, from anywhere.
+pub struct Sender<C: ChannelSpec> {
+    groups: Groups,
+    channel: PhantomData<fn() -> C>,
+}
+
+impl<C: ChannelSpec> Clone for Sender<C> {
+    fn clone(&self) -> Self {
+        Self { groups: self.groups.clone(), channel: PhantomData }
+    }
+}
+
+impl<C: ChannelSpec> std::fmt::Debug for Sender<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender").field("channel", &C::DESCRIPTOR.name).finish()
+    }
+}
+
+impl<C: ChannelSpec> Sender<C> {
+    /// Sends `message` to every member of `group` on this channel; encoded once for all.
+    /// Returns how many members it was queued for in this process.
+    pub fn broadcast(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, EncodeError> {
+        let frame = message.into().encode()?;
+        Ok(self.groups.layer.broadcast(&scoped(C::DESCRIPTOR.name, group), frame))
+    }
+
+    /// Sends `message` to one connection; `false` when it is not connected here.
+    pub fn send(&self, id: ConnectionId, message: impl Into<C::Outgoing>) -> Result<bool, EncodeError> {
+        let frame = message.into().encode()?;
+        Ok(self.groups.layer.send_to(id, frame))
+    }
+
+    /// The members of `group` on this channel, connected here.
+    pub fn members(&self, group: &str) -> Vec<ConnectionId> {
+        self.groups.layer.members(&scoped(C::DESCRIPTOR.name, group))
+    }
+}

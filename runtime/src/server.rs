@@ -1,0 +1,224 @@
+//! The WebSocket server: routes handshakes to channels by the contract's addresses, checks
+//! origin and credentials before upgrading, and runs each connection until shutdown.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::StatusCode;
+
+use crate::auth::{self, AuthError, Authenticator, Handshake};
+use crate::channel::{Channel, ChannelSpec};
+use crate::config::ServerConfig;
+use crate::connection::{self, Setup};
+use crate::context::{ConnectionId, Outbox};
+use crate::groups::{Groups, Layer, Sender};
+use crate::routing::Route;
+
+/// A WebSocket server for a contract's channels.
+///
+/// ```no_run
+/// # async fn serve(chat: tidings::Channel) -> std::io::Result<()> {
+/// let server = tidings::Server::bind("127.0.0.1:8080").await?.mount(chat);
+/// server.serve().await
+/// # }
+/// ```
+pub struct Server {
+    listener: TcpListener,
+    routes: Vec<(Route, Channel)>,
+    config: ServerConfig,
+    groups: Groups,
+    authenticator: Option<Arc<dyn Authenticator>>,
+    shutdown: watch::Sender<bool>,
+}
+
+/// Stops a running server: no new connections, Close 1001 to every open one, running
+/// handlers given the configured deadline to finish.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    signal: watch::Sender<bool>,
+}
+
+impl ShutdownHandle {
+    /// Starts the shutdown; [`Server::serve`] returns when it is done.
+    pub fn shutdown(&self) {
+        let _ = self.signal.send(true);
+    }
+}
+
+impl Server {
+    /// Listens on `addr` (`127.0.0.1:0` picks a free port; see [`local_addr`](Self::local_addr)).
+    pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Self {
+            listener,
+            routes: Vec::new(),
+            config: ServerConfig::default(),
+            groups: Groups::default(),
+            authenticator: None,
+            shutdown: watch::Sender::new(false),
+        })
+    }
+
+    /// Serves `channel` at its contract address (a channel without one at `/<channel name>`).
+    pub fn mount(mut self, channel: Channel) -> Self {
+        let descriptor = channel.descriptor();
+        let address = descriptor.address.map_or_else(|| format!("/{}", descriptor.name), str::to_owned);
+        self.routes.push((Route::new(&address), channel));
+        self
+    }
+
+    /// Replaces the settings.
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Keeps group membership in `layer` instead of in this process.
+    pub fn layer(mut self, layer: impl Layer) -> Self {
+        self.groups = Groups::new(layer);
+        self
+    }
+
+    /// Checks the credentials of channels whose operations name security schemes. Without
+    /// one, such channels refuse every handshake with 401: secure by default.
+    pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
+        self.authenticator = Some(Arc::new(authenticator));
+        self
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The groups of this server, for sends from outside any connection.
+    pub fn groups(&self) -> Groups {
+        self.groups.clone()
+    }
+
+    /// Typed sends on channel `C` from outside any connection.
+    pub fn sender<C: ChannelSpec>(&self) -> Sender<C> {
+        self.groups.sender::<C>()
+    }
+
+    /// A handle that stops the server.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle { signal: self.shutdown.clone() }
+    }
+
+    /// Accepts connections until shut down.
+    pub async fn serve(self) -> io::Result<()> {
+        for (route, channel) in &self.routes {
+            if !channel.descriptor().security.is_empty() && self.authenticator.is_none() {
+                eprintln!(
+                    "tidings: channel `{}` requires credentials and no authenticator is set: every handshake to {route:?} is refused",
+                    channel.descriptor().name
+                );
+            }
+        }
+        let Server { listener, routes, config, groups, authenticator, shutdown } = self;
+        let shared = Arc::new(Shared { routes, config: Arc::new(config), groups, authenticator });
+        let mut stop = shutdown.subscribe();
+        let mut connections = JoinSet::new();
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(accept(stream, Arc::clone(&shared), shutdown.subscribe()));
+                }
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            }
+        }
+        drop(listener);
+        let deadline = shared.config.shutdown_deadline;
+        let drained = tokio::time::timeout(deadline, async { while connections.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            connections.abort_all();
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("routes", &self.routes.len())
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    routes: Vec<(Route, Channel)>,
+    config: Arc<ServerConfig>,
+    groups: Groups,
+    authenticator: Option<Arc<dyn Authenticator>>,
+}
+
+fn refuse(status: StatusCode, reason: &str) -> ErrorResponse {
+    let mut response = ErrorResponse::new(Some(reason.to_owned()));
+    *response.status_mut() = status;
+    response
+}
+
+async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {
+    let id = ConnectionId::next();
+    let (outbox, queue) = Outbox::bounded(shared.config.outbound_queue);
+    let mut opened = None;
+    let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
+        let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
+        if !auth::origin_allowed(&shared.config.origins, header("origin"), header("host")) {
+            return Err(refuse(StatusCode::FORBIDDEN, "origin not allowed"));
+        }
+        let path = request.uri().path();
+        let Some((channel, params)) =
+            shared.routes.iter().find_map(|(route, channel)| route.matches(path).map(|params| (channel, params)))
+        else {
+            return Err(refuse(StatusCode::NOT_FOUND, "no channel at this address"));
+        };
+        let descriptor = channel.descriptor();
+        if !descriptor.security.is_empty() {
+            let handshake = Handshake { query: request.uri().query(), header: &header };
+            let credentials = auth::credentials(descriptor.security, &handshake);
+            let verdict = match (&shared.authenticator, credentials.is_empty()) {
+                (None, _) => Err(AuthError::Unauthorized("this channel requires credentials".into())),
+                (Some(_), true) => Err(AuthError::Unauthorized("missing credentials".into())),
+                (Some(authenticator), false) => authenticator.authenticate(descriptor, &credentials),
+            };
+            match verdict {
+                Ok(()) => {}
+                Err(AuthError::Unauthorized(reason)) => return Err(refuse(StatusCode::UNAUTHORIZED, &reason)),
+                Err(AuthError::Forbidden(reason)) => return Err(refuse(StatusCode::FORBIDDEN, &reason)),
+            }
+        }
+        let session = channel
+            .open(id, params, outbox.clone(), shared.groups.clone())
+            .map_err(|e| refuse(StatusCode::NOT_FOUND, &e.to_string()))?;
+        opened = Some((session, descriptor.discriminator));
+        Ok(response)
+    };
+    let Ok(ws) =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(shared.config.websocket())).await
+    else {
+        return;
+    };
+    let Some((session, discriminator)) = opened else { return };
+    let setup = Setup {
+        id,
+        session,
+        outbox,
+        queue,
+        groups: shared.groups.clone(),
+        config: Arc::clone(&shared.config),
+        discriminator,
+        shutdown,
+    };
+    connection::run(ws, setup).await;
+}
