@@ -31,8 +31,10 @@ pub struct ServerConfig {
     /// small enough that one peer cannot make the server hold megabytes). A larger message
     /// closes the connection with 1009.
     pub max_message_size: usize,
-    /// Frames the outbound queue of one connection holds (default 256). A peer that falls
-    /// further behind is closed with 1013: memory per connection stays bounded.
+    /// Frames the outbound queue of one connection holds (default 256). Replies to the peer's
+    /// own frames wait for room (the peer is read no further until then, for at most the idle
+    /// timeout); pushes from elsewhere (broadcasts, sends) never wait, and a peer whose queue
+    /// they find full is closed with 1013. Memory per connection stays bounded either way.
     pub outbound_queue: usize,
     /// tungstenite's read buffer per connection (default 4 KiB; its own default of 128 KiB
     /// costs 128 KiB per idle connection).

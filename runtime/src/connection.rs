@@ -121,8 +121,10 @@ async fn read_loop(
                         error_frame(discriminator, "handler_panicked", "the handler failed; the connection stays open", None)
                     }
                 };
-                // A full queue is noticed by `overflowed` on the next turn.
-                let _ = outbox.push(reply);
+                // Backpressure: while the reply waits for room, this connection is not read.
+                if outbox.push_reply(reply, config.idle_timeout).await.is_err() {
+                    return Some((close::TRY_AGAIN_LATER, "too slow: the peer does not read its replies"));
+                }
             }
         }
     }

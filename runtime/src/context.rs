@@ -83,6 +83,17 @@ impl Outbox {
         })
     }
 
+    /// Queues a reply to the peer's own frame, waiting up to `patience` for room: a peer that
+    /// sends faster than it reads is slowed down (the connection stops reading it) rather than
+    /// closed, unless it stops reading altogether.
+    pub(crate) async fn push_reply(&self, frame: Frame, patience: std::time::Duration) -> Result<(), SendError> {
+        match tokio::time::timeout(patience, self.tx.send(frame)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(SendError::Closed),
+            Err(_) => Err(SendError::QueueFull),
+        }
+    }
+
     /// Resolves once a push has found the queue full.
     pub(crate) async fn overflowed(&self) {
         loop {

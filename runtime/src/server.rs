@@ -162,6 +162,7 @@ struct Shared {
     authenticator: Option<Arc<dyn Authenticator>>,
 }
 
+#[allow(clippy::result_large_err, reason = "tungstenite's handshake error response")]
 fn refuse(status: StatusCode, reason: &str) -> ErrorResponse {
     let mut response = ErrorResponse::new(Some(reason.to_owned()));
     *response.status_mut() = status;
@@ -172,6 +173,7 @@ async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receive
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(shared.config.outbound_queue);
     let mut opened = None;
+    #[allow(clippy::result_large_err, reason = "the signature is tungstenite's handshake callback")]
     let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
         if !auth::origin_allowed(&shared.config.origins, header("origin"), header("host")) {

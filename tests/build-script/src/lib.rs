@@ -23,17 +23,36 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use contract::types;
 use tidings::HandlerError;
 
-/// A minimal implementation of the chat contract's channels.
+/// A minimal implementation of the chat contract's channels: a chat message is broadcast to
+/// the room, a message `panic` makes the handler panic, and registrations are recorded in the
+/// order the handler saw them.
 #[derive(Debug, Default)]
 pub struct Chat {
     next_user: AtomicU64,
+    /// The names registered, in the order the handler received them.
+    pub registered: std::sync::Mutex<Vec<String>>,
 }
 
 impl contract::chat::Chat for Chat {
     async fn receive_chat(&self, cx: &mut contract::chat::Context, message: types::Chat) -> Result<(), HandlerError> {
         let mut text = message.payload;
-        text.sender = Some(format!("{}@{}", cx.id(), cx.params().room_id));
-        cx.send(types::ChatNotification { action: types::ChatNotificationAction::ChatNotification, payload: text })?;
+        if text.message.as_str() == "panic" {
+            panic!("asked to panic");
+        }
+        if text.message.as_str() == "fail" {
+            return Err(HandlerError::new("refused", "this message is refused"));
+        }
+        text.sender = Some(format!("{}", cx.id()));
+        let room = cx.params().room_id.clone();
+        cx.broadcast(
+            &room,
+            types::ChatNotification { action: types::ChatNotificationAction::ChatNotification, payload: text },
+        )?;
+        Ok(())
+    }
+
+    async fn on_connect(&self, cx: &mut contract::chat::Context) -> Result<(), HandlerError> {
+        cx.join(&cx.params().room_id.clone());
         Ok(())
     }
 
@@ -48,6 +67,9 @@ impl contract::registration::Registration for Chat {
         _: &mut contract::registration::Context,
         message: types::Register,
     ) -> Result<types::RegistrationComplete, HandlerError> {
+        if let Ok(mut registered) = self.registered.lock() {
+            registered.push(message.name.to_string());
+        }
         if message.name.as_str() == "root" {
             return Err(HandlerError::new("name_taken", "`root` is reserved"));
         }
