@@ -1,0 +1,184 @@
+//! The tidings chat example, contract first: `asyncapi.yaml` is the source of truth.
+//!
+//! Run it with `cargo run -p chat` (ws://127.0.0.1:8080), or `cargo run -p chat -- --addr
+//! 127.0.0.1:9000 --api-key secret --tick-seconds 10`. Then, with any WebSocket client:
+//!
+//! - `ws://127.0.0.1:8080/ws/chat/lobby`: send `{"action": "chat", "payload": {"message":
+//!   "hi"}}` and everyone in `lobby` gets a `chatNotification`; `{"action": "ping"}` gets a pong.
+//! - `ws://127.0.0.1:8080/ws/register`: `{"action": "register", "request_id": "1", "name":
+//!   "ada"}` is answered with `registrationComplete` carrying the same `request_id`.
+//! - `ws://127.0.0.1:8080/ws/announcements?api_key=<key>`: `{"action": "announce", "text":
+//!   "..."}` reaches every room as a `roomEvent`; without the key the handshake gets 401.
+//!
+//! Every room also gets a `roomEvent` from a timer, pushed from outside any connection.
+
+use std::collections::BTreeSet;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tidings::{AuthError, HandlerError, Server};
+
+mod contract {
+    tidings::include_contract!();
+}
+
+use contract::types;
+
+/// What the server knows: the rooms that have been opened, and the next user id.
+#[derive(Debug, Default)]
+struct State {
+    rooms: Mutex<BTreeSet<String>>,
+    next_user: AtomicU64,
+}
+
+#[derive(Clone)]
+struct Chat(Arc<State>);
+
+impl contract::chat::Chat for Chat {
+    async fn receive_chat(&self, cx: &mut contract::chat::Context, message: types::Chat) -> Result<(), HandlerError> {
+        let mut text = message.payload;
+        text.sender.get_or_insert_with(|| format!("guest-{}", cx.id().get()));
+        let room = cx.params().room_id.clone();
+        let notification =
+            types::ChatNotification { action: types::ChatNotificationAction::ChatNotification, payload: text };
+        cx.broadcast(&room, notification)?;
+        Ok(())
+    }
+
+    async fn receive_ping(&self, _: &mut contract::chat::Context, _: types::Ping) -> Result<types::Pong, HandlerError> {
+        Ok(types::Pong { action: types::PongAction::Pong })
+    }
+
+    async fn on_connect(&self, cx: &mut contract::chat::Context) -> Result<(), HandlerError> {
+        let room = cx.params().room_id.clone();
+        cx.join(&room);
+        self.0.rooms.lock().map_err(|_| HandlerError::new("unavailable", "try again"))?.insert(room);
+        Ok(())
+    }
+}
+
+impl contract::registration::Registration for Chat {
+    async fn receive_register(
+        &self,
+        _: &mut contract::registration::Context,
+        _: types::Register,
+    ) -> Result<types::RegistrationComplete, HandlerError> {
+        let next = self.0.next_user.fetch_add(1, Ordering::Relaxed) + 1;
+        let user_id = NonZeroU64::new(next).ok_or_else(|| HandlerError::new("exhausted", "no user ids left"))?;
+        Ok(types::RegistrationComplete {
+            action: types::RegistrationCompleteAction::RegistrationComplete,
+            // tidings copies the request's `request_id` here, as the contract's correlationId says.
+            request_id: String::new(),
+            user_id,
+        })
+    }
+}
+
+struct Announcements {
+    state: Arc<State>,
+    rooms: tidings::Sender<contract::chat::Spec>,
+}
+
+impl contract::announcements::Announcements for Announcements {
+    async fn receive_announce(
+        &self,
+        _: &mut contract::announcements::Context,
+        message: types::Announce,
+    ) -> Result<types::Announced, HandlerError> {
+        let event = room_event(message.text.as_str())?;
+        let rooms: Vec<String> = self.state.rooms.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default();
+        for room in &rooms {
+            self.rooms.broadcast(room, event.clone())?;
+        }
+        Ok(types::Announced { action: types::AnnouncedAction::Announced, rooms: rooms.len() as u64 })
+    }
+}
+
+fn room_event(text: &str) -> Result<types::RoomEvent, HandlerError> {
+    let event =
+        text.chars().take(200).collect::<String>().parse().map_err(|e| HandlerError::new("invalid", format!("{e}")))?;
+    Ok(types::RoomEvent { action: types::RoomEventAction::RoomEvent, payload: types::RoomEventPayload { event } })
+}
+
+struct Options {
+    addr: String,
+    api_key: String,
+    tick: Duration,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options =
+        Options { addr: "127.0.0.1:8080".into(), api_key: "let-me-in".into(), tick: Duration::from_secs(30) };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
+        match arg.as_str() {
+            "--addr" => options.addr = value,
+            "--api-key" => options.api_key = value,
+            "--tick-seconds" => {
+                options.tick = Duration::from_secs(value.parse().map_err(|_| "--tick-seconds takes seconds")?)
+            }
+            _ => return Err(format!("unknown option {arg}; use --addr HOST:PORT, --api-key KEY, --tick-seconds N")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let options = match options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("chat: {message}");
+            std::process::exit(2);
+        }
+    };
+    let state = Arc::new(State::default());
+    let chat = Chat(Arc::clone(&state));
+    let api_key = options.api_key.clone();
+    let server = Server::bind(&options.addr).await?;
+    let rooms = server.sender::<contract::chat::Spec>();
+    let server = server
+        .mount(contract::chat::channel(chat.clone()))
+        .mount(contract::registration::channel(chat))
+        .mount(contract::announcements::channel(Announcements { state: Arc::clone(&state), rooms: rooms.clone() }))
+        .authenticator(move |_: &tidings::descriptor::ChannelDescriptor, credentials: &[tidings::Credential]| {
+            if credentials.iter().any(|c| c.value == api_key) {
+                Ok(())
+            } else {
+                Err(AuthError::Forbidden("unknown api_key".into()))
+            }
+        });
+    let addr = server.local_addr()?;
+    println!("chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}, /ws/register, /ws/announcements)");
+
+    // The seed's event handler: events pushed to rooms from outside any connection.
+    let ticker_state = Arc::clone(&state);
+    let ticker = rooms.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(options.tick);
+        ticks.tick().await;
+        let mut count = 0u64;
+        loop {
+            ticks.tick().await;
+            count += 1;
+            let open: Vec<String> = ticker_state.rooms.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default();
+            if let Ok(event) = room_event(&format!("tick {count}")) {
+                for room in open {
+                    let _ = ticker.broadcast(&room, event.clone());
+                }
+            }
+        }
+    });
+
+    let shutdown = server.shutdown_handle();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            println!("chat: shutting down");
+            shutdown.shutdown();
+        }
+    });
+    server.serve().await
+}
