@@ -155,7 +155,7 @@ fn with_correlation<C: ChannelSpec>(frame: Frame, key: &str, id: serde_json::Val
 }
 
 /// Writes `new` at `pointer`, creating objects on the way; `false` when a non-object is in the way.
-fn set_pointer(value: &mut serde_json::Value, pointer: &str, new: serde_json::Value) -> bool {
+pub(crate) fn set_pointer(value: &mut serde_json::Value, pointer: &str, new: serde_json::Value) -> bool {
     let mut node = value;
     let tokens: Vec<String> = pointer.split('/').skip(1).map(|t| t.replace("~1", "/").replace("~0", "~")).collect();
     let Some((last, path)) = tokens.split_last() else { return false };

@@ -7,6 +7,7 @@
 
 mod auth;
 mod channel;
+mod client;
 mod codec;
 mod config;
 mod connection;
@@ -17,9 +18,11 @@ mod groups;
 mod params;
 mod routing;
 mod server;
+pub mod testing;
 
 pub use auth::{AuthError, Authenticator, Credential};
 pub use channel::{Channel, ChannelSpec, FrameError, Handler, Session};
+pub use client::{Client, ClientError};
 pub use codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
 pub use config::{Origins, ServerConfig};
 pub use context::{ConnectionId, Context, Outbox, SendError};
