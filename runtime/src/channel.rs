@@ -75,12 +75,45 @@ trait ErasedChannel: Send + Sync {
         params: Vec<String>,
         outbox: Outbox,
         groups: Groups,
+        validate: bool,
     ) -> Result<Box<dyn Session>, ParamError>;
 }
 
 struct TypedChannel<C, H> {
     handler: Arc<H>,
+    validators: Arc<Validators>,
     _channel: std::marker::PhantomData<fn() -> C>,
+}
+
+/// The contract's payload schemas of one channel, compiled once, on first use.
+#[derive(Default)]
+struct Validators {
+    compiled: std::sync::OnceLock<std::collections::HashMap<&'static str, jsonschema::Validator>>,
+}
+
+impl Validators {
+    fn get(&self, descriptor: &'static ChannelDescriptor, key: &str) -> Option<&jsonschema::Validator> {
+        let compiled = self.compiled.get_or_init(|| {
+            descriptor
+                .messages
+                .iter()
+                .filter_map(|m| {
+                    let schema: serde_json::Value = serde_json::from_str(m.schema).ok()?;
+                    match jsonschema::draft7::new(&schema) {
+                        Ok(validator) => Some((m.key, validator)),
+                        Err(e) => {
+                            eprintln!(
+                                "tidings: the schema of message `{}` cannot be compiled, so it is not validated: {e}",
+                                m.key
+                            );
+                            None
+                        }
+                    }
+                })
+                .collect()
+        });
+        compiled.get(key)
+    }
 }
 
 impl<C: ChannelSpec, H: Handler<C>> ErasedChannel for TypedChannel<C, H> {
@@ -94,16 +127,20 @@ impl<C: ChannelSpec, H: Handler<C>> ErasedChannel for TypedChannel<C, H> {
         params: Vec<String>,
         outbox: Outbox,
         groups: Groups,
+        validate: bool,
     ) -> Result<Box<dyn Session>, ParamError> {
         let params = C::Params::from_values(params)?;
         let cx = Context::<C>::new(id, params, outbox, groups);
-        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx }))
+        let validators = validate.then(|| Arc::clone(&self.validators));
+        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx, validators }))
     }
 }
 
 struct TypedSession<C: ChannelSpec, H> {
     handler: Arc<H>,
     cx: Context<C>,
+    /// The contract's schemas, when frames are validated against them.
+    validators: Option<Arc<Validators>>,
 }
 
 impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
@@ -116,6 +153,9 @@ impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
             let (message, correlation) = match &frame {
                 Frame::Text(text) => {
                     let message = C::Incoming::decode_text(text)?;
+                    if let Some(validators) = &self.validators {
+                        validate::<C>(validators, message.key(), text)?;
+                    }
                     let correlation = correlation_of::<C>(message.key(), text);
                     (message, correlation)
                 }
@@ -134,6 +174,19 @@ impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
     fn disconnected(&mut self) -> BoxFuture<'_, ()> {
         Box::pin(self.handler.disconnected(&mut self.cx))
     }
+}
+
+/// Checks a frame against its message's schema as the contract wrote it: the constraints
+/// Rust types cannot carry (`maximum`, `multipleOf`, `if`/`then`, ...) are enforced here.
+fn validate<C: ChannelSpec>(validators: &Validators, key: &'static str, text: &str) -> Result<(), DecodeError> {
+    let Some(validator) = validators.get(C::DESCRIPTOR, key) else { return Ok(()) };
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| DecodeError::NotJson { detail: e.to_string() })?;
+    validator.validate(&value).map_err(|e| DecodeError::Invalid {
+        message: key,
+        pointer: e.instance_path().as_str().to_owned(),
+        detail: e.to_string(),
+    })
 }
 
 /// The correlation id of an incoming request, when its message declares one.
@@ -182,7 +235,11 @@ impl Channel {
     /// Wraps a handler of channel `C`. Generated code calls this from `<channel>::channel(imp)`.
     pub fn new<C: ChannelSpec, H: Handler<C>>(handler: H) -> Self {
         Self {
-            inner: Arc::new(TypedChannel::<C, H> { handler: Arc::new(handler), _channel: std::marker::PhantomData }),
+            inner: Arc::new(TypedChannel::<C, H> {
+                handler: Arc::new(handler),
+                validators: Arc::default(),
+                _channel: std::marker::PhantomData,
+            }),
         }
     }
 
@@ -192,15 +249,17 @@ impl Channel {
     }
 
     /// Opens a session for connection `id` with the address parameters' values (in address
-    /// order), the connection's outbound queue and the groups it may join.
+    /// order), the connection's outbound queue and the groups it may join; `validate` checks
+    /// every incoming frame against the contract's schema of its message.
     pub fn open(
         &self,
         id: ConnectionId,
         params: Vec<String>,
         outbox: Outbox,
         groups: Groups,
+        validate: bool,
     ) -> Result<Box<dyn Session>, ParamError> {
-        self.inner.open(id, params, outbox, groups)
+        self.inner.open(id, params, outbox, groups, validate)
     }
 }
 

@@ -53,6 +53,11 @@ pub struct ServerConfig {
     pub shutdown_deadline: Duration,
     /// Which browser origins may connect (default: the same host only).
     pub origins: Origins,
+    /// Check every incoming frame against the contract's schema of its message (default on).
+    /// The Rust types already enforce types, `required`, `const`, lengths and
+    /// `additionalProperties: false`; validation adds what types cannot carry, such as
+    /// `maximum` or `multipleOf`, at the cost of reading each frame once more.
+    pub validate: bool,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +72,7 @@ impl Default for ServerConfig {
             max_frames_per_second: 200,
             shutdown_deadline: Duration::from_secs(10),
             origins: Origins::SameHost,
+            validate: true,
         }
     }
 }
@@ -110,6 +116,12 @@ impl ServerConfig {
     /// Sets [`shutdown_deadline`](Self::shutdown_deadline).
     pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.shutdown_deadline = deadline;
+        self
+    }
+
+    /// Sets [`validate`](Self::validate).
+    pub fn validate(mut self, validate: bool) -> Self {
+        self.validate = validate;
         self
     }
 

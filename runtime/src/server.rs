@@ -201,7 +201,7 @@ async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receive
             }
         }
         let session = channel
-            .open(id, params, outbox.clone(), shared.groups.clone())
+            .open(id, params, outbox.clone(), shared.groups.clone(), shared.config.validate)
             .map_err(|e| refuse(StatusCode::NOT_FOUND, &e.to_string()))?;
         opened = Some((session, descriptor.discriminator));
         Ok(response)

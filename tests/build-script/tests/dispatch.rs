@@ -20,9 +20,11 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
     let channel = contract::chat::channel(Chat::default());
     assert_eq!(channel.descriptor().address, Some("/ws/chat/{room_id}"));
     let (outbox, mut queued) = Outbox::bounded(8);
-    let mut session = channel
-        .open(tidings::ConnectionId::next(), vec!["lobby".into()], outbox, tidings::Groups::default())
-        .expect("params accepted");
+    // The server attaches each connection to its groups' layer; so does this test.
+    let id = tidings::ConnectionId::next();
+    let groups = tidings::Groups::default();
+    groups.layer().attach(id, outbox.clone());
+    let mut session = channel.open(id, vec!["lobby".into()], outbox, groups, true).expect("params accepted");
     session.connected().await.expect("connect hook");
 
     let reply = session.frame(text(json!({"action": "ping"}))).await.expect("handled");
@@ -30,18 +32,19 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
 
     let reply = session.frame(text(json!({"action": "chat", "payload": {"message": "hi"}}))).await.expect("handled");
     assert_eq!(reply, None, "chat has no reply in the contract");
-    let notification = json_of(queued.try_recv().expect("the handler sent a notification"));
+    let notification = json_of(queued.try_recv().expect("the handler broadcast a notification to its room"));
     assert_eq!(notification["action"], "chatNotification");
     assert_eq!(notification["payload"]["message"], "hi");
-    assert!(notification["payload"]["sender"].as_str().is_some_and(|s| s.ends_with("@lobby")));
+    assert_eq!(notification["payload"]["sender"], format!("{id}"));
 }
 
 #[tokio::test]
 async fn replies_carry_the_request_correlation_id() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
-    let mut session =
-        channel.open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default()).expect("no params");
+    let mut session = channel
+        .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default(), true)
+        .expect("no params");
     let reply = session
         .frame(text(json!({"action": "register", "request_id": "req-7", "name": "ada"})))
         .await
@@ -54,8 +57,9 @@ async fn replies_carry_the_request_correlation_id() {
 async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
-    let mut session =
-        channel.open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default()).expect("no params");
+    let mut session = channel
+        .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default(), true)
+        .expect("no params");
     let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");
     assert!(matches!(err, FrameError::Decode(ref e) if e.code() == "not_json"), "{err}");
     let err =

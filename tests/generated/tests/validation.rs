@@ -1,0 +1,49 @@
+//! Frames are checked against the contract's own schema when validation is on: constraints
+//! the Rust types cannot carry (here `maximum` on an `i64`) are enforced, with a pointer.
+
+use serde_json::json;
+use tidings::{ConnectionId, Frame, FrameError, Groups, HandlerError, Outbox};
+use tidings_generated::formats::{records, types};
+
+struct Store;
+
+impl records::Records for Store {
+    async fn store(&self, _: &mut records::Context, _: types::Record) -> Result<(), HandlerError> {
+        Ok(())
+    }
+}
+
+fn record(count: i64) -> Frame {
+    let value = json!({"id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "created": "2026-11-23T20:00:00Z",
+                       "tree": {"label": "t"}, "count": count});
+    Frame::Text(value.to_string())
+}
+
+#[tokio::test]
+async fn constraints_beyond_the_types_are_validated_when_on() {
+    let channel = records::channel(Store);
+    let (outbox, _queue) = Outbox::bounded(4);
+    let mut validated =
+        channel.open(ConnectionId::next(), vec!["user".into()], outbox.clone(), Groups::default(), true).expect("open");
+    assert!(matches!(validated.frame(record(5)).await, Ok(None)), "within the bounds");
+    match validated.frame(record(9)).await {
+        Err(FrameError::Decode(e)) => {
+            assert_eq!(e.code(), "invalid_message");
+            assert_eq!(e.pointer().as_deref(), Some("/count"));
+            assert!(e.to_string().contains("maximum"), "{e}");
+        }
+        other => panic!("expected a validation error, got {other:?}"),
+    }
+    // Off: the frame's types are fine, so it is accepted.
+    let mut unvalidated =
+        channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), false).expect("open");
+    assert!(matches!(unvalidated.frame(record(9)).await, Ok(None)));
+}
+
+#[tokio::test]
+async fn address_parameters_outside_the_contracts_enum_are_refused() {
+    let channel = records::channel(Store);
+    let (outbox, _queue) = Outbox::bounded(4);
+    let refused = channel.open(ConnectionId::next(), vec!["robot".into()], outbox, Groups::default(), true);
+    assert!(refused.is_err(), "`kind` is user or group in the contract");
+}
