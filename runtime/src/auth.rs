@@ -75,7 +75,7 @@ pub(crate) fn credentials(schemes: &'static [SecuritySchemeDescriptor], handshak
 fn query_value(query: &str, name: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        (key == name).then(|| value.replace('+', " ")).map(|v| percent_decode(&v))
+        (key == name).then(|| value.replace('+', " ")).map(|v| crate::routing::percent_decode(&v).unwrap_or(v))
     })
 }
 
@@ -84,25 +84,6 @@ fn cookie_value(header: &str, name: &str) -> Option<String> {
         let (key, value) = pair.trim().split_once('=')?;
         (key == name).then(|| value.to_owned())
     })
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match (bytes[i], text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Whether a handshake's `Origin` is allowed.

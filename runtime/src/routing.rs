@@ -47,7 +47,8 @@ fn split(path: &str) -> impl Iterator<Item = &str> {
     path.trim_start_matches('/').split('/').filter(|s| !s.is_empty())
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// `%XX` escapes decoded; `None` for a malformed escape or bytes that are not UTF-8.
+pub(crate) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
