@@ -5,14 +5,9 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
-use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::channel::{FrameError, Session};
 use crate::codec::Frame;
@@ -47,12 +42,57 @@ pub(crate) struct Setup {
 
 type Close = Option<(u16, &'static str)>;
 
-/// Runs a connection to its end.
-pub(crate) async fn run(ws: WebSocketStream<TcpStream>, setup: Setup) {
+/// What a transport read, reduced to what the connection needs.
+pub(crate) enum Read {
+    Text(String),
+    Binary(Vec<u8>),
+    /// The peer closed, or the connection failed.
+    Closed,
+    /// A message over the size limit.
+    TooBig,
+    /// Pings, pongs: the transport answers them; they only count as activity.
+    Control,
+}
+
+/// What the connection writes.
+pub(crate) enum Write {
+    Frame(Frame),
+    Ping,
+    Close(u16, &'static str),
+}
+
+/// A transport's sending half with its message type: tungstenite's or axum's.
+pub(crate) struct Writer<Si, F> {
+    pub(crate) sink: Si,
+    pub(crate) convert: F,
+}
+
+impl<Si, M, F> Writer<Si, F>
+where
+    Si: Sink<M> + Unpin,
+    F: Fn(Write) -> M,
+{
+    async fn send(&mut self, write: Write, flush: bool) -> bool {
+        let message = (self.convert)(write);
+        if flush { self.sink.send(message).await.is_ok() } else { self.sink.feed(message).await.is_ok() }
+    }
+
+    async fn close(&mut self) {
+        let _ = self.sink.close().await;
+    }
+}
+
+/// Runs a connection to its end, over any transport.
+pub(crate) async fn run<R, Si, M, F>(mut stream: R, writer: Writer<Si, F>, setup: Setup)
+where
+    R: Stream<Item = Read> + Unpin + Send,
+    Si: Sink<M> + Unpin + Send + 'static,
+    M: Send + 'static,
+    F: Fn(Write) -> M + Send + 'static,
+{
     let Setup { id, mut session, outbox, queue, groups, config, discriminator, mut shutdown } = setup;
-    let (sink, mut stream) = ws.split();
     let (close_tx, close_rx) = oneshot::channel::<Close>();
-    let writer = tokio::spawn(write_loop(sink, queue, close_rx, config.ping_interval));
+    let writer = tokio::spawn(write_loop(writer, queue, close_rx, config.ping_interval));
     groups.layer().attach(id, outbox.clone());
 
     let close: Close = match AssertUnwindSafe(session.connected()).catch_unwind().await {
@@ -71,7 +111,7 @@ pub(crate) async fn run(ws: WebSocketStream<TcpStream>, setup: Setup) {
 }
 
 async fn read_loop(
-    stream: &mut futures_util::stream::SplitStream<WebSocketStream<TcpStream>>,
+    stream: &mut (impl Stream<Item = Read> + Unpin),
     session: &mut dyn Session,
     outbox: &Outbox,
     config: &ServerConfig,
@@ -91,13 +131,11 @@ async fn read_loop(
             message = stream.next() => {
                 last_seen = Instant::now();
                 let frame = match message {
-                    None => return None,
-                    Some(Err(WsError::Capacity(_))) => return Some((close::TOO_BIG, "message too big")),
-                    Some(Err(_)) => return None,
-                    Some(Ok(Message::Text(text))) => Frame::Text(text.as_str().to_owned()),
-                    Some(Ok(Message::Binary(bytes))) => Frame::Binary(bytes.to_vec()),
-                    Some(Ok(Message::Close(_))) => return None,
-                    Some(Ok(_)) => continue,
+                    None | Some(Read::Closed) => return None,
+                    Some(Read::TooBig) => return Some((close::TOO_BIG, "message too big")),
+                    Some(Read::Text(text)) => Frame::Text(text),
+                    Some(Read::Binary(bytes)) => Frame::Binary(bytes),
+                    Some(Read::Control) => continue,
                 };
                 if !budget.take() {
                     return Some((close::POLICY, "too many frames per second"));
@@ -131,38 +169,35 @@ async fn read_loop(
 }
 
 /// Writes queued frames, pings, and finally the close frame.
-async fn write_loop(
-    mut sink: futures_util::stream::SplitSink<WebSocketStream<TcpStream>, Message>,
+async fn write_loop<Si, M, F>(
+    mut sink: Writer<Si, F>,
     mut queue: mpsc::Receiver<Frame>,
     mut close: oneshot::Receiver<Close>,
     ping_interval: Duration,
-) {
+) where
+    Si: Sink<M> + Unpin,
+    F: Fn(Write) -> M,
+{
     let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
     loop {
         tokio::select! {
             biased;
             close = &mut close => {
                 if let Ok(Some((code, reason))) = close {
-                    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    sink.send(Write::Close(code, reason), true).await;
                 }
-                let _ = sink.close().await;
+                sink.close().await;
                 return;
             }
             frame = queue.recv() => {
                 let Some(frame) = frame else { return };
-                let message = match frame {
-                    Frame::Text(text) => Message::Text(text.into()),
-                    Frame::Binary(bytes) => Message::Binary(bytes.into()),
-                };
                 // Flush when the queue is empty: a burst goes out in one write.
-                let sent = if queue.is_empty() { sink.send(message).await } else { sink.feed(message).await };
-                if sent.is_err() {
+                if !sink.send(Write::Frame(frame), queue.is_empty()).await {
                     return;
                 }
             }
             _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                if !sink.send(Write::Ping, true).await {
                     return;
                 }
             }
@@ -204,6 +239,38 @@ impl RateLimit {
             true
         } else {
             false
+        }
+    }
+}
+
+/// The tungstenite transport.
+pub(crate) mod tungstenite {
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::{Error, Message};
+
+    use super::{Read, Write};
+    use crate::codec::Frame;
+
+    pub(crate) fn read(message: Result<Message, Error>) -> Read {
+        match message {
+            Ok(Message::Text(text)) => Read::Text(text.as_str().to_owned()),
+            Ok(Message::Binary(bytes)) => Read::Binary(bytes.to_vec()),
+            Ok(Message::Close(_)) => Read::Closed,
+            Ok(_) => Read::Control,
+            Err(Error::Capacity(_)) => Read::TooBig,
+            Err(_) => Read::Closed,
+        }
+    }
+
+    pub(crate) fn write(write: Write) -> Message {
+        match write {
+            Write::Frame(Frame::Text(text)) => Message::Text(text.into()),
+            Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes.into()),
+            Write::Ping => Message::Ping(Default::default()),
+            Write::Close(code, reason) => {
+                Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: reason.into() }))
+            }
         }
     }
 }

@@ -6,6 +6,8 @@
 //! channel. This crate is what that code runs on.
 
 mod auth;
+#[cfg(feature = "axum")]
+pub mod axum;
 mod channel;
 mod client;
 mod codec;

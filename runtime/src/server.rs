@@ -44,6 +44,10 @@ pub struct ShutdownHandle {
 }
 
 impl ShutdownHandle {
+    pub(crate) fn new(signal: watch::Sender<bool>) -> Self {
+        Self { signal }
+    }
+
     /// Starts the shutdown; [`Server::serve`] returns when it is done.
     pub fn shutdown(&self) {
         let _ = self.signal.send(true);
@@ -108,7 +112,7 @@ impl Server {
 
     /// A handle that stops the server.
     pub fn shutdown_handle(&self) -> ShutdownHandle {
-        ShutdownHandle { signal: self.shutdown.clone() }
+        ShutdownHandle::new(self.shutdown.clone())
     }
 
     /// Accepts connections until shut down.
@@ -155,11 +159,12 @@ impl std::fmt::Debug for Server {
     }
 }
 
-struct Shared {
-    routes: Vec<(Route, Channel)>,
-    config: Arc<ServerConfig>,
-    groups: Groups,
-    authenticator: Option<Arc<dyn Authenticator>>,
+/// What every connection of a server (or of an axum router) shares.
+pub(crate) struct Shared {
+    pub(crate) routes: Vec<(Route, Channel)>,
+    pub(crate) config: Arc<ServerConfig>,
+    pub(crate) groups: Groups,
+    pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
 }
 
 #[allow(clippy::result_large_err, reason = "tungstenite's handshake error response")]
@@ -169,6 +174,63 @@ fn refuse(status: StatusCode, reason: &str) -> ErrorResponse {
     response
 }
 
+/// A handshake the server refuses, with its HTTP status.
+pub(crate) struct Refusal {
+    pub(crate) status: StatusCode,
+    pub(crate) reason: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, reason: impl Into<String>) -> Self {
+        Self { status, reason: reason.into() }
+    }
+}
+
+/// A connection admitted to a channel, its session opened.
+pub(crate) struct Admitted {
+    pub(crate) session: Box<dyn crate::channel::Session>,
+    pub(crate) discriminator: Option<&'static str>,
+}
+
+/// Decides a handshake, for any front end: the origin, the route, the credentials of the
+/// channel's security schemes, the address parameters. Opens the session when admitted.
+pub(crate) fn admit<'a>(
+    shared: &Shared,
+    path: &str,
+    query: Option<&'a str>,
+    header: &'a dyn Fn(&str) -> Option<&'a str>,
+    id: ConnectionId,
+    outbox: &Outbox,
+) -> Result<Admitted, Refusal> {
+    if !auth::origin_allowed(&shared.config.origins, header("origin"), header("host")) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, "origin not allowed"));
+    }
+    let Some((channel, params)) =
+        shared.routes.iter().find_map(|(route, channel)| route.matches(path).map(|params| (channel, params)))
+    else {
+        return Err(Refusal::new(StatusCode::NOT_FOUND, "no channel at this address"));
+    };
+    let descriptor = channel.descriptor();
+    if !descriptor.security.is_empty() {
+        let handshake = Handshake { query, header };
+        let credentials = auth::credentials(descriptor.security, &handshake);
+        let verdict = match (&shared.authenticator, credentials.is_empty()) {
+            (None, _) => Err(AuthError::Unauthorized("this channel requires credentials".into())),
+            (Some(_), true) => Err(AuthError::Unauthorized("missing credentials".into())),
+            (Some(authenticator), false) => authenticator.authenticate(descriptor, &credentials),
+        };
+        match verdict {
+            Ok(()) => {}
+            Err(AuthError::Unauthorized(reason)) => return Err(Refusal::new(StatusCode::UNAUTHORIZED, reason)),
+            Err(AuthError::Forbidden(reason)) => return Err(Refusal::new(StatusCode::FORBIDDEN, reason)),
+        }
+    }
+    let session = channel
+        .open(id, params, outbox.clone(), shared.groups.clone(), shared.config.validate)
+        .map_err(|e| Refusal::new(StatusCode::NOT_FOUND, e.to_string()))?;
+    Ok(Admitted { session, discriminator: descriptor.discriminator })
+}
+
 async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(shared.config.outbound_queue);
@@ -176,42 +238,20 @@ async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receive
     #[allow(clippy::result_large_err, reason = "the signature is tungstenite's handshake callback")]
     let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
-        if !auth::origin_allowed(&shared.config.origins, header("origin"), header("host")) {
-            return Err(refuse(StatusCode::FORBIDDEN, "origin not allowed"));
-        }
-        let path = request.uri().path();
-        let Some((channel, params)) =
-            shared.routes.iter().find_map(|(route, channel)| route.matches(path).map(|params| (channel, params)))
-        else {
-            return Err(refuse(StatusCode::NOT_FOUND, "no channel at this address"));
-        };
-        let descriptor = channel.descriptor();
-        if !descriptor.security.is_empty() {
-            let handshake = Handshake { query: request.uri().query(), header: &header };
-            let credentials = auth::credentials(descriptor.security, &handshake);
-            let verdict = match (&shared.authenticator, credentials.is_empty()) {
-                (None, _) => Err(AuthError::Unauthorized("this channel requires credentials".into())),
-                (Some(_), true) => Err(AuthError::Unauthorized("missing credentials".into())),
-                (Some(authenticator), false) => authenticator.authenticate(descriptor, &credentials),
-            };
-            match verdict {
-                Ok(()) => {}
-                Err(AuthError::Unauthorized(reason)) => return Err(refuse(StatusCode::UNAUTHORIZED, &reason)),
-                Err(AuthError::Forbidden(reason)) => return Err(refuse(StatusCode::FORBIDDEN, &reason)),
+        match admit(&shared, request.uri().path(), request.uri().query(), &header, id, &outbox) {
+            Ok(admitted) => {
+                opened = Some(admitted);
+                Ok(response)
             }
+            Err(refusal) => Err(refuse(refusal.status, &refusal.reason)),
         }
-        let session = channel
-            .open(id, params, outbox.clone(), shared.groups.clone(), shared.config.validate)
-            .map_err(|e| refuse(StatusCode::NOT_FOUND, &e.to_string()))?;
-        opened = Some((session, descriptor.discriminator));
-        Ok(response)
     };
     let Ok(ws) =
         tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(shared.config.websocket())).await
     else {
         return;
     };
-    let Some((session, discriminator)) = opened else { return };
+    let Some(Admitted { session, discriminator }) = opened else { return };
     let setup = Setup {
         id,
         session,
@@ -222,5 +262,7 @@ async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receive
         discriminator,
         shutdown,
     };
-    connection::run(ws, setup).await;
+    let (sink, stream) = futures_util::StreamExt::split(ws);
+    let stream = futures_util::StreamExt::map(stream, connection::tungstenite::read);
+    connection::run(stream, connection::Writer { sink, convert: connection::tungstenite::write }, setup).await;
 }
