@@ -135,17 +135,10 @@ impl Document {
         Location::of_value(self.workspace.file(origin.file), origin.pointer)
     }
 
-    /// The value a local `$ref` of the bundled document designates, following chains.
+    /// The value a local `$ref` of the bundled document designates, and where it is,
+    /// following references along the pointer and at its end.
     pub fn resolve<'a>(&'a self, reference: &str) -> Option<(JsonPointer, &'a Value)> {
-        let mut pointer = crate::RefTarget::split(reference).pointer().ok()?;
-        for _ in 0..64 {
-            let node = pointer.get(&self.workspace.root().value)?;
-            match node.get("$ref").and_then(Value::as_str) {
-                Some(next) => pointer = crate::RefTarget::split(next).pointer().ok()?,
-                None => return Some((pointer, node)),
-            }
-        }
-        None
+        crate::pointer::follow_reference(&self.workspace.root().value, reference)
     }
 
     /// The bundled document as pretty JSON.

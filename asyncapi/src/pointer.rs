@@ -119,6 +119,49 @@ impl fmt::Display for JsonPointer {
     }
 }
 
+/// How many references one [`follow`] may pass through; real documents need a handful, and
+/// the bound keeps a cycle (which the loader reports) from recursing forever.
+const MAX_REFERENCE_HOPS: usize = 32;
+
+/// The value `pointer` designates in the self-contained document `root`, and where it really
+/// is: `$ref`s met along the pointer and at its end are followed (local references only).
+/// `None` when it leads nowhere, or through more than 32 references.
+///
+/// This is the one place references inside a bundled document are followed; the loader does
+/// the same across files, with cycle reporting.
+pub fn follow<'v>(root: &'v serde_json::Value, pointer: &JsonPointer) -> Option<(JsonPointer, &'v serde_json::Value)> {
+    follow_within(root, pointer, MAX_REFERENCE_HOPS)
+}
+
+fn follow_within<'v>(
+    root: &'v serde_json::Value,
+    pointer: &JsonPointer,
+    budget: usize,
+) -> Option<(JsonPointer, &'v serde_json::Value)> {
+    let budget = budget.checked_sub(1)?;
+    let mut at = JsonPointer::root();
+    let mut node = root;
+    for token in pointer.tokens() {
+        if let Some(reference) = node.get("$ref").and_then(serde_json::Value::as_str) {
+            (at, node) = follow_within(root, &RefTarget::split(reference).pointer().ok()?, budget)?;
+        }
+        node = step(node, token)?;
+        at.push(token.clone());
+    }
+    match node.get("$ref").and_then(serde_json::Value::as_str) {
+        Some(reference) => follow_within(root, &RefTarget::split(reference).pointer().ok()?, budget),
+        None => Some((at, node)),
+    }
+}
+
+/// [`follow`] for a `$ref` string of the same document.
+pub fn follow_reference<'v>(
+    root: &'v serde_json::Value,
+    reference: &str,
+) -> Option<(JsonPointer, &'v serde_json::Value)> {
+    follow(root, &RefTarget::split(reference).pointer().ok()?)
+}
+
 /// One step down a JSON value: a key of an object or an index of an array.
 pub(crate) fn step<'v>(node: &'v serde_json::Value, token: &str) -> Option<&'v serde_json::Value> {
     match node {
@@ -252,6 +295,20 @@ mod tests {
         assert!(RefTarget::split("https://example.com/x.yaml#/a").is_remote());
         assert!(!RefTarget::split("C:/x.yaml").is_remote());
         assert!(!RefTarget::split("#/a").is_remote());
+    }
+
+    #[test]
+    fn follow_passes_references_along_and_at_the_end() {
+        let doc = serde_json::json!({
+            "a": {"$ref": "#/b"},
+            "b": {"c": {"$ref": "#/d"}},
+            "d": 1,
+            "loop": {"$ref": "#/loop"}
+        });
+        let (at, value) = follow(&doc, &JsonPointer::parse("/a/c").expect("valid")).expect("resolves");
+        assert_eq!((at.to_string(), value), ("/d".to_owned(), &serde_json::json!(1)));
+        assert!(follow(&doc, &JsonPointer::parse("/loop").expect("valid")).is_none());
+        assert!(follow_reference(&doc, "#/missing").is_none());
     }
 
     #[test]

@@ -4,8 +4,6 @@
 
 use serde_json::{Map, Value};
 
-use crate::pointer::RefTarget;
-
 /// Merges every `traits` list of the operations and messages of a bundled document into
 /// their objects, and removes the lists.
 pub(crate) fn apply(doc: &Value) -> Value {
@@ -42,13 +40,10 @@ pub(crate) fn apply(doc: &Value) -> Value {
 }
 
 fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {
-    let mut node = node;
-    for _ in 0..64 {
-        let Some(reference) = node.get("$ref").and_then(Value::as_str) else { break };
-        let Some(next) = RefTarget::split(reference).pointer().ok().and_then(|p| p.get(doc)) else { break };
-        node = next;
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => crate::pointer::follow_reference(doc, reference).map_or(node, |(_, v)| v),
+        None => node,
     }
-    node
 }
 
 /// RFC 7386: objects merge key by key, `null` removes, anything else replaces.

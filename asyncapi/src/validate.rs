@@ -35,9 +35,6 @@ fn is_supported(version: &str) -> bool {
         && patch_core.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// How many references one lookup may follow; real documents need a handful.
-const MAX_REF_DEPTH: usize = 32;
-
 /// Semantic checks over a bundled document.
 pub(crate) fn check(doc: &Value) -> Vec<Finding> {
     let mut v = Validator { doc, findings: Vec::new() };
@@ -64,35 +61,10 @@ impl<'a> Validator<'a> {
         self.findings.push(Finding { severity: Severity::Error, problem, pointer, at_key: true });
     }
 
-    /// The node a local `$ref` finally designates, following chains and references met
-    /// along the pointer. The loader has already reported cycles; this runs after errors
-    /// too, so it bounds its own depth instead of trusting the document.
+    /// The node a local `$ref` finally designates. This runs after errors too; `follow`
+    /// bounds its own depth instead of trusting the document.
     fn resolve(&self, reference: &str) -> Option<(JsonPointer, &'a Value)> {
-        self.resolve_within(reference, MAX_REF_DEPTH)
-    }
-
-    fn resolve_within(&self, reference: &str, budget: usize) -> Option<(JsonPointer, &'a Value)> {
-        let mut pointer = RefTarget::split(reference).pointer().ok()?;
-        for spent in 0..budget {
-            let node = self.lookup(&pointer, budget - spent - 1)?;
-            match node.get("$ref").and_then(Value::as_str) {
-                Some(next) => pointer = RefTarget::split(next).pointer().ok()?,
-                None => return Some((pointer, node)),
-            }
-        }
-        None
-    }
-
-    /// A pointer lookup that follows references met on the way, within `budget` hops.
-    fn lookup(&self, pointer: &JsonPointer, budget: usize) -> Option<&'a Value> {
-        let mut node = self.doc;
-        for token in pointer.tokens() {
-            if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
-                node = self.resolve_within(reference, budget)?.1;
-            }
-            node = crate::pointer::step(node, token)?;
-        }
-        Some(node)
+        crate::pointer::follow_reference(self.doc, reference)
     }
 
     /// An object that may be written in place or referenced: its final pointer and value.

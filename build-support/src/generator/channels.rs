@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 use tidings_asyncapi::model::Action;
+use tidings_asyncapi::pointer::follow;
 use tidings_asyncapi::{Document, JsonPointer, RefTarget};
 
 use super::names::{Case, Scope};
@@ -226,33 +227,6 @@ fn operations_of<'a>(merged: &'a Value, channel: &JsonPointer) -> Vec<(String, J
         }
     }
     out
-}
-
-/// The value at `pointer` and where it really is, following references met along the
-/// pointer and at its end. The loader has rejected cycles; the budget only bounds surprises.
-pub(crate) fn follow<'a>(doc: &'a Value, pointer: &JsonPointer) -> Option<(JsonPointer, &'a Value)> {
-    follow_within(doc, pointer, 32)
-}
-
-fn follow_within<'a>(doc: &'a Value, pointer: &JsonPointer, budget: usize) -> Option<(JsonPointer, &'a Value)> {
-    let budget = budget.checked_sub(1)?;
-    let mut at = JsonPointer::root();
-    let mut node = doc;
-    for token in pointer.tokens() {
-        if let Some(r) = node.get("$ref").and_then(Value::as_str) {
-            (at, node) = follow_within(doc, &RefTarget::split(r).pointer().ok()?, budget)?;
-        }
-        node = match node {
-            Value::Object(map) => map.get(token)?,
-            Value::Array(items) => items.get(token.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-        at.push(token.clone());
-    }
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(r) => follow_within(doc, &RefTarget::split(r).pointer().ok()?, budget),
-        None => Some((at, node)),
-    }
 }
 
 fn params(merged: &Value, channel: &Value, channel_at: &JsonPointer) -> Vec<ParamPlan> {

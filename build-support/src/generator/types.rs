@@ -276,7 +276,7 @@ fn enum_is_typeable(values: &[Value]) -> bool {
 
 /// Where the schema at `pointer` really is, after references along and at the end of it.
 fn resolve_pointer(doc: &Document, pointer: &JsonPointer) -> JsonPointer {
-    super::channels::follow(doc.bundled(), pointer).map_or_else(|| pointer.clone(), |(at, _)| at)
+    tidings_asyncapi::pointer::follow(doc.bundled(), pointer).map_or_else(|| pointer.clone(), |(at, _)| at)
 }
 
 /// Runs typify under `catch_unwind` (on the generator's large-stack thread).
