@@ -32,6 +32,22 @@ pub trait Layer: Send + Sync + 'static {
     fn send_to(&self, id: ConnectionId, frame: Frame) -> bool;
     /// The members of `group` connected here.
     fn members(&self, group: &str) -> Vec<ConnectionId>;
+    /// How the layer's link to other processes is doing, for health endpoints.
+    fn health(&self) -> LayerHealth {
+        LayerHealth { layer: "in-process", connected: true, detail: None }
+    }
+}
+
+/// How a layer's link to other processes is doing; the server's health endpoint reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LayerHealth {
+    /// The layer's kind, such as `in-process` or `redis`.
+    pub layer: &'static str,
+    /// Whether frames reach other processes now (always, for a layer of one process).
+    pub connected: bool,
+    /// What is wrong, when something is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// Group membership in this process's memory.

@@ -29,7 +29,7 @@ pub use codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
 pub use config::{Origins, ServerConfig};
 pub use context::{ConnectionId, Context, Outbox, SendError};
 pub use error::{ErrorBody, HandlerError};
-pub use groups::{Groups, InProcess, Layer, Sender};
+pub use groups::{Groups, InProcess, Layer, LayerHealth, Sender};
 pub use params::{ParamError, Params};
 pub use server::{Server, ShutdownHandle};
 
