@@ -137,10 +137,11 @@ async fn handshake(
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(shared.config.outbound_queue);
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let Admitted { session, discriminator } = match admit(&shared, uri.path(), uri.query(), &header, id, &outbox) {
-        Ok(admitted) => admitted,
-        Err(refusal) => return (refusal.status, refusal.reason).into_response(),
-    };
+    let Admitted { session, discriminator, concurrency } =
+        match admit(&shared, uri.path(), uri.query(), &header, id, &outbox) {
+            Ok(admitted) => admitted,
+            Err(refusal) => return (refusal.status, refusal.reason).into_response(),
+        };
     let config = Arc::clone(&shared.config);
     let groups = shared.groups.clone();
     upgrade
@@ -149,7 +150,7 @@ async fn handshake(
         .read_buffer_size(config.read_buffer_size)
         .write_buffer_size(config.write_buffer_size)
         .on_upgrade(move |socket| async move {
-            let setup = Setup { id, session, outbox, queue, groups, config, discriminator, shutdown };
+            let setup = Setup { id, session, outbox, queue, groups, config, discriminator, concurrency, shutdown };
             let (sink, stream) = futures_util::StreamExt::split(socket);
             let stream = futures_util::StreamExt::map(stream, read);
             connection::run(stream, connection::Writer { sink, convert: write }, setup).await;

@@ -58,11 +58,12 @@ pub enum FrameError {
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// One open connection on a channel, with its handler and context.
-pub trait Session: Send {
+pub trait Session: Send + Sync {
     /// Runs the connect hook.
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>>;
-    /// Handles one frame; `Ok(Some(frame))` is the reply to send.
-    fn frame(&mut self, frame: Frame) -> BoxFuture<'_, Result<Option<Frame>, FrameError>>;
+    /// Handles one frame; `Ok(Some(frame))` is the reply to send. The future owns what it
+    /// needs, so that a channel that allows it can have several frames in flight.
+    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, FrameError>>;
     /// Runs the disconnect hook.
     fn disconnected(&mut self) -> BoxFuture<'_, ()>;
 }
@@ -148,12 +149,15 @@ impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
         Box::pin(self.handler.connected(&mut self.cx))
     }
 
-    fn frame(&mut self, frame: Frame) -> BoxFuture<'_, Result<Option<Frame>, FrameError>> {
+    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, FrameError>> {
+        let handler = Arc::clone(&self.handler);
+        let mut cx = self.cx.clone();
+        let validators = self.validators.clone();
         Box::pin(async move {
             let (message, correlation) = match &frame {
                 Frame::Text(text) => {
                     let message = C::Incoming::decode_text(text)?;
-                    if let Some(validators) = &self.validators {
+                    if let Some(validators) = &validators {
                         validate::<C>(validators, message.key(), text)?;
                     }
                     let correlation = correlation_of::<C>(message.key(), text);
@@ -161,7 +165,7 @@ impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
                 }
                 Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
             };
-            let reply = self.handler.handle(&mut self.cx, message).await.map_err(FrameError::Handler)?;
+            let reply = handler.handle(&mut cx, message).await.map_err(FrameError::Handler)?;
             let Some(reply) = reply else { return Ok(None) };
             let frame = reply.encode()?;
             Ok(Some(match correlation {
@@ -229,6 +233,7 @@ pub(crate) fn set_pointer(value: &mut serde_json::Value, pointer: &str, new: ser
 #[derive(Clone)]
 pub struct Channel {
     inner: Arc<dyn ErasedChannel>,
+    concurrency: usize,
 }
 
 impl Channel {
@@ -240,7 +245,27 @@ impl Channel {
                 validators: Arc::default(),
                 _channel: std::marker::PhantomData,
             }),
+            concurrency: 1,
         }
+    }
+
+    /// Lets up to `limit` frames of one connection be handled at once (default 1).
+    ///
+    /// With the default, a connection's frames reach the handler one after the other, in the
+    /// order they were sent, and the next frame is not read before the last one is handled.
+    /// A channel whose messages are independent (lookups, requests with correlation ids) can
+    /// trade that order for throughput: frames are then read while earlier ones are still
+    /// being handled, up to `limit` in flight, and replies go out as handlers finish. Reading
+    /// stops while `limit` frames are in flight, so a fast peer cannot pile up work.
+    #[must_use]
+    pub fn concurrency(mut self, limit: usize) -> Self {
+        self.concurrency = limit.max(1);
+        self
+    }
+
+    /// How many frames of one connection may be handled at once.
+    pub fn concurrency_limit(&self) -> usize {
+        self.concurrency
     }
 
     /// What the contract says about the channel.

@@ -5,6 +5,8 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
@@ -37,6 +39,8 @@ pub(crate) struct Setup {
     pub(crate) groups: Groups,
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) discriminator: Option<&'static str>,
+    /// How many of its frames may be handled at once (1: in order).
+    pub(crate) concurrency: usize,
     pub(crate) shutdown: watch::Receiver<bool>,
 }
 
@@ -90,13 +94,17 @@ where
     M: Send + 'static,
     F: Fn(Write) -> M + Send + 'static,
 {
-    let Setup { id, mut session, outbox, queue, groups, config, discriminator, mut shutdown } = setup;
+    let Setup { id, mut session, outbox, queue, groups, config, discriminator, concurrency, mut shutdown } = setup;
     let (close_tx, close_rx) = oneshot::channel::<Close>();
     let writer = tokio::spawn(write_loop(writer, queue, close_rx, config.ping_interval));
     groups.layer().attach(id, outbox.clone());
 
     let close: Close = match AssertUnwindSafe(session.connected()).catch_unwind().await {
-        Ok(Ok(())) => read_loop(&mut stream, &mut *session, &outbox, &config, discriminator, &mut shutdown).await,
+        Ok(Ok(())) => {
+            let connection =
+                Reader { session: &*session, outbox: &outbox, config: &config, discriminator, concurrency };
+            connection.run(&mut stream, &mut shutdown).await
+        }
         Ok(Err(refused)) => {
             let _ = outbox.push(error_frame(discriminator, refused.code(), refused.message(), None));
             Some((close::POLICY, "refused by the server"))
@@ -106,65 +114,111 @@ where
     groups.layer().detach(id);
     let _ = close_tx.send(close);
     // The writer sends the close frame and shuts the socket; a peer that never reads cannot hold it.
-    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(5), writer).await.is_err() {
+        abort.abort();
+    }
     let _ = AssertUnwindSafe(session.disconnected()).catch_unwind().await;
 }
 
-async fn read_loop(
-    stream: &mut (impl Stream<Item = Read> + Unpin),
-    session: &mut dyn Session,
-    outbox: &Outbox,
-    config: &ServerConfig,
+type Handled = std::thread::Result<Result<Option<Frame>, FrameError>>;
+
+/// The reading half of a connection and what it needs.
+struct Reader<'a> {
+    session: &'a dyn Session,
+    outbox: &'a Outbox,
+    config: &'a ServerConfig,
     discriminator: Option<&'static str>,
-    shutdown: &mut watch::Receiver<bool>,
-) -> Close {
-    let mut last_seen = Instant::now();
-    let mut budget = RateLimit::new(config.max_frames_per_second);
-    loop {
-        tokio::select! {
-            biased;
-            _ = shutdown.changed() => return Some((close::GOING_AWAY, "the server is shutting down")),
-            () = outbox.overflowed() => return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full")),
-            () = tokio::time::sleep_until(last_seen + config.idle_timeout) => {
-                return Some((close::GOING_AWAY, "idle timeout"));
-            }
-            message = stream.next() => {
-                last_seen = Instant::now();
-                let frame = match message {
-                    None | Some(Read::Closed) => return None,
-                    Some(Read::TooBig) => return Some((close::TOO_BIG, "message too big")),
-                    Some(Read::Text(text)) => Frame::Text(text),
-                    Some(Read::Binary(bytes)) => Frame::Binary(bytes),
-                    Some(Read::Control) => continue,
-                };
-                if !budget.take() {
-                    return Some((close::POLICY, "too many frames per second"));
-                }
-                // Handled inline: the next frame is not read before this one is done, so a
-                // connection's frames reach its handlers in the order they were sent.
-                let outcome = AssertUnwindSafe(session.frame(frame)).catch_unwind().await;
-                let reply = match outcome {
-                    Ok(Ok(Some(reply))) => reply,
-                    Ok(Ok(None)) => continue,
-                    Ok(Err(FrameError::Decode(e))) => error_frame(discriminator, e.code(), &e.to_string(), e.pointer()),
-                    Ok(Err(FrameError::Handler(e))) => error_frame(discriminator, e.code(), e.message(), None),
-                    Ok(Err(FrameError::Encode(e))) => error_frame(discriminator, "encode_failed", &e.to_string(), None),
-                    Err(panic) => {
-                        let detail = panic
-                            .downcast_ref::<&str>()
-                            .map(|s| (*s).to_owned())
-                            .or_else(|| panic.downcast_ref::<String>().cloned())
-                            .unwrap_or_default();
-                        eprintln!("tidings: a handler panicked: {detail}");
-                        error_frame(discriminator, "handler_panicked", "the handler failed; the connection stays open", None)
-                    }
-                };
-                // Backpressure: while the reply waits for room, this connection is not read.
-                if outbox.push_reply(reply, config.idle_timeout).await.is_err() {
-                    return Some((close::TRY_AGAIN_LATER, "too slow: the peer does not read its replies"));
-                }
+    concurrency: usize,
+}
+
+impl Reader<'_> {
+    async fn run(
+        &self,
+        stream: &mut (impl Stream<Item = Read> + Unpin),
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Close {
+        let mut in_flight = FuturesUnordered::new();
+        let close = self.read(stream, shutdown, &mut in_flight).await;
+        // Frames already being handled finish, and their replies are sent, before the close:
+        // the server's shutdown deadline bounds how long that may take.
+        while let Some(handled) = in_flight.next().await {
+            if let Some(reply) = self.reply(handled) {
+                let _ = self.outbox.push(reply);
             }
         }
+        close
+    }
+
+    async fn read(
+        &self,
+        stream: &mut (impl Stream<Item = Read> + Unpin),
+        shutdown: &mut watch::Receiver<bool>,
+        in_flight: &mut FuturesUnordered<BoxFuture<'static, Handled>>,
+    ) -> Close {
+        let mut last_seen = Instant::now();
+        let mut budget = RateLimit::new(self.config.max_frames_per_second);
+        loop {
+            let handled = tokio::select! {
+                biased;
+                _ = shutdown.changed() => return Some((close::GOING_AWAY, "the server is shutting down")),
+                () = self.outbox.overflowed() => return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full")),
+                Some(handled) = in_flight.next(), if !in_flight.is_empty() => {
+                    last_seen = Instant::now();
+                    handled
+                }
+                // A peer waiting for its handlers is not idle.
+                () = tokio::time::sleep_until(last_seen + self.config.idle_timeout), if in_flight.is_empty() => {
+                    return Some((close::GOING_AWAY, "idle timeout"));
+                }
+                message = stream.next(), if in_flight.len() < self.concurrency => {
+                    last_seen = Instant::now();
+                    let frame = match message {
+                        None | Some(Read::Closed) => return None,
+                        Some(Read::TooBig) => return Some((close::TOO_BIG, "message too big")),
+                        Some(Read::Text(text)) => Frame::Text(text),
+                        Some(Read::Binary(bytes)) => Frame::Binary(bytes),
+                        Some(Read::Control) => continue,
+                    };
+                    if !budget.take() {
+                        return Some((close::POLICY, "too many frames per second"));
+                    }
+                    let handling = AssertUnwindSafe(self.session.frame(frame)).catch_unwind();
+                    if self.concurrency > 1 {
+                        in_flight.push(handling.boxed());
+                        continue;
+                    }
+                    // In order: the next frame is not read before this one is handled, so a
+                    // connection's frames reach its handlers in the order they were sent.
+                    handling.await
+                }
+            };
+            let Some(reply) = self.reply(handled) else { continue };
+            // Backpressure: while the reply waits for room, this connection is not read.
+            if self.outbox.push_reply(reply, self.config.idle_timeout).await.is_err() {
+                return Some((close::TRY_AGAIN_LATER, "too slow: the peer does not read its replies"));
+            }
+        }
+    }
+
+    /// The frame to send for a handled frame: its reply, or the error frame saying what failed.
+    fn reply(&self, handled: Handled) -> Option<Frame> {
+        let discriminator = self.discriminator;
+        Some(match handled {
+            Ok(Ok(reply)) => return reply,
+            Ok(Err(FrameError::Decode(e))) => error_frame(discriminator, e.code(), &e.to_string(), e.pointer()),
+            Ok(Err(FrameError::Handler(e))) => error_frame(discriminator, e.code(), e.message(), None),
+            Ok(Err(FrameError::Encode(e))) => error_frame(discriminator, "encode_failed", &e.to_string(), None),
+            Err(panic) => {
+                let detail = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                eprintln!("tidings: a handler panicked: {detail}");
+                error_frame(discriminator, "handler_panicked", "the handler failed; the connection stays open", None)
+            }
+        })
     }
 }
 
@@ -182,8 +236,18 @@ async fn write_loop<Si, M, F>(
     loop {
         tokio::select! {
             biased;
-            close = &mut close => {
-                if let Ok(Some((code, reason))) = close {
+            closing = &mut close => {
+                let closing = closing.ok().flatten();
+                // What was queued before the close goes first (replies of handlers that ran
+                // to the end during a shutdown), unless the close is for not reading it.
+                if closing.is_none_or(|(code, _)| code != close::TRY_AGAIN_LATER) {
+                    while let Ok(frame) = queue.try_recv() {
+                        if !sink.send(Write::Frame(frame), queue.is_empty()).await {
+                            return;
+                        }
+                    }
+                }
+                if let Some((code, reason)) = closing {
                     sink.send(Write::Close(code, reason), true).await;
                 }
                 sink.close().await;

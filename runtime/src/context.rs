@@ -114,6 +114,12 @@ pub struct Context<C: ChannelSpec> {
     groups: Groups,
 }
 
+impl<C: ChannelSpec> Clone for Context<C> {
+    fn clone(&self) -> Self {
+        Self { id: self.id, params: Arc::clone(&self.params), outbox: self.outbox.clone(), groups: self.groups.clone() }
+    }
+}
+
 impl<C: ChannelSpec> Context<C> {
     /// A context for connection `id`.
     pub fn new(id: ConnectionId, params: C::Params, outbox: Outbox, groups: Groups) -> Self {

@@ -190,6 +190,7 @@ impl Refusal {
 pub(crate) struct Admitted {
     pub(crate) session: Box<dyn crate::channel::Session>,
     pub(crate) discriminator: Option<&'static str>,
+    pub(crate) concurrency: usize,
 }
 
 /// Decides a handshake, for any front end: the origin, the route, the credentials of the
@@ -228,7 +229,7 @@ pub(crate) fn admit<'a>(
     let session = channel
         .open(id, params, outbox.clone(), shared.groups.clone(), shared.config.validate)
         .map_err(|e| Refusal::new(StatusCode::NOT_FOUND, e.to_string()))?;
-    Ok(Admitted { session, discriminator: descriptor.discriminator })
+    Ok(Admitted { session, discriminator: descriptor.discriminator, concurrency: channel.concurrency_limit() })
 }
 
 async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {
@@ -251,7 +252,7 @@ async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receive
     else {
         return;
     };
-    let Some(Admitted { session, discriminator }) = opened else { return };
+    let Some(Admitted { session, discriminator, concurrency }) = opened else { return };
     let setup = Setup {
         id,
         session,
@@ -260,6 +261,7 @@ async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receive
         groups: shared.groups.clone(),
         config: Arc::clone(&shared.config),
         discriminator,
+        concurrency,
         shutdown,
     };
     let (sink, stream) = futures_util::StreamExt::split(ws);

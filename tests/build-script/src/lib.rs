@@ -25,12 +25,14 @@ use tidings::HandlerError;
 
 /// A minimal implementation of the chat contract's channels: a chat message is broadcast to
 /// the room, a message `panic` makes the handler panic, and registrations are recorded in the
-/// order the handler saw them.
+/// order the handler saw them. Registering `wait` holds its handler until `release` is
+/// registered, and `slow` takes 300 ms: frames in flight at once show in the order of replies.
 #[derive(Debug, Default)]
 pub struct Chat {
     next_user: AtomicU64,
     /// The names registered, in the order the handler received them.
     pub registered: std::sync::Mutex<Vec<String>>,
+    release: tokio::sync::Notify,
 }
 
 impl contract::chat::Chat for Chat {
@@ -70,8 +72,12 @@ impl contract::registration::Registration for Chat {
         if let Ok(mut registered) = self.registered.lock() {
             registered.push(message.name.to_string());
         }
-        if message.name.as_str() == "root" {
-            return Err(HandlerError::new("name_taken", "`root` is reserved"));
+        match message.name.as_str() {
+            "root" => return Err(HandlerError::new("name_taken", "`root` is reserved")),
+            "wait" => self.release.notified().await,
+            "release" => self.release.notify_one(),
+            "slow" => tokio::time::sleep(std::time::Duration::from_millis(300)).await,
+            _ => {}
         }
         let user_id = NonZeroU64::new(self.next_user.fetch_add(1, Ordering::Relaxed) + 1)
             .ok_or_else(|| HandlerError::new("exhausted", "no user ids left"))?;

@@ -42,7 +42,7 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
 async fn replies_carry_the_request_correlation_id() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
-    let mut session = channel
+    let session = channel
         .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default(), true)
         .expect("no params");
     let reply = session
@@ -57,7 +57,7 @@ async fn replies_carry_the_request_correlation_id() {
 async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
-    let mut session = channel
+    let session = channel
         .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default(), true)
         .expect("no params");
     let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");

@@ -26,13 +26,18 @@ struct Running {
 
 /// A chat server on a free port, with `config`.
 async fn start(config: ServerConfig) -> Running {
+    start_with(config, 1).await
+}
+
+/// A chat server whose registration channel handles up to `concurrency` frames at once.
+async fn start_with(config: ServerConfig, concurrency: usize) -> Running {
     let chat = Arc::new(Chat::default());
     let server = Server::bind("127.0.0.1:0")
         .await
         .expect("bind")
         .config(config)
         .mount(contract::chat::channel(Shared(Arc::clone(&chat))))
-        .mount(contract::registration::channel(Shared(Arc::clone(&chat))))
+        .mount(contract::registration::channel(Shared(Arc::clone(&chat))).concurrency(concurrency))
         .mount(contract::announcements::channel(Announcements))
         .authenticator(|_: &tidings::descriptor::ChannelDescriptor, credentials: &[tidings::Credential]| {
             match credentials.iter().find(|c| c.scheme == "apiKey").map(|c| c.value.as_str()) {
@@ -342,4 +347,63 @@ async fn shutdown_closes_every_connection_with_1001() {
     assert_eq!(close_code(&mut b).await, 1001);
     tokio::time::timeout(WAIT, server.server).await.expect("serve returns").expect("joined").expect("ok");
     assert!(tokio_tungstenite::connect_async(format!("ws://{}/ws/chat/lobby", server.addr)).await.is_err());
+}
+
+/// A registration frame with `name`, and `id` as its correlation id.
+fn register(id: &str, name: &str) -> Value {
+    json!({"action": "register", "request_id": id, "name": name})
+}
+
+#[tokio::test]
+async fn by_default_a_frame_waits_for_the_one_before() {
+    let server = start(ServerConfig::default()).await;
+    let mut client = connect(server.addr, "/ws/register").await;
+    send(&mut client, register("1", "wait")).await;
+    send(&mut client, register("2", "release")).await;
+    // `wait` is released only by `release`, which is not read while `wait` is handled.
+    assert!(silent(&mut client).await, "in order: the second frame waits for the first");
+    assert_eq!(*server.chat.registered.lock().expect("lock"), ["wait"]);
+}
+
+#[tokio::test]
+async fn a_concurrent_channel_handles_frames_in_flight_at_once() {
+    let server = start_with(ServerConfig::default(), 4).await;
+    let mut client = connect(server.addr, "/ws/register").await;
+    send(&mut client, register("1", "wait")).await;
+    send(&mut client, register("2", "release")).await;
+    let first = recv(&mut client).await;
+    let second = recv(&mut client).await;
+    assert_eq!((first["request_id"].as_str(), second["request_id"].as_str()), (Some("2"), Some("1")));
+    // Errors and panics of one frame in flight stay with that frame.
+    send(&mut client, register("3", "root")).await;
+    let error = recv(&mut client).await;
+    assert_eq!(error["error"]["code"], "name_taken");
+    send(&mut client, register("4", "ada")).await;
+    assert_eq!(recv(&mut client).await["request_id"], "4");
+}
+
+#[tokio::test]
+async fn a_concurrent_channel_stops_reading_at_its_limit() {
+    let server = start_with(ServerConfig::default(), 2).await;
+    let mut client = connect(server.addr, "/ws/register").await;
+    send(&mut client, register("1", "wait")).await;
+    send(&mut client, register("2", "wait")).await;
+    send(&mut client, register("3", "release")).await;
+    // Two frames in flight is the limit: the third is not read, so nothing is released.
+    assert!(silent(&mut client).await);
+    assert_eq!(server.chat.registered.lock().expect("lock").len(), 2);
+}
+
+#[tokio::test]
+async fn shutdown_lets_running_handlers_finish_before_the_close() {
+    let server = start(ServerConfig::default()).await;
+    let mut client = connect(server.addr, "/ws/register").await;
+    send(&mut client, register("1", "slow")).await;
+    // Wait until the handler runs, then shut down while it sleeps.
+    while server.chat.registered.lock().expect("lock").is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    server.shutdown.shutdown();
+    assert_eq!(recv(&mut client).await["request_id"], "1", "the running handler's reply is sent");
+    assert_eq!(close_code(&mut client).await, 1001);
 }
