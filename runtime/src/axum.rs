@@ -3,7 +3,7 @@
 //! ```no_run
 //! # async fn demo(chat: tidings::Channel) -> std::io::Result<()> {
 //! let routes = tidings::axum::Routes::new().mount(chat);
-//! let app: axum::Router = routes.router();
+//! let app: axum::Router = routes.router()?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! axum::serve(listener, app).await
 //! # }
@@ -25,9 +25,11 @@ use crate::codec::Frame;
 use crate::config::ServerConfig;
 use crate::connection::{self, Read, Setup, Write};
 use crate::context::{ConnectionId, Outbox};
+use crate::docs::{Docs, DocsConfig};
 use crate::groups::{Groups, Layer, Sender};
 use crate::routing::Route;
 use crate::server::{Admitted, Shared, ShutdownHandle, admit};
+use crate::spec::{self, SpecConfig};
 
 /// Channels to serve from an axum router.
 pub struct Routes {
@@ -36,6 +38,8 @@ pub struct Routes {
     groups: Groups,
     authenticator: Option<Arc<dyn Authenticator>>,
     shutdown: watch::Sender<bool>,
+    spec: SpecConfig,
+    docs: DocsConfig,
 }
 
 impl Default for Routes {
@@ -59,6 +63,8 @@ impl Routes {
             groups: Groups::default(),
             authenticator: None,
             shutdown: watch::Sender::new(false),
+            spec: SpecConfig::new("tidings application", "0.0.0"),
+            docs: DocsConfig::default(),
         }
     }
 
@@ -66,6 +72,26 @@ impl Routes {
     pub fn mount(mut self, channel: Channel) -> Self {
         self.channels.push(channel);
         self
+    }
+
+    /// What the application's AsyncAPI document says beyond its channels, as
+    /// [`Server::spec`](crate::Server::spec). Without servers, the document names none: the
+    /// router does not know where it is served.
+    pub fn spec(mut self, spec: SpecConfig) -> Self {
+        self.spec = spec;
+        self
+    }
+
+    /// Which documentation endpoints the router answers, as [`Server::docs`](crate::Server::docs).
+    pub fn docs(mut self, docs: DocsConfig) -> Self {
+        self.docs = docs;
+        self
+    }
+
+    /// The application's AsyncAPI document, as the router serves it.
+    pub fn document(&self) -> serde_json::Value {
+        let addresses: Vec<String> = self.channels.iter().map(|c| spec::mount_address(c.descriptor())).collect();
+        spec::build(&self.spec, addresses.iter().map(String::as_str).zip(&self.channels), None)
     }
 
     /// Replaces the settings.
@@ -97,19 +123,18 @@ impl Routes {
         ShutdownHandle::new(self.shutdown.clone())
     }
 
-    /// The router, one GET route per channel address.
-    pub fn router<S: Clone + Send + Sync + 'static>(self) -> axum::Router<S> {
-        let addresses: Vec<String> = self
-            .channels
-            .iter()
-            .map(|c| c.descriptor().address.map_or_else(|| format!("/{}", c.descriptor().name), str::to_owned))
-            .collect();
+    /// The router: one GET route per channel address, and the documentation endpoints. Fails
+    /// only when the docs page's component is served locally and its files cannot be read.
+    pub fn router<S: Clone + Send + Sync + 'static>(self) -> std::io::Result<axum::Router<S>> {
+        let docs = Arc::new(Docs::new(self.docs.clone(), &self.document(), self.groups.clone())?);
+        let addresses: Vec<String> = self.channels.iter().map(|c| spec::mount_address(c.descriptor())).collect();
         let routes = self.channels.into_iter().zip(&addresses).map(|(c, a)| (Route::new(a), c)).collect();
         let shared = Arc::new(Shared {
             routes,
             config: Arc::new(self.config),
             groups: self.groups,
             authenticator: self.authenticator,
+            docs: None,
         });
         let mut router = axum::Router::new();
         let shutdown = self.shutdown;
@@ -123,7 +148,22 @@ impl Routes {
                 }),
             );
         }
-        router
+        for path in docs.paths() {
+            let docs = Arc::clone(&docs);
+            router = router.route(
+                &path,
+                axum::routing::get(move |uri: Uri| async move {
+                    match docs.respond(uri.path(), uri.query()) {
+                        Some(r) => {
+                            let status = axum::http::StatusCode::from_u16(r.status).unwrap_or_default();
+                            (status, [(axum::http::header::CONTENT_TYPE, r.content_type)], r.body).into_response()
+                        }
+                        None => axum::http::StatusCode::NOT_FOUND.into_response(),
+                    }
+                }),
+            );
+        }
+        Ok(router)
     }
 }
 

@@ -109,8 +109,33 @@ pub struct MessageDescriptor {
     pub schema: &'static str,
     /// Where the correlation id is, as a JSON pointer into the payload (`/request_id`).
     pub correlation_pointer: Option<&'static str>,
+    /// The contract's description of the correlation id.
+    pub correlation_description: Option<&'static str>,
+    /// The JSON schema of the payload's Rust type, through schemars: what the application
+    /// really reads and writes. `None` for binary messages.
+    pub payload_schema: Option<PayloadSchema>,
     /// The example payloads of the contract, as JSON text.
     pub examples: &'static [&'static str],
+}
+
+/// Writes the schema of a payload type into a generator, returning it or a reference to it.
+pub type PayloadSchema = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+/// The schema of `T`, as a reference into the generator's definitions when `T` is named:
+/// what generated descriptors point [`MessageDescriptor::payload_schema`] at.
+pub fn payload_schema<T: schemars::JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<T>()
+}
+
+/// The contract's `info`, kept in the generated module as `INFO`.
+#[derive(Debug)]
+pub struct InfoDescriptor {
+    /// The title.
+    pub title: &'static str,
+    /// The contract's version.
+    pub version: &'static str,
+    /// The description.
+    pub description: Option<&'static str>,
 }
 
 /// An operation: what one side does on a channel.

@@ -15,11 +15,13 @@ mod config;
 mod connection;
 mod context;
 pub mod descriptor;
+pub mod docs;
 mod error;
 mod groups;
 mod params;
 mod routing;
 mod server;
+pub mod spec;
 pub mod testing;
 
 pub use auth::{AuthError, Authenticator, Credential};
@@ -28,10 +30,12 @@ pub use client::{Client, ClientError};
 pub use codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
 pub use config::{Origins, ServerConfig};
 pub use context::{ConnectionId, Context, Outbox, SendError};
+pub use docs::{Assets, DocsConfig};
 pub use error::{ErrorBody, HandlerError};
 pub use groups::{Groups, InProcess, Layer, LayerHealth, Sender};
 pub use params::{ParamError, Params};
 pub use server::{Server, ShutdownHandle};
+pub use spec::{Spec, SpecConfig, SpecServer};
 
 /// Includes the module `tidings-build` generated into `OUT_DIR`.
 ///

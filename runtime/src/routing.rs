@@ -11,6 +11,7 @@ enum Segment {
 /// non-empty path segment.
 #[derive(Debug, Clone)]
 pub(crate) struct Route {
+    template: String,
     segments: Vec<Segment>,
 }
 
@@ -22,7 +23,12 @@ impl Route {
                 if s.starts_with('{') && s.ends_with('}') { Segment::Parameter } else { Segment::Literal(s.to_owned()) }
             })
             .collect();
-        Self { segments }
+        Self { template: template.to_owned(), segments }
+    }
+
+    /// The template the route was compiled from.
+    pub(crate) fn template(&self) -> &str {
+        &self.template
     }
 
     /// The parameter values, percent-decoded and in template order, when `path` matches.

@@ -16,8 +16,10 @@ use crate::channel::{Channel, ChannelSpec};
 use crate::config::ServerConfig;
 use crate::connection::{self, Setup};
 use crate::context::{ConnectionId, Outbox};
+use crate::docs::{Docs, DocsConfig, HttpResponse};
 use crate::groups::{Groups, Layer, Sender};
 use crate::routing::Route;
+use crate::spec::{self, SpecConfig};
 
 /// A WebSocket server for a contract's channels.
 ///
@@ -34,6 +36,8 @@ pub struct Server {
     groups: Groups,
     authenticator: Option<Arc<dyn Authenticator>>,
     shutdown: watch::Sender<bool>,
+    spec: SpecConfig,
+    docs: DocsConfig,
 }
 
 /// Stops a running server: no new connections, Close 1001 to every open one, running
@@ -65,15 +69,38 @@ impl Server {
             groups: Groups::default(),
             authenticator: None,
             shutdown: watch::Sender::new(false),
+            spec: SpecConfig::new("tidings application", "0.0.0"),
+            docs: DocsConfig::default(),
         })
     }
 
     /// Serves `channel` at its contract address (a channel without one at `/<channel name>`).
     pub fn mount(mut self, channel: Channel) -> Self {
-        let descriptor = channel.descriptor();
-        let address = descriptor.address.map_or_else(|| format!("/{}", descriptor.name), str::to_owned);
+        let address = spec::mount_address(channel.descriptor());
         self.routes.push((Route::new(&address), channel));
         self
+    }
+
+    /// What the application's AsyncAPI document says beyond its channels: title, version,
+    /// servers. By default the title is `tidings application` and the one server is the
+    /// address the server listens on.
+    pub fn spec(mut self, spec: SpecConfig) -> Self {
+        self.spec = spec;
+        self
+    }
+
+    /// Which documentation endpoints to answer (by default all: `/asyncapi.json`,
+    /// `/asyncapi.yaml`, the page at `/asyncapi` and `/healthz`).
+    pub fn docs(mut self, docs: DocsConfig) -> Self {
+        self.docs = docs;
+        self
+    }
+
+    /// The application's AsyncAPI document, as served: the mounted channels at their
+    /// addresses, the schemas of their Rust types, the configured servers.
+    pub fn document(&self) -> serde_json::Value {
+        let channels = self.routes.iter().map(|(route, channel)| (route.template(), channel));
+        spec::build(&self.spec, channels, self.listener.local_addr().ok())
     }
 
     /// Replaces the settings.
@@ -125,8 +152,10 @@ impl Server {
                 );
             }
         }
-        let Server { listener, routes, config, groups, authenticator, shutdown } = self;
-        let shared = Arc::new(Shared { routes, config: Arc::new(config), groups, authenticator });
+        let docs = Docs::new(self.docs.clone(), &self.document(), self.groups.clone())?;
+        let Server { listener, routes, config, groups, authenticator, shutdown, .. } = self;
+        let shared =
+            Arc::new(Shared { routes, config: Arc::new(config), groups, authenticator, docs: Some(Arc::new(docs)) });
         let mut stop = shutdown.subscribe();
         let mut connections = JoinSet::new();
         loop {
@@ -165,6 +194,8 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) groups: Groups,
     pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
+    /// The documentation and health endpoints, when the front end answers plain HTTP itself.
+    pub(crate) docs: Option<Arc<Docs>>,
 }
 
 #[allow(clippy::result_large_err, reason = "tungstenite's handshake error response")]
@@ -232,7 +263,16 @@ pub(crate) fn admit<'a>(
     Ok(Admitted { session, discriminator: descriptor.discriminator, concurrency: channel.concurrency_limit() })
 }
 
-async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {
+async fn accept(mut stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receiver<bool>) {
+    if let Some(docs) = &shared.docs
+        && let Some(target) = request_target(&stream).await
+    {
+        let (path, query) = target.split_once('?').map_or((target.as_str(), None), |(p, q)| (p, Some(q)));
+        if let Some(response) = docs.respond(path, query) {
+            let _ = answer(&mut stream, &response).await;
+            return;
+        }
+    }
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(shared.config.outbound_queue);
     let mut opened = None;
@@ -267,4 +307,64 @@ async fn accept(stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Receive
     let (sink, stream) = futures_util::StreamExt::split(ws);
     let stream = futures_util::StreamExt::map(stream, connection::tungstenite::read);
     connection::run(stream, connection::Writer { sink, convert: connection::tungstenite::write }, setup).await;
+}
+
+/// The request target of an HTTP request whose line has arrived, read without consuming it,
+/// so that a WebSocket handshake goes on untouched.
+async fn request_target(stream: &TcpStream) -> Option<String> {
+    let mut buffer = [0u8; 1024];
+    for _ in 0..50 {
+        let read =
+            tokio::time::timeout(std::time::Duration::from_secs(5), stream.peek(&mut buffer)).await.ok()?.ok()?;
+        if read == 0 {
+            return None;
+        }
+        let head = &buffer[..read];
+        if let Some(end) = head.windows(2).position(|w| w == b"\r\n") {
+            let line = std::str::from_utf8(&head[..end]).ok()?;
+            let mut parts = line.split(' ');
+            return match (parts.next(), parts.next()) {
+                (Some("GET"), Some(target)) => Some(target.to_owned()),
+                _ => None,
+            };
+        }
+        if read == buffer.len() {
+            return None;
+        }
+        // Only part of the request line is here yet.
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    None
+}
+
+/// Reads the rest of a plain HTTP request and answers it, closing the connection.
+async fn answer(stream: &mut TcpStream, response: &HttpResponse) -> io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // The request head is read before answering, so that closing does not reset the
+    // connection under a client still sending it.
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut chunk))
+            .await
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+        if read == 0 {
+            break;
+        }
+        head.extend_from_slice(&chunk[..read]);
+    }
+    let reason = match response.status {
+        200 => "OK",
+        503 => "Service Unavailable",
+        _ => "",
+    };
+    let header = format!(
+        "HTTP/1.1 {} {reason}\r\ncontent-type: {}\r\ncontent-length: {}\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n",
+        response.status,
+        response.content_type,
+        response.body.len()
+    );
+    stream.write_all(header.as_bytes()).await?;
+    stream.write_all(&response.body).await?;
+    stream.shutdown().await
 }

@@ -57,6 +57,7 @@ pub(crate) struct MessagePlan {
     pub(crate) payload: Payload,
     pub(crate) fields: Value,
     pub(crate) correlation_pointer: Option<String>,
+    pub(crate) correlation_description: Option<String>,
     pub(crate) examples: Vec<Value>,
 }
 
@@ -273,12 +274,13 @@ impl Planner<'_> {
         let (message_at, message) = follow(self.merged, at)?;
         let variant = scope.name(key, Case::Type);
         let payload = self.payload(key, &message_at, message);
-        let correlation_pointer = message
-            .get("correlationId")
-            .and_then(|c| match c.get("$ref").and_then(Value::as_str) {
-                Some(r) => follow(self.merged, &RefTarget::split(r).pointer().ok()?).map(|(_, v)| v),
-                None => Some(c),
-            })
+        let correlation = message.get("correlationId").and_then(|c| match c.get("$ref").and_then(Value::as_str) {
+            Some(r) => follow(self.merged, &RefTarget::split(r).pointer().ok()?).map(|(_, v)| v),
+            None => Some(c),
+        });
+        let correlation_description =
+            correlation.and_then(|c| c.get("description")).and_then(Value::as_str).map(str::to_owned);
+        let correlation_pointer = correlation
             .and_then(|c| c.get("location"))
             .and_then(Value::as_str)
             .and_then(|l| l.strip_prefix("$message.payload#"))
@@ -296,6 +298,7 @@ impl Planner<'_> {
             payload,
             fields: message.clone(),
             correlation_pointer,
+            correlation_description,
             examples,
         })
     }

@@ -67,7 +67,14 @@ pub(crate) fn module(
         pub mod types {}
     };
     types_module.content = Some((Default::default(), type_items.items));
-    let mut items = vec![syn::Item::Mod(types_module)];
+    let description = opt(doc.spec().info.description.as_deref());
+    let info: syn::Item = syn::parse_quote! {
+        /// The contract's `info`: what the application's own document says about it.
+        #[allow(dead_code, unreachable_pub, reason = "for the application's own document, when it serves one")]
+        pub static INFO: ::tidings::descriptor::InfoDescriptor =
+            ::tidings::descriptor::InfoDescriptor { title: #title, version: #version, description: #description };
+    };
+    let mut items = vec![info, syn::Item::Mod(types_module)];
     for plan in plans {
         let channel: syn::File = syn::parse2(channel(settings, plan, &types, schemas))?;
         items.extend(channel.items);
@@ -656,6 +663,14 @@ fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenSt
             Payload::Binary => r#"{"type":"string","format":"binary"}"#.to_owned(),
         };
         let correlation = opt(m.correlation_pointer.as_deref());
+        let correlation_description = opt(m.correlation_description.as_deref());
+        let payload_schema = match &m.payload {
+            Payload::Binary => quote!(::core::option::Option::None),
+            _ => {
+                let ty = payload_type(m, types);
+                quote!(::core::option::Option::Some(::tidings::descriptor::payload_schema::<#ty>))
+            }
+        };
         let examples = m.examples.iter().map(Value::to_string);
         quote! {
             ::tidings::descriptor::MessageDescriptor {
@@ -670,6 +685,8 @@ fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenSt
                 rust_type: #rust_type,
                 schema: #schema,
                 correlation_pointer: #correlation,
+                correlation_description: #correlation_description,
+                payload_schema: #payload_schema,
                 examples: &[#(#examples),*],
             }
         }

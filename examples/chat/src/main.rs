@@ -1,6 +1,7 @@
 //! The tidings chat example, contract first: `asyncapi.yaml` is the source of truth.
 //!
-//! Run it with `cargo run -p chat` (ws://127.0.0.1:8080), or `cargo run -p chat -- --addr
+//! Run it with `cargo run -p chat` (ws://127.0.0.1:8080; its contract as served, rendered at
+//! http://127.0.0.1:8080/asyncapi), or `cargo run -p chat -- --addr
 //! 127.0.0.1:9000 --api-key secret --tick-seconds 10`. Then, with any WebSocket client:
 //!
 //! - `ws://127.0.0.1:8080/ws/chat/lobby`: send `{"action": "chat", "payload": {"message":
@@ -18,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tidings::{AuthError, HandlerError, Server};
+use tidings::{AuthError, DocsConfig, HandlerError, Server, SpecConfig, SpecServer};
 
 mod contract {
     tidings::include_contract!();
@@ -102,15 +103,32 @@ fn room_event(text: &str) -> Result<types::RoomEvent, HandlerError> {
     Ok(types::RoomEvent { action: types::RoomEventAction::RoomEvent, payload: types::RoomEventPayload { event } })
 }
 
+/// What the served document says beyond the channels: the contract's info, and its server.
+fn spec() -> SpecConfig {
+    SpecConfig::from_info(&contract::INFO).server(
+        SpecServer::new("local", "ws://127.0.0.1:8080")
+            .description("The example server, as `cargo run -p chat` starts it."),
+    )
+}
+
 struct Options {
     addr: String,
     api_key: String,
     tick: Duration,
+    /// Print the served AsyncAPI document in this format (`json` or `yaml`) and exit.
+    print_spec: Option<String>,
+    /// Serve the docs page's component from this installed `@asyncapi/react-component`.
+    docs_assets: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
-    let mut options =
-        Options { addr: "127.0.0.1:8080".into(), api_key: "let-me-in".into(), tick: Duration::from_secs(30) };
+    let mut options = Options {
+        addr: "127.0.0.1:8080".into(),
+        api_key: "let-me-in".into(),
+        tick: Duration::from_secs(30),
+        print_spec: None,
+        docs_assets: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
@@ -120,7 +138,14 @@ fn options() -> Result<Options, String> {
             "--tick-seconds" => {
                 options.tick = Duration::from_secs(value.parse().map_err(|_| "--tick-seconds takes seconds")?)
             }
-            _ => return Err(format!("unknown option {arg}; use --addr HOST:PORT, --api-key KEY, --tick-seconds N")),
+            "--print-spec" if value == "json" || value == "yaml" => options.print_spec = Some(value),
+            "--docs-assets" => options.docs_assets = Some(value),
+            _ => {
+                return Err(format!(
+                    "unknown option {arg} {value}; use --addr HOST:PORT, --api-key KEY, --tick-seconds N, \
+                     --print-spec json|yaml, --docs-assets DIR"
+                ));
+            }
         }
     }
     Ok(options)
@@ -150,9 +175,21 @@ async fn main() -> std::io::Result<()> {
             } else {
                 Err(AuthError::Forbidden("unknown api_key".into()))
             }
+        })
+        .spec(spec())
+        .docs(match &options.docs_assets {
+            Some(dir) => DocsConfig::default().local_assets(dir),
+            None => DocsConfig::default(),
         });
+    if let Some(format) = options.print_spec {
+        let document = server.document();
+        let text = if format == "yaml" { tidings::spec::to_yaml(&document) } else { tidings::spec::to_json(&document) };
+        print!("{text}");
+        return Ok(());
+    }
     let addr = server.local_addr()?;
     println!("chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}, /ws/register, /ws/announcements)");
+    println!("chat: the contract as served: http://{addr}/asyncapi (also /asyncapi.json, /asyncapi.yaml)");
 
     // The seed's event handler: events pushed to rooms from outside any connection.
     let ticker_state = Arc::clone(&state);

@@ -16,7 +16,7 @@ async fn channels_served_by_axum_behave_as_on_the_server() {
         .mount(contract::announcements::channel(Announcements));
     let rooms = routes.sender::<contract::chat::Spec>();
     let shutdown = routes.shutdown_handle();
-    let app: axum::Router = routes.router().route("/health", axum::routing::get(|| async { "ok" }));
+    let app: axum::Router = routes.router().expect("router").route("/health", axum::routing::get(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });

@@ -1,0 +1,740 @@
+//! The application's own AsyncAPI 3.0 document, built from what it runs: the channels
+//! mounted and their real addresses, the schemas of the real Rust types (through schemars),
+//! the security schemes the server checks, and the configuration given here.
+//!
+//! Shapes come from the Rust types, so the document says what goes over the wire. What a
+//! Rust type cannot say (numeric bounds, examples, titles, descriptions) comes from the
+//! contract, which the generated code carries in its descriptors; it is laid over the shape
+//! where both agree that the same property exists. A property the type has and the contract
+//! lacks appears, one the contract has and the type lacks does not: a diff against the
+//! contract then shows where implementation and contract part.
+//!
+//! ```
+//! let spec = tidings::Spec::new(tidings::SpecConfig::new("Empty", "1.0.0"));
+//! let document = spec.document();
+//! assert_eq!(document["asyncapi"], "3.0.0");
+//! assert_eq!(document["info"]["title"], "Empty");
+//! ```
+
+use std::collections::{BTreeMap, HashSet};
+use std::net::SocketAddr;
+
+use serde_json::{Map, Value, json};
+
+use crate::channel::Channel;
+use crate::descriptor::{Action, ChannelDescriptor, Encoding, InfoDescriptor, MessageDescriptor};
+
+/// What the document says about the application beyond its channels.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SpecConfig {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The servers; when empty, one named `default` at the address the server listens on.
+    pub servers: Vec<SpecServer>,
+    /// Channel, operation and message keys in camelCase (see [`SpecConfig::camelize`]).
+    pub camelize: bool,
+    /// Document the error frame as a message of every channel (default on).
+    pub error_frames: bool,
+}
+
+/// A server of the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SpecServer {
+    /// The key in `servers`.
+    pub name: String,
+    /// `host`, with the port: `chat.example.com` or `127.0.0.1:8080`.
+    pub host: String,
+    /// `ws` or `wss`.
+    pub protocol: String,
+    /// The path prefix, when the channels are not served from the root.
+    pub pathname: Option<String>,
+    /// What the server is.
+    pub description: Option<String>,
+}
+
+impl SpecServer {
+    /// A server from its URL, `ws://host:port` or `wss://host/prefix`; a URL without a
+    /// scheme is taken as a `ws` host.
+    pub fn new(name: impl Into<String>, url: &str) -> Self {
+        let (protocol, rest) = match url.split_once("://") {
+            Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+            None => ("ws".to_owned(), url),
+        };
+        let (host, pathname) = match rest.find('/') {
+            Some(at) if rest.len() > at + 1 => (&rest[..at], Some(rest[at..].trim_end_matches('/').to_owned())),
+            Some(at) => (&rest[..at], None),
+            None => (rest, None),
+        };
+        Self { name: name.into(), host: host.to_owned(), protocol, pathname, description: None }
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+}
+
+impl SpecConfig {
+    /// A document titled `title` at `version`.
+    pub fn new(title: impl Into<String>, version: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            version: version.into(),
+            description: None,
+            servers: Vec::new(),
+            camelize: false,
+            error_frames: true,
+        }
+    }
+
+    /// The title, version and description of the contract a module was generated from
+    /// (`contract::INFO`).
+    pub fn from_info(info: &InfoDescriptor) -> Self {
+        let mut config = Self::new(info.title, info.version);
+        config.description = info.description.map(str::to_owned);
+        config
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn description(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
+        self
+    }
+
+    /// Adds a server.
+    #[must_use]
+    pub fn server(mut self, server: SpecServer) -> Self {
+        self.servers.push(server);
+        self
+    }
+
+    /// Writes channel, operation and message keys in camelCase, and the references to them,
+    /// as Chanx's `camelize` does. Property names are not renamed here: they are always the
+    /// names the Rust types read and write, taken from their schemas, so the document cannot
+    /// say `roomId` where the wire says `room_id`. Property names change only with the wire.
+    #[must_use]
+    pub fn camelize(mut self, on: bool) -> Self {
+        self.camelize = on;
+        self
+    }
+
+    /// Whether every channel documents the error frame the runtime sends (default on).
+    #[must_use]
+    pub fn error_frames(mut self, on: bool) -> Self {
+        self.error_frames = on;
+        self
+    }
+}
+
+/// A document as pretty JSON, with a final newline.
+pub fn to_json(document: &Value) -> String {
+    tidings_asyncapi::emit::to_json(document)
+}
+
+/// A document as YAML.
+pub fn to_yaml(document: &Value) -> String {
+    tidings_asyncapi::emit::to_yaml(document)
+}
+
+/// Marks what the runtime adds to the document on its own: the error frame's message and
+/// operation, which the contract need not declare.
+pub const ERROR_FRAME_EXTENSION: &str = "x-tidings-error-frame";
+
+/// The document of a set of channels, without a server: for printing the spec of an
+/// application without serving it, and for tests.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    config: SpecConfig,
+    channels: Vec<(String, Channel)>,
+}
+
+impl Spec {
+    /// No channels yet.
+    pub fn new(config: SpecConfig) -> Self {
+        Self { config, channels: Vec::new() }
+    }
+
+    /// Adds a channel at its contract address, as [`Server::mount`](crate::Server::mount) does.
+    #[must_use]
+    pub fn mount(mut self, channel: Channel) -> Self {
+        self.channels.push((mount_address(channel.descriptor()), channel));
+        self
+    }
+
+    /// The document, as a JSON value.
+    pub fn document(&self) -> Value {
+        build(&self.config, self.channels.iter().map(|(address, channel)| (address.as_str(), channel)), None)
+    }
+}
+
+/// Where a channel is served: its contract address, else `/<channel name>`.
+pub(crate) fn mount_address(descriptor: &ChannelDescriptor) -> String {
+    descriptor.address.map_or_else(|| format!("/{}", descriptor.name), str::to_owned)
+}
+
+/// Builds the document of `channels` (each at its real address); `listening` names the
+/// default server when the configuration has none.
+pub(crate) fn build<'a>(
+    config: &SpecConfig,
+    channels: impl IntoIterator<Item = (&'a str, &'a Channel)>,
+    listening: Option<SocketAddr>,
+) -> Value {
+    let channels: Vec<(&str, &'static ChannelDescriptor)> =
+        channels.into_iter().map(|(address, channel)| (address, channel.descriptor())).collect();
+    let keys = Keys { camelize: config.camelize };
+    let mut generator = schemars::generate::SchemaSettings::draft07()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            // Inline, like most contracts: only recursive types stay named.
+            s.inline_subschemas = true;
+        })
+        .into_generator();
+    let mut reconciled = HashSet::new();
+
+    let mut document = Map::new();
+    document.insert("asyncapi".into(), "3.0.0".into());
+    let mut info = Map::new();
+    info.insert("title".into(), config.title.clone().into());
+    info.insert("version".into(), config.version.clone().into());
+    insert_text(&mut info, "description", config.description.as_deref());
+    document.insert("info".into(), info.into());
+    document.insert("defaultContentType".into(), "application/json".into());
+    document.insert("servers".into(), servers(config, listening));
+
+    let mut channel_objects = Map::new();
+    let mut operations = Map::new();
+    let mut schemes = BTreeMap::new();
+    for (address, descriptor) in &channels {
+        let channel_key = keys.channel(descriptor.name);
+        let mut messages = Map::new();
+        for message in descriptor.messages {
+            let payload = match (message.encoding, message.payload_schema) {
+                (Encoding::Json, Some(schema_of)) => {
+                    let mut real = Value::from(schema_of(&mut generator));
+                    let contract = serde_json::from_str(message.schema).unwrap_or(Value::Bool(true));
+                    Reconciler { definitions: generator.definitions_mut(), done: &mut reconciled }
+                        .reconcile(&mut real, &contract, &contract);
+                    real
+                }
+                _ => serde_json::from_str(message.schema).unwrap_or(Value::Bool(true)),
+            };
+            messages.insert(keys.message(message.key), message_object(message, payload).into());
+        }
+        for operation in descriptor.operations {
+            let channel_ref = json!({"$ref": format!("#/channels/{}", pointer_token(&channel_key))});
+            let mut object = Map::new();
+            object.insert("action".into(), action(operation.action).into());
+            object.insert("channel".into(), channel_ref);
+            insert_text(&mut object, "title", operation.title);
+            insert_text(&mut object, "summary", operation.summary);
+            insert_text(&mut object, "description", operation.description);
+            if !operation.security.is_empty() {
+                let refs = operation
+                    .security
+                    .iter()
+                    .map(|key| json!({"$ref": format!("#/components/securitySchemes/{}", pointer_token(key))}));
+                object.insert("security".into(), refs.collect());
+            }
+            if !operation.tags.is_empty() {
+                object.insert("tags".into(), operation.tags.iter().map(|name| json!({"name": name})).collect());
+            }
+            object.insert("messages".into(), message_refs(&channel_key, operation.messages, &keys));
+            if let Some(reply) = &operation.reply {
+                // A reply on another channel is documented there when that channel is served;
+                // otherwise on this one, which is where the runtime sends it.
+                let reply_channel = reply
+                    .channel
+                    .filter(|name| channels.iter().any(|(_, d)| d.name == *name))
+                    .map_or_else(|| channel_key.clone(), |name| keys.channel(name));
+                let mut object_reply = Map::new();
+                object_reply
+                    .insert("channel".into(), json!({"$ref": format!("#/channels/{}", pointer_token(&reply_channel))}));
+                object_reply.insert("messages".into(), message_refs(&reply_channel, reply.messages, &keys));
+                object.insert("reply".into(), object_reply.into());
+            }
+            operations.insert(keys.operation(operation.name), object.into());
+        }
+        if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
+            messages.insert("error".into(), error_message(descriptor.discriminator));
+            let mut key = keys.operation(&format!("{}Error", descriptor.name));
+            while operations.contains_key(&key) {
+                key.push('_');
+            }
+            let channel_ref = format!("#/channels/{}", pointer_token(&channel_key));
+            operations.insert(
+                key,
+                json!({
+                    "action": "send",
+                    "channel": {"$ref": channel_ref},
+                    "summary": "Tells the peer that one of its frames could not be handled; the connection stays open.",
+                    "messages": [{"$ref": format!("{channel_ref}/messages/error")}],
+                    ERROR_FRAME_EXTENSION: true,
+                }),
+            );
+        }
+        channel_objects.insert(channel_key, channel_object(address, descriptor, messages).into());
+        for scheme in descriptor.security {
+            let mut object = Map::new();
+            object.insert("type".into(), scheme.scheme_type.into());
+            insert_text(&mut object, "name", scheme.name);
+            insert_text(&mut object, "in", scheme.location);
+            insert_text(&mut object, "scheme", scheme.scheme);
+            insert_text(&mut object, "description", scheme.description);
+            schemes.insert(scheme.key, Value::from(object));
+        }
+    }
+    document.insert("channels".into(), channel_objects.into());
+    document.insert("operations".into(), operations.into());
+
+    let definitions = generator.take_definitions(true);
+    let mut components = Map::new();
+    if !definitions.is_empty() {
+        components.insert("schemas".into(), definitions.into());
+    }
+    if !schemes.is_empty() {
+        components.insert("securitySchemes".into(), schemes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+    }
+    if !components.is_empty() {
+        document.insert("components".into(), components.into());
+    }
+    Value::Object(document)
+}
+
+fn action(action: Action) -> &'static str {
+    match action {
+        Action::Send => "send",
+        Action::Receive => "receive",
+    }
+}
+
+fn insert_text(object: &mut Map<String, Value>, key: &str, text: Option<&str>) {
+    if let Some(text) = text {
+        object.insert(key.to_owned(), text.into());
+    }
+}
+
+/// `~` and `/` escaped for a JSON pointer.
+fn pointer_token(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn message_refs(channel_key: &str, messages: &[&str], keys: &Keys) -> Value {
+    messages
+        .iter()
+        .map(|m| {
+            json!({"$ref": format!("#/channels/{}/messages/{}", pointer_token(channel_key), pointer_token(&keys.message(m)))})
+        })
+        .collect()
+}
+
+fn servers(config: &SpecConfig, listening: Option<SocketAddr>) -> Value {
+    let default;
+    let servers = if config.servers.is_empty() {
+        let Some(addr) = listening else { return Value::Object(Map::new()) };
+        default = [SpecServer::new("default", &format!("ws://{addr}"))];
+        &default[..]
+    } else {
+        &config.servers[..]
+    };
+    let mut out = Map::new();
+    for server in servers {
+        let mut object = Map::new();
+        object.insert("host".into(), server.host.clone().into());
+        object.insert("protocol".into(), server.protocol.clone().into());
+        insert_text(&mut object, "pathname", server.pathname.as_deref());
+        insert_text(&mut object, "description", server.description.as_deref());
+        out.insert(server.name.clone(), object.into());
+    }
+    Value::Object(out)
+}
+
+fn channel_object(address: &str, descriptor: &ChannelDescriptor, messages: Map<String, Value>) -> Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("address".into(), address.into());
+    insert_text(&mut object, "title", descriptor.title);
+    insert_text(&mut object, "summary", descriptor.summary);
+    insert_text(&mut object, "description", descriptor.description);
+    if !descriptor.parameters.is_empty() {
+        let parameters = descriptor.parameters.iter().map(|p| {
+            let mut object = Map::new();
+            if !p.allowed.is_empty() {
+                object.insert("enum".into(), p.allowed.iter().copied().collect());
+            }
+            insert_text(&mut object, "default", p.default);
+            insert_text(&mut object, "description", p.description);
+            if !p.examples.is_empty() {
+                object.insert("examples".into(), p.examples.iter().copied().collect());
+            }
+            (p.name.to_owned(), Value::Object(object))
+        });
+        object.insert("parameters".into(), parameters.collect());
+    }
+    object.insert("messages".into(), messages.into());
+    if let Some(bindings) = descriptor.bindings.and_then(|b| serde_json::from_str::<Value>(b).ok()) {
+        object.insert("bindings".into(), bindings);
+    }
+    object
+}
+
+fn message_object(message: &MessageDescriptor, payload: Value) -> Map<String, Value> {
+    let mut object = Map::new();
+    insert_text(&mut object, "name", message.name);
+    insert_text(&mut object, "title", message.title);
+    insert_text(&mut object, "summary", message.summary);
+    insert_text(&mut object, "description", message.description);
+    insert_text(&mut object, "contentType", message.content_type);
+    object.insert("payload".into(), payload);
+    if let Some(pointer) = message.correlation_pointer {
+        let mut correlation = Map::new();
+        insert_text(&mut correlation, "description", message.correlation_description);
+        correlation.insert("location".into(), format!("$message.payload#{pointer}").into());
+        object.insert("correlationId".into(), correlation.into());
+    }
+    let examples: Vec<Value> = message
+        .examples
+        .iter()
+        .filter_map(|e| serde_json::from_str::<Value>(e).ok())
+        .map(|payload| json!({ "payload": payload }))
+        .collect();
+    if !examples.is_empty() {
+        object.insert("examples".into(), examples.into());
+    }
+    object
+}
+
+/// The error frame every channel may receive: `{"<discriminator>": "error", "error": {...}}`.
+fn error_message(discriminator: Option<&str>) -> Value {
+    let body = json!({
+        "type": "object",
+        "required": ["code", "message"],
+        "properties": {
+            "code": {
+                "type": "string",
+                "description": "What went wrong, for programs: `not_json`, `binary_not_accepted`, `missing_discriminator`, `unknown_message`, `invalid_message`, `handler_error`, `handler_panicked`, or a handler's own code.",
+            },
+            "message": {"type": "string", "description": "What went wrong, for people."},
+            "pointer": {"type": "string", "description": "Where in the offending frame, as a JSON pointer."},
+        },
+    });
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    if let Some(property) = discriminator {
+        properties.insert(property.to_owned(), json!({"const": "error"}));
+        required.push(Value::from(property));
+    }
+    properties.insert("error".into(), body);
+    required.push("error".into());
+    json!({
+        "name": "error",
+        "title": "Error",
+        "summary": "A frame of the peer's could not be handled; the connection stays open.",
+        "payload": {"type": "object", "required": required, "properties": properties},
+        ERROR_FRAME_EXTENSION: true,
+    })
+}
+
+/// The document's keys for the contract's names: the same, or camelCase.
+struct Keys {
+    camelize: bool,
+}
+
+impl Keys {
+    fn convert(&self, name: &str) -> String {
+        if self.camelize { camel_case(name) } else { name.to_owned() }
+    }
+
+    fn channel(&self, name: &str) -> String {
+        self.convert(name)
+    }
+
+    fn operation(&self, name: &str) -> String {
+        self.convert(name)
+    }
+
+    fn message(&self, name: &str) -> String {
+        self.convert(name)
+    }
+}
+
+/// `room_events` and `room-events` to `roomEvents`; a name already in camelCase stays.
+pub(crate) fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | ' ' | '.') {
+            upper = !out.is_empty();
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else if out.is_empty() {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Keywords a Rust type's schema cannot carry, taken from the contract where the shape agrees.
+const CARRIED: &[&str] = &[
+    "title",
+    "description",
+    "examples",
+    "default",
+    "deprecated",
+    "readOnly",
+    "writeOnly",
+    "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+    "contentEncoding",
+    "contentMediaType",
+    "discriminator",
+    "externalDocs",
+];
+
+/// The `format`s schemars writes for Rust's integer and float widths: facts about the Rust
+/// type, not the contract's words (the contract's own `format`, if any, is carried instead).
+const RUST_FORMATS: &[&str] =
+    &["int8", "int16", "int32", "int64", "int", "uint8", "uint16", "uint32", "uint64", "uint", "float", "double"];
+
+/// Lays the contract's schema over the real type's.
+struct Reconciler<'a> {
+    /// The real types' named schemas, reconciled in place, each once.
+    definitions: &'a mut Map<String, Value>,
+    done: &'a mut HashSet<String>,
+}
+
+impl Reconciler<'_> {
+    fn reconcile(&mut self, real: &mut Value, contract: &Value, root: &Value) {
+        let contract = resolve(contract, root);
+        if let Some(name) =
+            real.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            let name = name.to_owned();
+            if self.done.insert(name.clone())
+                && let Some(mut definition) = self.definitions.remove(&name)
+            {
+                self.reconcile(&mut definition, contract, root);
+                self.definitions.insert(name, definition);
+            }
+            return;
+        }
+        let (Value::Object(real), Value::Object(contract)) = (real, contract) else { return };
+        if real.get("format").and_then(Value::as_str).is_some_and(|f| RUST_FORMATS.contains(&f)) {
+            real.remove("format");
+        }
+        // Descriptions of generated types are their doc comments, which came from the
+        // contract or stand in for it: the contract's words are the ones to show.
+        real.remove("description");
+        real.remove("title");
+        if !allows_null(contract) {
+            strip_null(real);
+        }
+        // A Rust enum of unit variants with docs is a `oneOf` of constants to schemars; the
+        // contract's `const` or `enum` says the same.
+        if contract.contains_key("const") || contract.contains_key("enum") {
+            collapse_constants(real);
+        }
+        // A `const` or `enum` without a `type` in the contract: schemars adds the type.
+        if !contract.contains_key("type") && (contract.contains_key("const") || contract.contains_key("enum")) {
+            real.remove("type");
+        }
+        for &keyword in CARRIED {
+            if let Some(value) = contract.get(keyword)
+                && !real.contains_key(keyword)
+            {
+                real.insert(keyword.to_owned(), value.clone());
+            }
+        }
+        for (key, value) in contract {
+            if key.starts_with("x-") && !real.contains_key(key) {
+                real.insert(key.clone(), value.clone());
+            }
+        }
+        if let (Some(Value::Object(properties)), Some(Value::Object(wanted))) =
+            (real.get_mut("properties"), contract.get("properties"))
+        {
+            for (name, schema) in properties.iter_mut() {
+                if let Some(contract) = wanted.get(name) {
+                    self.reconcile(schema, contract, root);
+                }
+            }
+        }
+        for keyword in ["items", "additionalProperties", "contains", "propertyNames", "not"] {
+            if let (Some(schema), Some(contract)) = (real.get_mut(keyword), contract.get(keyword)) {
+                self.reconcile(schema, contract, root);
+            }
+        }
+        for keyword in ["oneOf", "anyOf", "allOf"] {
+            if let (Some(Value::Array(schemas)), Some(Value::Array(contracts))) =
+                (real.get_mut(keyword), contract.get(keyword))
+                && schemas.len() == contracts.len()
+            {
+                for (schema, contract) in schemas.iter_mut().zip(contracts) {
+                    self.reconcile(schema, contract, root);
+                }
+            }
+        }
+        // The real type reached through a reference where the contract has the schema inline.
+        if let Some(reference) = real.get_mut("$ref") {
+            let mut reference = Value::Object([("$ref".to_owned(), reference.take())].into_iter().collect());
+            self.reconcile(&mut reference, &Value::Object(contract.clone()), root);
+            if let Some(r) = reference.get_mut("$ref") {
+                real.insert("$ref".into(), r.take());
+            }
+        }
+    }
+}
+
+/// `oneOf: [{const: a}, {const: b}]` to `enum: [a, b]` (`const: a` for one).
+fn collapse_constants(schema: &mut Map<String, Value>) {
+    let Some(Value::Array(alternatives)) = schema.get("oneOf") else { return };
+    let values: Option<Vec<Value>> = alternatives.iter().map(|a| a.get("const").cloned()).collect();
+    let Some(mut values) = values else { return };
+    let types: Vec<&Value> = alternatives.iter().filter_map(|a| a.get("type")).collect();
+    let common_type = types.first().filter(|t| types.len() == alternatives.len() && types.iter().all(|u| u == *t));
+    let common_type = common_type.map(|t| (*t).clone());
+    schema.remove("oneOf");
+    if let Some(t) = common_type {
+        schema.entry("type").or_insert(t);
+    }
+    if values.len() == 1 {
+        schema.insert("const".into(), values.remove(0));
+    } else {
+        schema.insert("enum".into(), values.into());
+    }
+}
+
+/// A contract schema with its `#/definitions/...` references followed.
+fn resolve<'a>(mut schema: &'a Value, root: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        let Some(target) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) else {
+            return schema;
+        };
+        match root.pointer(target) {
+            Some(next) => schema = next,
+            None => return schema,
+        }
+    }
+    schema
+}
+
+fn allows_null(schema: &Map<String, Value>) -> bool {
+    let is_null = |t: &Value| t.as_str() == Some("null");
+    match schema.get("type") {
+        Some(Value::Array(types)) if types.iter().any(is_null) => return true,
+        Some(t) if is_null(t) => return true,
+        _ => {}
+    }
+    ["oneOf", "anyOf"].iter().any(|k| {
+        schema.get(*k).and_then(Value::as_array).is_some_and(|alternatives| {
+            alternatives.iter().any(|a| a.as_object().is_some_and(allows_null) || a.get("const") == Some(&Value::Null))
+        })
+    }) || schema.get("const") == Some(&Value::Null)
+        || schema.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null))
+}
+
+/// Removes what `Option<T>` adds to `T`'s schema: a missing property and `null` read alike
+/// in Rust, but the contract (and validation, on by default) does not allow `null`.
+fn strip_null(schema: &mut Map<String, Value>) {
+    if let Some(Value::Array(types)) = schema.get_mut("type") {
+        types.retain(|t| t.as_str() != Some("null"));
+        if types.len() == 1 {
+            let only = types.remove(0);
+            schema.insert("type".into(), only);
+        }
+    }
+    let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return };
+    let kept: Vec<Value> =
+        alternatives.iter().filter(|a| a.get("type").and_then(Value::as_str) != Some("null")).cloned().collect();
+    if kept.len() == alternatives.len() {
+        return;
+    }
+    schema.remove("anyOf");
+    match <[Value; 1]>::try_from(kept) {
+        Ok([Value::Object(only)]) => {
+            for (key, value) in only {
+                schema.entry(key).or_insert(value);
+            }
+        }
+        Ok([other]) => {
+            schema.insert("allOf".into(), Value::Array(vec![other]));
+        }
+        Err(kept) => {
+            schema.insert("anyOf".into(), kept.into());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_follows_separators() {
+        assert_eq!(camel_case("room_events"), "roomEvents");
+        assert_eq!(camel_case("room-events"), "roomEvents");
+        assert_eq!(camel_case("roomEvents"), "roomEvents");
+        assert_eq!(camel_case("Chat"), "chat");
+        assert_eq!(camel_case("_private"), "private");
+    }
+
+    #[test]
+    fn servers_are_read_from_urls() {
+        let server = SpecServer::new("prod", "wss://chat.example.com/api/");
+        assert_eq!((server.host.as_str(), server.protocol.as_str()), ("chat.example.com", "wss"));
+        assert_eq!(server.pathname.as_deref(), Some("/api"));
+        let bare = SpecServer::new("local", "127.0.0.1:8080");
+        assert_eq!((bare.host.as_str(), bare.protocol.as_str(), bare.pathname), ("127.0.0.1:8080", "ws", None));
+    }
+
+    #[test]
+    fn the_contract_is_laid_over_the_real_shape() {
+        let mut definitions = Map::new();
+        definitions.insert(
+            "Register".into(),
+            json!({"type": "object", "description": "`Register`", "required": ["name"], "properties": {
+                "name": {"type": "string"},
+                "age": {"type": ["integer", "null"], "format": "uint64", "minimum": 0},
+                "extra": {"type": "boolean"},
+            }}),
+        );
+        let contract = json!({"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "minLength": 2, "description": "The name wanted."},
+            "age": {"type": "integer", "minimum": 0, "maximum": 150},
+        }, "examples": [{"name": "ada"}]});
+        let mut real = json!({"$ref": "#/components/schemas/Register"});
+        Reconciler { definitions: &mut definitions, done: &mut HashSet::new() }
+            .reconcile(&mut real, &contract, &contract);
+        assert_eq!(real, json!({"$ref": "#/components/schemas/Register"}));
+        assert_eq!(
+            definitions["Register"],
+            json!({"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string", "minLength": 2, "description": "The name wanted."},
+                "age": {"type": "integer", "minimum": 0, "maximum": 150},
+                "extra": {"type": "boolean"},
+            }, "examples": [{"name": "ada"}]})
+        );
+    }
+}
