@@ -36,6 +36,7 @@
 //! what types cannot; [`Document`] ties them together.
 
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod model;
 pub mod pointer;

@@ -1,0 +1,722 @@
+//! Normalization: one form for documents that mean the same. The public [`normalize`] writes
+//! a whole document in that form; the diff applies the same rules node by node as it walks,
+//! so that it can still point into the documents as written.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value};
+
+use crate::model::SchemaFormat;
+use crate::pointer::{JsonPointer, follow_reference};
+
+/// How deep a schema may nest before it is compared (or normalized) as plain JSON: far
+/// beyond real documents, and well within a thread's stack.
+pub(crate) const MAX_DEPTH: usize = 128;
+
+/// How many references [`normalize`] inlines before it leaves the rest as written: a
+/// document whose references fan out (each schema using the next twice) would otherwise
+/// grow exponentially.
+const INLINE_BUDGET: usize = 20_000;
+
+/// The content type of a message that names none in a document that names no default:
+/// tidings frames are JSON.
+pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/json";
+
+/// The document `document` (a bundled AsyncAPI document, as [`Document::bundled`] gives it)
+/// in normal form: two documents that mean the same normalize to equal values, and the
+/// diff reports no change between them.
+///
+/// - traits are merged into their operations and messages;
+/// - every `$ref` is replaced by what it designates, except references naming a channel, a
+///   message of an operation or reply, or a server, which say *which* one and stay; a
+///   reference back into a schema being inlined (a recursive schema) becomes a `$ref` to
+///   where that schema now is in the output;
+/// - `components` and `defaultContentType` go: what nothing uses is not contract, and the
+///   default is written into every message that has no `contentType` (`application/json`
+///   when there is no default either);
+/// - an operation without `messages` lists every message of its channel; lists of
+///   references, `required`, `enum` and the members of `allOf`, `anyOf` and `oneOf` are
+///   sorted, so their order does not matter;
+/// - in a schema: `const: x` becomes `enum: [x]`; `type` is always a list (`integer` goes
+///   when `number` is there, and a schema with an `enum` gets the types of its values);
+///   `anyOf`/`oneOf` of a schema and `{type: "null"}` becomes that schema with `null`
+///   allowed; an `allOf`, `anyOf` or `oneOf` of one schema becomes that schema; `true`
+///   becomes `{}`; `items`, `additionalProperties` and `propertyNames` that allow anything
+///   go; an AsyncAPI or JSON Schema multi-format schema becomes its `schema`;
+/// - empty lists and maps go (outside schemas, and `required`/`properties` in them), and
+///   every object's keys are sorted.
+///
+/// `docs/DIFF.md` gives the reason for each.
+///
+/// ```
+/// use serde_json::json;
+/// use tidings_asyncapi::diff::normalize;
+///
+/// let a = json!({"channels": {"c": {"messages": {"m": {"payload": {"const": "x"}}}}}});
+/// let b = json!({"defaultContentType": "application/json",
+///                "channels": {"c": {"messages": {"m": {"payload": {"enum": ["x"], "type": "string"}}}}}});
+/// assert_eq!(normalize(&a), normalize(&b));
+/// ```
+///
+/// [`Document::bundled`]: crate::Document::bundled
+pub fn normalize(document: &Value) -> Value {
+    let applied = crate::traits::apply(document);
+    let mut normalizer = Normalizer { root: &applied, stack: Vec::new(), budget: INLINE_BUDGET };
+    normalizer.document()
+}
+
+/// One schema of a document in normal form, as text: equal texts mean equal schemas.
+pub(crate) fn schema_text(root: &Value, schema: &Value, at: &JsonPointer) -> String {
+    let mut normalizer = Normalizer { root, stack: Vec::new(), budget: INLINE_BUDGET / 20 };
+    canonical_text(&normalizer.schema(schema, at, &JsonPointer::root(), 0))
+}
+
+struct Normalizer<'a> {
+    root: &'a Value,
+    /// The schemas being inlined, outermost first: where each is written, and where it goes
+    /// in the output.
+    stack: Vec<(JsonPointer, JsonPointer)>,
+    budget: usize,
+}
+
+impl<'a> Normalizer<'a> {
+    fn document(&mut self) -> Value {
+        let Value::Object(root) = self.root else { return self.root.clone() };
+        let mut out = Map::new();
+        for (key, value) in root {
+            let at = JsonPointer::root().join(key.as_str());
+            let normalized = match key.as_str() {
+                "components" | "defaultContentType" => continue,
+                "channels" => self.each(value, &at, Self::channel),
+                "operations" => self.each(value, &at, Self::operation),
+                "servers" => self.each(value, &at, Self::server),
+                _ => self.general(value, &at),
+            };
+            insert_unless_empty(&mut out, key, normalized);
+        }
+        sorted(out)
+    }
+
+    fn each(&mut self, map: &Value, at: &JsonPointer, f: fn(&mut Self, &Value, &JsonPointer) -> Value) -> Value {
+        let Value::Object(map) = map else { return map.clone() };
+        let mut out = Map::new();
+        for (key, value) in map {
+            let value = f(self, value, &at.join(key.as_str()));
+            out.insert(key.clone(), value);
+        }
+        sorted(out)
+    }
+
+    /// A value outside schemas: references inlined, empty lists and maps dropped, keys sorted.
+    fn general(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        let value = resolve(self.root, value);
+        match value {
+            Value::Object(map) => {
+                let mut out = Map::new();
+                for (key, item) in map {
+                    let item = self.general(item, &at.join(key.as_str()));
+                    insert_unless_empty(&mut out, key, item);
+                }
+                sorted(out)
+            }
+            Value::Array(items) => {
+                Value::Array(items.iter().enumerate().map(|(i, v)| self.general(v, &at.join(i.to_string()))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+
+    fn channel(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        let Value::Object(channel) = resolve(self.root, value) else { return value.clone() };
+        let mut out = Map::new();
+        for (key, item) in channel {
+            let here = at.join(key.as_str());
+            let normalized = match key.as_str() {
+                "messages" => self.each(item, &here, Self::message),
+                "servers" => sorted_references(item),
+                "bindings" => self.bindings(item, &here),
+                _ => self.general(item, &here),
+            };
+            insert_unless_empty(&mut out, key, normalized);
+        }
+        sorted(out)
+    }
+
+    fn bindings(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        let mut out = self.general(value, at);
+        let resolved = resolve(self.root, value);
+        for key in ["query", "headers"] {
+            if let Some(schema) = resolved.get("ws").and_then(|ws| ws.get(key))
+                && let Some(slot) = out.get_mut("ws").and_then(|ws| ws.get_mut(key))
+            {
+                *slot = self.schema(schema, &at.join("ws").join(key), &at.join("ws").join(key), 0);
+            }
+        }
+        out
+    }
+
+    fn message(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        let Value::Object(message) = resolve(self.root, value) else { return value.clone() };
+        let mut out = Map::new();
+        for (key, item) in message {
+            let here = at.join(key.as_str());
+            let normalized = match key.as_str() {
+                "payload" | "headers" => self.message_schema(item, &here),
+                "bindings" => self.bindings(item, &here),
+                _ => self.general(item, &here),
+            };
+            if normalized != Value::Object(Map::new()) || !matches!(key.as_str(), "payload" | "headers") {
+                insert_unless_empty(&mut out, key, normalized);
+            }
+        }
+        out.insert("contentType".to_owned(), Value::from(content_type(self.root, message)));
+        sorted(out)
+    }
+
+    fn message_schema(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        match json_schema_of(self.root, value) {
+            Some((inner, schema)) => {
+                let here = if inner { at.join("schema") } else { at.clone() };
+                self.schema(schema, &here, at, 0)
+            }
+            None => self.general(value, at),
+        }
+    }
+
+    fn operation(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        let Value::Object(operation) = resolve(self.root, value) else { return value.clone() };
+        let mut out = Map::new();
+        for (key, item) in operation {
+            let here = at.join(key.as_str());
+            let normalized = match key.as_str() {
+                "channel" => reference_text(item).map_or_else(|| item.clone(), reference),
+                "messages" => sorted_references(item),
+                "reply" => self.reply(item, &here),
+                "security" => self.alternatives(item, &here),
+                _ => self.general(item, &here),
+            };
+            insert_unless_empty(&mut out, key, normalized);
+        }
+        let listed = out.get("messages").and_then(Value::as_array).is_some_and(|m| !m.is_empty());
+        if !listed && let Some(channel) = operation.get("channel").and_then(reference_text) {
+            let messages = all_messages_of(self.root, &channel);
+            insert_unless_empty(&mut out, "messages", messages);
+        }
+        sorted(out)
+    }
+
+    fn reply(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        let Value::Object(reply) = resolve(self.root, value) else { return value.clone() };
+        let mut out = Map::new();
+        for (key, item) in reply {
+            let normalized = match key.as_str() {
+                "channel" => reference_text(item).map_or_else(|| item.clone(), reference),
+                "messages" => sorted_references(item),
+                _ => self.general(item, &at.join(key.as_str())),
+            };
+            insert_unless_empty(&mut out, key, normalized);
+        }
+        sorted(out)
+    }
+
+    fn server(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        let mut out = self.general(value, at);
+        if let Some(security) = resolve(self.root, value).get("security")
+            && let Some(map) = out.as_object_mut()
+        {
+            let normalized = self.alternatives(security, &at.join("security"));
+            map.remove("security");
+            insert_unless_empty(map, "security", normalized);
+            out = sorted(std::mem::take(map));
+        }
+        out
+    }
+
+    /// A list whose order means nothing (security alternatives): normalized and sorted.
+    fn alternatives(&mut self, value: &Value, at: &JsonPointer) -> Value {
+        match self.general(value, at) {
+            Value::Array(mut items) => {
+                items.sort_by_cached_key(canonical_text);
+                Value::Array(items)
+            }
+            other => other,
+        }
+    }
+
+    /// One schema: `at` is where it is written, `out` where it goes in the output.
+    fn schema(&mut self, value: &Value, at: &JsonPointer, out: &JsonPointer, depth: usize) -> Value {
+        let (at, value) = match value.get("$ref").and_then(Value::as_str) {
+            Some(r) => match follow_reference(self.root, r) {
+                Some((target, resolved)) if self.budget > 0 => {
+                    self.budget -= 1;
+                    (target, resolved)
+                }
+                _ => return value.clone(),
+            },
+            None => (at.clone(), value),
+        };
+        if let Some((_, there)) = self.stack.iter().find(|(written, _)| *written == at) {
+            return serde_json::json!({ "$ref": there.to_fragment() });
+        }
+        let map = match value {
+            Value::Bool(true) => return Value::Object(Map::new()),
+            Value::Object(map) if depth < MAX_DEPTH => map,
+            other => return sort_keys(other),
+        };
+        self.stack.push((at.clone(), out.clone()));
+        let normalized = match unwrap_target(self.root, map) {
+            Some((keyword, index, null_added)) => {
+                let inner_value = map.get(keyword).and_then(|v| v.get(index)).unwrap_or(&Value::Null);
+                let inner = self.schema(inner_value, &at.join(keyword).join(index.to_string()), out, depth + 1);
+                let mut merged = match inner {
+                    Value::Object(inner) => inner,
+                    // The inner schema is `false` or a cycle marker: keep the wrapper as written.
+                    _ => self.keywords(map, &at, out, depth, None),
+                };
+                for (key, value) in self.keywords(map, &at, out, depth, Some(keyword)) {
+                    merged.entry(key).or_insert(value);
+                }
+                if null_added {
+                    add_null(&mut merged);
+                }
+                merged
+            }
+            None => self.keywords(map, &at, out, depth, None),
+        };
+        self.stack.pop();
+        Value::Object(canonical_schema(normalized))
+    }
+
+    fn keywords(
+        &mut self,
+        map: &Map<String, Value>,
+        at: &JsonPointer,
+        out: &JsonPointer,
+        depth: usize,
+        skip: Option<&str>,
+    ) -> Map<String, Value> {
+        let mut result = Map::new();
+        for (key, value) in map {
+            if Some(key.as_str()) == skip {
+                continue;
+            }
+            let (here, there) = (at.join(key.as_str()), out.join(key.as_str()));
+            let normalized = match key.as_str() {
+                "properties" | "patternProperties" | "definitions" | "$defs" => {
+                    let Value::Object(schemas) = value else { continue };
+                    let mut normalized = Map::new();
+                    for (name, schema) in schemas {
+                        let s = self.schema(schema, &here.join(name.as_str()), &there.join(name.as_str()), depth + 1);
+                        normalized.insert(name.clone(), s);
+                    }
+                    if normalized.is_empty() {
+                        continue;
+                    }
+                    sorted(normalized)
+                }
+                "dependencies" => {
+                    let Value::Object(deps) = value else { continue };
+                    let mut normalized = Map::new();
+                    for (name, dep) in deps {
+                        let d = match dep {
+                            Value::Array(_) => sorted_strings(dep),
+                            _ => self.schema(dep, &here.join(name.as_str()), &there.join(name.as_str()), depth + 1),
+                        };
+                        normalized.insert(name.clone(), d);
+                    }
+                    sorted(normalized)
+                }
+                "items" if value.is_array() => {
+                    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                    let normalized = items.iter().enumerate().map(|(i, item)| {
+                        self.schema(item, &here.join(i.to_string()), &there.join(i.to_string()), depth + 1)
+                    });
+                    Value::Array(normalized.collect())
+                }
+                "allOf" | "anyOf" | "oneOf" => {
+                    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                    let mut normalized: Vec<Value> = items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| {
+                            self.schema(item, &here.join(i.to_string()), &there.join(i.to_string()), depth + 1)
+                        })
+                        .collect();
+                    normalized.sort_by_cached_key(canonical_text);
+                    Value::Array(normalized)
+                }
+                "items" | "additionalItems" | "additionalProperties" | "propertyNames" | "then" | "else" => {
+                    let s = self.schema(value, &here, &there, depth + 1);
+                    if s == Value::Object(Map::new()) {
+                        continue;
+                    }
+                    s
+                }
+                "contains" | "not" | "if" => self.schema(value, &here, &there, depth + 1),
+                "required" => {
+                    let r = sorted_strings(value);
+                    if r.as_array().is_some_and(Vec::is_empty) {
+                        continue;
+                    }
+                    r
+                }
+                "enum" => sorted_values(value),
+                "discriminator" => discriminator(value).map_or_else(|| value.clone(), Value::from),
+                _ => sort_keys(value),
+            };
+            result.insert(key.clone(), normalized);
+        }
+        result
+    }
+}
+
+/// `const` into `enum`, `type` from the enum's values, keys sorted.
+fn canonical_schema(mut map: Map<String, Value>) -> Map<String, Value> {
+    if let Some(constant) = map.remove("const") {
+        let allowed = match map.get("enum").and_then(Value::as_array) {
+            Some(values) if !values.iter().any(|v| json_eq(v, &constant)) => vec![],
+            _ => vec![constant],
+        };
+        map.insert("enum".to_owned(), Value::Array(allowed));
+    }
+    let enumerated = map.get("enum").and_then(Value::as_array).map(Vec::as_slice);
+    match effective_types(map.get("type"), enumerated, false) {
+        Some(types) => {
+            map.insert("type".to_owned(), types.into_iter().map(Value::from).collect());
+        }
+        None => {
+            map.remove("type");
+        }
+    }
+    if let Some(values) = map.get("enum") {
+        let sorted = sorted_values(values);
+        map.insert("enum".to_owned(), sorted);
+    }
+    match sorted(map) {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+fn add_null(map: &mut Map<String, Value>) {
+    if let Some(Value::Array(values)) = map.get_mut("enum")
+        && !values.iter().any(Value::is_null)
+    {
+        values.push(Value::Null);
+    }
+    match map.get_mut("type") {
+        Some(Value::Array(types)) if !types.iter().any(|t| t == "null") => types.push(Value::from("null")),
+        Some(t @ Value::String(_)) if t != "null" => *t = Value::Array(vec![t.clone(), Value::from("null")]),
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Helpers the diff shares.
+
+/// JSON equality where numbers compare by value (`1` equals `1.0`) and key order never
+/// matters.
+pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| json_eq(a, b)),
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// The JSON type of a value, `integer` for whole numbers.
+pub(crate) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0) => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+const TYPES: [&str; 7] = ["null", "boolean", "object", "array", "number", "string", "integer"];
+
+/// Whether a set of types lets a value of type `t` through (`number` takes integers).
+pub(crate) fn accepts(types: &BTreeSet<&'static str>, t: &str) -> bool {
+    types.contains(t) || (t == "integer" && types.contains("number"))
+}
+
+/// The types a schema allows, from its `type` and `enum` (and `null` when a nullable
+/// wrapper added it); `None` when any type is allowed.
+pub(crate) fn effective_types(
+    declared: Option<&Value>,
+    enumerated: Option<&[Value]>,
+    null_added: bool,
+) -> Option<BTreeSet<&'static str>> {
+    let declared: Option<BTreeSet<&'static str>> = declared.map(|t| {
+        let names: Vec<&Value> = match t {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        TYPES.iter().copied().filter(|known| names.iter().any(|n| n.as_str() == Some(known))).collect()
+    });
+    let mut types = match (declared, enumerated) {
+        (declared, Some(values)) => {
+            values.iter().map(kind).filter(|k| declared.as_ref().is_none_or(|d| accepts(d, k))).collect()
+        }
+        (Some(mut declared), None) => {
+            if null_added {
+                declared.insert("null");
+            }
+            declared
+        }
+        (None, None) => return None,
+    };
+    if types.contains("number") {
+        types.remove("integer");
+    }
+    Some(types)
+}
+
+/// Whether a schema allows `null` alone.
+fn is_null_schema(root: &Value, schema: &Value) -> bool {
+    let schema = resolve(root, schema);
+    let null_type = match schema.get("type") {
+        Some(Value::String(t)) => t == "null",
+        Some(Value::Array(ts)) => ts.len() == 1 && ts[0] == "null",
+        _ => false,
+    };
+    let null_enum = schema.get("enum").and_then(Value::as_array).is_some_and(|v| v.len() == 1 && v[0].is_null());
+    null_type || null_enum || schema.get("const").is_some_and(Value::is_null)
+}
+
+/// The member of a schema's `allOf`/`anyOf`/`oneOf` that stands for the whole schema: the
+/// only member of a one-member list, or the non-null member of a nullable pair (then
+/// `null_added`). `(keyword, index, null_added)`.
+pub(crate) fn unwrap_target(root: &Value, map: &Map<String, Value>) -> Option<(&'static str, usize, bool)> {
+    let present: Vec<&'static str> =
+        ["allOf", "anyOf", "oneOf"].into_iter().filter(|k| map.get(*k).is_some_and(Value::is_array)).collect();
+    let [keyword] = present.as_slice() else { return None };
+    let items = map.get(*keyword).and_then(Value::as_array)?;
+    match items.as_slice() {
+        [_] => Some((keyword, 0, false)),
+        [a, b] if *keyword != "allOf" => match (is_null_schema(root, a), is_null_schema(root, b)) {
+            (false, true) => Some((keyword, 0, true)),
+            (true, false) => Some((keyword, 1, true)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A value with a `$ref` replaced by what it designates (as written when it leads nowhere).
+pub(crate) fn resolve<'v>(root: &'v Value, value: &'v Value) -> &'v Value {
+    match value.get("$ref").and_then(Value::as_str) {
+        Some(r) => follow_reference(root, r).map_or(value, |(_, v)| v),
+        None => value,
+    }
+}
+
+/// A channel address with its parameter names left out: `/rooms/{}` for `/rooms/{id}`.
+pub(crate) fn address_template(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut inside = false;
+    for c in address.chars() {
+        match c {
+            '{' => {
+                inside = true;
+                out.push('{');
+            }
+            '}' if inside => {
+                inside = false;
+                out.push('}');
+            }
+            _ if inside => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The parameter names of an address, in order.
+pub(crate) fn placeholders(address: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = address;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else { break };
+        out.push(&rest[open + 1..open + close]);
+        rest = &rest[open + close + 1..];
+    }
+    out
+}
+
+/// A message's content type: its own, else the document's default, else JSON.
+pub(crate) fn content_type(root: &Value, message: &Map<String, Value>) -> String {
+    message
+        .get("contentType")
+        .or_else(|| root.get("defaultContentType"))
+        .and_then(Value::as_str)
+        .unwrap_or(DEFAULT_CONTENT_TYPE)
+        .to_owned()
+}
+
+/// A payload or headers value that holds JSON Schema: the schema, and whether it sits under
+/// a multi-format `schema`. `None` for schemas in other formats.
+pub(crate) fn json_schema_of<'v>(root: &'v Value, value: &'v Value) -> Option<(bool, &'v Value)> {
+    let resolved = resolve(root, value);
+    match resolved.get("schemaFormat").and_then(Value::as_str) {
+        None => Some((false, value)),
+        Some(format) if SchemaFormat::parse(format).is_some_and(SchemaFormat::is_json_schema) => {
+            Some((true, resolved.get("schema").unwrap_or(&Value::Bool(true))))
+        }
+        Some(_) => None,
+    }
+}
+
+/// The property a `discriminator` names (a string in AsyncAPI 3; `{propertyName}` in
+/// OpenAPI, accepted too).
+pub(crate) fn discriminator(value: &Value) -> Option<&str> {
+    value.as_str().or_else(|| value.get("propertyName").and_then(Value::as_str))
+}
+
+/// A `$ref` string, when the value is a Reference Object.
+pub(crate) fn reference_text(value: &Value) -> Option<String> {
+    value.get("$ref").and_then(Value::as_str).map(str::to_owned)
+}
+
+fn reference(text: String) -> Value {
+    serde_json::json!({ "$ref": text })
+}
+
+fn sorted_references(value: &Value) -> Value {
+    let Some(items) = value.as_array() else { return value.clone() };
+    let mut refs: Vec<String> = items.iter().filter_map(reference_text).collect();
+    refs.sort();
+    refs.dedup();
+    Value::Array(refs.into_iter().map(reference).collect())
+}
+
+/// References to every message of the channel `channel` (a `$ref` to it) names.
+fn all_messages_of(root: &Value, channel: &str) -> Value {
+    let Some((_, resolved)) = follow_reference(root, channel) else { return Value::Array(vec![]) };
+    let keys = resolved.get("messages").and_then(Value::as_object).into_iter().flat_map(Map::keys);
+    let base = channel.strip_suffix('/').unwrap_or(channel);
+    let mut refs: Vec<String> =
+        keys.map(|k| format!("{base}/messages/{}", k.replace('~', "~0").replace('/', "~1"))).collect();
+    refs.sort();
+    Value::Array(refs.into_iter().map(reference).collect())
+}
+
+fn sorted_strings(value: &Value) -> Value {
+    let Some(items) = value.as_array() else { return value.clone() };
+    let mut strings: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+    strings.sort_unstable();
+    strings.dedup();
+    strings.into_iter().map(Value::from).collect()
+}
+
+fn sorted_values(value: &Value) -> Value {
+    let Some(items) = value.as_array() else { return value.clone() };
+    let mut values: Vec<Value> = Vec::new();
+    for item in items {
+        if !values.iter().any(|v| json_eq(v, item)) {
+            values.push(sort_keys(item));
+        }
+    }
+    values.sort_by_cached_key(canonical_text);
+    Value::Array(values)
+}
+
+/// A value's JSON text with keys sorted: a total order for sorting lists whose order does
+/// not matter.
+pub(crate) fn canonical_text(value: &Value) -> String {
+    sort_keys(value).to_string()
+}
+
+/// A copy of a data value with every object's keys sorted.
+pub(crate) fn sort_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(keys.into_iter().filter_map(|k| Some((k.clone(), sort_keys(map.get(k)?)))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+fn sorted(map: Map<String, Value>) -> Value {
+    let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(entries.into_iter().collect())
+}
+
+fn insert_unless_empty(map: &mut Map<String, Value>, key: &str, value: Value) {
+    let empty = match &value {
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty(),
+        _ => false,
+    };
+    if !empty {
+        map.insert(key.to_owned(), value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn schema_of(payload: Value) -> Value {
+        let doc = json!({"channels": {"c": {"messages": {"m": {"payload": payload}}}}});
+        normalize(&doc).pointer("/channels/c/messages/m/payload").cloned().unwrap_or(Value::Null)
+    }
+
+    #[test]
+    fn nullable_forms_are_one() {
+        let expected = json!({"type": ["null", "string"]});
+        for form in [
+            json!({"type": ["string", "null"]}),
+            json!({"anyOf": [{"type": "string"}, {"type": "null"}]}),
+            json!({"oneOf": [{"type": "null"}, {"type": "string"}]}),
+            json!({"anyOf": [{"type": "string"}, {"const": null}]}),
+        ] {
+            let normalized = schema_of(form.clone());
+            let mut types: Vec<&str> =
+                normalized["type"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            types.sort_unstable();
+            assert_eq!(types, ["null", "string"], "{form}");
+        }
+        assert_eq!(schema_of(json!({"type": ["null", "string"]})), expected);
+    }
+
+    #[test]
+    fn const_is_a_one_value_enum_and_types_follow_the_values() {
+        assert_eq!(schema_of(json!({"const": "x"})), json!({"enum": ["x"], "type": ["string"]}));
+        assert_eq!(schema_of(json!({"type": ["integer", "number"]})), json!({"type": ["number"]}));
+        assert_eq!(schema_of(json!(true)), Value::Null, "an empty payload goes");
+    }
+
+    #[test]
+    fn recursive_schemas_terminate_with_a_reference_to_their_copy() {
+        let doc = json!({
+            "channels": {"c": {"messages": {"m": {"payload": {"$ref": "#/components/schemas/Node"}}}}},
+            "components": {"schemas": {"Node": {"type": "object", "properties": {"next": {"$ref": "#/components/schemas/Node"}}}}}
+        });
+        let normalized = normalize(&doc);
+        assert_eq!(
+            normalized.pointer("/channels/c/messages/m/payload/properties/next"),
+            Some(&json!({"$ref": "#/channels/c/messages/m/payload"}))
+        );
+        assert!(normalized.get("components").is_none());
+    }
+
+    #[test]
+    fn address_templates_ignore_parameter_names() {
+        assert_eq!(address_template("/rooms/{id}/x"), "/rooms/{}/x");
+        assert_eq!(placeholders("/a/{x}/{y}"), ["x", "y"]);
+    }
+}
