@@ -14,6 +14,8 @@ fn fixtures() -> Vec<(String, PathBuf)> {
     let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
         .expect("fixtures")
         .map(|e| e.expect("entry").path())
+        // `*.actual.yaml` is what a failed round-trip check wrote for a person to read.
+        .filter(|p| !p.to_string_lossy().ends_with(".actual.yaml"))
         .filter_map(|p| {
             if p.is_dir() {
                 Some((p.file_name()?.to_string_lossy().into_owned(), p.join("asyncapi.yaml")))

@@ -91,7 +91,8 @@ impl Routes {
     /// The application's AsyncAPI document, as the router serves it.
     pub fn document(&self) -> serde_json::Value {
         let addresses: Vec<String> = self.channels.iter().map(|c| spec::mount_address(c.descriptor())).collect();
-        spec::build(&self.spec, addresses.iter().map(String::as_str).zip(&self.channels), None)
+        let descriptors = self.channels.iter().map(Channel::descriptor);
+        spec::build(&self.spec, addresses.iter().map(String::as_str).zip(descriptors), None)
     }
 
     /// Replaces the settings.

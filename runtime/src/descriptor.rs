@@ -45,6 +45,8 @@ pub struct SecuritySchemeDescriptor {
     pub scheme: Option<&'static str>,
     /// The contract's description.
     pub description: Option<&'static str>,
+    /// The scheme's other fields (`bearerFormat`, `flows`, ...), as JSON text.
+    pub extra: &'static str,
 }
 
 impl ChannelDescriptor {
@@ -136,6 +138,10 @@ pub struct InfoDescriptor {
     pub version: &'static str,
     /// The description.
     pub description: Option<&'static str>,
+    /// The rest of the contract's `info` (contact, license, tags, ...), as JSON text.
+    pub extra: &'static str,
+    /// The contract's `servers`, as JSON text.
+    pub servers: &'static str,
 }
 
 /// An operation: what one side does on a channel.
@@ -166,6 +172,10 @@ pub struct OperationDescriptor {
 pub struct ReplyDescriptor {
     /// The channel the reply travels on (the operation's own when `None`).
     pub channel: Option<&'static str>,
+    /// When the contract documents the reply on a channel of its own, that channel's object
+    /// (without its messages, which the generated channel carries), as JSON text. Over
+    /// WebSocket the reply comes back on the request's connection all the same.
+    pub channel_object: Option<&'static str>,
     /// The keys of the messages the reply may be.
     pub messages: &'static [&'static str],
 }

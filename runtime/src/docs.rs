@@ -207,9 +207,30 @@ impl Docs {
     }
 
     /// Every path answered, for routers that register routes one by one.
+    #[cfg_attr(not(feature = "axum"), allow(dead_code, reason = "the axum router uses it"))]
     pub(crate) fn paths(&self) -> Vec<String> {
         let endpoints = [&self.config.json, &self.config.yaml, &self.config.html, &self.config.health];
         endpoints.into_iter().flatten().cloned().chain(self.assets.iter().map(|(p, _, _)| p.clone())).collect()
+    }
+}
+
+/// Serves only the documentation endpoints of `document` (a contract file's, say) on
+/// `listener`, until the future is dropped: what `tidings docs` runs.
+pub async fn serve(listener: tokio::net::TcpListener, document: &Value, config: DocsConfig) -> io::Result<()> {
+    let docs = std::sync::Arc::new(Docs::new(config, document, Groups::default())?);
+    loop {
+        let (mut stream, _) = listener.accept().await?;
+        let docs = std::sync::Arc::clone(&docs);
+        tokio::spawn(async move {
+            let Some(target) = crate::server::request_target(&stream).await else { return };
+            let (path, query) = target.split_once('?').map_or((target.as_str(), None), |(p, q)| (p, Some(q)));
+            let response = docs.respond(path, query).unwrap_or_else(|| HttpResponse {
+                status: 404,
+                content_type: "text/plain; charset=utf-8",
+                body: Bytes::from_static(b"not found: the document is at the docs paths\n"),
+            });
+            let _ = crate::server::answer(&mut stream, &response).await;
+        });
     }
 }
 

@@ -11,6 +11,7 @@ pub mod axum;
 mod channel;
 mod client;
 mod codec;
+mod compact;
 mod config;
 mod connection;
 mod context;
@@ -51,11 +52,26 @@ macro_rules! include_contract {
     };
 }
 
+/// Fails unless an application's document says what its contract says: see
+/// [`testing::assert_contract`]. The path is relative to the calling crate's manifest.
+///
+/// ```ignore
+/// tidings::assert_contract!(server.document(), "asyncapi.yaml");
+/// ```
+#[macro_export]
+macro_rules! assert_contract {
+    ($document:expr, $contract:literal) => {
+        $crate::testing::assert_contract(&$document, concat!(env!("CARGO_MANIFEST_DIR"), "/", $contract))
+    };
+}
+
 /// What generated code uses. Not a stable API: its contents follow the generator.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::codec::{decode_json, encode_json, read_tag};
+    pub use crate::compact::{ConversionError, check_length, deserialize_tag};
     pub use crate::params::check_allowed;
+    pub use crate::{__bounded_string as bounded_string, __tag as tag};
     pub use chrono;
     pub use regress;
     pub use schemars;

@@ -99,7 +99,7 @@ impl Server {
     /// The application's AsyncAPI document, as served: the mounted channels at their
     /// addresses, the schemas of their Rust types, the configured servers.
     pub fn document(&self) -> serde_json::Value {
-        let channels = self.routes.iter().map(|(route, channel)| (route.template(), channel));
+        let channels = self.routes.iter().map(|(route, channel)| (route.template(), channel.descriptor()));
         spec::build(&self.spec, channels, self.listener.local_addr().ok())
     }
 
@@ -311,7 +311,7 @@ async fn accept(mut stream: TcpStream, shared: Arc<Shared>, shutdown: watch::Rec
 
 /// The request target of an HTTP request whose line has arrived, read without consuming it,
 /// so that a WebSocket handshake goes on untouched.
-async fn request_target(stream: &TcpStream) -> Option<String> {
+pub(crate) async fn request_target(stream: &TcpStream) -> Option<String> {
     let mut buffer = [0u8; 1024];
     for _ in 0..50 {
         let read =
@@ -338,7 +338,7 @@ async fn request_target(stream: &TcpStream) -> Option<String> {
 }
 
 /// Reads the rest of a plain HTTP request and answers it, closing the connection.
-async fn answer(stream: &mut TcpStream, response: &HttpResponse) -> io::Result<()> {
+pub(crate) async fn answer(stream: &mut TcpStream, response: &HttpResponse) -> io::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     // The request head is read before answering, so that closing does not reset the
     // connection under a client still sending it.
@@ -355,6 +355,7 @@ async fn answer(stream: &mut TcpStream, response: &HttpResponse) -> io::Result<(
     }
     let reason = match response.status {
         200 => "OK",
+        404 => "Not Found",
         503 => "Service Unavailable",
         _ => "",
     };

@@ -16,7 +16,7 @@
 //! assert_eq!(document["info"]["title"], "Empty");
 //! ```
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 
 use serde_json::{Map, Value, json};
@@ -40,6 +40,10 @@ pub struct SpecConfig {
     pub camelize: bool,
     /// Document the error frame as a message of every channel (default on).
     pub error_frames: bool,
+    /// The rest of `info`: `contact`, `license`, `tags`, ...
+    pub info_extra: Map<String, Value>,
+    /// Whether `servers` are the contract's, to be replaced by the first one configured.
+    contract_servers: bool,
 }
 
 /// A server of the document.
@@ -56,6 +60,8 @@ pub struct SpecServer {
     pub pathname: Option<String>,
     /// What the server is.
     pub description: Option<String>,
+    /// The server object's other fields (`title`, `bindings`, `security`, ...), as given.
+    pub extra: Map<String, Value>,
 }
 
 impl SpecServer {
@@ -71,7 +77,24 @@ impl SpecServer {
             Some(at) => (&rest[..at], None),
             None => (rest, None),
         };
-        Self { name: name.into(), host: host.to_owned(), protocol, pathname, description: None }
+        Self { name: name.into(), host: host.to_owned(), protocol, pathname, description: None, extra: Map::new() }
+    }
+
+    /// A server as a document's `servers` gives it.
+    fn from_object(name: &str, object: &Map<String, Value>) -> Self {
+        let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
+        let mut extra = object.clone();
+        for key in ["host", "protocol", "pathname", "description"] {
+            extra.remove(key);
+        }
+        Self {
+            name: name.to_owned(),
+            host: text("host").unwrap_or_default(),
+            protocol: text("protocol").unwrap_or_default(),
+            pathname: text("pathname"),
+            description: text("description"),
+            extra,
+        }
     }
 
     /// Sets the description.
@@ -92,14 +115,26 @@ impl SpecConfig {
             servers: Vec::new(),
             camelize: false,
             error_frames: true,
+            info_extra: Map::new(),
+            contract_servers: false,
         }
     }
 
-    /// The title, version and description of the contract a module was generated from
-    /// (`contract::INFO`).
+    /// The `info` of the contract a module was generated from (`contract::INFO`), and its
+    /// servers until [`server`](Self::server) names others.
     pub fn from_info(info: &InfoDescriptor) -> Self {
         let mut config = Self::new(info.title, info.version);
         config.description = info.description.map(str::to_owned);
+        if let Ok(Value::Object(extra)) = serde_json::from_str(info.extra) {
+            config.info_extra = extra;
+        }
+        if let Ok(Value::Object(servers)) = serde_json::from_str::<Value>(info.servers) {
+            config.servers = servers
+                .iter()
+                .filter_map(|(name, object)| Some(SpecServer::from_object(name, object.as_object()?)))
+                .collect();
+            config.contract_servers = true;
+        }
         config
     }
 
@@ -110,9 +145,12 @@ impl SpecConfig {
         self
     }
 
-    /// Adds a server.
+    /// Adds a server; the first one added replaces those taken from the contract.
     #[must_use]
     pub fn server(mut self, server: SpecServer) -> Self {
+        if std::mem::take(&mut self.contract_servers) {
+            self.servers.clear();
+        }
         self.servers.push(server);
         self
     }
@@ -154,7 +192,7 @@ pub const ERROR_FRAME_EXTENSION: &str = "x-tidings-error-frame";
 #[derive(Debug, Clone)]
 pub struct Spec {
     config: SpecConfig,
-    channels: Vec<(String, Channel)>,
+    channels: Vec<(String, &'static ChannelDescriptor)>,
 }
 
 impl Spec {
@@ -165,14 +203,21 @@ impl Spec {
 
     /// Adds a channel at its contract address, as [`Server::mount`](crate::Server::mount) does.
     #[must_use]
-    pub fn mount(mut self, channel: Channel) -> Self {
-        self.channels.push((mount_address(channel.descriptor()), channel));
+    pub fn mount(self, channel: &Channel) -> Self {
+        self.describe(channel.descriptor())
+    }
+
+    /// Adds a channel by its descriptor alone, without an implementation: a generated
+    /// module's `CHANNELS` describe the whole contract.
+    #[must_use]
+    pub fn describe(mut self, descriptor: &'static ChannelDescriptor) -> Self {
+        self.channels.push((mount_address(descriptor), descriptor));
         self
     }
 
     /// The document, as a JSON value.
     pub fn document(&self) -> Value {
-        build(&self.config, self.channels.iter().map(|(address, channel)| (address.as_str(), channel)), None)
+        build(&self.config, self.channels.iter().map(|(address, d)| (address.as_str(), *d)), None)
     }
 }
 
@@ -185,11 +230,10 @@ pub(crate) fn mount_address(descriptor: &ChannelDescriptor) -> String {
 /// default server when the configuration has none.
 pub(crate) fn build<'a>(
     config: &SpecConfig,
-    channels: impl IntoIterator<Item = (&'a str, &'a Channel)>,
+    channels: impl IntoIterator<Item = (&'a str, &'static ChannelDescriptor)>,
     listening: Option<SocketAddr>,
 ) -> Value {
-    let channels: Vec<(&str, &'static ChannelDescriptor)> =
-        channels.into_iter().map(|(address, channel)| (address, channel.descriptor())).collect();
+    let channels: Vec<(&str, &'static ChannelDescriptor)> = channels.into_iter().collect();
     let keys = Keys { camelize: config.camelize };
     let mut generator = schemars::generate::SchemaSettings::draft07()
         .with(|s| {
@@ -206,6 +250,7 @@ pub(crate) fn build<'a>(
     info.insert("title".into(), config.title.clone().into());
     info.insert("version".into(), config.version.clone().into());
     insert_text(&mut info, "description", config.description.as_deref());
+    info.extend(config.info_extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     document.insert("info".into(), info.into());
     document.insert("defaultContentType".into(), "application/json".into());
     document.insert("servers".into(), servers(config, listening));
@@ -215,6 +260,21 @@ pub(crate) fn build<'a>(
     let mut schemes = BTreeMap::new();
     for (address, descriptor) in &channels {
         let channel_key = keys.channel(descriptor.name);
+        let served = |name: &str| channels.iter().any(|(_, d)| d.name == name);
+        // Replies the contract documents on channels that are not served here: those
+        // channels are written too, each with its reply messages.
+        let listed: HashSet<&str> = descriptor.operations.iter().flat_map(|o| o.messages.iter().copied()).collect();
+        let mut elsewhere: BTreeMap<&str, (Map<String, Value>, Map<String, Value>)> = BTreeMap::new();
+        let mut moved: HashMap<&str, &str> = HashMap::new();
+        for reply in descriptor.operations.iter().filter_map(|o| o.reply.as_ref()) {
+            if let (Some(name), Some(object)) = (reply.channel, reply.channel_object)
+                && !served(name)
+            {
+                let object = serde_json::from_str::<Map<String, Value>>(object).unwrap_or_default();
+                elsewhere.entry(name).or_insert((object, Map::new()));
+                moved.extend(reply.messages.iter().filter(|m| !listed.contains(*m)).map(|m| (*m, name)));
+            }
+        }
         let mut messages = Map::new();
         for message in descriptor.messages {
             let payload = match (message.encoding, message.payload_schema) {
@@ -227,7 +287,11 @@ pub(crate) fn build<'a>(
                 }
                 _ => serde_json::from_str(message.schema).unwrap_or(Value::Bool(true)),
             };
-            messages.insert(keys.message(message.key), message_object(message, payload).into());
+            let object = message_object(message, payload).into();
+            match moved.get(message.key).and_then(|name| elsewhere.get_mut(name)) {
+                Some((_, their_messages)) => their_messages.insert(keys.message(message.key), object),
+                None => messages.insert(keys.message(message.key), object),
+            };
         }
         for operation in descriptor.operations {
             let channel_ref = json!({"$ref": format!("#/channels/{}", pointer_token(&channel_key))});
@@ -253,7 +317,7 @@ pub(crate) fn build<'a>(
                 // otherwise on this one, which is where the runtime sends it.
                 let reply_channel = reply
                     .channel
-                    .filter(|name| channels.iter().any(|(_, d)| d.name == *name))
+                    .filter(|name| served(name) || elsewhere.contains_key(name))
                     .map_or_else(|| channel_key.clone(), |name| keys.channel(name));
                 let mut object_reply = Map::new();
                 object_reply
@@ -282,6 +346,10 @@ pub(crate) fn build<'a>(
             );
         }
         channel_objects.insert(channel_key, channel_object(address, descriptor, messages).into());
+        for (name, (mut object, their_messages)) in elsewhere {
+            object.insert("messages".into(), their_messages.into());
+            channel_objects.entry(keys.channel(name)).or_insert(object.into());
+        }
         for scheme in descriptor.security {
             let mut object = Map::new();
             object.insert("type".into(), scheme.scheme_type.into());
@@ -289,6 +357,9 @@ pub(crate) fn build<'a>(
             insert_text(&mut object, "in", scheme.location);
             insert_text(&mut object, "scheme", scheme.scheme);
             insert_text(&mut object, "description", scheme.description);
+            if let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(scheme.extra) {
+                object.extend(extra);
+            }
             schemes.insert(scheme.key, Value::from(object));
         }
     }
@@ -352,6 +423,7 @@ fn servers(config: &SpecConfig, listening: Option<SocketAddr>) -> Value {
         object.insert("protocol".into(), server.protocol.clone().into());
         insert_text(&mut object, "pathname", server.pathname.as_deref());
         insert_text(&mut object, "description", server.description.as_deref());
+        object.extend(server.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         out.insert(server.name.clone(), object.into());
     }
     Value::Object(out)
@@ -511,6 +583,12 @@ const CARRIED: &[&str] = &[
     "contentMediaType",
     "discriminator",
     "externalDocs",
+    "nullable",
+    // Enforced by validation against the contract's schema (on by default), not by the type.
+    "if",
+    "then",
+    "else",
+    "not",
 ];
 
 /// The `format`s schemars writes for Rust's integer and float widths: facts about the Rust
@@ -544,12 +622,20 @@ impl Reconciler<'_> {
         if real.get("format").and_then(Value::as_str).is_some_and(|f| RUST_FORMATS.contains(&f)) {
             real.remove("format");
         }
+        if !allows_null(contract) {
+            strip_null(real);
+        }
         // Descriptions of generated types are their doc comments, which came from the
         // contract or stand in for it: the contract's words are the ones to show.
         real.remove("description");
         real.remove("title");
-        if !allows_null(contract) {
-            strip_null(real);
+        // An untagged enum is an `anyOf` to schemars; the contract's `oneOf` of the same
+        // alternatives reads the same values (the first that fits is the one that fits).
+        if contract.get("oneOf").and_then(Value::as_array).map(Vec::len)
+            == real.get("anyOf").and_then(Value::as_array).map(Vec::len)
+            && let Some(alternatives) = real.remove("anyOf")
+        {
+            real.insert("oneOf".into(), alternatives);
         }
         // A Rust enum of unit variants with docs is a `oneOf` of constants to schemars; the
         // contract's `const` or `enum` says the same.
@@ -640,6 +726,8 @@ fn resolve<'a>(mut schema: &'a Value, root: &'a Value) -> &'a Value {
     schema
 }
 
+/// Whether a contract schema allows `null`. OpenAPI's `nullable` is not a JSON Schema
+/// keyword: validation ignores it, so it allows nothing (it is carried as written).
 fn allows_null(schema: &Map<String, Value>) -> bool {
     let is_null = |t: &Value| t.as_str() == Some("null");
     match schema.get("type") {

@@ -114,3 +114,60 @@ impl Layer for Recorder {
         self.inner.members(group)
     }
 }
+
+/// Fails, with a readable semantic diff, unless `document` (an application's document, as
+/// [`Server::document`] builds it) says what the contract at `contract` says.
+///
+/// The comparison is `tidings diff`'s: after its normalizations, any change at all (breaking,
+/// non-breaking or annotation) fails. The error frame the runtime documents on every channel
+/// is left out unless the contract declares it too. On failure the application's document
+/// is written beside the contract as `<name>.actual.yaml`, for a person to compare; on
+/// success a stale one is removed. See [`assert_contract!`](crate::assert_contract).
+pub fn assert_contract(document: &serde_json::Value, contract: impl AsRef<std::path::Path>) {
+    if let Err(report) = check_contract(document, contract) {
+        panic!("{report}");
+    }
+}
+
+/// [`assert_contract`] as a result: `Err` holds the readable report.
+pub fn check_contract(document: &serde_json::Value, contract: impl AsRef<std::path::Path>) -> Result<(), String> {
+    let contract = contract.as_ref();
+    let expected = match tidings_asyncapi::Document::load(contract) {
+        Ok(loaded) => loaded.bundled_with_traits(),
+        Err(error) => return Err(format!("the contract {} cannot be read:\n{error}", contract.display())),
+    };
+    let actual = without_error_frames(document);
+    let report = tidings_asyncapi::diff::diff_values(&expected, &actual);
+    let stem = contract.file_stem().and_then(|s| s.to_str()).unwrap_or("asyncapi");
+    let written = contract.with_file_name(format!("{stem}.actual.yaml"));
+    if report.is_empty() {
+        let _ = std::fs::remove_file(&written);
+        return Ok(());
+    }
+    let saved = match std::fs::write(&written, crate::spec::to_yaml(document)) {
+        Ok(()) => format!("the application's document is in {}", written.display()),
+        Err(e) => format!("(the application's document could not be written to {}: {e})", written.display()),
+    };
+    Err(format!(
+        "the application does not implement its contract {}:\n\n{}\n{saved}",
+        contract.display(),
+        report.render_human()
+    ))
+}
+
+/// `document` without what [`crate::spec::ERROR_FRAME_EXTENSION`] marks.
+fn without_error_frames(document: &serde_json::Value) -> serde_json::Value {
+    let marked = |v: &serde_json::Value| v.get(crate::spec::ERROR_FRAME_EXTENSION).is_some();
+    let mut document = document.clone();
+    if let Some(serde_json::Value::Object(channels)) = document.get_mut("channels") {
+        for channel in channels.values_mut() {
+            if let Some(serde_json::Value::Object(messages)) = channel.get_mut("messages") {
+                messages.retain(|_, m| !marked(m));
+            }
+        }
+    }
+    if let Some(serde_json::Value::Object(operations)) = document.get_mut("operations") {
+        operations.retain(|_, o| !marked(o));
+    }
+    document
+}

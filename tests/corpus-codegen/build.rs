@@ -42,6 +42,9 @@ fn main() {
     let mut generated: Vec<String> = Vec::new();
     let mut untagged_channels: Vec<String> = Vec::new();
     let mut rejected: Vec<String> = Vec::new();
+    // The application side of each document with the document's path: the fixed-point test
+    // describes each module and compares it with its document.
+    let mut applications: Vec<String> = Vec::new();
     if examples.is_dir() {
         println!("cargo:rerun-if-changed={}", examples.display());
         for doc_path in documents(&examples) {
@@ -82,6 +85,10 @@ fn main() {
                     doc_path.display(),
                     output.code
                 );
+                if side == Side::Application {
+                    applications
+                        .push(format!("({:?}, &{module}::INFO, {module}::CHANNELS)", doc_path.display().to_string()));
+                }
                 generated.push(module);
             }
         }
@@ -104,6 +111,12 @@ fn main() {
         out,
         "/// Documents the loader rejects (and so generate nothing).\npub const REJECTED: &[&str] = &[{}];",
         list(&rejected)
+    );
+    let _ = writeln!(
+        out,
+        "/// Each document's path with its application side's info and channels.\n\
+         pub static APPLICATIONS: &[(&str, &::tidings::descriptor::InfoDescriptor, &[&::tidings::descriptor::ChannelDescriptor])] = &[{}];",
+        applications.join(", ")
     );
     let target = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("corpus.rs");
     std::fs::write(target, out).expect("corpus.rs written");

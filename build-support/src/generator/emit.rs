@@ -68,15 +68,35 @@ pub(crate) fn module(
     };
     types_module.content = Some((Default::default(), type_items.items));
     let description = opt(doc.spec().info.description.as_deref());
-    let info: syn::Item = syn::parse_quote! {
-        /// The contract's `info`: what the application's own document says about it.
+    let bundled = doc.bundled();
+    let mut extra = bundled.get("info").and_then(Value::as_object).cloned().unwrap_or_default();
+    for key in ["title", "version", "description"] {
+        extra.remove(key);
+    }
+    let extra = Value::Object(extra).to_string();
+    let servers = bundled.get("servers").cloned().unwrap_or_else(|| Value::Object(Default::default())).to_string();
+    let descriptors = plans.iter().map(|p| {
+        let module = ident(&p.module);
+        quote!(&#module::DESCRIPTOR)
+    });
+    let info: syn::File = syn::parse_quote! {
+        /// The contract's `info` and `servers`: what the application's own document says about it.
         #[allow(dead_code, unreachable_pub, reason = "for the application's own document, when it serves one")]
-        pub static INFO: ::tidings::descriptor::InfoDescriptor =
-            ::tidings::descriptor::InfoDescriptor { title: #title, version: #version, description: #description };
+        pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::InfoDescriptor {
+            title: #title,
+            version: #version,
+            description: #description,
+            extra: #extra,
+            servers: #servers,
+        };
+        /// Every channel of the contract this module implements, for describing them all at once.
+        #[allow(dead_code, unreachable_pub, reason = "for the application's own document, when it serves one")]
+        pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[#(#descriptors),*];
     };
-    let mut items = vec![info, syn::Item::Mod(types_module)];
+    let mut items = info.items;
+    items.push(syn::Item::Mod(types_module));
     for plan in plans {
-        let channel: syn::File = syn::parse2(channel(settings, plan, &types, schemas))?;
+        let channel: syn::File = syn::parse2(channel(doc, settings, plan, &types, schemas))?;
         items.extend(channel.items);
     }
     let mut file: syn::File = syn::parse_quote!();
@@ -143,14 +163,14 @@ fn payload_type(message: &MessagePlan, types: &Types) -> TokenStream {
     }
 }
 
-fn channel(settings: &Settings, plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenStream {
+fn channel(doc: &Document, settings: &Settings, plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenStream {
     let module = ident(&plan.module);
     let module_doc = docs(&plan.fields, &format!("The `{}` channel.", plan.key));
     let incoming = message_enum(plan, &plan.incoming, "Incoming", "What this side receives on the channel.", types);
     let outgoing = message_enum(plan, &plan.outgoing, "Outgoing", "What this side sends on the channel.", types);
     let params = params(plan);
     let consumer = consumer_trait(settings, plan, types);
-    let descriptor = descriptor(plan, types, schemas);
+    let descriptor = descriptor(doc, plan, types, schemas);
     let key = plan.key.as_str();
     let spec_doc = format!(" The `{key}` channel as a type, for [`::tidings::Context`] and [`::tidings::Channel`].");
     quote! {
@@ -605,7 +625,7 @@ fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut
     }
 }
 
-fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenStream {
+fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenStream {
     let name = plan.key.as_str();
     let address = opt(text_of(&plan.fields, "address"));
     let title = opt(text_of(&plan.fields, "title"));
@@ -712,8 +732,20 @@ fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenSt
         let messages = &o.messages;
         let reply = match &o.reply {
             Some((channel, messages)) => {
+                // A reply documented on a channel of its own: that channel as the contract
+                // has it, without its messages (they are among this channel's).
+                let foreign = channel.as_deref().filter(|c| *c != plan.key).and_then(|c| {
+                    let mut object = doc.bundled().get("channels")?.get(c)?.as_object()?.clone();
+                    object.remove("messages");
+                    Some(Value::Object(object).to_string())
+                });
                 let channel = opt(channel.as_deref());
-                quote!(::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor { channel: #channel, messages: &[#(#messages),*] }))
+                let foreign = opt(foreign.as_deref());
+                quote!(::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {
+                    channel: #channel,
+                    channel_object: #foreign,
+                    messages: &[#(#messages),*],
+                }))
             }
             None => quote!(::core::option::Option::None),
         };
@@ -737,6 +769,11 @@ fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenSt
         let location = opt(text_of(scheme, "in"));
         let http_scheme = opt(text_of(scheme, "scheme"));
         let description = opt(text_of(scheme, "description"));
+        let mut extra = scheme.as_object().cloned().unwrap_or_default();
+        for key in ["type", "name", "in", "scheme", "description"] {
+            extra.remove(key);
+        }
+        let extra = Value::Object(extra).to_string();
         quote! {
             ::tidings::descriptor::SecuritySchemeDescriptor {
                 key: #key,
@@ -745,6 +782,7 @@ fn descriptor(plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> TokenSt
                 location: #location,
                 scheme: #http_scheme,
                 description: #description,
+                extra: #extra,
             }
         }
     });

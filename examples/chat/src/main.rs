@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tidings::{AuthError, DocsConfig, HandlerError, Server, SpecConfig, SpecServer};
+use tidings::{AuthError, DocsConfig, HandlerError, Server, SpecConfig};
 
 mod contract {
     tidings::include_contract!();
@@ -103,14 +103,6 @@ fn room_event(text: &str) -> Result<types::RoomEvent, HandlerError> {
     Ok(types::RoomEvent { action: types::RoomEventAction::RoomEvent, payload: types::RoomEventPayload { event } })
 }
 
-/// What the served document says beyond the channels: the contract's info, and its server.
-fn spec() -> SpecConfig {
-    SpecConfig::from_info(&contract::INFO).server(
-        SpecServer::new("local", "ws://127.0.0.1:8080")
-            .description("The example server, as `cargo run -p chat` starts it."),
-    )
-}
-
 struct Options {
     addr: String,
     api_key: String,
@@ -176,7 +168,8 @@ async fn main() -> std::io::Result<()> {
                 Err(AuthError::Forbidden("unknown api_key".into()))
             }
         })
-        .spec(spec())
+        // The served document's info and servers are the contract's.
+        .spec(SpecConfig::from_info(&contract::INFO))
         .docs(match &options.docs_assets {
             Some(dir) => DocsConfig::default().local_assets(dir),
             None => DocsConfig::default(),

@@ -18,3 +18,20 @@ fn every_accepted_corpus_document_generates_both_sides_that_compile() {
         UNTAGGED
     );
 }
+
+/// The round trip contract → Rust → contract is a fixed point for every accepted document:
+/// what the generated application side describes equals the document under `tidings diff`.
+#[test]
+fn every_accepted_corpus_document_is_a_fixed_point() {
+    use tidings::{Spec, SpecConfig};
+    let documents = tidings_corpus_codegen::APPLICATIONS;
+    let failures: Vec<String> = documents
+        .iter()
+        .filter_map(|(path, info, channels)| {
+            let spec = channels.iter().fold(Spec::new(SpecConfig::from_info(info)), |spec, c| spec.describe(c));
+            tidings::testing::check_contract(&spec.document(), path).err()
+        })
+        .collect();
+    assert!(failures.is_empty(), "{} of {} documents:\n\n{}", failures.len(), documents.len(), failures.join("\n\n"));
+    println!("fixed point: {} corpus documents", documents.len());
+}

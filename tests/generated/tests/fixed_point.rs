@@ -1,0 +1,52 @@
+//! The round trip contract → Rust → contract is a fixed point: for every fixture, the
+//! document described by the generated code (its descriptors, and the schemars schemas of
+//! its types) equals the contract under `tidings diff`, after the normalizations that
+//! docs/ROUND-TRIP.md lists.
+
+use std::path::PathBuf;
+
+use tidings::descriptor::{ChannelDescriptor, InfoDescriptor};
+use tidings::{Spec, SpecConfig};
+use tidings_generated as generated;
+
+fn fixture(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../build-support/tests/fixtures");
+    let single = dir.join(format!("{name}.yaml"));
+    if single.is_file() { single } else { dir.join(name).join("asyncapi.yaml") }
+}
+
+/// The document the generated code describes: every channel, the contract's info and servers.
+fn described(info: &InfoDescriptor, channels: &[&'static ChannelDescriptor]) -> serde_json::Value {
+    let spec = channels.iter().fold(Spec::new(SpecConfig::from_info(info)), |spec, c| spec.describe(c));
+    spec.document()
+}
+
+macro_rules! fixtures {
+    ($($module:ident => $name:literal),* $(,)?) => {
+        [$(($name, described(&generated::$module::INFO, generated::$module::CHANNELS))),*]
+    };
+}
+
+#[test]
+fn every_fixture_is_a_fixed_point() {
+    let documents = fixtures![
+        binary => "binary",
+        chat => "chat",
+        collisions => "collisions",
+        discriminator_override => "discriminator-override",
+        explicit_discriminator => "explicit-discriminator",
+        formats => "formats",
+        names => "names",
+        reply_channel => "reply-channel",
+        security => "security",
+        several => "several",
+        single => "single",
+        traits => "traits",
+    ];
+    let failures: Vec<String> = documents
+        .iter()
+        .filter_map(|(name, document)| tidings::testing::check_contract(document, fixture(name)).err())
+        .collect();
+    assert!(failures.is_empty(), "{} of {} fixtures:\n\n{}", failures.len(), documents.len(), failures.join("\n\n"));
+    println!("fixed point: {} fixture contracts", documents.len());
+}
