@@ -28,6 +28,8 @@ pub struct ChannelDescriptor {
     pub bindings: Option<&'static str>,
     /// The security schemes the channel's operations name; a connection must satisfy one.
     pub security: &'static [SecuritySchemeDescriptor],
+    /// The rest of the contract's channel object (`servers`, `tags`, ...), as JSON text.
+    pub extra: &'static str,
 }
 
 /// A security scheme an operation of the channel requires.
@@ -118,6 +120,9 @@ pub struct MessageDescriptor {
     pub payload_schema: Option<PayloadSchema>,
     /// The example payloads of the contract, as JSON text.
     pub examples: &'static [&'static str],
+    /// The rest of the contract's message object (`headers`, `bindings`, `tags`, the
+    /// examples as written, ...), as JSON text.
+    pub extra: &'static str,
 }
 
 /// Writes the schema of a payload type into a generator, returning it or a reference to it.
@@ -142,6 +147,11 @@ pub struct InfoDescriptor {
     pub extra: &'static str,
     /// The contract's `servers`, as JSON text.
     pub servers: &'static str,
+    /// The contract's top-level fields other than the sections (`id`, `defaultContentType`,
+    /// extensions), as JSON text.
+    pub root: &'static str,
+    /// Every security scheme of the contract's components (servers name them too), as JSON text.
+    pub security_schemes: &'static str,
 }
 
 /// An operation: what one side does on a channel.
@@ -165,6 +175,9 @@ pub struct OperationDescriptor {
     pub messages: &'static [&'static str],
     /// The reply, for request/reply operations.
     pub reply: Option<ReplyDescriptor>,
+    /// The rest of the contract's operation object (`bindings`, `externalDocs`, ...), as
+    /// JSON text.
+    pub extra: &'static str,
 }
 
 /// The reply of a request/reply operation.

@@ -44,6 +44,10 @@ pub struct SpecConfig {
     pub info_extra: Map<String, Value>,
     /// Whether `servers` are the contract's, to be replaced by the first one configured.
     contract_servers: bool,
+    /// Top-level fields of the document other than its sections (`id`, `defaultContentType`).
+    pub root_extra: Map<String, Value>,
+    /// Security schemes to document besides those the channels require (servers name them).
+    pub security_schemes: Map<String, Value>,
 }
 
 /// A server of the document.
@@ -117,6 +121,8 @@ impl SpecConfig {
             error_frames: true,
             info_extra: Map::new(),
             contract_servers: false,
+            root_extra: Map::new(),
+            security_schemes: Map::new(),
         }
     }
 
@@ -127,6 +133,12 @@ impl SpecConfig {
         config.description = info.description.map(str::to_owned);
         if let Ok(Value::Object(extra)) = serde_json::from_str(info.extra) {
             config.info_extra = extra;
+        }
+        if let Ok(Value::Object(root)) = serde_json::from_str(info.root) {
+            config.root_extra = root;
+        }
+        if let Ok(Value::Object(schemes)) = serde_json::from_str(info.security_schemes) {
+            config.security_schemes = schemes;
         }
         if let Ok(Value::Object(servers)) = serde_json::from_str::<Value>(info.servers) {
             config.servers = servers
@@ -253,9 +265,12 @@ pub(crate) fn build<'a>(
     info.extend(config.info_extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     document.insert("info".into(), info.into());
     document.insert("defaultContentType".into(), "application/json".into());
+    document.extend(config.root_extra.iter().map(|(k, v)| (k.clone(), v.clone())));
     document.insert("servers".into(), servers(config, listening));
 
     let mut channel_objects = Map::new();
+    // Reply messages the contract documents on another served channel: channel, key, message.
+    let mut to_served: Vec<(String, String, Value)> = Vec::new();
     let mut operations = Map::new();
     let mut schemes = BTreeMap::new();
     for (address, descriptor) in &channels {
@@ -267,9 +282,10 @@ pub(crate) fn build<'a>(
         let mut elsewhere: BTreeMap<&str, (Map<String, Value>, Map<String, Value>)> = BTreeMap::new();
         let mut moved: HashMap<&str, &str> = HashMap::new();
         for reply in descriptor.operations.iter().filter_map(|o| o.reply.as_ref()) {
-            if let (Some(name), Some(object)) = (reply.channel, reply.channel_object)
-                && !served(name)
-            {
+            let Some(name) = reply.channel.filter(|name| *name != descriptor.name) else { continue };
+            if served(name) {
+                moved.extend(reply.messages.iter().filter(|m| !listed.contains(*m)).map(|m| (*m, name)));
+            } else if let Some(object) = reply.channel_object {
                 let object = serde_json::from_str::<Map<String, Value>>(object).unwrap_or_default();
                 elsewhere.entry(name).or_insert((object, Map::new()));
                 moved.extend(reply.messages.iter().filter(|m| !listed.contains(*m)).map(|m| (*m, name)));
@@ -288,10 +304,17 @@ pub(crate) fn build<'a>(
                 _ => serde_json::from_str(message.schema).unwrap_or(Value::Bool(true)),
             };
             let object = message_object(message, payload).into();
-            match moved.get(message.key).and_then(|name| elsewhere.get_mut(name)) {
-                Some((_, their_messages)) => their_messages.insert(keys.message(message.key), object),
-                None => messages.insert(keys.message(message.key), object),
-            };
+            match moved.get(message.key) {
+                Some(name) => match elsewhere.get_mut(name) {
+                    Some((_, their_messages)) => {
+                        their_messages.insert(keys.message(message.key), object);
+                    }
+                    None => to_served.push((keys.channel(name), keys.message(message.key), object)),
+                },
+                None => {
+                    messages.insert(keys.message(message.key), object);
+                }
+            }
         }
         for operation in descriptor.operations {
             let channel_ref = json!({"$ref": format!("#/channels/{}", pointer_token(&channel_key))});
@@ -325,6 +348,7 @@ pub(crate) fn build<'a>(
                 object_reply.insert("messages".into(), message_refs(&reply_channel, reply.messages, &keys));
                 object.insert("reply".into(), object_reply.into());
             }
+            merge_extra(&mut object, operation.extra, &[]);
             operations.insert(keys.operation(operation.name), object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
@@ -347,8 +371,18 @@ pub(crate) fn build<'a>(
         }
         channel_objects.insert(channel_key, channel_object(address, descriptor, messages).into());
         for (name, (mut object, their_messages)) in elsewhere {
-            object.insert("messages".into(), their_messages.into());
-            channel_objects.entry(keys.channel(name)).or_insert(object.into());
+            // Several channels may reply on the same one: its messages are all of theirs.
+            match channel_objects.get_mut(&keys.channel(name)).and_then(|c| c.get_mut("messages")) {
+                Some(Value::Object(messages)) => {
+                    for (key, message) in their_messages {
+                        messages.entry(key).or_insert(message);
+                    }
+                }
+                _ => {
+                    object.insert("messages".into(), their_messages.into());
+                    channel_objects.insert(keys.channel(name), object.into());
+                }
+            }
         }
         for scheme in descriptor.security {
             let mut object = Map::new();
@@ -363,10 +397,18 @@ pub(crate) fn build<'a>(
             schemes.insert(scheme.key, Value::from(object));
         }
     }
+    for (channel, key, message) in to_served {
+        if let Some(Value::Object(messages)) = channel_objects.get_mut(&channel).and_then(|c| c.get_mut("messages")) {
+            messages.entry(key).or_insert(message);
+        }
+    }
     document.insert("channels".into(), channel_objects.into());
     document.insert("operations".into(), operations.into());
 
     let definitions = generator.take_definitions(true);
+    for (key, scheme) in &config.security_schemes {
+        schemes.entry(key.as_str()).or_insert_with(|| scheme.clone());
+    }
     let mut components = Map::new();
     if !definitions.is_empty() {
         components.insert("schemas".into(), definitions.into());
@@ -454,7 +496,21 @@ fn channel_object(address: &str, descriptor: &ChannelDescriptor, messages: Map<S
     if let Some(bindings) = descriptor.bindings.and_then(|b| serde_json::from_str::<Value>(b).ok()) {
         object.insert("bindings".into(), bindings);
     }
+    merge_extra(&mut object, descriptor.extra, &[]);
     object
+}
+
+/// Adds what a descriptor's `extra` holds: fields not set already, and the `preferred` ones
+/// in the contract's own form.
+fn merge_extra(object: &mut Map<String, Value>, extra: &str, preferred: &[&str]) {
+    let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(extra) else { return };
+    for (key, value) in extra {
+        if preferred.contains(&key.as_str()) {
+            object.insert(key, value);
+        } else {
+            object.entry(key).or_insert(value);
+        }
+    }
 }
 
 fn message_object(message: &MessageDescriptor, payload: Value) -> Map<String, Value> {
@@ -480,6 +536,9 @@ fn message_object(message: &MessageDescriptor, payload: Value) -> Map<String, Va
     if !examples.is_empty() {
         object.insert("examples".into(), examples.into());
     }
+    // The contract's own forms: examples with their names and headers, the correlation id
+    // wherever it is.
+    merge_extra(&mut object, message.extra, &["examples", "correlationId"]);
     object
 }
 
@@ -584,6 +643,11 @@ const CARRIED: &[&str] = &[
     "discriminator",
     "externalDocs",
     "nullable",
+    // An untagged enum's schema has no `type`; the contract's says what all its variants share.
+    "type",
+    // Values typify cannot make a Rust enum of (numbers, mixed types), checked by validation.
+    "enum",
+    "const",
     // Enforced by validation against the contract's schema (on by default), not by the type.
     "if",
     "then",
@@ -616,6 +680,16 @@ impl Reconciler<'_> {
                 self.reconcile(&mut definition, contract, root);
                 self.definitions.insert(name, definition);
             }
+            return;
+        }
+        let compositions = ["allOf", "anyOf", "oneOf"];
+        if let (Value::Object(r), Value::Object(c)) = (&*real, contract)
+            && compositions.iter().any(|k| c.contains_key(*k))
+            && !compositions.iter().any(|k| r.contains_key(*k))
+        {
+            // typify flattened the composition into one type; the type and validation
+            // against the contract's schema (on by default) accept what the contract says.
+            *real = inline_contract(&Value::Object(c.clone()), root, 0);
             return;
         }
         let (Value::Object(real), Value::Object(contract)) = (real, contract) else { return };
@@ -690,6 +764,23 @@ impl Reconciler<'_> {
                 real.insert("$ref".into(), r.take());
             }
         }
+    }
+}
+
+/// A contract schema with every `$ref` into its own definitions replaced by the target.
+fn inline_contract(schema: &Value, root: &Value, depth: usize) -> Value {
+    match schema {
+        Value::Object(map) => {
+            if depth < 32
+                && let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#'))
+                && let Some(resolved) = root.pointer(target)
+            {
+                return inline_contract(resolved, root, depth + 1);
+            }
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), inline_contract(v, root, depth))).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| inline_contract(v, root, depth)).collect()),
+        other => other.clone(),
     }
 }
 

@@ -124,35 +124,92 @@ impl Layer for Recorder {
 /// is written beside the contract as `<name>.actual.yaml`, for a person to compare; on
 /// success a stale one is removed. See [`assert_contract!`](crate::assert_contract).
 pub fn assert_contract(document: &serde_json::Value, contract: impl AsRef<std::path::Path>) {
-    if let Err(report) = check_contract(document, contract) {
-        panic!("{report}");
+    let contract = contract.as_ref();
+    let stem = contract.file_stem().and_then(|s| s.to_str()).unwrap_or("asyncapi");
+    let written = contract.with_file_name(format!("{stem}.actual.yaml"));
+    match compare_contract(document, contract) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(&written);
+        }
+        Err(report) => {
+            let saved = match std::fs::write(&written, crate::spec::to_yaml(document)) {
+                Ok(()) => format!("the application's document is in {}", written.display()),
+                Err(e) => format!("(the application's document could not be written to {}: {e})", written.display()),
+            };
+            panic!("{report}\n{saved}");
+        }
     }
 }
 
-/// [`assert_contract`] as a result: `Err` holds the readable report.
-pub fn check_contract(document: &serde_json::Value, contract: impl AsRef<std::path::Path>) -> Result<(), String> {
+/// The comparison of [`assert_contract`], writing nothing: `Err` holds the readable report.
+pub fn compare_contract(document: &serde_json::Value, contract: impl AsRef<std::path::Path>) -> Result<(), String> {
     let contract = contract.as_ref();
     let expected = match tidings_asyncapi::Document::load(contract) {
         Ok(loaded) => loaded.bundled_with_traits(),
         Err(error) => return Err(format!("the contract {} cannot be read:\n{error}", contract.display())),
     };
+    let expected = without_unused_messages(&expected);
     let actual = without_error_frames(document);
     let report = tidings_asyncapi::diff::diff_values(&expected, &actual);
-    let stem = contract.file_stem().and_then(|s| s.to_str()).unwrap_or("asyncapi");
-    let written = contract.with_file_name(format!("{stem}.actual.yaml"));
     if report.is_empty() {
-        let _ = std::fs::remove_file(&written);
         return Ok(());
     }
-    let saved = match std::fs::write(&written, crate::spec::to_yaml(document)) {
-        Ok(()) => format!("the application's document is in {}", written.display()),
-        Err(e) => format!("(the application's document could not be written to {}: {e})", written.display()),
+    Err(format!("the application does not implement its contract {}:\n\n{}", contract.display(), report.render_human()))
+}
+
+/// `document` with every operation's messages listed (none listed means all of its
+/// channel's), and without the channel messages no operation sends, receives or replies
+/// with: generated code has nothing to do with them, so the application cannot describe them.
+fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
+    let mut used = std::collections::HashSet::new();
+    let mut collect = |list: Option<&serde_json::Value>| {
+        for item in list.and_then(serde_json::Value::as_array).into_iter().flatten() {
+            if let Some(reference) = item.get("$ref").and_then(serde_json::Value::as_str) {
+                used.insert(reference.to_owned());
+            }
+        }
     };
-    Err(format!(
-        "the application does not implement its contract {}:\n\n{}\n{saved}",
-        contract.display(),
-        report.render_human()
-    ))
+    let mut document = document.clone();
+    // An operation without `messages` carries every message of its channel: say so.
+    let channels = document.get("channels").cloned().unwrap_or_default();
+    if let Some(serde_json::Value::Object(operations)) = document.get_mut("operations") {
+        for operation in operations.values_mut() {
+            let Some(object) = operation.as_object_mut() else { continue };
+            if object.contains_key("messages") {
+                continue;
+            }
+            let Some(channel_ref) =
+                object.get("channel").and_then(|c| c.get("$ref")).and_then(serde_json::Value::as_str)
+            else {
+                continue;
+            };
+            let all: Vec<serde_json::Value> = channel_ref
+                .strip_prefix("#/channels/")
+                .and_then(|name| channels.get(name.replace("~1", "/").replace("~0", "~")))
+                .and_then(|c| c.get("messages"))
+                .and_then(serde_json::Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(key, _)| serde_json::json!({"$ref": format!("{channel_ref}/messages/{}", key.replace('~', "~0").replace('/', "~1"))}))
+                .collect();
+            object.insert("messages".into(), all.into());
+        }
+    }
+    for operation in document.get("operations").and_then(serde_json::Value::as_object).into_iter().flatten() {
+        let operation = operation.1;
+        collect(operation.get("messages"));
+        collect(operation.get("reply").and_then(|r| r.get("messages")));
+    }
+    if let Some(serde_json::Value::Object(channels)) = document.get_mut("channels") {
+        for (name, channel) in channels.iter_mut() {
+            let prefix = format!("#/channels/{}/messages/", name.replace('~', "~0").replace('/', "~1"));
+            if let Some(serde_json::Value::Object(messages)) = channel.get_mut("messages") {
+                messages
+                    .retain(|key, _| used.contains(&format!("{prefix}{}", key.replace('~', "~0").replace('/', "~1"))));
+            }
+        }
+    }
+    document
 }
 
 /// `document` without what [`crate::spec::ERROR_FRAME_EXTENSION`] marks.

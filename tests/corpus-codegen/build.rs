@@ -13,6 +13,7 @@ fn documents(examples: &Path) -> Vec<PathBuf> {
         .expect("spec-examples is readable")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .filter(|p| !p.to_string_lossy().ends_with(".actual.yaml"))
         .collect();
     for service in std::fs::read_dir(examples.join("social-media")).expect("social-media is readable").flatten() {
         let root = service.path().join("asyncapi.yaml");

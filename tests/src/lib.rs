@@ -29,6 +29,7 @@ pub fn corpus_documents(shared: &Path) -> Vec<PathBuf> {
         .expect("spec-examples is readable")
         .map(|e| e.expect("entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+        .filter(|p| !p.to_string_lossy().ends_with(".actual.yaml"))
         .collect();
     for service in std::fs::read_dir(examples.join("social-media")).expect("social-media is readable") {
         let root = service.expect("entry").path().join("asyncapi.yaml");

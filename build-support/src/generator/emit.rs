@@ -47,6 +47,36 @@ fn docs(fields: &Value, fallback: &str) -> TokenStream {
     quote!(#(#[doc = #docs])*)
 }
 
+/// The contract's object without `modeled` keys, as JSON text, for a descriptor's `extra`:
+/// what the runtime does not act on but the application's document must still say.
+/// References into `components` are inlined (the application's document has its own
+/// components); references to servers and channels stay.
+fn extra(doc: &Document, fields: &Value, modeled: &[&str]) -> String {
+    let mut object = fields.as_object().cloned().unwrap_or_default();
+    object.retain(|k, _| !modeled.contains(&k.as_str()));
+    let mut value = Value::Object(object);
+    inline_components(doc.bundled(), &mut value, 0);
+    value.to_string()
+}
+
+fn inline_components(root: &Value, value: &mut Value, depth: usize) {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/"))
+                && depth < 32
+                && let Some(resolved) = root.pointer(&format!("/components/{target}"))
+            {
+                *value = resolved.clone();
+                inline_components(root, value, depth + 1);
+                return;
+            }
+            map.values_mut().for_each(|v| inline_components(root, v, depth));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| inline_components(root, v, depth)),
+        _ => {}
+    }
+}
+
 /// The generated module's items, parsed once.
 pub(crate) fn module(
     doc: &Document,
@@ -69,12 +99,14 @@ pub(crate) fn module(
     types_module.content = Some((Default::default(), type_items.items));
     let description = opt(doc.spec().info.description.as_deref());
     let bundled = doc.bundled();
-    let mut extra = bundled.get("info").and_then(Value::as_object).cloned().unwrap_or_default();
-    for key in ["title", "version", "description"] {
-        extra.remove(key);
-    }
-    let extra = Value::Object(extra).to_string();
-    let servers = bundled.get("servers").cloned().unwrap_or_else(|| Value::Object(Default::default())).to_string();
+    let info_extra = extra(doc, bundled.get("info").unwrap_or(&Value::Null), &["title", "version", "description"]);
+    let mut servers = bundled.get("servers").cloned().unwrap_or_else(|| Value::Object(Default::default()));
+    inline_components(bundled, &mut servers, 0);
+    let servers = servers.to_string();
+    let root = extra(doc, bundled, &["asyncapi", "info", "servers", "channels", "operations", "components"]);
+    let mut schemes = bundled.pointer("/components/securitySchemes").cloned().unwrap_or(Value::Null);
+    inline_components(bundled, &mut schemes, 0);
+    let schemes = schemes.to_string();
     let descriptors = plans.iter().map(|p| {
         let module = ident(&p.module);
         quote!(&#module::DESCRIPTOR)
@@ -86,8 +118,10 @@ pub(crate) fn module(
             title: #title,
             version: #version,
             description: #description,
-            extra: #extra,
+            extra: #info_extra,
             servers: #servers,
+            root: #root,
+            security_schemes: #schemes,
         };
         /// Every channel of the contract this module implements, for describing them all at once.
         #[allow(dead_code, unreachable_pub, reason = "for the application's own document, when it serves one")]
@@ -633,6 +667,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
     let description = opt(text_of(&plan.fields, "description"));
     let bindings = opt(plan.fields.get("bindings").map(|b| b.to_string()).as_deref());
     let discriminator = opt(plan.outgoing.discriminator.as_deref().or(plan.incoming.discriminator.as_deref()));
+    let channel_extra = extra(doc, &plan.fields, &["address", "messages"]);
     let parameters = plan.params.iter().map(|p| {
         let name = p.name.as_str();
         let description = opt(text_of(&p.fields, "description"));
@@ -692,6 +727,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
             }
         };
         let examples = m.examples.iter().map(Value::to_string);
+        let message_extra = extra(doc, &m.fields, &["payload"]);
         quote! {
             ::tidings::descriptor::MessageDescriptor {
                 key: #key,
@@ -708,6 +744,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
                 correlation_description: #correlation_description,
                 payload_schema: #payload_schema,
                 examples: &[#(#examples),*],
+                extra: #message_extra,
             }
         }
     });
@@ -730,6 +767,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
             .collect();
         let security = &o.security;
         let messages = &o.messages;
+        let operation_extra = extra(doc, &o.fields, &["action", "channel", "messages", "reply"]);
         let reply = match &o.reply {
             Some((channel, messages)) => {
                 // A reply documented on a channel of its own: that channel as the contract
@@ -760,6 +798,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
                 security: &[#(#security),*],
                 messages: &[#(#messages),*],
                 reply: #reply,
+                extra: #operation_extra,
             }
         }
     });
@@ -800,6 +839,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
             discriminator: #discriminator,
             bindings: #bindings,
             security: &[#(#security),*],
+            extra: #channel_extra,
         };
     }
 }

@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -548,6 +550,7 @@ pub mod audio {
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::None,
                 examples: &[],
+                extra: "{\"contentType\":\"application/octet-stream\",\"summary\":\"Raw audio bytes, in binary frames.\"}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "start",
@@ -566,6 +569,7 @@ pub mod audio {
                     ::tidings::descriptor::payload_schema::<super::types::Start>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "stop",
@@ -584,6 +588,7 @@ pub mod audio {
                     ::tidings::descriptor::payload_schema::<super::types::Stop>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "transcript",
@@ -602,6 +607,7 @@ pub mod audio {
                     ::tidings::descriptor::payload_schema::<super::types::Transcript>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -615,6 +621,7 @@ pub mod audio {
                 security: &[],
                 messages: &["chunk", "start", "stop"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
             ::tidings::descriptor::OperationDescriptor {
                 name: "sendTranscript",
@@ -626,10 +633,12 @@ pub mod audio {
                 security: &[],
                 messages: &["transcript"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("event"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

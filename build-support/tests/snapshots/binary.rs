@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -570,6 +572,7 @@ pub mod audio {
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::None,
                 examples: &[],
+                extra: "{\"contentType\":\"application/octet-stream\",\"summary\":\"Raw audio bytes, in binary frames.\"}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "start",
@@ -588,6 +591,7 @@ pub mod audio {
                     ::tidings::descriptor::payload_schema::<super::types::Start>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "stop",
@@ -606,6 +610,7 @@ pub mod audio {
                     ::tidings::descriptor::payload_schema::<super::types::Stop>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "transcript",
@@ -624,6 +629,7 @@ pub mod audio {
                     ::tidings::descriptor::payload_schema::<super::types::Transcript>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -637,6 +643,7 @@ pub mod audio {
                 security: &[],
                 messages: &["chunk", "start", "stop"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
             ::tidings::descriptor::OperationDescriptor {
                 name: "sendTranscript",
@@ -648,10 +655,12 @@ pub mod audio {
                 security: &[],
                 messages: &["transcript"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("event"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

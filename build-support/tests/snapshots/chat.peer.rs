@@ -14,6 +14,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     ),
     extra: "{}",
     servers: "{\"local\":{\"host\":\"127.0.0.1:8080\",\"protocol\":\"ws\",\"description\":\"The example server, as `cargo run -p chat` starts it.\"}}",
+    root: "{\"defaultContentType\":\"application/json\"}",
+    security_schemes: "{\"apiKey\":{\"type\":\"httpApiKey\",\"name\":\"api_key\",\"in\":\"query\",\"description\":\"The operators' key, as the `api_key` query parameter of the handshake.\"}}",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -1512,6 +1514,7 @@ pub mod chat {
                 examples: &[
                     "{\"action\":\"chat\",\"payload\":{\"message\":\"hello\",\"sender\":\"ada\"}}",
                 ],
+                extra: "{\"name\":\"chat\",\"title\":\"Say something\",\"examples\":[{\"payload\":{\"action\":\"chat\",\"payload\":{\"message\":\"hello\",\"sender\":\"ada\"}}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "ping",
@@ -1530,6 +1533,7 @@ pub mod chat {
                     ::tidings::descriptor::payload_schema::<super::types::Ping>,
                 ),
                 examples: &["{\"action\":\"ping\"}"],
+                extra: "{\"name\":\"ping\",\"examples\":[{\"payload\":{\"action\":\"ping\"}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "chatNotification",
@@ -1552,6 +1556,7 @@ pub mod chat {
                 examples: &[
                     "{\"action\":\"chatNotification\",\"payload\":{\"message\":\"hello\",\"sender\":\"ada\"}}",
                 ],
+                extra: "{\"name\":\"chatNotification\",\"title\":\"Someone said something\",\"examples\":[{\"payload\":{\"action\":\"chatNotification\",\"payload\":{\"message\":\"hello\",\"sender\":\"ada\"}}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "pong",
@@ -1570,6 +1575,7 @@ pub mod chat {
                     ::tidings::descriptor::payload_schema::<super::types::Pong>,
                 ),
                 examples: &["{\"action\":\"pong\"}"],
+                extra: "{\"name\":\"pong\",\"examples\":[{\"payload\":{\"action\":\"pong\"}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "roomEvent",
@@ -1590,6 +1596,7 @@ pub mod chat {
                 examples: &[
                     "{\"action\":\"roomEvent\",\"payload\":{\"event\":\"the room was renamed\"}}",
                 ],
+                extra: "{\"name\":\"roomEvent\",\"title\":\"Something happened to the room\",\"examples\":[{\"payload\":{\"action\":\"roomEvent\",\"payload\":{\"event\":\"the room was renamed\"}}}]}",
             },
         ],
         operations: &[
@@ -1605,6 +1612,7 @@ pub mod chat {
                 security: &[],
                 messages: &["chat"],
                 reply: ::core::option::Option::None,
+                extra: "{\"summary\":\"A member says something; everyone in the room is told.\"}",
             },
             ::tidings::descriptor::OperationDescriptor {
                 name: "receivePing",
@@ -1622,6 +1630,7 @@ pub mod chat {
                     channel_object: ::core::option::Option::None,
                     messages: &["pong"],
                 }),
+                extra: "{\"summary\":\"Checks that the connection is alive.\"}",
             },
             ::tidings::descriptor::OperationDescriptor {
                 name: "sendChatNotification",
@@ -1635,6 +1644,7 @@ pub mod chat {
                 security: &[],
                 messages: &["chatNotification"],
                 reply: ::core::option::Option::None,
+                extra: "{\"summary\":\"Tells a room's members what one of them said.\"}",
             },
             ::tidings::descriptor::OperationDescriptor {
                 name: "sendRoomEvent",
@@ -1648,11 +1658,13 @@ pub mod chat {
                 security: &[],
                 messages: &["roomEvent"],
                 reply: ::core::option::Option::None,
+                extra: "{\"summary\":\"Tells a room about something that happened outside it.\"}",
             },
         ],
         discriminator: ::core::option::Option::Some("action"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{\"title\":\"A chat room\",\"parameters\":{\"room_id\":{\"description\":\"The room to join; any name opens a room.\",\"examples\":[\"lobby\",\"rust\"]}}}",
     };
 }
 /// Registration of a user name
@@ -1900,6 +1912,7 @@ pub mod registration {
                 examples: &[
                     "{\"action\":\"register\",\"request_id\":\"r1\",\"name\":\"ada\"}",
                 ],
+                extra: "{\"name\":\"register\",\"correlationId\":{\"description\":\"The id the client chose for its request, echoed in the reply.\",\"location\":\"$message.payload#/request_id\"},\"examples\":[{\"payload\":{\"action\":\"register\",\"request_id\":\"r1\",\"name\":\"ada\"}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "registrationComplete",
@@ -1924,6 +1937,7 @@ pub mod registration {
                 examples: &[
                     "{\"action\":\"registrationComplete\",\"request_id\":\"r1\",\"user_id\":1}",
                 ],
+                extra: "{\"name\":\"registrationComplete\",\"correlationId\":{\"description\":\"The id the client chose for its request, echoed in the reply.\",\"location\":\"$message.payload#/request_id\"},\"examples\":[{\"payload\":{\"action\":\"registrationComplete\",\"request_id\":\"r1\",\"user_id\":1}}]}",
             },
         ],
         operations: &[
@@ -1943,11 +1957,13 @@ pub mod registration {
                     channel_object: ::core::option::Option::None,
                     messages: &["registrationComplete"],
                 }),
+                extra: "{\"summary\":\"Registers a user name and confirms it.\"}",
             },
         ],
         discriminator: ::core::option::Option::Some("action"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{\"title\":\"Registration of a user name\"}",
     };
 }
 /// Announcements to every room, for operators
@@ -2192,7 +2208,10 @@ pub mod announcements {
                 payload_schema: ::core::option::Option::Some(
                     ::tidings::descriptor::payload_schema::<super::types::Announce>,
                 ),
-                examples: &["{\"action\":\"announce\",\"text\":\"maintenance at noon\"}"],
+                examples: &[
+                    "{\"action\":\"announce\",\"text\":\"maintenance at noon\"}",
+                ],
+                extra: "{\"name\":\"announce\",\"examples\":[{\"payload\":{\"action\":\"announce\",\"text\":\"maintenance at noon\"}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "announced",
@@ -2211,6 +2230,7 @@ pub mod announcements {
                     ::tidings::descriptor::payload_schema::<super::types::Announced>,
                 ),
                 examples: &["{\"action\":\"announced\",\"rooms\":3}"],
+                extra: "{\"name\":\"announced\",\"examples\":[{\"payload\":{\"action\":\"announced\",\"rooms\":3}}]}",
             },
         ],
         operations: &[
@@ -2230,6 +2250,7 @@ pub mod announcements {
                     channel_object: ::core::option::Option::None,
                     messages: &["announced"],
                 }),
+                extra: "{\"summary\":\"Sends an announcement to every room.\",\"security\":[{\"type\":\"httpApiKey\",\"name\":\"api_key\",\"in\":\"query\",\"description\":\"The operators' key, as the `api_key` query parameter of the handshake.\"}]}",
             },
         ],
         discriminator: ::core::option::Option::Some("action"),
@@ -2247,5 +2268,6 @@ pub mod announcements {
                 extra: "{}",
             },
         ],
+        extra: "{\"title\":\"Announcements to every room, for operators\"}",
     };
 }

@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -469,6 +471,7 @@ pub mod things {
                     ::tidings::descriptor::payload_schema::<super::types::FromA>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "fromB",
@@ -487,6 +490,7 @@ pub mod things {
                     ::tidings::descriptor::payload_schema::<super::types::FromB>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -500,10 +504,12 @@ pub mod things {
                 security: &[],
                 messages: &["fromA", "fromB"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("source"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

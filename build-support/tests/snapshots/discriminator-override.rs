@@ -14,6 +14,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     ),
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -581,6 +583,7 @@ pub mod jobs {
                     ::tidings::descriptor::payload_schema::<super::types::Start>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "halt",
@@ -599,6 +602,7 @@ pub mod jobs {
                     ::tidings::descriptor::payload_schema::<super::types::Halt>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -612,10 +616,12 @@ pub mod jobs {
                 security: &[],
                 messages: &["start", "halt"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("kind"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

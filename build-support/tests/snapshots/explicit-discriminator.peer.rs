@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -637,6 +639,7 @@ pub mod shapes {
                     ::tidings::descriptor::payload_schema::<super::types::Circle>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "square",
@@ -655,6 +658,7 @@ pub mod shapes {
                     ::tidings::descriptor::payload_schema::<super::types::Square>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -668,10 +672,12 @@ pub mod shapes {
                 security: &[],
                 messages: &["circle", "square"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("shape"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -665,6 +667,7 @@ pub mod shapes {
                     ::tidings::descriptor::payload_schema::<super::types::Circle>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "square",
@@ -683,6 +686,7 @@ pub mod shapes {
                     ::tidings::descriptor::payload_schema::<super::types::Square>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -696,10 +700,12 @@ pub mod shapes {
                 security: &[],
                 messages: &["circle", "square"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("shape"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

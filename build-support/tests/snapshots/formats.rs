@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -573,6 +575,7 @@ pub mod records {
                     ::tidings::descriptor::payload_schema::<super::types::Record>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -586,10 +589,12 @@ pub mod records {
                 security: &[],
                 messages: &["record"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{\"parameters\":{\"kind\":{\"enum\":[\"user\",\"group\"],\"default\":\"user\"}}}",
     };
 }

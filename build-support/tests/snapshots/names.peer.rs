@@ -14,6 +14,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     ),
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -600,6 +602,7 @@ pub mod user_events {
                     ::tidings::descriptor::payload_schema::<super::types::Option>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "2fa code",
@@ -618,6 +621,7 @@ pub mod user_events {
                     ::tidings::descriptor::payload_schema::<super::types::Self_>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -631,11 +635,13 @@ pub mod user_events {
                 security: &[],
                 messages: &["user.events", "2fa code"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{\"parameters\":{\"user-id\":{}}}",
     };
 }
 /// The `type` channel.
@@ -851,6 +857,7 @@ pub mod r#type {
                     ::tidings::descriptor::payload_schema::<super::types::Result>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "Box",
@@ -869,6 +876,7 @@ pub mod r#type {
                     ::tidings::descriptor::payload_schema::<super::types::Box>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -886,10 +894,12 @@ pub mod r#type {
                     channel_object: ::core::option::Option::None,
                     messages: &["Box"],
                 }),
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

@@ -14,6 +14,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     ),
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -638,6 +640,7 @@ pub mod user_events {
                     ::tidings::descriptor::payload_schema::<super::types::Option>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "2fa code",
@@ -656,6 +659,7 @@ pub mod user_events {
                     ::tidings::descriptor::payload_schema::<super::types::Self_>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -669,11 +673,13 @@ pub mod user_events {
                 security: &[],
                 messages: &["user.events", "2fa code"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{\"parameters\":{\"user-id\":{}}}",
     };
 }
 /// The `type` channel.
@@ -888,6 +894,7 @@ pub mod r#type {
                     ::tidings::descriptor::payload_schema::<super::types::Result>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "Box",
@@ -906,6 +913,7 @@ pub mod r#type {
                     ::tidings::descriptor::payload_schema::<super::types::Box>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -923,10 +931,12 @@ pub mod r#type {
                     channel_object: ::core::option::Option::None,
                     messages: &["Box"],
                 }),
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

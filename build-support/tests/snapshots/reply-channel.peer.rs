@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -393,6 +395,7 @@ pub mod requests {
                     ::tidings::descriptor::payload_schema::<super::types::Sum>,
                 ),
                 examples: &[],
+                extra: "{\"correlationId\":{\"location\":\"$message.payload#/id\"}}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "result",
@@ -411,6 +414,7 @@ pub mod requests {
                     ::tidings::descriptor::payload_schema::<super::types::Result>,
                 ),
                 examples: &[],
+                extra: "{\"correlationId\":{\"location\":\"$message.payload#/id\"}}",
             },
         ],
         operations: &[
@@ -428,10 +432,12 @@ pub mod requests {
                     channel_object: ::core::option::Option::Some("{\"address\":null}"),
                     messages: &["result"],
                 }),
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("method"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

@@ -11,7 +11,9 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     version: "1.0.0",
     description: ::core::option::Option::None,
     extra: "{}",
-    servers: "{\"prod\":{\"host\":\"ws.example.com\",\"protocol\":\"wss\",\"security\":[{\"$ref\":\"#/components/securitySchemes/bearer\"}]}}",
+    servers: "{\"prod\":{\"host\":\"ws.example.com\",\"protocol\":\"wss\",\"security\":[{\"type\":\"http\",\"scheme\":\"bearer\",\"bearerFormat\":\"JWT\"}]}}",
+    root: "{}",
+    security_schemes: "{\"apiKeyHeader\":{\"type\":\"httpApiKey\",\"name\":\"X-Api-Key\",\"in\":\"header\"},\"bearer\":{\"type\":\"http\",\"scheme\":\"bearer\",\"bearerFormat\":\"JWT\"}}",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -276,6 +278,7 @@ pub mod admin {
                     ::tidings::descriptor::payload_schema::<super::types::Command>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -289,6 +292,7 @@ pub mod admin {
                 security: &["apiKeyHeader", "bearer"],
                 messages: &["command"],
                 reply: ::core::option::Option::None,
+                extra: "{\"tags\":[{\"name\":\"admin\"}],\"security\":[{\"type\":\"httpApiKey\",\"name\":\"X-Api-Key\",\"in\":\"header\"},{\"type\":\"http\",\"scheme\":\"bearer\",\"bearerFormat\":\"JWT\"}]}",
             },
         ],
         discriminator: ::core::option::Option::None,
@@ -315,5 +319,6 @@ pub mod admin {
                 extra: "{\"bearerFormat\":\"JWT\"}",
             },
         ],
+        extra: "{\"bindings\":{\"ws\":{\"method\":\"GET\",\"query\":{\"type\":\"object\",\"properties\":{\"api_key\":{\"type\":\"string\"}}},\"bindingVersion\":\"0.1.0\"}}}",
     };
 }

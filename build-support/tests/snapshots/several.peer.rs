@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -747,6 +749,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Place>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "amend",
@@ -765,6 +768,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Amend>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "accepted",
@@ -783,6 +787,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Accepted>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "rejected",
@@ -801,6 +806,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Rejected>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "cancel",
@@ -819,6 +825,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Cancel>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -838,6 +845,7 @@ pub mod orders {
                     channel_object: ::core::option::Option::None,
                     messages: &["accepted", "rejected"],
                 }),
+                extra: "{\"summary\":\"Places or amends an order; the reply accepts or rejects it.\"}",
             },
             ::tidings::descriptor::OperationDescriptor {
                 name: "cancel",
@@ -849,10 +857,12 @@ pub mod orders {
                 security: &[],
                 messages: &["cancel"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -792,6 +794,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Place>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "amend",
@@ -810,6 +813,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Amend>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "accepted",
@@ -828,6 +832,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Accepted>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "rejected",
@@ -846,6 +851,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Rejected>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "cancel",
@@ -864,6 +870,7 @@ pub mod orders {
                     ::tidings::descriptor::payload_schema::<super::types::Cancel>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -883,6 +890,7 @@ pub mod orders {
                     channel_object: ::core::option::Option::None,
                     messages: &["accepted", "rejected"],
                 }),
+                extra: "{\"summary\":\"Places or amends an order; the reply accepts or rejects it.\"}",
             },
             ::tidings::descriptor::OperationDescriptor {
                 name: "cancel",
@@ -894,10 +902,12 @@ pub mod orders {
                 security: &[],
                 messages: &["cancel"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("type"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

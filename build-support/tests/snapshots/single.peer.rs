@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -385,6 +387,7 @@ pub mod echo {
                     ::tidings::descriptor::payload_schema::<super::types::Text>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "echoed",
@@ -403,6 +406,7 @@ pub mod echo {
                     ::tidings::descriptor::payload_schema::<super::types::Echoed>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -420,11 +424,13 @@ pub mod echo {
                     channel_object: ::core::option::Option::None,
                     messages: &["echoed"],
                 }),
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }
 /// A channel the application only sends on.
@@ -625,6 +631,7 @@ pub mod ticker {
                     ::tidings::descriptor::payload_schema::<super::types::Tick>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -638,10 +645,12 @@ pub mod ticker {
                 security: &[],
                 messages: &["tick"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{\"description\":\"A channel the application only sends on.\"}",
     };
 }

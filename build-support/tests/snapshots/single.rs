@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -387,6 +389,7 @@ pub mod echo {
                     ::tidings::descriptor::payload_schema::<super::types::Text>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "echoed",
@@ -405,6 +408,7 @@ pub mod echo {
                     ::tidings::descriptor::payload_schema::<super::types::Echoed>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -422,11 +426,13 @@ pub mod echo {
                     channel_object: ::core::option::Option::None,
                     messages: &["echoed"],
                 }),
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }
 /// A channel the application only sends on.
@@ -615,6 +621,7 @@ pub mod ticker {
                     ::tidings::descriptor::payload_schema::<super::types::Tick>,
                 ),
                 examples: &[],
+                extra: "{}",
             },
         ],
         operations: &[
@@ -628,10 +635,12 @@ pub mod ticker {
                 security: &[],
                 messages: &["tick"],
                 reply: ::core::option::Option::None,
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::None,
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{\"description\":\"A channel the application only sends on.\"}",
     };
 }

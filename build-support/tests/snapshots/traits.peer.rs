@@ -12,6 +12,8 @@ pub static INFO: ::tidings::descriptor::InfoDescriptor = ::tidings::descriptor::
     description: ::core::option::Option::None,
     extra: "{}",
     servers: "{}",
+    root: "{}",
+    security_schemes: "null",
 };
 /// Every channel of the contract this module implements, for describing them all at once.
 #[allow(
@@ -500,6 +502,7 @@ pub mod commands {
                 examples: &[
                     "{\"op\":\"run\",\"command\":\"ls\",\"meta\":{\"request_id\":\"q1\"}}",
                 ],
+                extra: "{\"correlationId\":{\"location\":\"$message.payload#/meta/request_id\"},\"contentType\":\"application/json\",\"examples\":[{\"payload\":{\"op\":\"run\",\"command\":\"ls\",\"meta\":{\"request_id\":\"q1\"}}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "done",
@@ -520,6 +523,7 @@ pub mod commands {
                 examples: &[
                     "{\"op\":\"done\",\"status\":0,\"meta\":{\"request_id\":\"q1\"}}",
                 ],
+                extra: "{\"correlationId\":{\"location\":\"$message.payload#/meta/request_id\"},\"contentType\":\"application/json\",\"examples\":[{\"payload\":{\"op\":\"done\",\"status\":0,\"meta\":{\"request_id\":\"q1\"}}}]}",
             },
         ],
         operations: &[
@@ -537,10 +541,12 @@ pub mod commands {
                     channel_object: ::core::option::Option::None,
                     messages: &["done"],
                 }),
+                extra: "{}",
             },
         ],
         discriminator: ::core::option::Option::Some("op"),
         bindings: ::core::option::Option::None,
         security: &[],
+        extra: "{}",
     };
 }

@@ -45,8 +45,29 @@ fn every_fixture_is_a_fixed_point() {
     ];
     let failures: Vec<String> = documents
         .iter()
-        .filter_map(|(name, document)| tidings::testing::check_contract(document, fixture(name)).err())
+        .filter_map(|(name, document)| tidings::testing::compare_contract(document, fixture(name)).err())
         .collect();
     assert!(failures.is_empty(), "{} of {} fixtures:\n\n{}", failures.len(), documents.len(), failures.join("\n\n"));
-    println!("fixed point: {} fixture contracts", documents.len());
+    official_parser_accepts(documents.iter().map(|(name, document)| (*name, document)));
+    println!("fixed point: {} fixture contracts, each also accepted by the official parser", documents.len());
+}
+
+/// Every document the application side describes passes `@asyncapi/parser`.
+fn official_parser_accepts<'a>(documents: impl Iterator<Item = (&'a str, &'a serde_json::Value)>) {
+    let dir = std::env::temp_dir().join(format!("tidings-fixed-point-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let files: Vec<PathBuf> = documents
+        .map(|(name, document)| {
+            let file = dir.join(format!("{name}.json"));
+            std::fs::write(&file, tidings::spec::to_json(document)).expect("written");
+            file
+        })
+        .collect();
+    let refused: Vec<String> = tidings_tests::official_parser(&files)
+        .into_iter()
+        .filter(|v| !v.valid)
+        .map(|v| format!("{}: {:?}", v.file, v.errors))
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(refused.is_empty(), "the official parser refuses:\n{}", refused.join("\n"));
 }
