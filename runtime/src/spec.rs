@@ -233,6 +233,9 @@ impl Spec {
     }
 }
 
+/// A JSON object.
+type Object = Map<String, Value>;
+
 /// Where a channel is served: its contract address, else `/<channel name>`.
 pub(crate) fn mount_address(descriptor: &ChannelDescriptor) -> String {
     descriptor.address.map_or_else(|| format!("/{}", descriptor.name), str::to_owned)
@@ -279,7 +282,7 @@ pub(crate) fn build<'a>(
         // Replies the contract documents on channels that are not served here: those
         // channels are written too, each with its reply messages.
         let listed: HashSet<&str> = descriptor.operations.iter().flat_map(|o| o.messages.iter().copied()).collect();
-        let mut elsewhere: BTreeMap<&str, (Map<String, Value>, Map<String, Value>)> = BTreeMap::new();
+        let mut elsewhere: BTreeMap<&str, (Object, Object)> = BTreeMap::new();
         let mut moved: HashMap<&str, &str> = HashMap::new();
         for reply in descriptor.operations.iter().filter_map(|o| o.reply.as_ref()) {
             let Some(name) = reply.channel.filter(|name| *name != descriptor.name) else { continue };
