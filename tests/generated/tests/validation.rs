@@ -23,7 +23,7 @@ fn record(count: i64) -> Frame {
 async fn constraints_beyond_the_types_are_validated_when_on() {
     let channel = records::channel(Store);
     let (outbox, _queue) = Outbox::bounded(4);
-    let mut validated =
+    let validated =
         channel.open(ConnectionId::next(), vec!["user".into()], outbox.clone(), Groups::default(), true).expect("open");
     assert!(matches!(validated.frame(record(5)).await, Ok(None)), "within the bounds");
     match validated.frame(record(9)).await {
@@ -35,7 +35,7 @@ async fn constraints_beyond_the_types_are_validated_when_on() {
         other => panic!("expected a validation error, got {other:?}"),
     }
     // Off: the frame's types are fine, so it is accepted.
-    let mut unvalidated =
+    let unvalidated =
         channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), false).expect("open");
     assert!(matches!(unvalidated.frame(record(9)).await, Ok(None)));
 }
