@@ -204,6 +204,7 @@ macro_rules! __bounded_string {
 }
 
 #[cfg(test)]
+#[allow(unreachable_pub, reason = "the macros make public types, as in generated modules")]
 mod tests {
     crate::__tag!(
         /// The tag.
