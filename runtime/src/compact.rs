@@ -86,19 +86,19 @@ macro_rules! __tag {
         }
         impl ::std::str::FromStr for $name {
             type Err = $crate::__private::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(value: &str) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
                 if value == $value { Ok(Self::$variant) } else { Err("invalid value".into()) }
             }
         }
         impl ::std::convert::TryFrom<&str> for $name {
             type Error = $crate::__private::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            fn try_from(value: &str) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
                 value.parse()
             }
         }
         impl ::std::convert::TryFrom<::std::string::String> for $name {
             type Error = $crate::__private::ConversionError;
-            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
                 value.parse()
             }
         }
@@ -152,20 +152,20 @@ macro_rules! __bounded_string {
         }
         impl ::std::str::FromStr for $name {
             type Err = $crate::__private::ConversionError;
-            fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            fn from_str(value: &str) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
                 $crate::__private::check_length(value, $min, $max)?;
                 Ok(Self(value.to_owned()))
             }
         }
         impl ::std::convert::TryFrom<&str> for $name {
             type Error = $crate::__private::ConversionError;
-            fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
+            fn try_from(value: &str) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
                 value.parse()
             }
         }
         impl ::std::convert::TryFrom<::std::string::String> for $name {
             type Error = $crate::__private::ConversionError;
-            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, Self::Error> {
+            fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
                 $crate::__private::check_length(&value, $min, $max)?;
                 Ok(Self(value))
             }

@@ -847,6 +847,9 @@ fn strip_null(schema: &mut Map<String, Value>) {
             schema.insert("type".into(), only);
         }
     }
+    if let Some(Value::Array(values)) = schema.get_mut("enum") {
+        values.retain(|v| !v.is_null());
+    }
     let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return };
     let kept: Vec<Value> =
         alternatives.iter().filter(|a| a.get("type").and_then(Value::as_str) != Some("null")).cloned().collect();

@@ -35,6 +35,69 @@ pub(crate) struct SchemaSet {
     /// Where each definition came from in the bundled document.
     origins: IndexMap<String, JsonPointer>,
     by_pointer: HashMap<JsonPointer, String>,
+    /// Definitions written as one runtime macro call instead of by typify.
+    compact: IndexMap<String, Compact>,
+}
+
+/// A small type every contract has many of, written as one call of a runtime macro with
+/// the API typify would give it, instead of typify's hundred-odd lines: generating and
+/// compiling a large contract stays fast.
+#[derive(Debug, Clone)]
+enum Compact {
+    /// A string `const` (or one-value `enum`), such as a discriminator: a one-variant enum.
+    Tag { value: String, variant: String },
+    /// A string with length bounds and nothing else: a checked newtype.
+    Bounded { min: Option<u64>, max: Option<u64> },
+}
+
+impl Compact {
+    /// The compact form of a property's schema, when it has one.
+    fn of(schema: &Value) -> Option<Self> {
+        let map = schema.as_object()?;
+        let annotation = |k: &str| matches!(k, "description" | "title" | "examples");
+        let string_typed = map.get("type").is_none_or(|t| t == "string");
+        let tag = match (map.get("const"), map.get("enum")) {
+            (Some(Value::String(value)), None) => Some(value.clone()),
+            (None, Some(Value::Array(values))) if values.len() == 1 => values[0].as_str().map(str::to_owned),
+            _ => None,
+        };
+        if let Some(value) = tag {
+            let variant = ident_text(&value, Case::Type);
+            let only = map.keys().all(|k| matches!(k.as_str(), "const" | "enum" | "type") || annotation(k));
+            return (only && string_typed && !value.is_empty() && !variant.starts_with("r#"))
+                .then_some(Self::Tag { value, variant });
+        }
+        let min = map.get("minLength").and_then(Value::as_u64);
+        let max = map.get("maxLength").and_then(Value::as_u64);
+        let only = map.keys().all(|k| matches!(k.as_str(), "type" | "minLength" | "maxLength") || annotation(k));
+        (map.get("type").is_some_and(|t| t == "string") && only && (min.is_some() || max.is_some()))
+            .then_some(Self::Bounded { min, max })
+    }
+
+    /// The macro call that defines type `name`.
+    fn tokens(&self, name: &str) -> TokenStream {
+        let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+        match self {
+            Self::Tag { value, variant } => {
+                let variant = proc_macro2::Ident::new(variant, proc_macro2::Span::call_site());
+                let doc = format!(" Always `{value:?}`.");
+                quote::quote!(::tidings::__private::tag!(#[doc = #doc] #ident, #variant = #value);)
+            }
+            Self::Bounded { min, max } => {
+                let bound = |b: &Option<u64>| match b.and_then(|b| usize::try_from(b).ok()) {
+                    Some(b) => quote::quote!(::core::option::Option::Some(#b)),
+                    None => quote::quote!(::core::option::Option::None),
+                };
+                let (min_tokens, max_tokens) = (bound(min), bound(max));
+                let doc = match (min, max) {
+                    (Some(min), Some(max)) => format!(" A string of {min} to {max} characters."),
+                    (Some(min), None) => format!(" A string of at least {min} characters."),
+                    (None, _) => format!(" A string of at most {} characters.", max.unwrap_or_default()),
+                };
+                quote::quote!(::tidings::__private::bounded_string!(#[doc = #doc] #ident, min = #min_tokens, max = #max_tokens);)
+            }
+        }
+    }
 }
 
 /// The generated types and how to name each definition's type.
@@ -75,9 +138,29 @@ impl SchemaSet {
         self.rewrite_refs(doc, &mut schema, &mut deps, findings);
         self.originals.insert(def.clone(), schema.clone());
         self.deps.insert(def.clone(), deps);
+        self.compact_properties(&def, &resolved, &mut schema);
         normalize(&mut schema, &resolved, findings);
         self.defs.insert(def.clone(), schema);
         def
+    }
+
+    /// Moves the properties that have a [`Compact`] form into definitions of their own,
+    /// named as typify would name them (`ChatAction` for `action` of `Chat`).
+    fn compact_properties(&mut self, def: &str, at: &JsonPointer, schema: &mut Value) {
+        let Some(Value::Object(properties)) = schema.get_mut("properties") else { return };
+        for (property, sub) in properties.iter_mut() {
+            let Some(compact) = Compact::of(sub) else { continue };
+            let name = self.unique_def_name(&format!("{def} {property}"));
+            self.defs.insert(name.clone(), serde_json::json!({"type": "string"}));
+            self.origins.insert(name.clone(), at.join("properties").join(property));
+            self.compact.insert(name.clone(), compact);
+            let mut reference = serde_json::Map::new();
+            reference.insert("$ref".into(), Value::String(format!("#/definitions/{name}")));
+            if let Some(description) = sub.get("description").or_else(|| sub.get("title")) {
+                reference.insert("description".into(), description.clone());
+            }
+            *sub = Value::Object(reference);
+        }
     }
 
     /// Rewrites every `$ref` in a schema to a definition, adding the target as one.
@@ -155,12 +238,13 @@ impl SchemaSet {
                 }
             }
         }
-        match run_typify(defs.clone(), settings) {
+        match run_typify(defs.clone(), settings, &self.compact) {
             Ok(types) => Some(types),
             Err(detail) => {
                 // Find the first definition that fails on its own, to name it.
-                let culprit =
-                    (1..=defs.len()).find(|n| run_typify(defs[..*n].to_vec(), settings).is_err()).map(|n| n - 1);
+                let culprit = (1..=defs.len())
+                    .find(|n| run_typify(defs[..*n].to_vec(), settings, &self.compact).is_err())
+                    .map(|n| n - 1);
                 let at = culprit.and_then(|i| self.origins.get(&defs[i].0)).cloned().unwrap_or_default();
                 findings.push(Finding::error(BuildProblem::SchemaNotTypeable { detail }, at));
                 None
@@ -280,7 +364,11 @@ fn resolve_pointer(doc: &Document, pointer: &JsonPointer) -> JsonPointer {
 }
 
 /// Runs typify under `catch_unwind` (on the generator's large-stack thread).
-fn run_typify(defs: Vec<(String, schemars08::schema::Schema)>, settings: &super::Settings) -> Result<Types, String> {
+fn run_typify(
+    defs: Vec<(String, schemars08::schema::Schema)>,
+    settings: &super::Settings,
+    compact: &IndexMap<String, Compact>,
+) -> Result<Types, String> {
     let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut typify_settings = typify::TypeSpaceSettings::default();
@@ -295,6 +383,10 @@ fn run_typify(defs: Vec<(String, schemars08::schema::Schema)>, settings: &super:
                 std::iter::empty(),
             );
         }
+        for name in compact.keys() {
+            let impls = [typify::TypeSpaceImpl::FromStr, typify::TypeSpaceImpl::Display];
+            typify_settings.with_replacement(name, name, impls.into_iter());
+        }
         let mut space = typify::TypeSpace::new(&typify_settings);
         space.add_ref_types(defs).map_err(|e| e.to_string())?;
         let mut map = HashMap::new();
@@ -306,7 +398,9 @@ fn run_typify(defs: Vec<(String, schemars08::schema::Schema)>, settings: &super:
             let ty = space.get_type(&id).map_err(|e| e.to_string())?;
             map.insert(name.clone(), ty.ident().to_string().replace(' ', ""));
         }
-        Ok::<_, String>(Types { tokens: redirect(space.to_stream()), names: map })
+        let mut tokens = redirect(space.to_stream());
+        tokens.extend(compact.iter().map(|(name, c)| c.tokens(name)));
+        Ok::<_, String>(Types { tokens, names: map })
     }));
     match result {
         Ok(outcome) => outcome,

@@ -118,65 +118,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`StartEvent`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum StartEvent {
-        /// `Start`
-        #[serde(rename = "start")]
-        Start,
-    }
-    impl ::std::fmt::Display for StartEvent {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Start => f.write_str("start"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for StartEvent {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "start" => Ok(Self::Start),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for StartEvent {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for StartEvent {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Stop`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -191,65 +132,6 @@ pub mod types {
     pub struct Stop {
         /// `event`
         pub event: StopEvent,
-    }
-    ///`StopEvent`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum StopEvent {
-        /// `Stop`
-        #[serde(rename = "stop")]
-        Stop,
-    }
-    impl ::std::fmt::Display for StopEvent {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Stop => f.write_str("stop"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for StopEvent {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "stop" => Ok(Self::Stop),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for StopEvent {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for StopEvent {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`Transcript`
     #[derive(
@@ -305,6 +187,10 @@ pub mod types {
             }
         }
     }
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"start\"`."] StartEvent, Start = "start"
+    );
+    ::tidings::__private::tag!(#[doc = " Always `\"stop\"`."] StopEvent, Stop = "stop");
 }
 /// The `audio` channel.
 #[allow(

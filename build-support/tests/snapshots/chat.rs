@@ -58,145 +58,6 @@ pub mod types {
         /// `text`
         pub text: AnnounceText,
     }
-    ///`AnnounceAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum AnnounceAction {
-        /// `Announce`
-        #[serde(rename = "announce")]
-        Announce,
-    }
-    impl ::std::fmt::Display for AnnounceAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Announce => f.write_str("announce"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AnnounceAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "announce" => Ok(Self::Announce),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AnnounceAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AnnounceAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///`AnnounceText`
-    #[derive(
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    #[serde(transparent)]
-    pub struct AnnounceText(
-        /// The value.
-        ::std::string::String,
-    );
-    impl ::std::ops::Deref for AnnounceText {
-        type Target = ::std::string::String;
-        /// `deref`
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AnnounceText> for ::std::string::String {
-        /// `from`
-        fn from(value: AnnounceText) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AnnounceText {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 500usize {
-                return Err("longer than 500 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AnnounceText {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AnnounceText {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::tidings::__private::serde::Deserialize<'de> for AnnounceText {
-        /// `deserialize`
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::tidings::__private::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::tidings::__private::serde::de::Error>::custom(
-                        e.to_string(),
-                    )
-                })
-        }
-    }
     ///`Announced`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -213,65 +74,6 @@ pub mod types {
         pub action: AnnouncedAction,
         ///How many rooms received the announcement.
         pub rooms: u64,
-    }
-    ///`AnnouncedAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum AnnouncedAction {
-        /// `Announced`
-        #[serde(rename = "announced")]
-        Announced,
-    }
-    impl ::std::fmt::Display for AnnouncedAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Announced => f.write_str("announced"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AnnouncedAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "announced" => Ok(Self::Announced),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AnnouncedAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AnnouncedAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`Chat`
     #[derive(
@@ -291,65 +93,6 @@ pub mod types {
         /// `payload`
         pub payload: ChatText,
     }
-    ///`ChatAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum ChatAction {
-        /// `Chat`
-        #[serde(rename = "chat")]
-        Chat,
-    }
-    impl ::std::fmt::Display for ChatAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Chat => f.write_str("chat"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ChatAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "chat" => Ok(Self::Chat),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChatAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChatAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`ChatNotification`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -366,65 +109,6 @@ pub mod types {
         pub action: ChatNotificationAction,
         /// `payload`
         pub payload: ChatText,
-    }
-    ///`ChatNotificationAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum ChatNotificationAction {
-        /// `ChatNotification`
-        #[serde(rename = "chatNotification")]
-        ChatNotification,
-    }
-    impl ::std::fmt::Display for ChatNotificationAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::ChatNotification => f.write_str("chatNotification"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ChatNotificationAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "chatNotification" => Ok(Self::ChatNotification),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChatNotificationAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChatNotificationAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`ChatText`
     #[derive(
@@ -445,86 +129,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sender: ::std::option::Option<::std::string::String>,
     }
-    ///`ChatTextMessage`
-    #[derive(
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    #[serde(transparent)]
-    pub struct ChatTextMessage(
-        /// The value.
-        ::std::string::String,
-    );
-    impl ::std::ops::Deref for ChatTextMessage {
-        type Target = ::std::string::String;
-        /// `deref`
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ChatTextMessage> for ::std::string::String {
-        /// `from`
-        fn from(value: ChatTextMessage) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ChatTextMessage {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 2000usize {
-                return Err("longer than 2000 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ChatTextMessage {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ChatTextMessage {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::tidings::__private::serde::Deserialize<'de> for ChatTextMessage {
-        /// `deserialize`
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::tidings::__private::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::tidings::__private::serde::de::Error>::custom(
-                        e.to_string(),
-                    )
-                })
-        }
-    }
     ///`Ping`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -540,65 +144,6 @@ pub mod types {
         /// `action`
         pub action: PingAction,
     }
-    ///`PingAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum PingAction {
-        /// `Ping`
-        #[serde(rename = "ping")]
-        Ping,
-    }
-    impl ::std::fmt::Display for PingAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Ping => f.write_str("ping"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for PingAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "ping" => Ok(Self::Ping),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PingAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for PingAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Pong`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -613,65 +158,6 @@ pub mod types {
     pub struct Pong {
         /// `action`
         pub action: PongAction,
-    }
-    ///`PongAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum PongAction {
-        /// `Pong`
-        #[serde(rename = "pong")]
-        Pong,
-    }
-    impl ::std::fmt::Display for PongAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Pong => f.write_str("pong"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for PongAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "pong" => Ok(Self::Pong),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PongAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for PongAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`Register`
     #[derive(
@@ -692,225 +178,6 @@ pub mod types {
         /// `request_id`
         pub request_id: RegisterRequestId,
     }
-    ///`RegisterAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum RegisterAction {
-        /// `Register`
-        #[serde(rename = "register")]
-        Register,
-    }
-    impl ::std::fmt::Display for RegisterAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Register => f.write_str("register"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RegisterAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "register" => Ok(Self::Register),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RegisterAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RegisterAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    ///The user name wanted.
-    #[derive(
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    #[serde(transparent)]
-    pub struct RegisterName(
-        /// The value.
-        ::std::string::String,
-    );
-    impl ::std::ops::Deref for RegisterName {
-        type Target = ::std::string::String;
-        /// `deref`
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RegisterName> for ::std::string::String {
-        /// `from`
-        fn from(value: RegisterName) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for RegisterName {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 32usize {
-                return Err("longer than 32 characters".into());
-            }
-            if value.chars().count() < 2usize {
-                return Err("shorter than 2 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RegisterName {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RegisterName {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::tidings::__private::serde::Deserialize<'de> for RegisterName {
-        /// `deserialize`
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::tidings::__private::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::tidings::__private::serde::de::Error>::custom(
-                        e.to_string(),
-                    )
-                })
-        }
-    }
-    ///`RegisterRequestId`
-    #[derive(
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    #[serde(transparent)]
-    pub struct RegisterRequestId(
-        /// The value.
-        ::std::string::String,
-    );
-    impl ::std::ops::Deref for RegisterRequestId {
-        type Target = ::std::string::String;
-        /// `deref`
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RegisterRequestId> for ::std::string::String {
-        /// `from`
-        fn from(value: RegisterRequestId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for RegisterRequestId {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 64usize {
-                return Err("longer than 64 characters".into());
-            }
-            if value.chars().count() < 1usize {
-                return Err("shorter than 1 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RegisterRequestId {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RegisterRequestId {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::tidings::__private::serde::Deserialize<'de> for RegisterRequestId {
-        /// `deserialize`
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::tidings::__private::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::tidings::__private::serde::de::Error>::custom(
-                        e.to_string(),
-                    )
-                })
-        }
-    }
     ///`RegistrationComplete`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -930,65 +197,6 @@ pub mod types {
         /// `user_id`
         pub user_id: ::std::num::NonZeroU64,
     }
-    ///`RegistrationCompleteAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum RegistrationCompleteAction {
-        /// `RegistrationComplete`
-        #[serde(rename = "registrationComplete")]
-        RegistrationComplete,
-    }
-    impl ::std::fmt::Display for RegistrationCompleteAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::RegistrationComplete => f.write_str("registrationComplete"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RegistrationCompleteAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "registrationComplete" => Ok(Self::RegistrationComplete),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RegistrationCompleteAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RegistrationCompleteAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`RoomEvent`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -1005,65 +213,6 @@ pub mod types {
         pub action: RoomEventAction,
         /// `payload`
         pub payload: RoomEventPayload,
-    }
-    ///`RoomEventAction`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum RoomEventAction {
-        /// `RoomEvent`
-        #[serde(rename = "roomEvent")]
-        RoomEvent,
-    }
-    impl ::std::fmt::Display for RoomEventAction {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::RoomEvent => f.write_str("roomEvent"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RoomEventAction {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "roomEvent" => Ok(Self::RoomEvent),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RoomEventAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RoomEventAction {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`RoomEventPayload`
     #[derive(
@@ -1196,6 +345,47 @@ pub mod types {
             }
         }
     }
+    ::tidings::__private::bounded_string!(
+        #[doc = " A string of 1 to 2000 characters."] ChatTextMessage, min =
+        ::core::option::Option::Some(1usize), max =
+        ::core::option::Option::Some(2000usize)
+    );
+    ::tidings::__private::tag!(#[doc = " Always `\"chat\"`."] ChatAction, Chat = "chat");
+    ::tidings::__private::tag!(#[doc = " Always `\"ping\"`."] PingAction, Ping = "ping");
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"chatNotification\"`."] ChatNotificationAction,
+        ChatNotification = "chatNotification"
+    );
+    ::tidings::__private::tag!(#[doc = " Always `\"pong\"`."] PongAction, Pong = "pong");
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"roomEvent\"`."] RoomEventAction, RoomEvent = "roomEvent"
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"register\"`."] RegisterAction, Register = "register"
+    );
+    ::tidings::__private::bounded_string!(
+        #[doc = " A string of 1 to 64 characters."] RegisterRequestId, min =
+        ::core::option::Option::Some(1usize), max = ::core::option::Option::Some(64usize)
+    );
+    ::tidings::__private::bounded_string!(
+        #[doc = " A string of 2 to 32 characters."] RegisterName, min =
+        ::core::option::Option::Some(2usize), max = ::core::option::Option::Some(32usize)
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"registrationComplete\"`."] RegistrationCompleteAction,
+        RegistrationComplete = "registrationComplete"
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"announce\"`."] AnnounceAction, Announce = "announce"
+    );
+    ::tidings::__private::bounded_string!(
+        #[doc = " A string of 1 to 500 characters."] AnnounceText, min =
+        ::core::option::Option::Some(1usize), max =
+        ::core::option::Option::Some(500usize)
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"announced\"`."] AnnouncedAction, Announced = "announced"
+    );
 }
 /// A chat room
 #[allow(

@@ -88,65 +88,6 @@ pub mod types {
         /// `source`
         pub source: FromASource,
     }
-    ///`FromASource`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum FromASource {
-        /// `A`
-        #[serde(rename = "a")]
-        A,
-    }
-    impl ::std::fmt::Display for FromASource {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::A => f.write_str("a"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for FromASource {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "a" => Ok(Self::A),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for FromASource {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for FromASource {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`FromB`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -163,65 +104,6 @@ pub mod types {
         pub foo: Foo2,
         /// `source`
         pub source: FromBSource,
-    }
-    ///`FromBSource`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum FromBSource {
-        /// `B`
-        #[serde(rename = "b")]
-        B,
-    }
-    impl ::std::fmt::Display for FromBSource {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::B => f.write_str("b"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for FromBSource {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "b" => Ok(Self::B),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for FromBSource {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for FromBSource {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /// Error types.
     pub mod error {
@@ -262,6 +144,8 @@ pub mod types {
             }
         }
     }
+    ::tidings::__private::tag!(#[doc = " Always `\"a\"`."] FromASource, A = "a");
+    ::tidings::__private::tag!(#[doc = " Always `\"b\"`."] FromBSource, B = "b");
 }
 /// The `things` channel.
 #[allow(

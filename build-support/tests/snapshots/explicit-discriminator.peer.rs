@@ -54,7 +54,7 @@ pub mod types {
         /// `shape`
         pub shape: CircleShape,
         /// `version`
-        pub version: CircleVersion,
+        pub version: ShapeVersion,
     }
     ///`CircleShape`
     #[derive(
@@ -115,65 +115,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`CircleVersion`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum CircleVersion {
-        /// `V1`
-        #[serde(rename = "v1")]
-        V1,
-    }
-    impl ::std::fmt::Display for CircleVersion {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::V1 => f.write_str("v1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CircleVersion {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "v1" => Ok(Self::V1),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CircleVersion {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CircleVersion {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Shape`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -190,65 +131,6 @@ pub mod types {
         pub shape: ::std::string::String,
         /// `version`
         pub version: ShapeVersion,
-    }
-    ///`ShapeVersion`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum ShapeVersion {
-        /// `V1`
-        #[serde(rename = "v1")]
-        V1,
-    }
-    impl ::std::fmt::Display for ShapeVersion {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::V1 => f.write_str("v1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ShapeVersion {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "v1" => Ok(Self::V1),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ShapeVersion {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ShapeVersion {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`Square`
     #[derive(
@@ -267,7 +149,7 @@ pub mod types {
         /// `side`
         pub side: f64,
         /// `version`
-        pub version: SquareVersion,
+        pub version: ShapeVersion,
     }
     ///`SquareShape`
     #[derive(
@@ -328,65 +210,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SquareVersion`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum SquareVersion {
-        /// `V1`
-        #[serde(rename = "v1")]
-        V1,
-    }
-    impl ::std::fmt::Display for SquareVersion {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::V1 => f.write_str("v1"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SquareVersion {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "v1" => Ok(Self::V1),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SquareVersion {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SquareVersion {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -426,6 +249,7 @@ pub mod types {
             }
         }
     }
+    ::tidings::__private::tag!(#[doc = " Always `\"v1\"`."] ShapeVersion, V1 = "v1");
 }
 /// The `shapes` channel.
 #[allow(

@@ -94,65 +94,6 @@ pub mod types {
         )]
         pub with_space: ::std::option::Option<::std::string::String>,
     }
-    ///`OptionType`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum OptionType {
-        /// `Option`
-        #[serde(rename = "option")]
-        Option,
-    }
-    impl ::std::fmt::Display for OptionType {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Option => f.write_str("option"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for OptionType {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "option" => Ok(Self::Option),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for OptionType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for OptionType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Result`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -252,65 +193,6 @@ pub mod types {
                 })
         }
     }
-    ///`SelfType`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum SelfType {
-        /// `X2fa`
-        #[serde(rename = "2fa")]
-        X2fa,
-    }
-    impl ::std::fmt::Display for SelfType {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::X2fa => f.write_str("2fa"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SelfType {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "2fa" => Ok(Self::X2fa),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SelfType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SelfType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Self_`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -369,6 +251,10 @@ pub mod types {
             }
         }
     }
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"option\"`."] OptionType, Option_ = "option"
+    );
+    ::tidings::__private::tag!(#[doc = " Always `\"2fa\"`."] SelfType, N2fa = "2fa");
 }
 /// The `user.events` channel.
 #[allow(

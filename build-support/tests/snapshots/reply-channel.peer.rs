@@ -73,65 +73,6 @@ pub mod types {
         /// `numbers`
         pub numbers: ::std::vec::Vec<f64>,
     }
-    ///`SumMethod`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum SumMethod {
-        /// `Sum`
-        #[serde(rename = "sum")]
-        Sum,
-    }
-    impl ::std::fmt::Display for SumMethod {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Sum => f.write_str("sum"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SumMethod {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "sum" => Ok(Self::Sum),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SumMethod {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SumMethod {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -171,6 +112,7 @@ pub mod types {
             }
         }
     }
+    ::tidings::__private::tag!(#[doc = " Always `\"sum\"`."] SumMethod, Sum = "sum");
 }
 /// The `requests` channel.
 #[allow(

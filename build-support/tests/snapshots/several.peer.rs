@@ -55,65 +55,6 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: AcceptedType,
     }
-    ///`AcceptedType`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum AcceptedType {
-        /// `Accepted`
-        #[serde(rename = "accepted")]
-        Accepted,
-    }
-    impl ::std::fmt::Display for AcceptedType {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Accepted => f.write_str("accepted"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AcceptedType {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "accepted" => Ok(Self::Accepted),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AcceptedType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AcceptedType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Amend`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -131,65 +72,6 @@ pub mod types {
         /// `type_`
         #[serde(rename = "type")]
         pub type_: AmendType,
-    }
-    ///`AmendType`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum AmendType {
-        /// `Amend`
-        #[serde(rename = "amend")]
-        Amend,
-    }
-    impl ::std::fmt::Display for AmendType {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Amend => f.write_str("amend"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AmendType {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "amend" => Ok(Self::Amend),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AmendType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AmendType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     ///`Cancel`
     #[derive(
@@ -209,65 +91,6 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: CancelType,
     }
-    ///`CancelType`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum CancelType {
-        /// `Cancel`
-        #[serde(rename = "cancel")]
-        Cancel,
-    }
-    impl ::std::fmt::Display for CancelType {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Cancel => f.write_str("cancel"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for CancelType {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "cancel" => Ok(Self::Cancel),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for CancelType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for CancelType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Place`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -286,65 +109,6 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: PlaceType,
     }
-    ///`PlaceType`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum PlaceType {
-        /// `Place`
-        #[serde(rename = "place")]
-        Place,
-    }
-    impl ::std::fmt::Display for PlaceType {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Place => f.write_str("place"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for PlaceType {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "place" => Ok(Self::Place),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PlaceType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for PlaceType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
     ///`Rejected`
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -362,65 +126,6 @@ pub mod types {
         /// `type_`
         #[serde(rename = "type")]
         pub type_: RejectedType,
-    }
-    ///`RejectedType`
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Copy,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub enum RejectedType {
-        /// `Rejected`
-        #[serde(rename = "rejected")]
-        Rejected,
-    }
-    impl ::std::fmt::Display for RejectedType {
-        /// `fmt`
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Rejected => f.write_str("rejected"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RejectedType {
-        type Err = self::error::ConversionError;
-        /// `from_str`
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "rejected" => Ok(Self::Rejected),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RejectedType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RejectedType {
-        type Error = self::error::ConversionError;
-        /// `try_from`
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
     }
     /// Error types.
     pub mod error {
@@ -461,6 +166,21 @@ pub mod types {
             }
         }
     }
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"place\"`."] PlaceType, Place = "place"
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"amend\"`."] AmendType, Amend = "amend"
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"accepted\"`."] AcceptedType, Accepted = "accepted"
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"rejected\"`."] RejectedType, Rejected = "rejected"
+    );
+    ::tidings::__private::tag!(
+        #[doc = " Always `\"cancel\"`."] CancelType, Cancel = "cancel"
+    );
 }
 /// The `orders` channel.
 #[allow(

@@ -143,6 +143,14 @@ fn options() -> Result<Options, String> {
     Ok(options)
 }
 
+/// A line on standard output; a reader that went away (a test that read the address and
+/// closed the pipe) is no reason to stop serving.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let options = match options() {
@@ -181,8 +189,8 @@ async fn main() -> std::io::Result<()> {
         return Ok(());
     }
     let addr = server.local_addr()?;
-    println!("chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}, /ws/register, /ws/announcements)");
-    println!("chat: the contract as served: http://{addr}/asyncapi (also /asyncapi.json, /asyncapi.yaml)");
+    say(&format!("chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}, /ws/register, /ws/announcements)"));
+    say(&format!("chat: the contract as served: http://{addr}/asyncapi (also /asyncapi.json, /asyncapi.yaml)"));
 
     // The seed's event handler: events pushed to rooms from outside any connection.
     let ticker_state = Arc::clone(&state);
@@ -206,7 +214,7 @@ async fn main() -> std::io::Result<()> {
     let shutdown = server.shutdown_handle();
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            println!("chat: shutting down");
+            say("chat: shutting down");
             shutdown.shutdown();
         }
     });
