@@ -44,7 +44,7 @@ pub struct Builder {
 /// A generated module as text, with the files it was generated from.
 #[derive(Debug, Clone)]
 pub struct Output {
-    /// The formatted Rust source.
+    /// The Rust source (formatted when [`Builder::formatted`] asked for it).
     pub code: String,
     /// Every file read: the contract and each file its references reached.
     pub files: Vec<PathBuf>,
@@ -98,6 +98,13 @@ impl Builder {
     /// Adds a derive (such as `Eq` or `Hash`) to every generated type.
     pub fn derive(mut self, derive: impl Into<String>) -> Self {
         self.settings.derives.push(derive.into());
+        self
+    }
+
+    /// Formats the output with prettyplease (default off: build.rs output is for rustc, and
+    /// formatting takes longer than generating; `tidings generate` formats).
+    pub fn formatted(mut self, on: bool) -> Self {
+        self.settings.formatted = on;
         self
     }
 

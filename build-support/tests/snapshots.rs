@@ -29,7 +29,7 @@ fn fixtures() -> Vec<(String, PathBuf)> {
 }
 
 fn builder(path: &Path, side: Side) -> Builder {
-    let mut builder = Builder::new(path).side(side);
+    let mut builder = Builder::new(path).side(side).formatted(true);
     let text = std::fs::read_to_string(path).expect("fixture");
     if let Some(options) = text.lines().next().and_then(|l| l.strip_prefix("# tidings-build: ")) {
         for option in options.split(',') {

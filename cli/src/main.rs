@@ -144,7 +144,7 @@ fn generate(file: &Path, output: Option<&Path>, side: SideArg) -> ExitCode {
         SideArg::Application => tidings_build::Side::Application,
         SideArg::Peer => tidings_build::Side::Peer,
     };
-    match tidings_build::Builder::new(file).side(side).generate() {
+    match tidings_build::Builder::new(file).side(side).formatted(true).generate() {
         Ok(generated) => {
             for warning in &generated.warnings {
                 eprint!("{warning}");

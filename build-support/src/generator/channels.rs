@@ -146,10 +146,15 @@ pub(crate) fn plan(
     let mut plans = Vec::new();
     let channels: Vec<String> =
         merged.get("channels").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    let all_operations = operations(&merged);
     for key in channels {
         let pointer = JsonPointer::from_tokens(["channels", key.as_str()]);
         let Some((channel_at, channel)) = follow(&merged, &pointer) else { continue };
-        let operations = operations_of(&merged, &pointer);
+        let operations: Vec<(String, JsonPointer, &Value)> = all_operations
+            .iter()
+            .filter(|(target, ..)| target.as_ref() == Some(&pointer))
+            .map(|(_, key, at, op)| (key.clone(), at.clone(), *op))
+            .collect();
         if operations.is_empty() {
             continue;
         }
@@ -214,18 +219,15 @@ pub(crate) fn plan(
     plans
 }
 
-/// The root operations whose channel is `channel` (a pointer to a root channel entry), in
-/// document order, resolved.
-fn operations_of<'a>(merged: &'a Value, channel: &JsonPointer) -> Vec<(String, JsonPointer, &'a Value)> {
+/// Every root operation, resolved, with the pointer of its channel, in document order.
+fn operations(merged: &Value) -> Vec<(Option<JsonPointer>, String, JsonPointer, &Value)> {
     let mut out = Vec::new();
     for (key, _) in merged.get("operations").and_then(Value::as_object).into_iter().flatten() {
         let at = JsonPointer::from_tokens(["operations", key.as_str()]);
         let Some((op_at, op)) = follow(merged, &at) else { continue };
         let target =
             op.pointer("/channel/$ref").and_then(Value::as_str).and_then(|r| RefTarget::split(r).pointer().ok());
-        if target.as_ref() == Some(channel) {
-            out.push((key.clone(), op_at, op));
-        }
+        out.push((target, key.clone(), op_at, op));
     }
     out
 }

@@ -33,6 +33,10 @@ pub struct Settings {
     /// Channels whose messages need not all carry the discriminator: messages without it are
     /// tried in document order when a frame's tag names no message.
     pub untagged: std::collections::HashSet<String>,
+    /// Format the output with prettyplease, for people to read (`tidings generate`). build.rs
+    /// output is not formatted by default: rustc does not need it, and formatting takes
+    /// longer than everything else together (each item is on a line of its own).
+    pub formatted: bool,
 }
 
 /// What can stop generation, or deserve a warning, beyond the document's own diagnostics.
@@ -247,8 +251,10 @@ fn generate_here(doc: &Document, settings: &Settings) -> Result<Generated, Gener
         .collect();
     match types {
         Some(types) if located.iter().all(|d| d.severity != Severity::Error) => {
-            match emit::module(doc, settings, &plans, types, &schemas) {
-                Ok(file) => Ok(Generated { code: prettyplease::unparse(&file), warnings: located }),
+            match emit::module(doc, settings, &plans, types, &schemas)
+                .and_then(|items| emit::render(items, settings.formatted))
+            {
+                Ok(code) => Ok(Generated { code, warnings: located }),
                 Err(e) => {
                     located.push(internal_error(doc, &format!("generated code does not parse: {e}")));
                     Err(GenerateError { diagnostics: located })
