@@ -1,8 +1,10 @@
 //! `tidings`: check, bundle and generate from AsyncAPI 3.0 contracts.
 //!
 //! Exit codes: 0 success, 1 an invalid contract (every diagnostic printed), 2 unusable
-//! arguments or output that cannot be written. A panic would be a bug; it is caught and
-//! reported with exit code 3, never Rust's 101.
+//! arguments or output that cannot be written. `diff` is for CI and answers a different
+//! question: 0 nothing breaks, 1 a change breaks the application's peers, 2 an input is
+//! unreadable or invalid. A panic would be a bug; it is caught and reported with exit code
+//! 3, never Rust's 101.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -50,6 +52,25 @@ enum Command {
         #[arg(long, value_enum, default_value = "application")]
         side: SideArg,
     },
+    /// Compare two contracts: every change, and whether it breaks the application's peers
+    /// (exit 1 when one does).
+    Diff {
+        /// The contract as it was.
+        old: PathBuf,
+        /// The contract as it is now.
+        new: PathBuf,
+        /// The report's format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    /// Grouped by class, for people.
+    Human,
+    /// One JSON object, for tools.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -81,6 +102,7 @@ fn run(cli: Cli) -> ExitCode {
     let inputs: Vec<&Path> = match &cli.command {
         Command::Validate { files, .. } => files.iter().map(PathBuf::as_path).collect(),
         Command::Bundle { file, .. } | Command::Generate { file, .. } => vec![file.as_path()],
+        Command::Diff { old, new, .. } => vec![old.as_path(), new.as_path()],
     };
     // A file that is not there is an unusable argument, not an invalid contract.
     if let Some(missing) = inputs.iter().find(|p| !p.is_file()) {
@@ -91,6 +113,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Bundle { file, output, format } => bundle(&file, output.as_deref(), format),
         Command::Generate { file, output, side } => generate(&file, output.as_deref(), side),
+        Command::Diff { old, new, format } => diff(&old, &new, format),
     }
 }
 
@@ -156,6 +179,23 @@ fn generate(file: &Path, output: Option<&Path>, side: SideArg) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+fn diff(old: &Path, new: &Path, format: ReportFormat) -> ExitCode {
+    let load = |path: &Path| {
+        Document::load(path).map_err(|error| {
+            report(&error);
+            eprintln!("{}: invalid, {} error(s)", path.display(), error.diagnostics.errors().count());
+        })
+    };
+    // Both are read, so both sets of problems are shown at once.
+    let (Ok(old), Ok(new)) = (load(old), load(new)) else { return ExitCode::from(2) };
+    let report = tidings_asyncapi::diff::diff(&old, &new);
+    match format {
+        ReportFormat::Human => print!("{}", report.render_human()),
+        ReportFormat::Json => print!("{}", report.to_json()),
+    }
+    if report.is_breaking() { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
 fn write_output(output: Option<&Path>, text: &str) -> ExitCode {

@@ -107,3 +107,67 @@ fn generate_reports_a_contract_it_cannot_generate_from() {
     assert!(text.contains("no-discriminator.yaml:5:5"), "{text}");
     assert!(text.contains("= help:"), "{text}");
 }
+
+fn diff_case(name: &str) -> (String, String) {
+    let dir = fixtures().join("diff").join(name);
+    let path = |side: &str| dir.join(side).to_str().expect("utf-8 path").to_owned();
+    (path("old.yaml"), path("new.yaml"))
+}
+
+#[test]
+fn diff_exits_0_when_nothing_breaks() {
+    let (old, new) = diff_case("identical");
+    let out = tidings(&["diff", &old, &new]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no changes\n");
+
+    let (old, new) = diff_case("property-added");
+    let out = tidings(&["diff", &old, &new]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("2 change(s): 0 breaking, 2 non-breaking, 0 annotation\n"), "{text}");
+    assert!(
+        text.contains("non-breaking:\n  property-added #/channels/chat/messages/said/payload/properties/mood"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diff_exits_1_on_a_breaking_change_in_both_formats() {
+    let (old, new) = diff_case("property-required-added");
+    let out = tidings(&["diff", &old, &new]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("breaking:\n  property-required-added #/channels/chat/messages/say/payload/properties/room"),
+        "{text}"
+    );
+    assert!(text.contains("(the application receives it)"), "{text}");
+
+    let out = tidings(&["diff", &old, &new, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the JSON report parses");
+    assert_eq!(report["breaking"], true);
+    assert_eq!(report["counts"]["breaking"], 1);
+    let changes = report["changes"].as_array().expect("a list of changes");
+    assert_eq!(changes.len(), 2);
+    let breaking = changes.iter().find(|c| c["class"] == "breaking").expect("one breaking change");
+    assert_eq!(breaking["rule"], "property-required-added");
+    assert_eq!(breaking["pointer"], "/channels/chat/messages/say/payload/properties/room");
+}
+
+#[test]
+fn diff_exits_2_on_unreadable_or_invalid_input() {
+    let (old, _) = diff_case("identical");
+    let invalid = fixtures().join("invalid/bad-action.yaml");
+    let out = tidings(&["diff", &old, invalid.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(text.contains("= at: #/operations/publishIt/action"), "{text}");
+    assert!(text.contains("bad-action.yaml: invalid, 1 error(s)"), "{text}");
+    assert!(out.stdout.is_empty(), "no report for an invalid input");
+
+    assert_eq!(tidings(&["diff", &old, "/no/such/file.yaml"]).status.code(), Some(2));
+    assert_eq!(tidings(&["diff", &old]).status.code(), Some(2));
+    assert_eq!(tidings(&["diff", &old, &old, "--format", "xml"]).status.code(), Some(2));
+}

@@ -90,7 +90,7 @@ impl<'a> Normalizer<'a> {
                 "channels" => self.each(value, &at, Self::channel),
                 "operations" => self.each(value, &at, Self::operation),
                 "servers" => self.each(value, &at, Self::server),
-                _ => self.general(value, &at),
+                _ => self.field(key, value, &at),
             };
             insert_unless_empty(&mut out, key, normalized);
         }
@@ -114,7 +114,7 @@ impl<'a> Normalizer<'a> {
             Value::Object(map) => {
                 let mut out = Map::new();
                 for (key, item) in map {
-                    let item = self.general(item, &at.join(key.as_str()));
+                    let item = self.field(key, item, &at.join(key.as_str()));
                     insert_unless_empty(&mut out, key, item);
                 }
                 sorted(out)
@@ -123,6 +123,17 @@ impl<'a> Normalizer<'a> {
                 Value::Array(items.iter().enumerate().map(|(i, v)| self.general(v, &at.join(i.to_string()))).collect())
             }
             other => other.clone(),
+        }
+    }
+
+    /// A field of an object outside schemas: data kept as written, tags sorted, the rest
+    /// normalized.
+    fn field(&mut self, key: &str, item: &Value, at: &JsonPointer) -> Value {
+        match key {
+            "examples" | "default" | "enum" | "const" => sort_keys(item),
+            _ if key.starts_with("x-") => sort_keys(item),
+            "tags" => self.alternatives(item, at),
+            _ => self.general(item, at),
         }
     }
 
@@ -135,7 +146,7 @@ impl<'a> Normalizer<'a> {
                 "messages" => self.each(item, &here, Self::message),
                 "servers" => sorted_references(item),
                 "bindings" => self.bindings(item, &here),
-                _ => self.general(item, &here),
+                _ => self.field(key, item, &here),
             };
             insert_unless_empty(&mut out, key, normalized);
         }
@@ -163,7 +174,7 @@ impl<'a> Normalizer<'a> {
             let normalized = match key.as_str() {
                 "payload" | "headers" => self.message_schema(item, &here),
                 "bindings" => self.bindings(item, &here),
-                _ => self.general(item, &here),
+                _ => self.field(key, item, &here),
             };
             if normalized != Value::Object(Map::new()) || !matches!(key.as_str(), "payload" | "headers") {
                 insert_unless_empty(&mut out, key, normalized);
@@ -193,7 +204,7 @@ impl<'a> Normalizer<'a> {
                 "messages" => sorted_references(item),
                 "reply" => self.reply(item, &here),
                 "security" => self.alternatives(item, &here),
-                _ => self.general(item, &here),
+                _ => self.field(key, item, &here),
             };
             insert_unless_empty(&mut out, key, normalized);
         }
@@ -212,7 +223,7 @@ impl<'a> Normalizer<'a> {
             let normalized = match key.as_str() {
                 "channel" => reference_text(item).map_or_else(|| item.clone(), reference),
                 "messages" => sorted_references(item),
-                _ => self.general(item, &at.join(key.as_str())),
+                _ => self.field(key, item, &at.join(key.as_str())),
             };
             insert_unless_empty(&mut out, key, normalized);
         }
@@ -232,7 +243,7 @@ impl<'a> Normalizer<'a> {
         out
     }
 
-    /// A list whose order means nothing (security alternatives): normalized and sorted.
+    /// A list whose order means nothing (security alternatives, tags): normalized and sorted.
     fn alternatives(&mut self, value: &Value, at: &JsonPointer) -> Value {
         match self.general(value, at) {
             Value::Array(mut items) => {
@@ -440,6 +451,45 @@ pub(crate) fn kind(v: &Value) -> &'static str {
     }
 }
 
+/// The schema keywords that constrain values (draft 07 and AsyncAPI's `discriminator`);
+/// every other keyword annotates.
+pub(crate) const VALIDATION_KEYWORDS: &[&str] = &[
+    "type",
+    "enum",
+    "const",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "multipleOf",
+    "uniqueItems",
+    "pattern",
+    "format",
+    "properties",
+    "required",
+    "additionalProperties",
+    "patternProperties",
+    "propertyNames",
+    "dependencies",
+    "items",
+    "additionalItems",
+    "contains",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "discriminator",
+];
+
 const TYPES: [&str; 7] = ["null", "boolean", "object", "array", "number", "string", "integer"];
 
 /// Whether a set of types lets a value of type `t` through (`number` takes integers).
@@ -498,6 +548,10 @@ pub(crate) fn unwrap_target(root: &Value, map: &Map<String, Value>) -> Option<(&
     let present: Vec<&'static str> =
         ["allOf", "anyOf", "oneOf"].into_iter().filter(|k| map.get(*k).is_some_and(Value::is_array)).collect();
     let [keyword] = present.as_slice() else { return None };
+    // A wrapper with constraints of its own is a conjunction, not a stand-in.
+    if map.keys().any(|k| k != keyword && VALIDATION_KEYWORDS.contains(&k.as_str())) {
+        return None;
+    }
     let items = map.get(*keyword).and_then(Value::as_array)?;
     match items.as_slice() {
         [_] => Some((keyword, 0, false)),

@@ -50,10 +50,12 @@ impl Rule {
     /// The class of this change in something that travels as `flow` says; in both directions,
     /// or in none (nothing says which), the stricter class.
     pub(crate) fn class(&self, flow: Flow) -> Class {
+        // Inside a `not`, what narrows the inner schema widens the whole, and so on.
+        let (received, sent) = if flow.negated { (self.sent, self.received) } else { (self.received, self.sent) };
         match (flow.received, flow.sent) {
-            (true, false) => self.received,
-            (false, true) => self.sent,
-            _ => self.received.max(self.sent),
+            (true, false) => received,
+            (false, true) => sent,
+            _ => received.max(sent),
         }
     }
 }
@@ -66,31 +68,46 @@ pub(crate) struct Flow {
     pub(crate) received: bool,
     /// The application sends it: its peers read it.
     pub(crate) sent: bool,
+    /// Inside an odd number of `not`s: the change has the opposite effect on the message.
+    pub(crate) negated: bool,
 }
 
 impl Flow {
-    pub(crate) const NONE: Flow = Flow { received: false, sent: false };
-    pub(crate) const RECEIVED: Flow = Flow { received: true, sent: false };
-    pub(crate) const SENT: Flow = Flow { received: false, sent: true };
-    pub(crate) const BOTH: Flow = Flow { received: true, sent: true };
+    pub(crate) const NONE: Flow = Flow { received: false, sent: false, negated: false };
+    pub(crate) const RECEIVED: Flow = Flow { received: true, sent: false, negated: false };
+    pub(crate) const SENT: Flow = Flow { received: false, sent: true, negated: false };
+    pub(crate) const BOTH: Flow = Flow { received: true, sent: true, negated: false };
 
     pub(crate) fn union(self, other: Flow) -> Flow {
-        Flow { received: self.received || other.received, sent: self.sent || other.sent }
+        Flow {
+            received: self.received || other.received,
+            sent: self.sent || other.sent,
+            negated: self.negated || other.negated,
+        }
     }
 
-    /// The flow seen through a `not`: what narrows inside it widens the whole, so a change
-    /// inside it is classed as if it travelled the other way.
+    /// The other direction: what a reply to a message travelling this way does.
     pub(crate) fn flipped(self) -> Flow {
-        Flow { received: self.sent, sent: self.received }
+        Flow { received: self.sent, sent: self.received, negated: self.negated }
+    }
+
+    /// The flow inside a `not`.
+    pub(crate) fn negated(self) -> Flow {
+        Flow { negated: !self.negated, ..self }
     }
 
     /// What a report says about the direction.
-    pub(crate) fn phrase(self) -> &'static str {
-        match (self.received, self.sent) {
+    pub(crate) fn phrase(self) -> String {
+        let direction = match (self.received, self.sent) {
             (true, false) => "the application receives it",
             (false, true) => "the application sends it",
             (true, true) => "the application sends and receives it",
             (false, false) => "no operation says which way it travels",
+        };
+        if self.negated {
+            format!("{direction}; inside `not`, so the effect is reversed")
+        } else {
+            direction.to_owned()
         }
     }
 }
@@ -240,6 +257,7 @@ mod tests {
         assert_eq!(rule.class(Flow::SENT), Class::NonBreaking);
         assert_eq!(rule.class(Flow::BOTH), Class::Breaking);
         assert_eq!(rule.class(Flow::NONE), Class::Breaking);
-        assert_eq!(rule.class(Flow::SENT.flipped()), Class::Breaking);
+        assert_eq!(rule.class(Flow::SENT.negated()), Class::Breaking);
+        assert_eq!(rule.class(Flow::RECEIVED.negated()), Class::NonBreaking);
     }
 }

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use super::normalize::{MAX_DEPTH, canonical_text, discriminator, effective_types, json_eq, sort_keys, unwrap_target};
+use super::normalize::{
+    MAX_DEPTH, VALIDATION_KEYWORDS, canonical_text, discriminator, effective_types, json_eq, sort_keys, unwrap_target,
+};
 use super::rules::{Flow, R};
 use super::{Differ, Identity, Node, match_items, show};
 use crate::pointer::JsonPointer;
@@ -41,46 +43,9 @@ struct Member<'a> {
     content: String,
 }
 
-/// The keywords the comparison handles; any other one is compared as an annotation.
-const HANDLED: &[&str] = &[
-    "type",
-    "enum",
-    "const",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "minLength",
-    "maxLength",
-    "minItems",
-    "maxItems",
-    "minProperties",
-    "maxProperties",
-    "multipleOf",
-    "uniqueItems",
-    "pattern",
-    "format",
-    "properties",
-    "required",
-    "additionalProperties",
-    "patternProperties",
-    "propertyNames",
-    "dependencies",
-    "items",
-    "additionalItems",
-    "contains",
-    "allOf",
-    "anyOf",
-    "oneOf",
-    "not",
-    "if",
-    "then",
-    "else",
-    "discriminator",
-    "definitions",
-    "$defs",
-    "$ref",
-];
+/// Keywords that are neither constraints nor annotations: where subschemas are kept, and
+/// references (already followed).
+const CONTAINERS: &[&str] = &["definitions", "$defs", "$ref"];
 
 /// Lower bounds: a greater value allows fewer values.
 const LOWER_BOUNDS: &[&str] = &["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"];
@@ -228,6 +193,34 @@ impl<'a> Differ<'a> {
                 return;
             }
             (false, false) => {}
+        }
+        // A list of variants against one schema: the schema is a list of one.
+        match (variants_only(&o), variants_only(&n)) {
+            (Some(ok), None) if variants(&n).is_none() => {
+                let (ol, nl) = (member_list(self.old, &o, ok), vec![Member::whole(self.new, &n)]);
+                let cx = MemberCx {
+                    old_keyword: ok,
+                    new_keyword: ok,
+                    flow,
+                    depth,
+                    rules: (R::VariantAdded, R::VariantRemoved),
+                };
+                self.members(&ol, &nl, discriminator_of(&o, &n), cx);
+                return;
+            }
+            (None, Some(nk)) if variants(&o).is_none() => {
+                let (ol, nl) = (vec![Member::whole(self.old, &o)], member_list(self.new, &n, nk));
+                let cx = MemberCx {
+                    old_keyword: nk,
+                    new_keyword: nk,
+                    flow,
+                    depth,
+                    rules: (R::VariantAdded, R::VariantRemoved),
+                };
+                self.members(&ol, &nl, discriminator_of(&o, &n), cx);
+                return;
+            }
+            _ => {}
         }
         if !self.types(&o, &n, flow) {
             return;
@@ -554,7 +547,6 @@ impl<'a> Differ<'a> {
 
     /// `oneOf`/`anyOf` variants, `allOf` members, `not`, `if`/`then`/`else`.
     fn composition(&mut self, o: &View<'a>, n: &View<'a>, flow: Flow, depth: usize) {
-        let variants = |v: &View<'a>| ["oneOf", "anyOf"].into_iter().find(|k| v.get(k).is_some());
         match (variants(o), variants(n)) {
             (None, None) => {}
             (None, Some(keyword)) => {
@@ -571,17 +563,29 @@ impl<'a> Differ<'a> {
                     let rule = if nk == "anyOf" { R::ConstraintLoosened } else { R::ConstraintTightened };
                     self.emit(rule, flow, &spot(o, n, nk), format!("`{ok}` is now `{nk}`"));
                 }
-                self.members(o, n, ok, nk, flow, depth, (R::VariantAdded, R::VariantRemoved));
+                let property = discriminator_of(o, n);
+                let (ol, nl) = (member_list(self.old, o, ok), member_list(self.new, n, nk));
+                let cx = MemberCx {
+                    old_keyword: ok,
+                    new_keyword: nk,
+                    flow,
+                    depth,
+                    rules: (R::VariantAdded, R::VariantRemoved),
+                };
+                self.members(&ol, &nl, property, cx);
             }
         }
         match (o.get("allOf").is_some(), n.get("allOf").is_some()) {
             (true, true) => {
-                self.members(o, n, "allOf", "allOf", flow, depth, (R::ConstraintTightened, R::ConstraintLoosened));
+                let (ol, nl) = (member_list(self.old, o, "allOf"), member_list(self.new, n, "allOf"));
+                let rules = (R::ConstraintTightened, R::ConstraintLoosened);
+                let cx = MemberCx { old_keyword: "allOf", new_keyword: "allOf", flow, depth, rules };
+                self.members(&ol, &nl, None, cx);
             }
             (false, false) => {}
             _ => self.optional_schema(o, n, "allOf", flow, flow, depth),
         }
-        self.optional_schema(o, n, "not", flow, flow.flipped(), depth);
+        self.optional_schema(o, n, "not", flow, flow.negated(), depth);
         self.same_or(o, n, "if", flow);
         for keyword in ["then", "else"] {
             if o.get(keyword).is_some() || n.get(keyword).is_some() {
@@ -592,50 +596,23 @@ impl<'a> Differ<'a> {
 
     /// The members of two schema lists, matched by what they refer to, by discriminator
     /// value, by title, by content, by type, and a last pair left alone on each side.
-    #[allow(clippy::too_many_arguments, reason = "one call site per list kind; a struct would only rename them")]
-    fn members(
-        &mut self,
-        o: &View<'a>,
-        n: &View<'a>,
-        old_keyword: &str,
-        new_keyword: &str,
-        flow: Flow,
-        depth: usize,
-        (added, removed): (R, R),
-    ) {
-        let (old_root, new_root) = (self.old, self.new);
-        let list = |root: &'a Value, v: &View<'a>, keyword: &str| -> Vec<Member<'a>> {
-            let written = v.get(keyword).and_then(Value::as_array).cloned().unwrap_or_default();
-            let nodes = v.child(root, keyword).map(|l| l.items(root)).unwrap_or_default();
-            nodes
-                .into_iter()
-                .zip(written)
-                .map(|(node, raw)| Member {
-                    reference: raw.get("$ref").map(|_| node.real.to_string()),
-                    content: super::normalize::schema_text(root, node.value, &node.real),
-                    view: View::of(root, node),
-                })
-                .collect()
-        };
-        let (ol, nl) = (list(old_root, o, old_keyword), list(new_root, n, new_keyword));
-        let property = [o.get("discriminator"), n.get("discriminator")].into_iter().flatten().find_map(discriminator);
+    fn members(&mut self, ol: &[Member<'a>], nl: &[Member<'a>], property: Option<&str>, cx: MemberCx) {
         let by_reference: Identity<'_, Member<'_>> = &|m| m.reference.clone();
         let by_tag: Identity<'_, Member<'_>> = &|m| tag(&m.view, property);
         let by_title: Identity<'_, Member<'_>> = &|m| m.view.title().map(str::to_owned);
         let by_content: Identity<'_, Member<'_>> = &|m| Some(m.content.clone());
         let by_type: Identity<'_, Member<'_>> = &|m| Some(type_text(&m.view.types()));
         let last_one: Identity<'_, Member<'_>> = &|_| Some(String::new());
-        let matching = match_items(&ol, &nl, &[by_reference, by_tag, by_title, by_content, by_type, last_one]);
+        let matching = match_items(ol, nl, &[by_reference, by_tag, by_title, by_content, by_type, last_one]);
+        let (added, removed) = cx.rules;
         for &i in &matching.removed {
-            let message = format!("`{old_keyword}` member {i} removed");
-            self.emit(removed, flow, &ol[i].view.node.path, message);
+            self.emit(removed, cx.flow, &ol[i].view.node.path, format!("`{}` member {i} removed", cx.old_keyword));
         }
         for &j in &matching.added {
-            let message = format!("`{new_keyword}` member {j} added");
-            self.emit(added, flow, &nl[j].view.node.path, message);
+            self.emit(added, cx.flow, &nl[j].view.node.path, format!("`{}` member {j} added", cx.new_keyword));
         }
         for &(i, j) in &matching.pairs {
-            self.schema(ol[i].view.node.clone(), nl[j].view.node.clone(), flow, depth + 1);
+            self.schema(ol[i].view.node.clone(), nl[j].view.node.clone(), cx.flow, cx.depth + 1);
         }
     }
 
@@ -645,7 +622,7 @@ impl<'a> Differ<'a> {
         let mut keywords = n.keywords();
         keywords.extend(o.keywords().into_iter().filter(|k| n.get(k).is_none()));
         for keyword in keywords {
-            if HANDLED.contains(&keyword) {
+            if VALIDATION_KEYWORDS.contains(&keyword) || CONTAINERS.contains(&keyword) {
                 continue;
             }
             let rule = match keyword {
@@ -673,6 +650,60 @@ impl<'a> Differ<'a> {
             }
         }
     }
+}
+
+/// How a list of members is compared.
+struct MemberCx {
+    old_keyword: &'static str,
+    new_keyword: &'static str,
+    flow: Flow,
+    depth: usize,
+    /// The rules for a member added and removed.
+    rules: (R, R),
+}
+
+impl<'a> Member<'a> {
+    /// A whole schema as the one member of a list.
+    fn whole(root: &'a Value, view: &View<'a>) -> Self {
+        let node = view.node.clone();
+        Member {
+            reference: None,
+            content: super::normalize::schema_text(root, node.value, &node.real),
+            view: view.clone(),
+        }
+    }
+}
+
+/// The members under `keyword` (`allOf`, `anyOf`, `oneOf`).
+fn member_list<'a>(root: &'a Value, view: &View<'a>, keyword: &str) -> Vec<Member<'a>> {
+    let written = view.get(keyword).and_then(Value::as_array).cloned().unwrap_or_default();
+    let nodes = view.child(root, keyword).map(|l| l.items(root)).unwrap_or_default();
+    nodes
+        .into_iter()
+        .zip(written)
+        .map(|(node, raw)| Member {
+            reference: raw.get("$ref").map(|_| node.real.to_string()),
+            content: super::normalize::schema_text(root, node.value, &node.real),
+            view: View::of(root, node),
+        })
+        .collect()
+}
+
+/// The variant keyword a schema has: `oneOf`, else `anyOf`.
+fn variants(view: &View<'_>) -> Option<&'static str> {
+    ["oneOf", "anyOf"].into_iter().find(|k| view.get(k).is_some())
+}
+
+/// The variant keyword of a schema that is nothing but variants (and annotations).
+fn variants_only(view: &View<'_>) -> Option<&'static str> {
+    let keyword = variants(view)?;
+    let constrains = |k: &&str| VALIDATION_KEYWORDS.contains(k) && *k != keyword && *k != "discriminator";
+    (!view.keywords().iter().any(constrains)).then_some(keyword)
+}
+
+/// The discriminator either schema names.
+fn discriminator_of<'v>(o: &View<'v>, n: &View<'v>) -> Option<&'v str> {
+    [o.get("discriminator"), n.get("discriminator")].into_iter().flatten().find_map(discriminator)
 }
 
 /// The value that tells a variant apart: its `const` (or one-value `enum`) for the
