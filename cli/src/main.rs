@@ -63,6 +63,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: ReportFormat,
     },
+    /// Serve a contract's docs page (and /asyncapi.json, /asyncapi.yaml) on 127.0.0.1.
+    Docs {
+        /// The contract.
+        file: PathBuf,
+        /// The port on 127.0.0.1; 0 picks a free one.
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Serve the page's component from this installed `@asyncapi/react-component`
+        /// instead of the pinned CDN files, for machines without the internet.
+        #[arg(long)]
+        assets: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -103,6 +115,7 @@ fn run(cli: Cli) -> ExitCode {
         Command::Validate { files, .. } => files.iter().map(PathBuf::as_path).collect(),
         Command::Bundle { file, .. } | Command::Generate { file, .. } => vec![file.as_path()],
         Command::Diff { old, new, .. } => vec![old.as_path(), new.as_path()],
+        Command::Docs { file, .. } => vec![file.as_path()],
     };
     // A file that is not there is an unusable argument, not an invalid contract.
     if let Some(missing) = inputs.iter().find(|p| !p.is_file()) {
@@ -114,6 +127,45 @@ fn run(cli: Cli) -> ExitCode {
         Command::Bundle { file, output, format } => bundle(&file, output.as_deref(), format),
         Command::Generate { file, output, side } => generate(&file, output.as_deref(), side),
         Command::Diff { old, new, format } => diff(&old, &new, format),
+        Command::Docs { file, port, assets } => docs(&file, port, assets),
+    }
+}
+
+fn docs(file: &Path, port: u16, assets: Option<PathBuf>) -> ExitCode {
+    let doc = match Document::load(file) {
+        Ok(doc) => doc,
+        Err(error) => {
+            report(&error);
+            return ExitCode::from(1);
+        }
+    };
+    let config = match assets {
+        Some(dir) => tidings::DocsConfig::default().local_assets(dir),
+        None => tidings::DocsConfig::default(),
+    }
+    .health(None);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        println!(
+            "tidings: the docs of {} at http://{addr}/asyncapi (also /asyncapi.json, /asyncapi.yaml)",
+            file.display()
+        );
+        tidings::docs::serve(listener, doc.bundled(), config).await
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

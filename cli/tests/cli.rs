@@ -171,3 +171,49 @@ fn diff_exits_2_on_unreadable_or_invalid_input() {
     assert_eq!(tidings(&["diff", &old]).status.code(), Some(2));
     assert_eq!(tidings(&["diff", &old, &old, "--format", "xml"]).status.code(), Some(2));
 }
+
+/// A plain HTTP GET on `addr`: status line and body.
+fn http_get(addr: &str, target: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    write!(stream, "GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head");
+    (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+}
+
+#[test]
+fn docs_serves_a_contracts_page_and_document() {
+    use std::io::BufRead;
+    let file = fixtures().join("valid/multi-file/asyncapi.yaml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .args(["docs", file.to_str().expect("utf-8 path"), "--port", "0"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("it prints its address");
+    let url = line.split_whitespace().find(|w| w.starts_with("http://")).expect("a URL").to_owned();
+    let addr = url.trim_start_matches("http://").trim_end_matches("/asyncapi");
+    let (status, body) = http_get(addr, "/asyncapi.json");
+    let expected = tidings_asyncapi::Document::load(&file).expect("valid").bundled().clone();
+    let served: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let (page_status, page) = http_get(addr, "/asyncapi");
+    let (missing, _) = http_get(addr, "/elsewhere");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(served, expected, "the bundled contract is served");
+    assert_eq!(page_status, "HTTP/1.1 200 OK");
+    assert!(page.contains("AsyncApiStandalone.render"), "{page}");
+    assert_eq!(missing, "HTTP/1.1 404 Not Found");
+}
+
+#[test]
+fn docs_refuses_an_invalid_contract_with_its_diagnostics() {
+    let file = fixtures().join("invalid/many-errors.yaml");
+    let out = tidings(&["docs", file.to_str().expect("utf-8 path"), "--port", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("many-errors.yaml:8:12"), "{}", stderr(&out));
+}
