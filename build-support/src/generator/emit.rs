@@ -201,9 +201,9 @@ fn payload_type(message: &MessagePlan, types: &Types) -> TokenStream {
     match &message.payload {
         Payload::Json(def) => {
             let name = types.names.get(def).map_or("::tidings::__private::serde_json::Value", String::as_str);
-            let path: syn::Type =
-                syn::parse_str(name).unwrap_or_else(|_| syn::parse_quote!(::tidings::__private::serde_json::Value));
-            if name.starts_with("::") { quote!(#path) } else { quote!(super::types::#path) }
+            // Lexed, not parsed: this runs for every use of every message.
+            let path: TokenStream = name.parse().unwrap_or_else(|_| quote!(::tidings::__private::serde_json::Value));
+            if name.starts_with("::") { path } else { quote!(super::types::#path) }
         }
         Payload::Any => quote!(::tidings::__private::serde_json::Value),
         Payload::Binary => quote!(::std::vec::Vec<u8>),
