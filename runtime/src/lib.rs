@@ -18,6 +18,8 @@ pub mod descriptor;
 mod error;
 mod groups;
 mod params;
+#[cfg(feature = "redis")]
+mod redis;
 mod routing;
 mod server;
 pub mod testing;
@@ -31,6 +33,8 @@ pub use context::{ConnectionId, Context, Outbox, SendError};
 pub use error::{ErrorBody, HandlerError};
 pub use groups::{Groups, InProcess, Layer, LayerHealth, Sender};
 pub use params::{ParamError, Params};
+#[cfg(feature = "redis")]
+pub use redis::{RedisConfig, RedisLayer, RedisLayerError};
 pub use server::{Server, ShutdownHandle};
 
 /// Includes the module `tidings-build` generated into `OUT_DIR`.

@@ -114,3 +114,9 @@ impl Layer for Recorder {
         self.inner.members(group)
     }
 }
+
+#[cfg(feature = "redis")]
+#[path = "testing_redis.rs"]
+mod redis_server;
+#[cfg(feature = "redis")]
+pub use redis_server::RedisServer;
