@@ -1,7 +1,10 @@
 //! The tidings chat example, contract first: `asyncapi.yaml` is the source of truth.
 //!
 //! Run it with `cargo run -p chat` (ws://127.0.0.1:8080), or `cargo run -p chat -- --addr
-//! 127.0.0.1:9000 --api-key secret --tick-seconds 10`. Then, with any WebSocket client:
+//! 127.0.0.1:9000 --api-key secret --tick-seconds 10`. With `--layer redis://127.0.0.1:6379`,
+//! several processes share their rooms through Redis: start two on different `--addr`s, and
+//! what is said in a room on one reaches the room's members on the other. Then, with any
+//! WebSocket client:
 //!
 //! - `ws://127.0.0.1:8080/ws/chat/lobby`: send `{"action": "chat", "payload": {"message":
 //!   "hi"}}` and everyone in `lobby` gets a `chatNotification`; `{"action": "ping"}` gets a pong.
@@ -18,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tidings::{AuthError, HandlerError, Server};
+use tidings::{AuthError, HandlerError, RedisConfig, RedisLayer, Server};
 
 mod contract {
     tidings::include_contract!();
@@ -106,11 +109,17 @@ struct Options {
     addr: String,
     api_key: String,
     tick: Duration,
+    /// Where groups live: `None` in this process, else the Redis URL.
+    layer: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
-    let mut options =
-        Options { addr: "127.0.0.1:8080".into(), api_key: "let-me-in".into(), tick: Duration::from_secs(30) };
+    let mut options = Options {
+        addr: "127.0.0.1:8080".into(),
+        api_key: "let-me-in".into(),
+        tick: Duration::from_secs(30),
+        layer: None,
+    };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
@@ -120,7 +129,13 @@ fn options() -> Result<Options, String> {
             "--tick-seconds" => {
                 options.tick = Duration::from_secs(value.parse().map_err(|_| "--tick-seconds takes seconds")?)
             }
-            _ => return Err(format!("unknown option {arg}; use --addr HOST:PORT, --api-key KEY, --tick-seconds N")),
+            "--layer" if value.starts_with("redis://") || value.starts_with("unix://") => options.layer = Some(value),
+            "--layer" => return Err("--layer takes a Redis URL: redis://HOST:PORT".into()),
+            _ => {
+                return Err(format!(
+                    "unknown option {arg}; use --addr HOST:PORT, --api-key KEY, --tick-seconds N, --layer redis://HOST:PORT"
+                ));
+            }
         }
     }
     Ok(options)
@@ -135,10 +150,21 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
+    // The runtime logs through `tracing` (the Redis layer's link going down and coming back).
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let state = Arc::new(State::default());
     let chat = Chat(Arc::clone(&state));
     let api_key = options.api_key.clone();
-    let server = Server::bind(&options.addr).await?;
+    let mut server = Server::bind(&options.addr).await?;
+    if let Some(url) = &options.layer {
+        match RedisLayer::start(url, RedisConfig::default()) {
+            Ok(layer) => server = server.layer(layer),
+            Err(e) => {
+                eprintln!("chat: --layer: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     let rooms = server.sender::<contract::chat::Spec>();
     let server = server
         .mount(contract::chat::channel(chat.clone()))
@@ -153,6 +179,9 @@ async fn main() -> std::io::Result<()> {
         });
     let addr = server.local_addr()?;
     println!("chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}, /ws/register, /ws/announcements)");
+    if options.layer.is_some() {
+        println!("chat: rooms are shared with every process on the same Redis");
+    }
 
     // The seed's event handler: events pushed to rooms from outside any connection.
     let ticker_state = Arc::clone(&state);
