@@ -696,14 +696,10 @@ async fn listen(
     shared.up(Side::Subscriber, Some(generation));
     let mut ping = idle_timer(shared.config.ping_interval);
     loop {
+        // Subscription changes first: a flood of messages must not hold back a join.
         tokio::select! {
             biased;
             _ = stop.changed() => return Listen::Stopped,
-            message = stream.next() => {
-                let Some(message) = message else { return Listen::Lost("the connection closed".into()) };
-                shared.deliver(message.get_channel_name(), message.get_payload_bytes());
-                ping.reset();
-            }
             () = shared.subscriptions_changed.notified() => {
                 let (changes, generation) = {
                     let mut local = shared.write();
@@ -736,6 +732,11 @@ async fn listen(
                     }
                 }
                 shared.link.send_modify(|state| state.applied = state.applied.max(generation));
+            }
+            message = stream.next() => {
+                let Some(message) = message else { return Listen::Lost("the connection closed".into()) };
+                shared.deliver(message.get_channel_name(), message.get_payload_bytes());
+                ping.reset();
             }
             _ = ping.tick() => {
                 if let Err(problem) = within(timeout, sink.ping::<::redis::Value>()).await {
