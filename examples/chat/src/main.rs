@@ -14,6 +14,9 @@
 //!   "..."}` reaches every room as a `roomEvent`; without the key the handshake gets 401.
 //!
 //! Every room also gets a `roomEvent` from a timer, pushed from outside any connection.
+//! With `--layer`, each process's timer and announcements go to the rooms opened on that
+//! process, and reach those rooms' members on every process: a room open on two processes
+//! hears two timers.
 
 use std::collections::BTreeSet;
 use std::num::NonZeroU64;
