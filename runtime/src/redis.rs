@@ -391,7 +391,7 @@ struct LinkState {
 
 impl Default for LinkState {
     fn default() -> Self {
-        Self { publisher: Some("connecting".into()), subscriber: Some("connecting".into()), applied: 0 }
+        Self { publisher: Some("not connected yet".into()), subscriber: Some("not connected yet".into()), applied: 0 }
     }
 }
 

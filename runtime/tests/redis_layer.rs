@@ -276,3 +276,33 @@ fn starting_needs_a_runtime_and_a_redis_url() {
     let bad = RedisLayer::start("http://127.0.0.1:6379", RedisConfig::default());
     assert!(matches!(bad, Err(tidings::RedisLayerError::Url { .. })), "{bad:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_never_answers_wedges_nothing() {
+    // Accepts connections and never answers, like a peer behind a dead link.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming() {
+            held.push(stream);
+        }
+    });
+    let config = config("silent").timeout(Duration::from_millis(200));
+    let a = RedisLayer::start(&format!("redis://127.0.0.1:{port}"), config).expect("starts");
+    let (a1, mut a1_frames) = connect(&a);
+    a.join(a1, "room");
+    let started = std::time::Instant::now();
+    for n in 0..1000 {
+        a.broadcast("room", text(&format!("{n}")));
+    }
+    assert!(started.elapsed() < Duration::from_secs(1), "broadcasting waited on Redis: {:?}", started.elapsed());
+    assert_eq!(next(&mut a1_frames).await, text("0"));
+    eventually("both connections time out, and say so", || async {
+        let detail = a.health().detail.unwrap_or_default();
+        !detail.contains("not connected yet") && detail.contains("publishing:") && detail.contains("subscribing:")
+    })
+    .await;
+    assert!(!a.health().connected);
+    assert_eq!(a.dropped(), 1000);
+}
