@@ -1,28 +1,5 @@
-//! Groups across processes through Redis Pub/Sub: [`RedisLayer`].
-//!
-//! Nothing about membership is stored in Redis. Each process keeps its own connections and
-//! groups in memory, as [`InProcess`](crate::InProcess) does, and subscribes to one Redis
-//! channel per group that has members here (`<prefix>:g:<group>`), plus one channel for
-//! directed sends to its connections (`<prefix>:n:<node>`, the node being the high half of
-//! every [`ConnectionId`] the process issues). A broadcast is delivered to the members here
-//! directly and published once; other processes deliver it to their members, and the
-//! publishing layer ignores its own publication when Redis echoes it back. When a
-//! connection closes its groups may lose their last member here and are unsubscribed; when
-//! a process dies, Redis drops its subscriptions with its connections. Nothing to expire,
-//! nothing to leak.
-//!
-//! Delivery is at most once, as with Django's `channels_redis`: Redis Pub/Sub does not keep
-//! messages for subscribers that are not listening, so what is published while the link is
-//! down (or while a process is reconnecting) is lost for the other processes, and counted
-//! ([`RedisLayer::dropped`]). Members in the publishing process always get it. Messages from
-//! one layer reach another in the order they were published: one connection publishes,
-//! one connection subscribes.
-//!
-//! Every [`Layer`] method stays synchronous and never waits on Redis: publications go to a
-//! bounded queue that a background task drains in pipelined batches, and subscription
-//! changes are recorded for a second task that holds the Pub/Sub connection. Both tasks
-//! reconnect on their own with capped exponential backoff, log through `tracing`, and the
-//! layer's [`health`](Layer::health) says what is down meanwhile.
+//! Groups across processes through Redis Pub/Sub: [`RedisLayer`]. `docs/ARCHITECTURE.md`
+//! gives the reasons for the design.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -140,9 +117,30 @@ pub enum RedisLayerError {
 /// # }
 /// ```
 ///
-/// Cloning gives another handle on the same layer (to ask its [`health`](Layer::health)
-/// after handing it to a server); its tasks stop when the last handle is dropped. See the
-/// [module](self) for the design and the delivery guarantee.
+/// Nothing about membership is stored in Redis. Each process keeps its own connections and
+/// groups in memory, as [`InProcess`](crate::InProcess) does, and subscribes to one Redis
+/// channel per group that has members here (`<prefix>:g:<group>`), plus one channel for
+/// directed sends to its connections (`<prefix>:n:<node>`, the [node](ConnectionId::node)
+/// of every id the process issues). A broadcast is queued for the members here at once and
+/// published once; the other processes deliver it to their members, and the publishing
+/// layer skips its own publication when Redis echoes it back. A group whose last member here
+/// leaves or closes is unsubscribed; a process that dies loses its subscriptions with its
+/// connections. Nothing expires because nothing is left behind.
+///
+/// **Delivery is at most once**, as with Django's `channels_redis`: Redis Pub/Sub keeps no
+/// message for a subscriber that is not listening, so what is published while the link is
+/// down, or while another process reconnects, is lost for the other processes and counted
+/// in [`dropped`](Self::dropped). Members in the publishing process always get it. The
+/// messages of one layer reach another in the order they were published.
+///
+/// **No method waits on Redis.** Publications go to a bounded queue that a background task
+/// drains in pipelined batches; subscription changes are recorded for a second task, which
+/// holds the Pub/Sub connection. Both reconnect on their own with capped exponential backoff,
+/// log through `tracing`, and [`health`](Layer::health) says what is down meanwhile;
+/// [`ready`](Self::ready) waits for the link.
+///
+/// Cloning gives another handle on the same layer (to ask its health after handing it to a
+/// server); its tasks stop when the last handle is dropped.
 #[derive(Clone)]
 pub struct RedisLayer {
     shared: Arc<Shared>,
