@@ -20,6 +20,8 @@ pub mod docs;
 mod error;
 mod groups;
 mod params;
+#[cfg(feature = "redis")]
+mod redis;
 mod routing;
 mod server;
 pub mod spec;
@@ -35,6 +37,8 @@ pub use docs::{Assets, DocsConfig};
 pub use error::{ErrorBody, HandlerError};
 pub use groups::{Groups, InProcess, Layer, LayerHealth, Sender};
 pub use params::{ParamError, Params};
+#[cfg(feature = "redis")]
+pub use redis::{RedisConfig, RedisLayer, RedisLayerError};
 pub use server::{Server, ShutdownHandle};
 pub use spec::{Spec, SpecConfig, SpecServer};
 

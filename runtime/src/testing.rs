@@ -228,3 +228,9 @@ fn without_error_frames(document: &serde_json::Value) -> serde_json::Value {
     }
     document
 }
+
+#[cfg(feature = "redis")]
+#[path = "testing_redis.rs"]
+mod redis_server;
+#[cfg(feature = "redis")]
+pub use redis_server::RedisServer;

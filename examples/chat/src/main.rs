@@ -2,7 +2,10 @@
 //!
 //! Run it with `cargo run -p chat` (ws://127.0.0.1:8080; its contract as served, rendered at
 //! http://127.0.0.1:8080/asyncapi), or `cargo run -p chat -- --addr
-//! 127.0.0.1:9000 --api-key secret --tick-seconds 10`. Then, with any WebSocket client:
+//! 127.0.0.1:9000 --api-key secret --tick-seconds 10`. With `--layer redis://127.0.0.1:6379`,
+//! several processes share their rooms through Redis: start two on different `--addr`s, and
+//! what is said in a room on one reaches the room's members on the other. Then, with any
+//! WebSocket client:
 //!
 //! - `ws://127.0.0.1:8080/ws/chat/lobby`: send `{"action": "chat", "payload": {"message":
 //!   "hi"}}` and everyone in `lobby` gets a `chatNotification`; `{"action": "ping"}` gets a pong.
@@ -12,6 +15,9 @@
 //!   "..."}` reaches every room as a `roomEvent`; without the key the handshake gets 401.
 //!
 //! Every room also gets a `roomEvent` from a timer, pushed from outside any connection.
+//! With `--layer`, each process's timer and announcements go to the rooms opened on that
+//! process, and reach those rooms' members on every process: a room open on two processes
+//! hears two timers.
 
 use std::collections::BTreeSet;
 use std::num::NonZeroU64;
@@ -19,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tidings::{AuthError, DocsConfig, HandlerError, Server, SpecConfig};
+use tidings::{AuthError, DocsConfig, HandlerError, RedisConfig, RedisLayer, Server, SpecConfig};
 
 mod contract {
     tidings::include_contract!();
@@ -111,6 +117,8 @@ struct Options {
     print_spec: Option<String>,
     /// Serve the docs page's component from this installed `@asyncapi/react-component`.
     docs_assets: Option<String>,
+    /// Where groups live: `None` in this process, else the Redis URL.
+    layer: Option<String>,
 }
 
 fn options() -> Result<Options, String> {
@@ -120,6 +128,7 @@ fn options() -> Result<Options, String> {
         tick: Duration::from_secs(30),
         print_spec: None,
         docs_assets: None,
+        layer: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -132,10 +141,12 @@ fn options() -> Result<Options, String> {
             }
             "--print-spec" if value == "json" || value == "yaml" => options.print_spec = Some(value),
             "--docs-assets" => options.docs_assets = Some(value),
+            "--layer" if value.starts_with("redis://") || value.starts_with("unix://") => options.layer = Some(value),
+            "--layer" => return Err("--layer takes a Redis URL: redis://HOST:PORT".into()),
             _ => {
                 return Err(format!(
                     "unknown option {arg} {value}; use --addr HOST:PORT, --api-key KEY, --tick-seconds N, \
-                     --print-spec json|yaml, --docs-assets DIR"
+                     --layer redis://HOST:PORT, --print-spec json|yaml, --docs-assets DIR"
                 ));
             }
         }
@@ -160,10 +171,21 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
+    // The runtime logs through `tracing` (the Redis layer's link going down and coming back).
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let state = Arc::new(State::default());
     let chat = Chat(Arc::clone(&state));
     let api_key = options.api_key.clone();
-    let server = Server::bind(&options.addr).await?;
+    let mut server = Server::bind(&options.addr).await?;
+    if let Some(url) = &options.layer {
+        match RedisLayer::start(url, RedisConfig::default()) {
+            Ok(layer) => server = server.layer(layer),
+            Err(e) => {
+                eprintln!("chat: --layer: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     let rooms = server.sender::<contract::chat::Spec>();
     let server = server
         .mount(contract::chat::channel(chat.clone()))
@@ -191,6 +213,9 @@ async fn main() -> std::io::Result<()> {
     let addr = server.local_addr()?;
     say(&format!("chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}, /ws/register, /ws/announcements)"));
     say(&format!("chat: the contract as served: http://{addr}/asyncapi (also /asyncapi.json, /asyncapi.yaml)"));
+    if options.layer.is_some() {
+        say("chat: rooms are shared with every process on the same Redis");
+    }
 
     // The seed's event handler: events pushed to rooms from outside any connection.
     let ticker_state = Arc::clone(&state);
