@@ -62,6 +62,19 @@ impl ChatProcess {
         Client::connect(&format!("{}/ws/chat/{room}", self.url)).await.expect("the room opens")
     }
 
+    /// The status and body of the server's `/healthz`.
+    fn health(&self) -> (u16, String) {
+        use std::io::Write as _;
+        let addr = self.url.trim_start_matches("ws://");
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        write!(stream, "GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").expect("request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("response");
+        let status = response.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+        (status, body)
+    }
+
     fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("the process's status").is_none()
     }
@@ -160,9 +173,18 @@ async fn both_servers_recover_when_redis_restarts() {
     let (mut a1, mut a2) = (one.room("a").await, two.room("a").await);
     until_heard(&mut a1, &mut a2, "before").await;
 
+    for process in [&one, &two] {
+        let (status, body) = process.health();
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(r#""layer":"redis""#) && body.contains(r#""connected":true"#), "{body}");
+    }
     redis.stop();
     for process in [&one, &two] {
         process.wait_for_log("redis link down", 1).await;
+        // The health endpoint says so, for a load balancer or an operator.
+        let (status, body) = process.health();
+        assert_eq!(status, 503, "{body}");
+        assert!(body.contains(r#""connected":false"#) && body.contains("detail"), "{body}");
     }
     // An outage of a second, several failed reconnections long, throughout which each server
     // goes on serving what it holds: new connections, rooms, request and reply.
@@ -191,5 +213,6 @@ async fn both_servers_recover_when_redis_restarts() {
     // Up at the start and up again, for each of the two connections (publishing, subscribing).
     for process in [&one, &two] {
         process.wait_for_log("redis link up", 4).await;
+        assert_eq!(process.health().0, 200, "healthy again");
     }
 }
