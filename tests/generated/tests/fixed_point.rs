@@ -54,7 +54,10 @@ fn every_fixture_is_a_fixed_point() {
 
 /// Every document the application side describes passes `@asyncapi/parser`.
 fn official_parser_accepts<'a>(documents: impl Iterator<Item = (&'a str, &'a serde_json::Value)>) {
-    let dir = std::env::temp_dir().join(format!("tidings-fixed-point-{}", std::process::id()));
+    // A folder per call: the tests of this file run at once.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("tidings-fixed-point-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
     let files: Vec<PathBuf> = documents
         .map(|(name, document)| {
@@ -70,4 +73,35 @@ fn official_parser_accepts<'a>(documents: impl Iterator<Item = (&'a str, &'a ser
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(refused.is_empty(), "the official parser refuses:\n{}", refused.join("\n"));
+}
+
+/// `camelize` writes channel, operation and message keys in camelCase, with every
+/// reference to them, and leaves property names as the wire has them: the document never
+/// says `dashedName` where the application reads `dashed-name`.
+#[test]
+fn camelize_renames_keys_and_never_what_the_wire_carries() {
+    let config = SpecConfig::from_info(&generated::names::INFO).camelize(true);
+    let spec = generated::names::CHANNELS.iter().fold(Spec::new(config), |spec, c| spec.describe(c));
+    let document = spec.document();
+    let keys = |section: &str| -> Vec<String> {
+        document[section].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    };
+    assert_eq!(keys("channels"), ["userEvents", "type"]);
+    assert!(keys("operations").contains(&"receiveUserEvents".to_owned()), "{:?}", keys("operations"));
+    let messages: Vec<&String> =
+        document["channels"]["userEvents"]["messages"].as_object().expect("messages").keys().collect();
+    assert!(messages.contains(&&"userEvents".to_owned()) && messages.contains(&&"2faCode".to_owned()), "{messages:?}");
+    assert_eq!(document["operations"]["receiveUserEvents"]["channel"]["$ref"], "#/channels/userEvents");
+    assert_eq!(
+        document["operations"]["receiveUserEvents"]["messages"][0]["$ref"],
+        "#/channels/userEvents/messages/userEvents"
+    );
+    // Property names are the wire's, whatever camelize says, and so are `const` values.
+    let payload = &document["channels"]["userEvents"]["messages"]["userEvents"]["payload"];
+    let properties = payload["properties"].as_object().expect("properties");
+    assert!(properties.contains_key("dashed-name") && properties.contains_key("with space"), "{payload}");
+    assert_eq!(properties["type"]["const"], "option");
+    // The address and its parameters are what the server routes: unchanged.
+    assert_eq!(document["channels"]["userEvents"]["address"], "/users/{user-id}/events");
+    official_parser_accepts(std::iter::once(("names-camelized", &document)));
 }
