@@ -14,6 +14,8 @@ async fn channels_served_by_axum_behave_as_on_the_server() {
         .mount(contract::chat::channel(Chat::default()))
         .mount(contract::registration::channel(Chat::default()))
         .mount(contract::announcements::channel(Announcements));
+    let routes = routes.spec(tidings::SpecConfig::from_info(&contract::INFO));
+    let document = routes.document();
     let rooms = routes.sender::<contract::chat::Spec>();
     let shutdown = routes.shutdown_handle();
     let app: axum::Router = routes.router().expect("router").route("/health", axum::routing::get(|| async { "ok" }));
@@ -54,6 +56,20 @@ async fn channels_served_by_axum_behave_as_on_the_server() {
     let mut response = String::new();
     tokio::io::AsyncReadExt::read_to_string(&mut http, &mut response).await.expect("read");
     assert!(response.starts_with("HTTP/1.1 200") && response.ends_with("ok"), "{response}");
+    // And so do the docs endpoints: the same document as the bare server's.
+    for (target, content_type) in [
+        ("/asyncapi.json", "application/json"),
+        ("/asyncapi.yaml", "application/yaml"),
+        ("/asyncapi", "text/html; charset=utf-8"),
+    ] {
+        let (head, body) = get(addr, target).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{target}: {head}");
+        assert!(head.to_ascii_lowercase().contains(&format!("content-type: {content_type}")), "{target}: {head}");
+        if target == "/asyncapi.json" {
+            assert_eq!(serde_json::from_str::<serde_json::Value>(&body).expect("JSON"), document);
+        }
+    }
+    tidings::assert_contract!(document, "../../examples/chat/asyncapi.yaml");
 
     shutdown.shutdown();
     assert_eq!(ada.closed(WAIT).await.expect("closed in time"), Some(1001));
@@ -69,4 +85,15 @@ impl contract::announcements::Announcements for Announcements {
     ) -> Result<types::Announced, tidings::HandlerError> {
         Ok(types::Announced { action: types::AnnouncedAction::Announced, rooms: 0 })
     }
+}
+
+/// A plain GET through the router: head and body.
+async fn get(addr: std::net::SocketAddr, target: &str) -> (String, String) {
+    let mut http = tokio::net::TcpStream::connect(addr).await.expect("http");
+    let request = format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    tokio::io::AsyncWriteExt::write_all(&mut http, request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    tokio::io::AsyncReadExt::read_to_string(&mut http, &mut response).await.expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head");
+    (head.to_owned(), body.to_owned())
 }
