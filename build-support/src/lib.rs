@@ -20,6 +20,7 @@
 //! A contract that does not load, or from which no code can be generated, stops the build
 //! with a report like a compiler's: file, line, column, JSON pointer and what to do.
 
+mod camelize;
 pub mod generator;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub struct Builder {
     path: PathBuf,
     settings: Settings,
     name: String,
+    camelize: bool,
 }
 
 /// A generated module as text, with the files it was generated from.
@@ -65,7 +67,12 @@ pub struct Failure {
 impl Builder {
     /// Settings for the contract at `path`.
     pub fn new(path: impl AsRef<Path>) -> Self {
-        Self { path: path.as_ref().to_owned(), settings: Settings::default(), name: "contract".to_owned() }
+        Self {
+            path: path.as_ref().to_owned(),
+            settings: Settings::default(),
+            name: "contract".to_owned(),
+            camelize: false,
+        }
     }
 
     /// Which side to generate: the application the contract describes (the default) or its peer.
@@ -108,6 +115,17 @@ impl Builder {
         self
     }
 
+    /// Puts every property name of the contract's schemas in camelCase, on the wire: the
+    /// types read and write `requestId` where the contract says `request_id`, validation
+    /// and correlation ids follow, a discriminator is renamed with its property, and the
+    /// application's document says `requestId` because the types do. `const` and `enum`
+    /// values, addresses and parameters stay. (Keys of channels, operations and messages
+    /// are the document's concern: `SpecConfig::camelize`.)
+    pub fn camelize(mut self, on: bool) -> Self {
+        self.camelize = on;
+        self
+    }
+
     /// Writes `$OUT_DIR/<name>.rs` instead of `contract.rs`, for `include_contract!("<name>")`.
     pub fn output_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
@@ -130,6 +148,18 @@ impl Builder {
             }
         };
         let files: Vec<PathBuf> = doc.files().map(Path::to_owned).collect();
+        let doc = if self.camelize {
+            let renamed = tidings_asyncapi::emit::to_json(&camelize::camelize(doc.bundled()));
+            match Document::from_text(&self.path, renamed) {
+                Ok(renamed) => renamed,
+                Err(error) => {
+                    let report = format!("the camelized contract does not load:\n{error}");
+                    return Err(Failure { report, files });
+                }
+            }
+        } else {
+            doc
+        };
         let render = |d: &BuildDiagnostic| d.render(doc.source_text(&d.location.file));
         let mut warnings: Vec<String> =
             doc.warnings().iter().map(|d| d.render(doc.source_text(&d.location.file))).collect();

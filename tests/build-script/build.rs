@@ -1,5 +1,5 @@
-//! Generates both sides of the chat contract, and a multi-file contract, as a user's build
-//! script would.
+//! Generates both sides of the chat contract, a multi-file contract, and a snake_case
+//! contract with its wire camelized, as a user's build script would.
 fn main() {
     tidings_build::compile("../../examples/chat/asyncapi.yaml");
     tidings_build::Builder::new("../../examples/chat/asyncapi.yaml")
@@ -10,4 +10,5 @@ fn main() {
         .output_name("collisions")
         .derive("Eq")
         .compile();
+    tidings_build::Builder::new("contracts/events.yaml").camelize(true).output_name("events_camel").compile();
 }

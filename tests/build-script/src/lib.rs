@@ -12,6 +12,11 @@ pub mod peer {
     tidings::include_contract!("chat_peer");
 }
 
+/// A contract written in snake_case, generated with `camelize`: camelCase on the wire.
+pub mod events_camel {
+    tidings::include_contract!("events_camel");
+}
+
 /// A multi-file contract with two schemas named `Foo`.
 pub mod collisions {
     tidings::include_contract!("collisions");
