@@ -320,7 +320,7 @@ pub(crate) fn build<'a>(
             }
         }
         for operation in descriptor.operations {
-            let channel_ref = json!({"$ref": format!("#/channels/{}", pointer_token(&channel_key))});
+            let channel_ref = json!({"$ref": reference(["channels", &channel_key])});
             let mut object = Map::new();
             object.insert("action".into(), action(operation.action).into());
             object.insert("channel".into(), channel_ref);
@@ -331,7 +331,7 @@ pub(crate) fn build<'a>(
                 let refs = operation
                     .security
                     .iter()
-                    .map(|key| json!({"$ref": format!("#/components/securitySchemes/{}", pointer_token(key))}));
+                    .map(|key| json!({"$ref": reference(["components", "securitySchemes", key])}));
                 object.insert("security".into(), refs.collect());
             }
             if !operation.tags.is_empty() {
@@ -346,8 +346,7 @@ pub(crate) fn build<'a>(
                     .filter(|name| served(name) || elsewhere.contains_key(name))
                     .map_or_else(|| channel_key.clone(), |name| keys.channel(name));
                 let mut object_reply = Map::new();
-                object_reply
-                    .insert("channel".into(), json!({"$ref": format!("#/channels/{}", pointer_token(&reply_channel))}));
+                object_reply.insert("channel".into(), json!({"$ref": reference(["channels", &reply_channel])}));
                 object_reply.insert("messages".into(), message_refs(&reply_channel, reply.messages, &keys));
                 object.insert("reply".into(), object_reply.into());
             }
@@ -360,7 +359,7 @@ pub(crate) fn build<'a>(
             while operations.contains_key(&key) {
                 key.push('_');
             }
-            let channel_ref = format!("#/channels/{}", pointer_token(&channel_key));
+            let channel_ref = reference(["channels", &channel_key]);
             operations.insert(
                 key,
                 json!({
@@ -438,17 +437,15 @@ fn insert_text(object: &mut Map<String, Value>, key: &str, text: Option<&str>) {
     }
 }
 
-/// `~` and `/` escaped for a JSON pointer.
-fn pointer_token(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+/// A `$ref` to the place named by `tokens`, each escaped: `#/channels/a~1b`.
+pub(crate) fn reference<const N: usize>(tokens: [&str; N]) -> String {
+    tidings_asyncapi::JsonPointer::from_tokens(tokens).to_fragment()
 }
 
 fn message_refs(channel_key: &str, messages: &[&str], keys: &Keys) -> Value {
     messages
         .iter()
-        .map(|m| {
-            json!({"$ref": format!("#/channels/{}/messages/{}", pointer_token(channel_key), pointer_token(&keys.message(m)))})
-        })
+        .map(|m| json!({"$ref": reference(["channels", channel_key, "messages", &keys.message(m)])}))
         .collect()
 }
 

@@ -183,14 +183,17 @@ fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
             else {
                 continue;
             };
-            let all: Vec<serde_json::Value> = channel_ref
-                .strip_prefix("#/channels/")
-                .and_then(|name| channels.get(name.replace("~1", "/").replace("~0", "~")))
+            let channel = tidings_asyncapi::RefTarget::split(channel_ref).pointer().ok();
+            let Some([_, name]) = channel.as_ref().map(tidings_asyncapi::JsonPointer::tokens) else { continue };
+            let all: Vec<serde_json::Value> = channels
+                .get(name)
                 .and_then(|c| c.get("messages"))
                 .and_then(serde_json::Value::as_object)
                 .into_iter()
                 .flatten()
-                .map(|(key, _)| serde_json::json!({"$ref": format!("{channel_ref}/messages/{}", key.replace('~', "~0").replace('/', "~1"))}))
+                .map(
+                    |(key, _)| serde_json::json!({"$ref": crate::spec::reference(["channels", name, "messages", key])}),
+                )
                 .collect();
             object.insert("messages".into(), all.into());
         }
@@ -202,10 +205,8 @@ fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
     }
     if let Some(serde_json::Value::Object(channels)) = document.get_mut("channels") {
         for (name, channel) in channels.iter_mut() {
-            let prefix = format!("#/channels/{}/messages/", name.replace('~', "~0").replace('/', "~1"));
             if let Some(serde_json::Value::Object(messages)) = channel.get_mut("messages") {
-                messages
-                    .retain(|key, _| used.contains(&format!("{prefix}{}", key.replace('~', "~0").replace('/', "~1"))));
+                messages.retain(|key, _| used.contains(&crate::spec::reference(["channels", name, "messages", key])));
             }
         }
     }
