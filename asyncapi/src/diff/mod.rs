@@ -287,21 +287,23 @@ impl<'a> Differ<'a> {
 /// inside those too, a bounded number of times), for comparing plain values written with
 /// and without references.
 fn resolved_deep(root: &Value, value: &Value) -> Value {
-    fn walk(root: &Value, value: &Value, budget: &mut usize) -> Value {
+    fn walk(root: &Value, value: &Value, budget: &mut usize, depth: usize) -> Value {
         let value = match value.get("$ref").and_then(Value::as_str) {
-            Some(r) if *budget > 0 => {
+            Some(r) if *budget > 0 && depth < normalize::MAX_DEPTH => {
                 *budget -= 1;
                 follow_reference(root, r).map_or(value, |(_, v)| v)
             }
             _ => value,
         };
         match value {
-            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(root, v, budget))).collect()),
-            Value::Array(items) => Value::Array(items.iter().map(|v| walk(root, v, budget)).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(root, v, budget, depth + 1))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| walk(root, v, budget, depth + 1)).collect()),
             other => other.clone(),
         }
     }
-    walk(root, value, &mut 64)
+    walk(root, value, &mut 64, 0)
 }
 
 /// Which old item goes with which new one.

@@ -39,8 +39,15 @@ struct Member<'a> {
     view: View<'a>,
     /// Where the member really is, when it is a reference.
     reference: Option<String>,
-    /// The member in normal form, as text.
-    content: String,
+    /// The member in normal form, as text, computed when first needed.
+    content: std::cell::OnceCell<String>,
+    root: &'a Value,
+}
+
+impl Member<'_> {
+    fn content(&self) -> &str {
+        self.content.get_or_init(|| super::normalize::schema_text(self.root, self.view.node.value))
+    }
 }
 
 /// Keywords that are neither constraints nor annotations: where subschemas are kept, and
@@ -485,7 +492,7 @@ impl<'a> Differ<'a> {
     fn same_or(&mut self, o: &View<'a>, n: &View<'a>, keyword: &str, flow: Flow) {
         let (ov, nv) = (o.child(self.old, keyword), n.child(self.new, keyword));
         let normal = |root: &'a Value, node: &Option<Node<'a>>| {
-            node.as_ref().map(|node| super::normalize::schema_text(root, node.value, &node.real))
+            node.as_ref().map(|node| super::normalize::schema_text(root, node.value))
         };
         if normal(self.old, &ov) != normal(self.new, &nv) {
             let message = format!("`{keyword}` changed");
@@ -600,7 +607,7 @@ impl<'a> Differ<'a> {
         let by_reference: Identity<'_, Member<'_>> = &|m| m.reference.clone();
         let by_tag: Identity<'_, Member<'_>> = &|m| tag(&m.view, property);
         let by_title: Identity<'_, Member<'_>> = &|m| m.view.title().map(str::to_owned);
-        let by_content: Identity<'_, Member<'_>> = &|m| Some(m.content.clone());
+        let by_content: Identity<'_, Member<'_>> = &|m| Some(m.content().to_owned());
         let by_type: Identity<'_, Member<'_>> = &|m| Some(type_text(&m.view.types()));
         let last_one: Identity<'_, Member<'_>> = &|_| Some(String::new());
         let matching = match_items(ol, nl, &[by_reference, by_tag, by_title, by_content, by_type, last_one]);
@@ -665,12 +672,7 @@ struct MemberCx {
 impl<'a> Member<'a> {
     /// A whole schema as the one member of a list.
     fn whole(root: &'a Value, view: &View<'a>) -> Self {
-        let node = view.node.clone();
-        Member {
-            reference: None,
-            content: super::normalize::schema_text(root, node.value, &node.real),
-            view: view.clone(),
-        }
+        Member { reference: None, content: std::cell::OnceCell::new(), root, view: view.clone() }
     }
 }
 
@@ -683,7 +685,8 @@ fn member_list<'a>(root: &'a Value, view: &View<'a>, keyword: &str) -> Vec<Membe
         .zip(written)
         .map(|(node, raw)| Member {
             reference: raw.get("$ref").map(|_| node.real.to_string()),
-            content: super::normalize::schema_text(root, node.value, &node.real),
+            content: std::cell::OnceCell::new(),
+            root,
             view: View::of(root, node),
         })
         .collect()
