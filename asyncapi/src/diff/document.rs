@@ -654,8 +654,9 @@ impl<'a> Differ<'a> {
             }
             (Some(or), Some(nr)) => (or, nr),
         };
-        let mapped = or.channel.and_then(|c| map.channels.get(&c).copied());
-        if mapped != nr.channel {
+        // A reply without a channel travels on its operation's.
+        let mapped = or.channel.or(oo.channel).and_then(|c| map.channels.get(&c).copied());
+        if mapped != nr.channel.or(no.channel) {
             let at = if nr.node.get("channel").is_some() { nr.node.path.join("channel") } else { nr.node.path.clone() };
             self.emit(R::ReplyChannelChanged, Flow::BOTH, &at, "replies travel on another channel".to_owned());
         }

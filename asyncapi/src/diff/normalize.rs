@@ -38,7 +38,8 @@ pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/json";
 /// - `components` and `defaultContentType` go: what nothing uses is not contract, and the
 ///   default is written into every message that has no `contentType` (`application/json`
 ///   when there is no default either);
-/// - an operation without `messages` lists every message of its channel; lists of
+/// - an operation without `messages` lists every message of its channel, and a reply
+///   without `channel` names its operation's; lists of
 ///   references, `required`, `enum` and the members of `allOf`, `anyOf` and `oneOf` are
 ///   sorted, so their order does not matter;
 /// - in a schema: `const: x` becomes `enum: [x]`; `type` is always a list (`integer` goes
@@ -228,8 +229,20 @@ impl<'a> Normalizer<'a> {
         let Some(mut out) = operation else { return value.clone() };
         let listed = out.get("messages").and_then(Value::as_array).is_some_and(|m| !m.is_empty());
         let channel = resolve(self.root, value).get("channel").and_then(reference_text);
-        if !listed && let Some(channel) = channel {
-            insert_unless_empty(&mut out, "messages", all_messages_of(self.root, &channel));
+        if let Some(channel) = channel {
+            if !listed {
+                insert_unless_empty(&mut out, "messages", all_messages_of(self.root, &channel));
+            }
+            // A reply without a channel travels on its operation's.
+            if let Some(Value::Object(reply)) = out.get_mut("reply")
+                && !reply.contains_key("channel")
+            {
+                reply.insert("channel".to_owned(), reference(channel));
+                *reply = match sorted(std::mem::take(reply)) {
+                    Value::Object(map) => map,
+                    _ => Map::new(),
+                };
+            }
         }
         sorted(out)
     }

@@ -54,6 +54,30 @@ impl Member<'_> {
 /// references (already followed).
 const CONTAINERS: &[&str] = &["definitions", "$defs", "$ref"];
 
+/// The formats draft-07 defines (and `uuid` and `duration` from 2019-09, which validators
+/// check too): the ones that constrain values.
+const FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "uuid",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
 /// Lower bounds: a greater value allows fewer values.
 const LOWER_BOUNDS: &[&str] = &["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"];
 /// Upper bounds: a smaller value allows fewer values.
@@ -170,7 +194,7 @@ fn type_list(types: &Option<BTreeSet<&'static str>>) -> Option<Value> {
 
 fn type_text(types: &Option<BTreeSet<&'static str>>) -> String {
     match types {
-        None => "any type".to_owned(),
+        None => "any".to_owned(),
         Some(t) => t.iter().copied().collect::<Vec<_>>().join(" or "),
     }
 }
@@ -362,7 +386,20 @@ impl<'a> Differ<'a> {
         if unique(o) != unique(n) {
             self.constraint(o, n, "uniqueItems", Some(unique(n)), flow);
         }
-        for keyword in ["pattern", "format"] {
+        // A format validators do not know (`int32`, `uint64`, `double` from schemars) is an
+        // annotation: treated as absent here, and compared with the annotations.
+        let format = |v: &View<'a>| v.get("format").filter(|f| f.as_str().is_some_and(|f| FORMATS.contains(&f)));
+        let tighter = match (format(o), format(n)) {
+            (None, None) => None,
+            (Some(a), Some(b)) if json_eq(a, b) => None,
+            (None, Some(_)) => Some(Some(true)),
+            (Some(_), None) => Some(Some(false)),
+            _ => Some(None),
+        };
+        if let Some(tighter) = tighter {
+            self.constraint(o, n, "format", tighter, flow);
+        }
+        for keyword in ["pattern"] {
             let tighter = match (o.get(keyword), n.get(keyword)) {
                 (None, None) => continue,
                 (Some(a), Some(b)) if json_eq(a, b) => continue,
@@ -629,7 +666,10 @@ impl<'a> Differ<'a> {
         let mut keywords = n.keywords();
         keywords.extend(o.keywords().into_iter().filter(|k| n.get(k).is_none()));
         for keyword in keywords {
-            if VALIDATION_KEYWORDS.contains(&keyword) || CONTAINERS.contains(&keyword) {
+            let known_format =
+                |v: &View<'a>| v.get("format").and_then(Value::as_str).is_some_and(|f| FORMATS.contains(&f));
+            let format_annotates = keyword == "format" && !known_format(o) && !known_format(n);
+            if (VALIDATION_KEYWORDS.contains(&keyword) && !format_annotates) || CONTAINERS.contains(&keyword) {
                 continue;
             }
             let rule = match keyword {
