@@ -51,7 +51,7 @@ mod report;
 mod rules;
 mod schema;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::Value;
 
@@ -220,13 +220,14 @@ impl<'a> Differ<'a> {
         self.tags(old, new);
     }
 
-    /// Tags, in any order.
+    /// Tags, in any order, each counted once.
     fn tags(&mut self, old: &Node<'a>, new: &Node<'a>) {
         let tags = |root: &'a Value, node: &Node<'a>| -> Vec<String> {
             let list = node.child(root, "tags").map(|t| t.items(root)).unwrap_or_default();
             let mut texts: Vec<String> =
                 list.iter().map(|t| normalize::canonical_text(&resolved_deep(root, t.value))).collect();
             texts.sort();
+            texts.dedup();
             texts
         };
         if tags(self.old, old) != tags(self.new, new) {
@@ -320,29 +321,39 @@ pub(crate) struct Matching {
 /// One way of recognizing an item in both lists: items with the same key are the same item.
 pub(crate) type Identity<'k, T> = &'k dyn Fn(&T) -> Option<String>;
 
-/// Pairs the items of two lists: each identity in turn pairs the items whose key is the same
-/// and unique on both sides among those still unpaired.
-pub(crate) fn match_items<T>(old: &[T], new: &[T], identities: &[Identity<'_, T>]) -> Matching {
+/// How an identity pairs items that share a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pairing {
+    /// The key says what the item is (a key, a reference, the content): items that share it
+    /// are the same, duplicates included, paired in the order they come.
+    InOrder,
+    /// The key only suggests (a type, a title): items pair only when the key is unique on
+    /// both sides.
+    Unique,
+}
+
+/// Pairs the items of two lists: each identity in turn pairs the items still unpaired.
+pub(crate) fn match_items<T>(old: &[T], new: &[T], identities: &[(Pairing, Identity<'_, T>)]) -> Matching {
     let mut old_partner: Vec<Option<usize>> = vec![None; old.len()];
     let mut new_partner: Vec<Option<usize>> = vec![None; new.len()];
-    for identity in identities {
-        let key_counts = |items: &[T], partner: &[Option<usize>]| {
-            let keys: Vec<Option<String>> =
-                items.iter().zip(partner).map(|(item, p)| if p.is_none() { identity(item) } else { None }).collect();
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            for key in keys.iter().flatten() {
-                *counts.entry(key.clone()).or_default() += 1;
-            }
-            (keys, counts)
+    for (pairing, identity) in identities {
+        let keys = |items: &[T], partner: &[Option<usize>]| -> Vec<Option<String>> {
+            items.iter().zip(partner).map(|(item, p)| if p.is_none() { identity(item) } else { None }).collect()
         };
-        let (old_keys, old_counts) = key_counts(old, &old_partner);
-        let (new_keys, new_counts) = key_counts(new, &new_partner);
+        let (old_keys, new_keys) = (keys(old, &old_partner), keys(new, &new_partner));
+        let mut waiting: HashMap<&String, VecDeque<usize>> = HashMap::new();
+        for (j, key) in new_keys.iter().enumerate() {
+            if let Some(key) = key {
+                waiting.entry(key).or_default().push_back(j);
+            }
+        }
+        let count = |keys: &[Option<String>], key: &String| keys.iter().filter(|k| k.as_ref() == Some(key)).count();
         for (i, key) in old_keys.iter().enumerate() {
             let Some(key) = key else { continue };
-            if old_counts.get(key) != Some(&1) || new_counts.get(key) != Some(&1) {
+            if *pairing == Pairing::Unique && (count(&old_keys, key) != 1 || count(&new_keys, key) != 1) {
                 continue;
             }
-            if let Some(j) = new_keys.iter().position(|k| k.as_ref() == Some(key)) {
+            if let Some(j) = waiting.get_mut(key).and_then(VecDeque::pop_front) {
                 old_partner[i] = Some(j);
                 new_partner[j] = Some(i);
             }
@@ -368,13 +379,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn matching_tries_identities_in_order_and_needs_unique_keys() {
-        let old = ["a", "b", "x1", "x2"];
-        let new = ["b", "c", "x3"];
+    fn matching_tries_identities_in_order() {
+        let old = ["a", "b", "x1", "x2", "b"];
+        let new = ["b", "c", "x3", "b"];
         let by_name: Identity<'_, &str> = &|s| Some((*s).to_owned());
         let by_letter: Identity<'_, &str> = &|s| Some(s[..1].to_owned());
-        let m = match_items(&old, &new, &[by_name, by_letter]);
-        assert_eq!(m.pairs, [(1, 0)], "x3 has two candidates, a and c share no letter");
+        let m = match_items(&old, &new, &[(Pairing::InOrder, by_name), (Pairing::Unique, by_letter)]);
+        assert_eq!(m.pairs, [(1, 0), (4, 3)], "duplicates pair in order; x3 has two candidates by letter");
         assert_eq!(m.removed, [0, 2, 3]);
         assert_eq!(m.added, [1, 2]);
     }

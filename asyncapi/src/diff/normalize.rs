@@ -264,11 +264,14 @@ impl<'a> Normalizer<'a> {
         server.map_or_else(|| value.clone(), sorted)
     }
 
-    /// A list whose order means nothing (security alternatives, tags): normalized and sorted.
+    /// A list whose order and repetitions mean nothing (security alternatives, tags):
+    /// normalized, sorted, each item once.
     fn alternatives(&mut self, value: &Value) -> Value {
         match self.general(value) {
             Value::Array(mut items) => {
+                // Order and repetition mean nothing in a list of alternatives.
                 items.sort_by_cached_key(canonical_text);
+                items.dedup();
                 Value::Array(items)
             }
             other => other,

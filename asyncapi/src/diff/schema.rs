@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use super::Pairing::{InOrder, Unique};
 use super::normalize::{
     MAX_DEPTH, VALIDATION_KEYWORDS, canonical_text, discriminator, effective_types, json_eq, sort_keys, unwrap_target,
 };
@@ -647,7 +648,18 @@ impl<'a> Differ<'a> {
         let by_content: Identity<'_, Member<'_>> = &|m| Some(m.content().to_owned());
         let by_type: Identity<'_, Member<'_>> = &|m| Some(type_text(&m.view.types()));
         let last_one: Identity<'_, Member<'_>> = &|_| Some(String::new());
-        let matching = match_items(ol, nl, &[by_reference, by_tag, by_title, by_content, by_type, last_one]);
+        let matching = match_items(
+            ol,
+            nl,
+            &[
+                (InOrder, by_reference),
+                (Unique, by_tag),
+                (Unique, by_title),
+                (InOrder, by_content),
+                (Unique, by_type),
+                (Unique, last_one),
+            ],
+        );
         let (added, removed) = cx.rules;
         for &i in &matching.removed {
             self.emit(removed, cx.flow, &ol[i].view.node.path, format!("`{}` member {i} removed", cx.old_keyword));
