@@ -290,3 +290,27 @@ fn any_two_documents_diff_without_panicking_and_symmetrically_empty() {
     }
     println!("{pairs} document pairs diffed");
 }
+
+#[test]
+fn raw_values_with_references_that_do_not_resolve_are_still_compared() {
+    let document = |mood: Value, reference: &str| {
+        serde_json::json!({
+            "asyncapi": "3.0.0",
+            "channels": {"c": {"messages": {"m": {"payload": {
+                "type": "object",
+                "properties": {"mood": {"$ref": "#/$defs/Mood"}, "other": {"$ref": reference}},
+                "$defs": {"Mood": mood}
+            }}}}},
+            "operations": {"o": {"action": "send", "channel": {"$ref": "#/channels/c"}}}
+        })
+    };
+    let old = document(serde_json::json!({"enum": ["happy", "sad"]}), "#/nowhere/a");
+    let new = document(serde_json::json!({"enum": ["happy"]}), "#/nowhere/b");
+    let lines = diff_values(&old, &new).render_lines();
+    assert_eq!(
+        lines,
+        "non-breaking enum-value-removed #/channels/c/messages/m/payload/$defs/Mood/enum\n\
+         breaking constraint-changed #/channels/c/messages/m/payload/properties/other/$ref\n",
+        "schemars-style `#/$defs` references resolve nowhere in the document; the definitions are compared by name"
+    );
+}

@@ -51,9 +51,8 @@ impl Member<'_> {
     }
 }
 
-/// Keywords that are neither constraints nor annotations: where subschemas are kept, and
-/// references (already followed).
-const CONTAINERS: &[&str] = &["definitions", "$defs", "$ref"];
+/// Keywords that are neither constraints nor annotations: where subschemas are kept.
+const CONTAINERS: &[&str] = &["definitions", "$defs"];
 
 /// The formats draft-07 defines (and `uuid` and `duration` from 2019-09, which validators
 /// check too): the ones that constrain values.
@@ -272,7 +271,24 @@ impl<'a> Differ<'a> {
             self.emit(R::DiscriminatorChanged, flow, &spot(&o, &n, "discriminator"), message)
                 .values(od.map(Value::from).as_ref(), nd.map(Value::from).as_ref());
         }
+        self.definitions(&o, &n, flow, depth);
         self.schema_annotations(&o, &n);
+    }
+
+    /// `$defs` and `definitions` both schemas keep: compared by name, so that changes are
+    /// found even where the references to them are relative to the schema (`#/$defs/X` as
+    /// schemars writes them) and do not resolve in the document. A definition added or
+    /// removed constrains nothing by itself. Definitions reached through references were
+    /// compared already and are not reported again.
+    fn definitions(&mut self, o: &View<'a>, n: &View<'a>, flow: Flow, depth: usize) {
+        for keyword in CONTAINERS {
+            let (Some(od), Some(nd)) = (o.child(self.old, keyword), n.child(self.new, keyword)) else { continue };
+            for name in nd.keys() {
+                if let (Some(a), Some(b)) = (od.child(self.old, name), nd.child(self.new, name)) {
+                    self.schema(a, b, flow, depth + 1);
+                }
+            }
+        }
     }
 
     /// `type` (with what `enum` and nullable pairs say). Returns false when the types have
@@ -691,6 +707,8 @@ impl<'a> Differ<'a> {
                 "default" => R::DefaultChanged,
                 "deprecated" => R::DeprecatedChanged,
                 "externalDocs" => R::ExternalDocsChanged,
+                // Still here: a reference that leads nowhere, compared as written.
+                "$ref" => R::ConstraintChanged,
                 k if k.starts_with("x-") => R::ExtensionChanged,
                 _ => R::KeywordChanged,
             };
