@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use tidings_asyncapi::Document;
-use tidings_asyncapi::diff::{RULES, diff, diff_values, normalize};
+use tidings_asyncapi::diff::{Options, RULES, diff, diff_values, diff_values_with, normalize};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -312,5 +312,33 @@ fn raw_values_with_references_that_do_not_resolve_are_still_compared() {
         "non-breaking enum-value-removed #/channels/c/messages/m/payload/$defs/Mood/enum\n\
          breaking constraint-changed #/channels/c/messages/m/payload/properties/other/$ref\n",
         "schemars-style `#/$defs` references resolve nowhere in the document; the definitions are compared by name"
+    );
+}
+
+#[test]
+fn optional_null_is_absent_ignores_the_nullability_of_optional_properties_only() {
+    let document = |optional: Value, required: Value| {
+        serde_json::json!({"channels": {"c": {"messages": {"m": {"payload": {
+            "type": "object",
+            "required": ["r"],
+            "properties": {"o": optional, "r": required}
+        }}}}}})
+    };
+    let old =
+        document(serde_json::json!({"type": "string", "enum": ["a", "b"]}), serde_json::json!({"type": "string"}));
+    let new = document(
+        serde_json::json!({"anyOf": [{"type": "string", "enum": ["a", "b"]}, {"type": "null"}]}),
+        serde_json::json!({"type": ["string", "null"]}),
+    );
+    let options = Options::default().optional_null_is_absent(true);
+    assert_eq!(
+        diff_values_with(&old, &new, &options).render_lines(),
+        "breaking type-widened #/channels/c/messages/m/payload/properties/r/type\n",
+        "a required property that becomes nullable still changes"
+    );
+    assert_eq!(
+        diff_values(&old, &new).render_lines(),
+        "breaking enum-value-added #/channels/c/messages/m/payload/properties/o/anyOf/0/enum\n\
+         breaking type-widened #/channels/c/messages/m/payload/properties/r/type\n"
     );
 }

@@ -689,7 +689,7 @@ impl<'a> Differ<'a> {
 
     /// One message of a channel, travelling as `flow` says.
     fn message(&mut self, o: &Node<'a>, n: &Node<'a>, flow: Flow) {
-        if !self.first_visit(&o.real, &n.real, flow) {
+        if !self.first_visit(&o.real, &n.real, flow, false) {
             return;
         }
         self.field(R::MessageNameChanged, Flow::BOTH, o, n, "name");

@@ -66,7 +66,12 @@ use rules::{Flow, R};
 /// The changes from `old` to `new`, two loaded documents (traits applied, references
 /// followed).
 pub fn diff(old: &Document, new: &Document) -> Report {
-    diff_values(old.bundled(), new.bundled())
+    diff_with(old, new, &Options::default())
+}
+
+/// [`diff`] with [`Options`].
+pub fn diff_with(old: &Document, new: &Document, options: &Options) -> Report {
+    diff_values_with(old.bundled(), new.bundled(), options)
 }
 
 /// The changes from `old` to `new`, two self-contained documents as JSON values (every
@@ -74,10 +79,47 @@ pub fn diff(old: &Document, new: &Document) -> Report {
 /// accepted: what is not where the specification puts it is compared as written, or not at
 /// all, and never panics.
 pub fn diff_values(old: &Value, new: &Value) -> Report {
+    diff_values_with(old, new, &Options::default())
+}
+
+/// [`diff_values`] with [`Options`].
+pub fn diff_values_with(old: &Value, new: &Value, options: &Options) -> Report {
     let (old, new) = (crate::traits::apply(old), crate::traits::apply(new));
-    let mut differ = Differ::new(&old, &new);
+    let mut differ = Differ::new(&old, &new, options.clone());
     differ.document();
     differ.finish()
+}
+
+/// Equivalences beyond the normalizations, for comparisons that need them. The default
+/// compares everything a peer can tell apart.
+///
+/// ```
+/// use tidings_asyncapi::diff::{Options, diff_values_with};
+///
+/// let doc = |mood: serde_json::Value| serde_json::json!({"channels": {"c": {"messages": {"m": {
+///     "payload": {"type": "object", "properties": {"mood": mood}}}}}}});
+/// let (contract, regenerated) = (doc(serde_json::json!({"type": "string"})),
+///                                doc(serde_json::json!({"type": ["string", "null"]})));
+/// let options = Options::default().optional_null_is_absent(true);
+/// assert!(diff_values_with(&contract, &regenerated, &options).is_empty());
+/// assert!(!diff_values_with(&contract, &regenerated, &Options::default()).is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Whether an optional property that allows `null` is the same as one that does not.
+    /// Off by default: a peer can tell (one may send `null`, the other may not). Rust can
+    /// not: `Option<T>` is both, so a contract's round trip through generated types and
+    /// back (the spec a running application regenerates) needs it on.
+    pub optional_null_is_absent: bool,
+}
+
+impl Options {
+    /// Sets [`optional_null_is_absent`](Self::optional_null_is_absent).
+    pub fn optional_null_is_absent(mut self, yes: bool) -> Self {
+        self.optional_null_is_absent = yes;
+        self
+    }
 }
 
 /// A value where a document has it: the path it was reached by (references written as the
@@ -160,16 +202,17 @@ impl Found {
 pub(crate) struct Differ<'a> {
     pub(crate) old: &'a Value,
     pub(crate) new: &'a Value,
+    pub(crate) options: Options,
     found: Vec<Found>,
-    /// Pairs of objects (where each really is, and the direction) already compared: a
-    /// schema or message used in several places is reported once per direction, and a
-    /// recursive schema ends.
-    visited: HashSet<(JsonPointer, JsonPointer, Flow)>,
+    /// Pairs of objects (where each really is, the direction, and whether `null` is
+    /// ignored) already compared: a schema or message used in several places is reported
+    /// once per direction, and a recursive schema ends.
+    visited: HashSet<(JsonPointer, JsonPointer, Flow, bool)>,
 }
 
 impl<'a> Differ<'a> {
-    fn new(old: &'a Value, new: &'a Value) -> Self {
-        Differ { old, new, found: Vec::new(), visited: HashSet::new() }
+    fn new(old: &'a Value, new: &'a Value, options: Options) -> Self {
+        Differ { old, new, options, found: Vec::new(), visited: HashSet::new() }
     }
 
     /// Records a change; the class is decided from the rule and the flow at the end.
@@ -180,8 +223,8 @@ impl<'a> Differ<'a> {
     }
 
     /// Whether this pair is compared for the first time in this direction.
-    pub(crate) fn first_visit(&mut self, old: &JsonPointer, new: &JsonPointer, flow: Flow) -> bool {
-        self.visited.insert((old.clone(), new.clone(), flow))
+    pub(crate) fn first_visit(&mut self, old: &JsonPointer, new: &JsonPointer, flow: Flow, without_null: bool) -> bool {
+        self.visited.insert((old.clone(), new.clone(), flow, without_null))
     }
 
     /// Compares a field both objects may have as plain values (references followed, key order

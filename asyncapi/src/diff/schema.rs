@@ -33,6 +33,9 @@ struct View<'a> {
     never: bool,
     /// `null` is allowed through a nullable pair.
     null_added: bool,
+    /// `null` is left out of the types and values (an optional property, under
+    /// [`Options::optional_null_is_absent`](super::Options::optional_null_is_absent)).
+    without_null: bool,
 }
 
 /// A member of an `allOf`/`anyOf`/`oneOf` list, with what identifies it.
@@ -90,7 +93,8 @@ const LIKELY_DISCRIMINATORS: &[&str] = &["action", "type", "event", "method", "k
 impl<'a> View<'a> {
     fn of(root: &'a Value, node: Node<'a>) -> Self {
         let node = node.resolved(root);
-        let mut view = View { node: node.clone(), layers: Vec::new(), never: false, null_added: false };
+        let mut view =
+            View { node: node.clone(), layers: Vec::new(), never: false, null_added: false, without_null: false };
         view.add(root, node, 0);
         view
     }
@@ -160,6 +164,9 @@ impl<'a> View<'a> {
         if self.null_added && !values.iter().any(Value::is_null) {
             values.push(Value::Null);
         }
+        if self.without_null && values.iter().any(|v| !v.is_null()) {
+            values.retain(|v| !v.is_null());
+        }
         Some(values)
     }
 
@@ -167,7 +174,11 @@ impl<'a> View<'a> {
         if self.never {
             return Some(BTreeSet::new());
         }
-        effective_types(self.get("type"), self.enumeration().as_deref(), self.null_added)
+        let mut types = effective_types(self.get("type"), self.enumeration().as_deref(), self.null_added);
+        if let Some(types) = types.as_mut().filter(|t| self.without_null && t.len() > 1) {
+            types.remove("null");
+        }
+        types
     }
 
     fn required(&self) -> Vec<&'a str> {
@@ -202,8 +213,15 @@ fn type_text(types: &Option<BTreeSet<&'static str>>) -> String {
 impl<'a> Differ<'a> {
     /// Two schemas, travelling as `flow` says.
     pub(crate) fn schema(&mut self, old: Node<'a>, new: Node<'a>, flow: Flow, depth: usize) {
-        let (o, n) = (View::of(self.old, old), View::of(self.new, new));
-        if !self.first_visit(&o.node.real, &n.node.real, flow) {
+        self.schema_of(old, new, flow, depth, false);
+    }
+
+    /// Two schemas; `optional` when they are those of a property both make optional.
+    fn schema_of(&mut self, old: Node<'a>, new: Node<'a>, flow: Flow, depth: usize, optional: bool) {
+        let (mut o, mut n) = (View::of(self.old, old), View::of(self.new, new));
+        let without_null = optional && self.options.optional_null_is_absent;
+        (o.without_null, n.without_null) = (without_null, without_null);
+        if !self.first_visit(&o.node.real, &n.node.real, flow, without_null) {
             return;
         }
         if depth >= MAX_DEPTH {
@@ -456,7 +474,8 @@ impl<'a> Differ<'a> {
             match op.as_ref().and_then(|p| p.child(old_root, name)) {
                 Some(old_prop) => {
                     let at = new_prop.path.clone();
-                    self.schema(old_prop, new_prop, flow, depth + 1);
+                    let optional = !old_required.contains(&name) && !new_required.contains(&name);
+                    self.schema_of(old_prop, new_prop, flow, depth + 1, optional);
                     if required_now {
                         self.emit(R::PropertyRequiredAdded, flow, &at, format!("`{name}` is now required"));
                     } else if old_required.contains(&name) && !new_required.contains(&name) {
