@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use tidings_asyncapi::Document;
-use tidings_asyncapi::diff::{RULES, diff, diff_values, normalize};
+use tidings_asyncapi::diff::{Options, RULES, diff, diff_values, diff_values_with, normalize};
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -141,10 +141,11 @@ fn shared_dir() -> Option<PathBuf> {
     None
 }
 
-/// Every valid document we have: the fixtures' documents and the loadable corpus.
-fn all_documents() -> Vec<(String, Document)> {
+/// Every valid document we have: the diff fixtures' documents (when `with_diff_fixtures`),
+/// the valid fixtures and the loadable corpus.
+fn all_documents(with_diff_fixtures: bool) -> Vec<(String, Document)> {
     let mut docs = Vec::new();
-    for dir in fixture_dirs() {
+    for dir in fixture_dirs().into_iter().filter(|_| with_diff_fixtures) {
         for side in ["old.yaml", "new.yaml"] {
             let path = dir.join(side);
             docs.push((path.display().to_string(), load(&path)));
@@ -223,7 +224,7 @@ fn inlined(root: &Value) -> (Value, bool) {
 
 #[test]
 fn every_document_equals_its_emissions_and_rewritten_copies() {
-    let docs = all_documents();
+    let docs = all_documents(true);
     assert!(docs.len() >= 80, "only {} documents", docs.len());
     for (name, doc) in &docs {
         assert!(diff(doc, doc).is_empty(), "{name}: differs from itself:\n{}", diff(doc, doc).render_human());
@@ -251,11 +252,10 @@ fn every_document_equals_its_emissions_and_rewritten_copies() {
 #[test]
 fn any_two_documents_diff_without_panicking_and_symmetrically_empty() {
     // The diff fixtures are variations of one document; the others differ from each other.
-    let docs: Vec<(String, Document)> =
-        all_documents().into_iter().filter(|(name, _)| !name.contains("fixtures/diff/")).collect();
+    let docs = all_documents(false);
     let mut pairs = 0;
-    for (a_name, a) in &docs {
-        for (b_name, b) in &docs {
+    for (i, (a_name, a)) in docs.iter().enumerate() {
+        for (b_name, b) in &docs[i..] {
             let report = diff(a, b);
             let back = diff(b, a);
             assert_eq!(report.is_empty(), back.is_empty(), "{a_name} vs {b_name}: empty one way only");
@@ -271,11 +271,74 @@ fn any_two_documents_diff_without_panicking_and_symmetrically_empty() {
         serde_json::json!({"channels": {"c": {"messages": {"m": {"payload": {"$ref": "#/channels/c/messages/m/payload"}}}}}}),
         serde_json::json!({"channels": {"c": {"messages": {"m": {"payload": {"items": [{"$ref": "#"}], "allOf": [{"$ref": "#/channels"}]}}}}}}),
     ];
+    let mut deep = serde_json::json!({"type": "string"});
+    for _ in 0..140 {
+        deep = serde_json::json!({"type": "object", "properties": {"a": deep, "b": {"$ref": "#/channels/c/bindings"}}});
+    }
+    let odd = odd.into_iter().chain([
+        serde_json::json!({"channels": {"c": {"bindings": {"ws": {"$ref": "#/channels/c"}},
+            "messages": {"m": {"payload": deep.clone(), "headers": {"$ref": "#/channels/c/messages/m/payload"}}}}}}),
+        serde_json::json!({"channels": {"c": {"bindings": {"ws": {"query": {"$ref": "#/channels/c/bindings"}}},
+            "messages": {"m": {"payload": {"allOf": [deep]}}}}}}),
+    ]);
+    let odd: Vec<Value> = odd.collect();
     for a in &odd {
+        let _ = normalize(a);
         for b in &odd {
             let _ = diff_values(a, b).render_human();
-            let _ = normalize(a);
         }
     }
     println!("{pairs} document pairs diffed");
+}
+
+#[test]
+fn raw_values_with_references_that_do_not_resolve_are_still_compared() {
+    let document = |mood: Value, reference: &str| {
+        serde_json::json!({
+            "asyncapi": "3.0.0",
+            "channels": {"c": {"messages": {"m": {"payload": {
+                "type": "object",
+                "properties": {"mood": {"$ref": "#/$defs/Mood"}, "other": {"$ref": reference}},
+                "$defs": {"Mood": mood}
+            }}}}},
+            "operations": {"o": {"action": "send", "channel": {"$ref": "#/channels/c"}}}
+        })
+    };
+    let old = document(serde_json::json!({"enum": ["happy", "sad"]}), "#/nowhere/a");
+    let new = document(serde_json::json!({"enum": ["happy"]}), "#/nowhere/b");
+    let lines = diff_values(&old, &new).render_lines();
+    assert_eq!(
+        lines,
+        "non-breaking enum-value-removed #/channels/c/messages/m/payload/$defs/Mood/enum\n\
+         breaking constraint-changed #/channels/c/messages/m/payload/properties/other/$ref\n",
+        "schemars-style `#/$defs` references resolve nowhere in the document; the definitions are compared by name"
+    );
+}
+
+#[test]
+fn optional_null_is_absent_ignores_the_nullability_of_optional_properties_only() {
+    let document = |optional: Value, required: Value| {
+        serde_json::json!({"channels": {"c": {"messages": {"m": {"payload": {
+            "type": "object",
+            "required": ["r"],
+            "properties": {"o": optional, "r": required}
+        }}}}}})
+    };
+    let old =
+        document(serde_json::json!({"type": "string", "enum": ["a", "b"]}), serde_json::json!({"type": "string"}));
+    let new = document(
+        serde_json::json!({"anyOf": [{"type": "string", "enum": ["a", "b"]}, {"type": "null"}]}),
+        serde_json::json!({"type": ["string", "null"]}),
+    );
+    let options = Options::default().optional_null_is_absent(true);
+    assert_eq!(
+        diff_values_with(&old, &new, &options).render_lines(),
+        "breaking type-widened #/channels/c/messages/m/payload/properties/r/type\n",
+        "a required property that becomes nullable still changes"
+    );
+    assert_eq!(
+        diff_values(&old, &new).render_lines(),
+        "breaking enum-value-added #/channels/c/messages/m/payload/properties/o/anyOf/0/enum\n\
+         breaking type-widened #/channels/c/messages/m/payload/properties/r/type\n"
+    );
 }

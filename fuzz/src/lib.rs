@@ -5,13 +5,15 @@
 //! and swapped; indentation shifted; scalars replaced by values of other YAML types; `$ref`s
 //! pointed at other places, other files, escapes, remote URLs and themselves; anchors and
 //! aliases introduced. Each input is loaded; a valid one is also serialized to JSON and YAML
-//! and read back, which must give the same document. Any panic or broken round trip is a
-//! failure, saved for reproduction.
+//! and read back, which must give the same document, and the semantic diff compares it with
+//! itself and its JSON copy (no change allowed) and with the seed it came from. Any panic or
+//! broken round trip is a failure, saved for reproduction.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 use tidings_asyncapi::Document;
+use tidings_asyncapi::diff::diff;
 
 /// A small, fast, seedable generator (xorshift64*), so that runs are reproducible.
 #[derive(Debug, Clone)]
@@ -240,6 +242,24 @@ fn replace_key(line: &mut String, key: &str) {
     }
 }
 
+thread_local! {
+    /// The seed documents, loaded once each (`None` for a seed that is itself invalid).
+    static SEEDS: std::cell::RefCell<std::collections::HashMap<std::path::PathBuf, Option<Document>>> =
+        std::cell::RefCell::default();
+}
+
+/// Diffs a mutated document with the seed it came from, both ways; only a panic fails.
+fn check_diff_against_seed(path: &Path, doc: &Document) {
+    SEEDS.with(|seeds| {
+        let mut seeds = seeds.borrow_mut();
+        let seed = seeds.entry(path.to_owned()).or_insert_with(|| Document::load(path).ok());
+        if let Some(seed) = seed {
+            let _ = diff(seed, doc).render_human();
+            let _ = diff(doc, seed).to_json();
+        }
+    });
+}
+
 /// What one input did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -277,7 +297,15 @@ fn run(path: &Path, text: &str) -> Result<Outcome, String> {
                 if again.bundled() != bundled {
                     return Err(format!("{format} round trip changed the document:\n{out}"));
                 }
+                let report = diff(&doc, &again);
+                if !report.is_empty() {
+                    return Err(format!(
+                        "the diff finds changes in the {format} round trip:\n{}",
+                        report.render_human()
+                    ));
+                }
             }
+            check_diff_against_seed(path, &doc);
             Ok(Outcome::Valid)
         }
         Err(error) if error.diagnostics.has_errors() => {

@@ -24,7 +24,9 @@ fn seeds(root: &Path) -> Vec<(PathBuf, String)> {
         let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for path in entries {
-            if path.is_dir() {
+            // The diff fixtures are 170-odd variations of one document: as seeds they would
+            // crowd out the rest.
+            if path.is_dir() && !path.ends_with("fixtures/diff") {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
                 && let Ok(text) = std::fs::read_to_string(&path)

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
+use super::Pairing::{InOrder, Unique};
 use super::normalize::{
     address_template, canonical_text, content_type, json_eq, json_schema_of, placeholders, reference_text,
 };
@@ -269,7 +270,7 @@ impl<'a> Differ<'a> {
             let field = |k| s.node.str(k).unwrap_or_default();
             Some(format!("{}\u{0}{}\u{0}{}", field("protocol"), field("host"), field("pathname")))
         };
-        let matching = match_items(&old.servers, &new.servers, &[by_key, by_place]);
+        let matching = match_items(&old.servers, &new.servers, &[(InOrder, by_key), (Unique, by_place)]);
         for &i in &matching.removed {
             let s = &old.servers[i];
             self.emit(R::ServerRemoved, Flow::BOTH, &s.node.path, format!("server `{}` removed", s.key));
@@ -339,7 +340,8 @@ impl<'a> Differ<'a> {
             &|c| Some(format!("{}\u{0}{}", c.named.key, c.template.as_deref().unwrap_or("\u{1}")));
         let by_address: Identity<'_, Channel<'_>> = &|c| c.template.clone();
         let by_key: Identity<'_, Channel<'_>> = &|c| Some(c.named.key.clone());
-        let matching = match_items(&old.channels, &new.channels, &[by_both, by_address, by_key]);
+        let matching =
+            match_items(&old.channels, &new.channels, &[(InOrder, by_both), (Unique, by_address), (InOrder, by_key)]);
         for &i in &matching.removed {
             let c = &old.channels[i].named;
             self.emit(R::ChannelRemoved, Flow::BOTH, &c.node.path, format!("channel `{}` removed", c.key));
@@ -384,7 +386,7 @@ impl<'a> Differ<'a> {
     fn channel_messages(&mut self, oc: &Channel<'a>, nc: &Channel<'a>) -> Matching {
         let by_key: Identity<'_, Named<'_>> = &|m| Some(m.key.clone());
         let by_name: Identity<'_, Named<'_>> = &|m| m.node.str("name").map(str::to_owned);
-        let matching = match_items(&oc.messages, &nc.messages, &[by_key, by_name]);
+        let matching = match_items(&oc.messages, &nc.messages, &[(InOrder, by_key), (Unique, by_name)]);
         for &i in &matching.removed {
             let m = &oc.messages[i];
             let message = format!("message `{}` removed from channel `{}`", m.key, oc.named.key);
@@ -435,7 +437,7 @@ impl<'a> Differ<'a> {
             Matching { pairs: (0..op.len()).map(|i| (i, i)).collect(), ..Matching::default() }
         } else {
             let by_key: Identity<'_, Named<'_>> = &|p| Some(p.key.clone());
-            match_items(&op, &np, &[by_key])
+            match_items(&op, &np, &[(InOrder, by_key)])
         };
         for &i in &matching.removed {
             let message = format!("parameter `{}` removed", op[i].key);
@@ -533,7 +535,11 @@ impl<'a> Differ<'a> {
         };
         let by_key: Identity<'_, (String, Option<String>)> = &|(key, _)| Some(key.clone());
         let by_shape: Identity<'_, (String, Option<String>)> = &|(_, shape)| shape.clone();
-        let matching = match_items(&keys(&old.operations, true), &keys(&new.operations, false), &[by_key, by_shape]);
+        let matching = match_items(
+            &keys(&old.operations, true),
+            &keys(&new.operations, false),
+            &[(InOrder, by_key), (Unique, by_shape)],
+        );
         for &i in &matching.removed {
             let op = &old.operations[i];
             let message = format!("operation `{}` removed", op.named.key);
@@ -654,8 +660,9 @@ impl<'a> Differ<'a> {
             }
             (Some(or), Some(nr)) => (or, nr),
         };
-        let mapped = or.channel.and_then(|c| map.channels.get(&c).copied());
-        if mapped != nr.channel {
+        // A reply without a channel travels on its operation's.
+        let mapped = or.channel.or(oo.channel).and_then(|c| map.channels.get(&c).copied());
+        if mapped != nr.channel.or(no.channel) {
             let at = if nr.node.get("channel").is_some() { nr.node.path.join("channel") } else { nr.node.path.clone() };
             self.emit(R::ReplyChannelChanged, Flow::BOTH, &at, "replies travel on another channel".to_owned());
         }
@@ -682,7 +689,7 @@ impl<'a> Differ<'a> {
 
     /// One message of a channel, travelling as `flow` says.
     fn message(&mut self, o: &Node<'a>, n: &Node<'a>, flow: Flow) {
-        if !self.first_visit(&o.real, &n.real, flow) {
+        if !self.first_visit(&o.real, &n.real, flow, false) {
             return;
         }
         self.field(R::MessageNameChanged, Flow::BOTH, o, n, "name");
@@ -759,8 +766,20 @@ impl<'a> Differ<'a> {
 
     /// `security`: alternatives, any one of which authorizes (the specification's reading).
     fn security(&mut self, o: &Node<'a>, n: &Node<'a>) {
-        let schemes =
-            |root: &'a Value, node: &Node<'a>| node.child(root, "security").map(|s| s.items(root)).unwrap_or_default();
+        // Alternatives: a scheme listed twice is listed once.
+        let schemes = |root: &'a Value, node: &Node<'a>| {
+            let mut seen = Vec::new();
+            let items = node.child(root, "security").map(|s| s.items(root)).unwrap_or_default();
+            items
+                .into_iter()
+                .filter(|s| {
+                    let text = canonical_text(&super::resolved_deep(root, s.value));
+                    let first = !seen.contains(&text);
+                    seen.push(text);
+                    first
+                })
+                .collect::<Vec<_>>()
+        };
         let (os, ns) = (schemes(self.old, o), schemes(self.new, n));
         match (os.is_empty(), ns.is_empty()) {
             (true, true) => return,
@@ -786,7 +805,7 @@ impl<'a> Differ<'a> {
         let named: Identity<'_, Node<'_>> = &|s| {
             if s.real.tokens().first().map(String::as_str) == Some("components") { by_name(s) } else { None }
         };
-        let matching = match_items(&os, &ns, &[named, by_form]);
+        let matching = match_items(&os, &ns, &[(InOrder, named), (InOrder, by_form)]);
         for &i in &matching.removed {
             let message = format!("security scheme {} removed", scheme_name(&os[i]));
             self.emit(R::SecuritySchemeRemoved, Flow::BOTH, &os[i].path, message);

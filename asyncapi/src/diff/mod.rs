@@ -51,7 +51,7 @@ mod report;
 mod rules;
 mod schema;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::Value;
 
@@ -66,7 +66,12 @@ use rules::{Flow, R};
 /// The changes from `old` to `new`, two loaded documents (traits applied, references
 /// followed).
 pub fn diff(old: &Document, new: &Document) -> Report {
-    diff_values(old.bundled(), new.bundled())
+    diff_with(old, new, &Options::default())
+}
+
+/// [`diff`] with [`Options`].
+pub fn diff_with(old: &Document, new: &Document, options: &Options) -> Report {
+    diff_values_with(old.bundled(), new.bundled(), options)
 }
 
 /// The changes from `old` to `new`, two self-contained documents as JSON values (every
@@ -74,10 +79,47 @@ pub fn diff(old: &Document, new: &Document) -> Report {
 /// accepted: what is not where the specification puts it is compared as written, or not at
 /// all, and never panics.
 pub fn diff_values(old: &Value, new: &Value) -> Report {
+    diff_values_with(old, new, &Options::default())
+}
+
+/// [`diff_values`] with [`Options`].
+pub fn diff_values_with(old: &Value, new: &Value, options: &Options) -> Report {
     let (old, new) = (crate::traits::apply(old), crate::traits::apply(new));
-    let mut differ = Differ::new(&old, &new);
+    let mut differ = Differ::new(&old, &new, options.clone());
     differ.document();
     differ.finish()
+}
+
+/// Equivalences beyond the normalizations, for comparisons that need them. The default
+/// compares everything a peer can tell apart.
+///
+/// ```
+/// use tidings_asyncapi::diff::{Options, diff_values_with};
+///
+/// let doc = |mood: serde_json::Value| serde_json::json!({"channels": {"c": {"messages": {"m": {
+///     "payload": {"type": "object", "properties": {"mood": mood}}}}}}});
+/// let (contract, regenerated) = (doc(serde_json::json!({"type": "string"})),
+///                                doc(serde_json::json!({"type": ["string", "null"]})));
+/// let options = Options::default().optional_null_is_absent(true);
+/// assert!(diff_values_with(&contract, &regenerated, &options).is_empty());
+/// assert!(!diff_values_with(&contract, &regenerated, &Options::default()).is_empty());
+/// ```
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Whether an optional property that allows `null` is the same as one that does not.
+    /// Off by default: a peer can tell (one may send `null`, the other may not). Rust can
+    /// not: `Option<T>` is both, so a contract's round trip through generated types and
+    /// back (the spec a running application regenerates) needs it on.
+    pub optional_null_is_absent: bool,
+}
+
+impl Options {
+    /// Sets [`optional_null_is_absent`](Self::optional_null_is_absent).
+    pub fn optional_null_is_absent(mut self, yes: bool) -> Self {
+        self.optional_null_is_absent = yes;
+        self
+    }
 }
 
 /// A value where a document has it: the path it was reached by (references written as the
@@ -160,16 +202,17 @@ impl Found {
 pub(crate) struct Differ<'a> {
     pub(crate) old: &'a Value,
     pub(crate) new: &'a Value,
+    pub(crate) options: Options,
     found: Vec<Found>,
-    /// Pairs of objects (where each really is, and the direction) already compared: a
-    /// schema or message used in several places is reported once per direction, and a
-    /// recursive schema ends.
-    visited: HashSet<(JsonPointer, JsonPointer, Flow)>,
+    /// Pairs of objects (where each really is, the direction, and whether `null` is
+    /// ignored) already compared: a schema or message used in several places is reported
+    /// once per direction, and a recursive schema ends.
+    visited: HashSet<(JsonPointer, JsonPointer, Flow, bool)>,
 }
 
 impl<'a> Differ<'a> {
-    fn new(old: &'a Value, new: &'a Value) -> Self {
-        Differ { old, new, found: Vec::new(), visited: HashSet::new() }
+    fn new(old: &'a Value, new: &'a Value, options: Options) -> Self {
+        Differ { old, new, options, found: Vec::new(), visited: HashSet::new() }
     }
 
     /// Records a change; the class is decided from the rule and the flow at the end.
@@ -180,8 +223,8 @@ impl<'a> Differ<'a> {
     }
 
     /// Whether this pair is compared for the first time in this direction.
-    pub(crate) fn first_visit(&mut self, old: &JsonPointer, new: &JsonPointer, flow: Flow) -> bool {
-        self.visited.insert((old.clone(), new.clone(), flow))
+    pub(crate) fn first_visit(&mut self, old: &JsonPointer, new: &JsonPointer, flow: Flow, without_null: bool) -> bool {
+        self.visited.insert((old.clone(), new.clone(), flow, without_null))
     }
 
     /// Compares a field both objects may have as plain values (references followed, key order
@@ -220,13 +263,14 @@ impl<'a> Differ<'a> {
         self.tags(old, new);
     }
 
-    /// Tags, in any order.
+    /// Tags, in any order, each counted once.
     fn tags(&mut self, old: &Node<'a>, new: &Node<'a>) {
         let tags = |root: &'a Value, node: &Node<'a>| -> Vec<String> {
             let list = node.child(root, "tags").map(|t| t.items(root)).unwrap_or_default();
             let mut texts: Vec<String> =
                 list.iter().map(|t| normalize::canonical_text(&resolved_deep(root, t.value))).collect();
             texts.sort();
+            texts.dedup();
             texts
         };
         if tags(self.old, old) != tags(self.new, new) {
@@ -287,21 +331,23 @@ impl<'a> Differ<'a> {
 /// inside those too, a bounded number of times), for comparing plain values written with
 /// and without references.
 fn resolved_deep(root: &Value, value: &Value) -> Value {
-    fn walk(root: &Value, value: &Value, budget: &mut usize) -> Value {
+    fn walk(root: &Value, value: &Value, budget: &mut usize, depth: usize) -> Value {
         let value = match value.get("$ref").and_then(Value::as_str) {
-            Some(r) if *budget > 0 => {
+            Some(r) if *budget > 0 && depth < normalize::MAX_DEPTH => {
                 *budget -= 1;
                 follow_reference(root, r).map_or(value, |(_, v)| v)
             }
             _ => value,
         };
         match value {
-            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(root, v, budget))).collect()),
-            Value::Array(items) => Value::Array(items.iter().map(|v| walk(root, v, budget)).collect()),
+            Value::Object(map) => {
+                Value::Object(map.iter().map(|(k, v)| (k.clone(), walk(root, v, budget, depth + 1))).collect())
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| walk(root, v, budget, depth + 1)).collect()),
             other => other.clone(),
         }
     }
-    walk(root, value, &mut 64)
+    walk(root, value, &mut 64, 0)
 }
 
 /// Which old item goes with which new one.
@@ -318,29 +364,39 @@ pub(crate) struct Matching {
 /// One way of recognizing an item in both lists: items with the same key are the same item.
 pub(crate) type Identity<'k, T> = &'k dyn Fn(&T) -> Option<String>;
 
-/// Pairs the items of two lists: each identity in turn pairs the items whose key is the same
-/// and unique on both sides among those still unpaired.
-pub(crate) fn match_items<T>(old: &[T], new: &[T], identities: &[Identity<'_, T>]) -> Matching {
+/// How an identity pairs items that share a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pairing {
+    /// The key says what the item is (a key, a reference, the content): items that share it
+    /// are the same, duplicates included, paired in the order they come.
+    InOrder,
+    /// The key only suggests (a type, a title): items pair only when the key is unique on
+    /// both sides.
+    Unique,
+}
+
+/// Pairs the items of two lists: each identity in turn pairs the items still unpaired.
+pub(crate) fn match_items<T>(old: &[T], new: &[T], identities: &[(Pairing, Identity<'_, T>)]) -> Matching {
     let mut old_partner: Vec<Option<usize>> = vec![None; old.len()];
     let mut new_partner: Vec<Option<usize>> = vec![None; new.len()];
-    for identity in identities {
-        let key_counts = |items: &[T], partner: &[Option<usize>]| {
-            let keys: Vec<Option<String>> =
-                items.iter().zip(partner).map(|(item, p)| if p.is_none() { identity(item) } else { None }).collect();
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            for key in keys.iter().flatten() {
-                *counts.entry(key.clone()).or_default() += 1;
-            }
-            (keys, counts)
+    for (pairing, identity) in identities {
+        let keys = |items: &[T], partner: &[Option<usize>]| -> Vec<Option<String>> {
+            items.iter().zip(partner).map(|(item, p)| if p.is_none() { identity(item) } else { None }).collect()
         };
-        let (old_keys, old_counts) = key_counts(old, &old_partner);
-        let (new_keys, new_counts) = key_counts(new, &new_partner);
+        let (old_keys, new_keys) = (keys(old, &old_partner), keys(new, &new_partner));
+        let mut waiting: HashMap<&String, VecDeque<usize>> = HashMap::new();
+        for (j, key) in new_keys.iter().enumerate() {
+            if let Some(key) = key {
+                waiting.entry(key).or_default().push_back(j);
+            }
+        }
+        let count = |keys: &[Option<String>], key: &String| keys.iter().filter(|k| k.as_ref() == Some(key)).count();
         for (i, key) in old_keys.iter().enumerate() {
             let Some(key) = key else { continue };
-            if old_counts.get(key) != Some(&1) || new_counts.get(key) != Some(&1) {
+            if *pairing == Pairing::Unique && (count(&old_keys, key) != 1 || count(&new_keys, key) != 1) {
                 continue;
             }
-            if let Some(j) = new_keys.iter().position(|k| k.as_ref() == Some(key)) {
+            if let Some(j) = waiting.get_mut(key).and_then(VecDeque::pop_front) {
                 old_partner[i] = Some(j);
                 new_partner[j] = Some(i);
             }
@@ -366,13 +422,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn matching_tries_identities_in_order_and_needs_unique_keys() {
-        let old = ["a", "b", "x1", "x2"];
-        let new = ["b", "c", "x3"];
+    fn matching_tries_identities_in_order() {
+        let old = ["a", "b", "x1", "x2", "b"];
+        let new = ["b", "c", "x3", "b"];
         let by_name: Identity<'_, &str> = &|s| Some((*s).to_owned());
         let by_letter: Identity<'_, &str> = &|s| Some(s[..1].to_owned());
-        let m = match_items(&old, &new, &[by_name, by_letter]);
-        assert_eq!(m.pairs, [(1, 0)], "x3 has two candidates, a and c share no letter");
+        let m = match_items(&old, &new, &[(Pairing::InOrder, by_name), (Pairing::Unique, by_letter)]);
+        assert_eq!(m.pairs, [(1, 0), (4, 3)], "duplicates pair in order; x3 has two candidates by letter");
         assert_eq!(m.removed, [0, 2, 3]);
         assert_eq!(m.added, [1, 2]);
     }

@@ -13,10 +13,14 @@ use crate::pointer::{JsonPointer, follow_reference};
 /// beyond real documents, and well within a thread's stack.
 pub(crate) const MAX_DEPTH: usize = 128;
 
-/// How many references [`normalize`] inlines before it leaves the rest as written: a
-/// document whose references fan out (each schema using the next twice) would otherwise
-/// grow exponentially.
-const INLINE_BUDGET: usize = 20_000;
+/// How many nodes [`normalize`] writes before it leaves the rest as written (references
+/// included): a document whose references fan out (each schema using the next twice) would
+/// otherwise grow exponentially. The largest document of the shared corpus needs about a
+/// thousand.
+const NODE_BUDGET: usize = 100_000;
+
+/// The same for one schema normalized to be compared with another.
+const SCHEMA_NODE_BUDGET: usize = 10_000;
 
 /// The content type of a message that names none in a document that names no default:
 /// tidings frames are JSON.
@@ -34,7 +38,8 @@ pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/json";
 /// - `components` and `defaultContentType` go: what nothing uses is not contract, and the
 ///   default is written into every message that has no `contentType` (`application/json`
 ///   when there is no default either);
-/// - an operation without `messages` lists every message of its channel; lists of
+/// - an operation without `messages` lists every message of its channel, and a reply
+///   without `channel` names its operation's; lists of
 ///   references, `required`, `enum` and the members of `allOf`, `anyOf` and `oneOf` are
 ///   sorted, so their order does not matter;
 /// - in a schema: `const: x` becomes `enum: [x]`; `type` is always a list (`integer` goes
@@ -45,6 +50,11 @@ pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/json";
 ///   go; an AsyncAPI or JSON Schema multi-format schema becomes its `schema`;
 /// - empty lists and maps go (outside schemas, and `required`/`properties` in them), and
 ///   every object's keys are sorted.
+///
+/// A document whose references multiply (each schema using the next twice, or a reference
+/// back to an enclosing object outside schemas) would grow without bound: past 100,000
+/// nodes written, what remains is written as `null`. The largest document of the shared
+/// corpus needs about a thousand.
 ///
 /// `docs/DIFF.md` gives the reason for each.
 ///
@@ -61,230 +71,255 @@ pub(crate) const DEFAULT_CONTENT_TYPE: &str = "application/json";
 /// [`Document::bundled`]: crate::Document::bundled
 pub fn normalize(document: &Value) -> Value {
     let applied = crate::traits::apply(document);
-    let mut normalizer = Normalizer { root: &applied, stack: Vec::new(), budget: INLINE_BUDGET };
-    normalizer.document()
+    Normalizer::new(&applied, NODE_BUDGET).document()
 }
 
 /// One schema of a document in normal form, as text: equal texts mean equal schemas.
-pub(crate) fn schema_text(root: &Value, schema: &Value, at: &JsonPointer) -> String {
-    let mut normalizer = Normalizer { root, stack: Vec::new(), budget: INLINE_BUDGET / 20 };
-    canonical_text(&normalizer.schema(schema, at, &JsonPointer::root(), 0))
+pub(crate) fn schema_text(root: &Value, schema: &Value) -> String {
+    canonical_text(&Normalizer::new(root, SCHEMA_NODE_BUDGET).schema(schema, 0))
 }
 
 struct Normalizer<'a> {
     root: &'a Value,
-    /// The schemas being inlined, outermost first: where each is written, and where it goes
-    /// in the output.
+    /// Where the value being written goes in the output.
+    path: Vec<String>,
+    /// The schemas being inlined through a reference, outermost first: where each really
+    /// is, and where it went in the output.
     stack: Vec<(JsonPointer, JsonPointer)>,
+    /// How many more nodes may be written.
     budget: usize,
 }
 
 impl<'a> Normalizer<'a> {
+    fn new(root: &'a Value, budget: usize) -> Self {
+        Normalizer { root, path: Vec::new(), stack: Vec::new(), budget }
+    }
+
+    /// Runs `f` one level down the output, under `token`.
+    fn within<T>(&mut self, token: impl Into<String>, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.path.push(token.into());
+        let result = f(self);
+        self.path.pop();
+        result
+    }
+
+    /// Takes one node from the budget; false when it is spent.
+    fn spend(&mut self) -> bool {
+        self.budget = self.budget.saturating_sub(1);
+        self.budget > 0
+    }
+
     fn document(&mut self) -> Value {
         let Value::Object(root) = self.root else { return self.root.clone() };
         let mut out = Map::new();
         for (key, value) in root {
-            let at = JsonPointer::root().join(key.as_str());
-            let normalized = match key.as_str() {
-                "components" | "defaultContentType" => continue,
-                "channels" => self.each(value, &at, Self::channel),
-                "operations" => self.each(value, &at, Self::operation),
-                "servers" => self.each(value, &at, Self::server),
-                _ => self.field(key, value, &at),
-            };
-            insert_unless_empty(&mut out, key, normalized);
+            let normalized = self.within(key.as_str(), |s| match key.as_str() {
+                "channels" => s.each(value, Self::channel),
+                "operations" => s.each(value, Self::operation),
+                "servers" => s.each(value, Self::server),
+                _ => s.field(key, value),
+            });
+            if !matches!(key.as_str(), "components" | "defaultContentType") {
+                insert_unless_empty(&mut out, key, normalized);
+            }
         }
         sorted(out)
     }
 
-    fn each(&mut self, map: &Value, at: &JsonPointer, f: fn(&mut Self, &Value, &JsonPointer) -> Value) -> Value {
+    fn each(&mut self, map: &Value, f: fn(&mut Self, &Value) -> Value) -> Value {
         let Value::Object(map) = map else { return map.clone() };
         let mut out = Map::new();
         for (key, value) in map {
-            let value = f(self, value, &at.join(key.as_str()));
+            let value = self.within(key.as_str(), |s| f(s, value));
             out.insert(key.clone(), value);
         }
         sorted(out)
     }
 
+    /// The fields of an object outside schemas, each through `f` (which may leave some
+    /// to [`field`](Self::field)).
+    fn object(&mut self, value: &Value, f: impl Fn(&mut Self, &str, &Value) -> Value) -> Option<Map<String, Value>> {
+        let Value::Object(map) = resolve(self.root, value) else { return None };
+        let mut out = Map::new();
+        for (key, item) in map {
+            let normalized = self.within(key.as_str(), |s| f(s, key, item));
+            insert_unless_empty(&mut out, key, normalized);
+        }
+        Some(out)
+    }
+
     /// A value outside schemas: references inlined, empty lists and maps dropped, keys sorted.
-    fn general(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        let value = resolve(self.root, value);
-        match value {
-            Value::Object(map) => {
-                let mut out = Map::new();
-                for (key, item) in map {
-                    let item = self.field(key, item, &at.join(key.as_str()));
-                    insert_unless_empty(&mut out, key, item);
-                }
-                sorted(out)
-            }
-            Value::Array(items) => {
-                Value::Array(items.iter().enumerate().map(|(i, v)| self.general(v, &at.join(i.to_string()))).collect())
-            }
+    fn general(&mut self, value: &Value) -> Value {
+        // Documents nest a few levels outside schemas; this deep, references go round in circles.
+        if self.path.len() > MAX_DEPTH || !self.spend() {
+            return Value::Null;
+        }
+        match resolve(self.root, value) {
+            Value::Array(items) => Value::Array(
+                items.iter().enumerate().map(|(i, v)| self.within(i.to_string(), |s| s.general(v))).collect(),
+            ),
+            Value::Object(_) => self.object(value, Self::field).map_or(Value::Null, sorted),
             other => other.clone(),
         }
     }
 
     /// A field of an object outside schemas: data kept as written, tags sorted, the rest
     /// normalized.
-    fn field(&mut self, key: &str, item: &Value, at: &JsonPointer) -> Value {
+    fn field(&mut self, key: &str, item: &Value) -> Value {
         match key {
             "examples" | "default" | "enum" | "const" => sort_keys(item),
             _ if key.starts_with("x-") => sort_keys(item),
-            "tags" => self.alternatives(item, at),
-            _ => self.general(item, at),
+            "tags" => self.alternatives(item),
+            _ => self.general(item),
         }
     }
 
-    fn channel(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        let Value::Object(channel) = resolve(self.root, value) else { return value.clone() };
-        let mut out = Map::new();
-        for (key, item) in channel {
-            let here = at.join(key.as_str());
-            let normalized = match key.as_str() {
-                "messages" => self.each(item, &here, Self::message),
-                "servers" => sorted_references(item),
-                "bindings" => self.bindings(item, &here),
-                _ => self.field(key, item, &here),
-            };
-            insert_unless_empty(&mut out, key, normalized);
-        }
-        sorted(out)
+    fn channel(&mut self, value: &Value) -> Value {
+        let channel = self.object(value, |s, key, item| match key {
+            "messages" => s.each(item, Self::message),
+            "servers" => sorted_references(item),
+            "bindings" => s.bindings(item),
+            _ => s.field(key, item),
+        });
+        channel.map_or_else(|| value.clone(), sorted)
     }
 
-    fn bindings(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        let mut out = self.general(value, at);
+    fn bindings(&mut self, value: &Value) -> Value {
+        let mut out = self.general(value);
         let resolved = resolve(self.root, value);
         for key in ["query", "headers"] {
             if let Some(schema) = resolved.get("ws").and_then(|ws| ws.get(key))
                 && let Some(slot) = out.get_mut("ws").and_then(|ws| ws.get_mut(key))
             {
-                *slot = self.schema(schema, &at.join("ws").join(key), &at.join("ws").join(key), 0);
+                *slot = self.within("ws", |s| s.within(key, |s| s.schema(schema, 0)));
             }
         }
         out
     }
 
-    fn message(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        let Value::Object(message) = resolve(self.root, value) else { return value.clone() };
-        let mut out = Map::new();
-        for (key, item) in message {
-            let here = at.join(key.as_str());
-            let normalized = match key.as_str() {
-                "payload" | "headers" => self.message_schema(item, &here),
-                "bindings" => self.bindings(item, &here),
-                _ => self.field(key, item, &here),
-            };
-            if normalized != Value::Object(Map::new()) || !matches!(key.as_str(), "payload" | "headers") {
-                insert_unless_empty(&mut out, key, normalized);
-            }
+    fn message(&mut self, value: &Value) -> Value {
+        let message = self.object(value, |s, key, item| match key {
+            "payload" | "headers" => s.message_schema(item),
+            "bindings" => s.bindings(item),
+            _ => s.field(key, item),
+        });
+        let Some(mut message) = message else { return value.clone() };
+        if let Some(written) = resolve(self.root, value).as_object() {
+            message.insert("contentType".to_owned(), Value::from(content_type(self.root, written)));
         }
-        out.insert("contentType".to_owned(), Value::from(content_type(self.root, message)));
-        sorted(out)
+        sorted(message)
     }
 
-    fn message_schema(&mut self, value: &Value, at: &JsonPointer) -> Value {
+    /// A payload or headers: its JSON Schema, whether plain or multi-format.
+    fn message_schema(&mut self, value: &Value) -> Value {
         match json_schema_of(self.root, value) {
-            Some((inner, schema)) => {
-                let here = if inner { at.join("schema") } else { at.clone() };
-                self.schema(schema, &here, at, 0)
-            }
-            None => self.general(value, at),
+            Some((_, schema)) => self.schema(schema, 0),
+            None => self.general(value),
         }
     }
 
-    fn operation(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        let Value::Object(operation) = resolve(self.root, value) else { return value.clone() };
-        let mut out = Map::new();
-        for (key, item) in operation {
-            let here = at.join(key.as_str());
-            let normalized = match key.as_str() {
-                "channel" => reference_text(item).map_or_else(|| item.clone(), reference),
-                "messages" => sorted_references(item),
-                "reply" => self.reply(item, &here),
-                "security" => self.alternatives(item, &here),
-                _ => self.field(key, item, &here),
-            };
-            insert_unless_empty(&mut out, key, normalized);
-        }
+    fn operation(&mut self, value: &Value) -> Value {
+        let operation = self.object(value, |s, key, item| match key {
+            "channel" => reference_text(item).map_or_else(|| item.clone(), reference),
+            "messages" => sorted_references(item),
+            "reply" => s.reply(item),
+            "security" => s.alternatives(item),
+            _ => s.field(key, item),
+        });
+        let Some(mut out) = operation else { return value.clone() };
         let listed = out.get("messages").and_then(Value::as_array).is_some_and(|m| !m.is_empty());
-        if !listed && let Some(channel) = operation.get("channel").and_then(reference_text) {
-            let messages = all_messages_of(self.root, &channel);
-            insert_unless_empty(&mut out, "messages", messages);
+        let channel = resolve(self.root, value).get("channel").and_then(reference_text);
+        if let Some(channel) = channel {
+            if !listed {
+                insert_unless_empty(&mut out, "messages", all_messages_of(self.root, &channel));
+            }
+            // A reply without a channel travels on its operation's.
+            if let Some(Value::Object(reply)) = out.get_mut("reply")
+                && !reply.contains_key("channel")
+            {
+                reply.insert("channel".to_owned(), reference(channel));
+                *reply = match sorted(std::mem::take(reply)) {
+                    Value::Object(map) => map,
+                    _ => Map::new(),
+                };
+            }
         }
         sorted(out)
     }
 
-    fn reply(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        let Value::Object(reply) = resolve(self.root, value) else { return value.clone() };
-        let mut out = Map::new();
-        for (key, item) in reply {
-            let normalized = match key.as_str() {
-                "channel" => reference_text(item).map_or_else(|| item.clone(), reference),
-                "messages" => sorted_references(item),
-                _ => self.field(key, item, &at.join(key.as_str())),
-            };
-            insert_unless_empty(&mut out, key, normalized);
-        }
-        sorted(out)
+    fn reply(&mut self, value: &Value) -> Value {
+        let reply = self.object(value, |s, key, item| match key {
+            "channel" => reference_text(item).map_or_else(|| item.clone(), reference),
+            "messages" => sorted_references(item),
+            _ => s.field(key, item),
+        });
+        reply.map_or_else(|| value.clone(), sorted)
     }
 
-    fn server(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        let mut out = self.general(value, at);
-        if let Some(security) = resolve(self.root, value).get("security")
-            && let Some(map) = out.as_object_mut()
-        {
-            let normalized = self.alternatives(security, &at.join("security"));
-            map.remove("security");
-            insert_unless_empty(map, "security", normalized);
-            out = sorted(std::mem::take(map));
-        }
-        out
+    fn server(&mut self, value: &Value) -> Value {
+        let server = self.object(value, |s, key, item| match key {
+            "security" => s.alternatives(item),
+            _ => s.field(key, item),
+        });
+        server.map_or_else(|| value.clone(), sorted)
     }
 
-    /// A list whose order means nothing (security alternatives, tags): normalized and sorted.
-    fn alternatives(&mut self, value: &Value, at: &JsonPointer) -> Value {
-        match self.general(value, at) {
+    /// A list whose order and repetitions mean nothing (security alternatives, tags):
+    /// normalized, sorted, each item once.
+    fn alternatives(&mut self, value: &Value) -> Value {
+        match self.general(value) {
             Value::Array(mut items) => {
+                // Order and repetition mean nothing in a list of alternatives.
                 items.sort_by_cached_key(canonical_text);
+                items.dedup();
                 Value::Array(items)
             }
             other => other,
         }
     }
 
-    /// One schema: `at` is where it is written, `out` where it goes in the output.
-    fn schema(&mut self, value: &Value, at: &JsonPointer, out: &JsonPointer, depth: usize) -> Value {
-        let (at, value) = match value.get("$ref").and_then(Value::as_str) {
-            Some(r) => match follow_reference(self.root, r) {
-                Some((target, resolved)) if self.budget > 0 => {
-                    self.budget -= 1;
-                    (target, resolved)
-                }
-                _ => return value.clone(),
-            },
-            None => (at.clone(), value),
-        };
-        if let Some((_, there)) = self.stack.iter().find(|(written, _)| *written == at) {
-            return serde_json::json!({ "$ref": there.to_fragment() });
+    /// One schema, `depth` schemas deep.
+    fn schema(&mut self, value: &Value, depth: usize) -> Value {
+        if !self.spend() {
+            return Value::Null;
         }
+        let (value, target) = match value.get("$ref").and_then(Value::as_str) {
+            Some(r) => match follow_reference(self.root, r) {
+                Some((target, resolved)) => (resolved, Some(target)),
+                None => return sort_keys(value),
+            },
+            None => (value, None),
+        };
+        let inlined = target.is_some();
+        if let Some(target) = target {
+            if let Some((_, there)) = self.stack.iter().find(|(written, _)| *written == target) {
+                return serde_json::json!({ "$ref": there.to_fragment() });
+            }
+            self.stack.push((target, JsonPointer::from_tokens(self.path.iter().cloned())));
+        }
+        let normalized = self.schema_object(value, depth);
+        if inlined {
+            self.stack.pop();
+        }
+        normalized
+    }
+
+    fn schema_object(&mut self, value: &Value, depth: usize) -> Value {
         let map = match value {
             Value::Bool(true) => return Value::Object(Map::new()),
             Value::Object(map) if depth < MAX_DEPTH => map,
             other => return sort_keys(other),
         };
-        self.stack.push((at.clone(), out.clone()));
         let normalized = match unwrap_target(self.root, map) {
             Some((keyword, index, null_added)) => {
                 let inner_value = map.get(keyword).and_then(|v| v.get(index)).unwrap_or(&Value::Null);
-                let inner = self.schema(inner_value, &at.join(keyword).join(index.to_string()), out, depth + 1);
-                let mut merged = match inner {
+                // The member takes the wrapper's place in the output.
+                let mut merged = match self.schema(inner_value, depth + 1) {
                     Value::Object(inner) => inner,
-                    // The inner schema is `false` or a cycle marker: keep the wrapper as written.
-                    _ => self.keywords(map, &at, out, depth, None),
+                    // The member is `false` or a cycle marker: keep the wrapper as written.
+                    _ => self.keywords(map, depth, None),
                 };
-                for (key, value) in self.keywords(map, &at, out, depth, Some(keyword)) {
+                for (key, value) in self.keywords(map, depth, Some(keyword)) {
                     merged.entry(key).or_insert(value);
                 }
                 if null_added {
@@ -292,92 +327,101 @@ impl<'a> Normalizer<'a> {
                 }
                 merged
             }
-            None => self.keywords(map, &at, out, depth, None),
+            None => self.keywords(map, depth, None),
         };
-        self.stack.pop();
         Value::Object(canonical_schema(normalized))
     }
 
-    fn keywords(
-        &mut self,
-        map: &Map<String, Value>,
-        at: &JsonPointer,
-        out: &JsonPointer,
-        depth: usize,
-        skip: Option<&str>,
-    ) -> Map<String, Value> {
+    fn keywords(&mut self, map: &Map<String, Value>, depth: usize, skip: Option<&str>) -> Map<String, Value> {
         let mut result = Map::new();
         for (key, value) in map {
             if Some(key.as_str()) == skip {
                 continue;
             }
-            let (here, there) = (at.join(key.as_str()), out.join(key.as_str()));
-            let normalized = match key.as_str() {
-                "properties" | "patternProperties" | "definitions" | "$defs" => {
-                    let Value::Object(schemas) = value else { continue };
-                    let mut normalized = Map::new();
-                    for (name, schema) in schemas {
-                        let s = self.schema(schema, &here.join(name.as_str()), &there.join(name.as_str()), depth + 1);
-                        normalized.insert(name.clone(), s);
-                    }
-                    if normalized.is_empty() {
-                        continue;
-                    }
-                    sorted(normalized)
-                }
-                "dependencies" => {
-                    let Value::Object(deps) = value else { continue };
-                    let mut normalized = Map::new();
-                    for (name, dep) in deps {
-                        let d = match dep {
-                            Value::Array(_) => sorted_strings(dep),
-                            _ => self.schema(dep, &here.join(name.as_str()), &there.join(name.as_str()), depth + 1),
-                        };
-                        normalized.insert(name.clone(), d);
-                    }
-                    sorted(normalized)
-                }
-                "items" if value.is_array() => {
-                    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
-                    let normalized = items.iter().enumerate().map(|(i, item)| {
-                        self.schema(item, &here.join(i.to_string()), &there.join(i.to_string()), depth + 1)
-                    });
-                    Value::Array(normalized.collect())
-                }
-                "allOf" | "anyOf" | "oneOf" => {
-                    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
-                    let mut normalized: Vec<Value> = items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| {
-                            self.schema(item, &here.join(i.to_string()), &there.join(i.to_string()), depth + 1)
-                        })
-                        .collect();
-                    normalized.sort_by_cached_key(canonical_text);
-                    Value::Array(normalized)
-                }
-                "items" | "additionalItems" | "additionalProperties" | "propertyNames" | "then" | "else" => {
-                    let s = self.schema(value, &here, &there, depth + 1);
-                    if s == Value::Object(Map::new()) {
-                        continue;
-                    }
-                    s
-                }
-                "contains" | "not" | "if" => self.schema(value, &here, &there, depth + 1),
-                "required" => {
-                    let r = sorted_strings(value);
-                    if r.as_array().is_some_and(Vec::is_empty) {
-                        continue;
-                    }
-                    r
-                }
-                "enum" => sorted_values(value),
-                "discriminator" => discriminator(value).map_or_else(|| value.clone(), Value::from),
-                _ => sort_keys(value),
-            };
-            result.insert(key.clone(), normalized);
+            let normalized = self.within(key.as_str(), |s| s.keyword(key, value, depth));
+            if let Some(normalized) = normalized {
+                result.insert(key.clone(), normalized);
+            }
         }
         result
+    }
+
+    /// One keyword of a schema; `None` when it says nothing (`required: []`, `items: {}`).
+    fn keyword(&mut self, key: &str, value: &Value, depth: usize) -> Option<Value> {
+        let empty = Value::Object(Map::new());
+        let schemas = |s: &mut Self, value: &Value| -> Vec<Value> {
+            let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            items.iter().enumerate().map(|(i, item)| s.within(i.to_string(), |s| s.schema(item, depth + 1))).collect()
+        };
+        Some(match key {
+            "properties" | "patternProperties" | "definitions" | "$defs" | "dependencies" => {
+                let Value::Object(entries) = value else { return Some(sort_keys(value)) };
+                let mut normalized = Map::new();
+                for (name, entry) in entries {
+                    let entry = match entry {
+                        Value::Array(_) => sorted_strings(entry),
+                        _ => self.within(name.as_str(), |s| s.schema(entry, depth + 1)),
+                    };
+                    normalized.insert(name.clone(), entry);
+                }
+                if normalized.is_empty() {
+                    return None;
+                }
+                sorted(normalized)
+            }
+            "items" if value.is_array() => Value::Array(schemas(self, value)),
+            "allOf" | "anyOf" | "oneOf" => {
+                let members = schemas(self, value);
+                Value::Array(self.sorted_members(members))
+            }
+            "items" | "additionalItems" | "additionalProperties" | "propertyNames" | "then" | "else" => {
+                Some(self.schema(value, depth + 1)).filter(|s| *s != empty)?
+            }
+            "contains" | "not" | "if" => self.schema(value, depth + 1),
+            "required" => Some(sorted_strings(value)).filter(|r| r.as_array().is_none_or(|r| !r.is_empty()))?,
+            "enum" => sorted_values(value),
+            "discriminator" => discriminator(value).map_or_else(|| value.clone(), Value::from),
+            _ => sort_keys(value),
+        })
+    }
+
+    /// The members of an `allOf`/`anyOf`/`oneOf` (already under the keyword in the output),
+    /// sorted, with the cycle markers that pointed at a member moved with it.
+    fn sorted_members(&self, members: Vec<Value>) -> Vec<Value> {
+        let mut order: Vec<(String, usize, Value)> =
+            members.into_iter().enumerate().map(|(i, m)| (canonical_text(&m), i, m)).collect();
+        order.sort_by(|a, b| a.0.cmp(&b.0));
+        let here = JsonPointer::from_tokens(self.path.iter().cloned());
+        order
+            .into_iter()
+            .enumerate()
+            .map(|(to, (_, from, mut member))| {
+                if from != to {
+                    let (old, new) =
+                        (here.join(from.to_string()).to_fragment(), here.join(to.to_string()).to_fragment());
+                    move_markers(&mut member, &old, &new);
+                }
+                member
+            })
+            .collect()
+    }
+}
+
+/// Rewrites the cycle markers (`{"$ref": ...}`) under `value` that point at `old` or below
+/// it to point at `new` instead.
+fn move_markers(value: &mut Value, old: &str, new: &str) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get_mut("$ref")
+                && let Some(rest) = target.strip_prefix(old)
+                && (rest.is_empty() || rest.starts_with('/'))
+            {
+                *target = format!("{new}{rest}");
+            }
+            map.values_mut().for_each(|v| move_markers(v, old, new));
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| move_markers(v, old, new)),
+        _ => {}
     }
 }
 

@@ -50,6 +50,12 @@ impl Report {
         self.changes.is_empty()
     }
 
+    /// The class of the most serious change; `None` when there is none. Two documents
+    /// equal up to their documentation have `max_class() <= Some(Class::Annotation)`.
+    pub fn max_class(&self) -> Option<Class> {
+        self.changes.iter().map(|c| c.class).max()
+    }
+
     /// The changes of one class.
     pub fn of_class(&self, class: Class) -> impl Iterator<Item = &Change> {
         self.changes.iter().filter(move |c| c.class == class)
@@ -148,7 +154,9 @@ mod tests {
         assert!(text.contains("\"string\" → \"integer\""), "{text}");
         assert!(!text.contains("xxxx"), "long values are not shown: {text}");
         assert!(report.is_breaking());
+        assert_eq!(report.max_class(), Some(Class::Breaking));
         assert_eq!(Report::default().render_human(), "no changes\n");
+        assert_eq!(Report::default().max_class(), None);
     }
 
     #[test]

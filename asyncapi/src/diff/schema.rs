@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
+use super::Pairing::{InOrder, Unique};
 use super::normalize::{
     MAX_DEPTH, VALIDATION_KEYWORDS, canonical_text, discriminator, effective_types, json_eq, sort_keys, unwrap_target,
 };
@@ -32,6 +33,9 @@ struct View<'a> {
     never: bool,
     /// `null` is allowed through a nullable pair.
     null_added: bool,
+    /// `null` is left out of the types and values (an optional property, under
+    /// [`Options::optional_null_is_absent`](super::Options::optional_null_is_absent)).
+    without_null: bool,
 }
 
 /// A member of an `allOf`/`anyOf`/`oneOf` list, with what identifies it.
@@ -39,13 +43,43 @@ struct Member<'a> {
     view: View<'a>,
     /// Where the member really is, when it is a reference.
     reference: Option<String>,
-    /// The member in normal form, as text.
-    content: String,
+    /// The member in normal form, as text, computed when first needed.
+    content: std::cell::OnceCell<String>,
+    root: &'a Value,
 }
 
-/// Keywords that are neither constraints nor annotations: where subschemas are kept, and
-/// references (already followed).
-const CONTAINERS: &[&str] = &["definitions", "$defs", "$ref"];
+impl Member<'_> {
+    fn content(&self) -> &str {
+        self.content.get_or_init(|| super::normalize::schema_text(self.root, self.view.node.value))
+    }
+}
+
+/// Keywords that are neither constraints nor annotations: where subschemas are kept.
+const CONTAINERS: &[&str] = &["definitions", "$defs"];
+
+/// The formats draft-07 defines (and `uuid` and `duration` from 2019-09, which validators
+/// check too): the ones that constrain values.
+const FORMATS: &[&str] = &[
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "uuid",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
 
 /// Lower bounds: a greater value allows fewer values.
 const LOWER_BOUNDS: &[&str] = &["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"];
@@ -59,7 +93,8 @@ const LIKELY_DISCRIMINATORS: &[&str] = &["action", "type", "event", "method", "k
 impl<'a> View<'a> {
     fn of(root: &'a Value, node: Node<'a>) -> Self {
         let node = node.resolved(root);
-        let mut view = View { node: node.clone(), layers: Vec::new(), never: false, null_added: false };
+        let mut view =
+            View { node: node.clone(), layers: Vec::new(), never: false, null_added: false, without_null: false };
         view.add(root, node, 0);
         view
     }
@@ -129,6 +164,9 @@ impl<'a> View<'a> {
         if self.null_added && !values.iter().any(Value::is_null) {
             values.push(Value::Null);
         }
+        if self.without_null && values.iter().any(|v| !v.is_null()) {
+            values.retain(|v| !v.is_null());
+        }
         Some(values)
     }
 
@@ -136,7 +174,11 @@ impl<'a> View<'a> {
         if self.never {
             return Some(BTreeSet::new());
         }
-        effective_types(self.get("type"), self.enumeration().as_deref(), self.null_added)
+        let mut types = effective_types(self.get("type"), self.enumeration().as_deref(), self.null_added);
+        if let Some(types) = types.as_mut().filter(|t| self.without_null && t.len() > 1) {
+            types.remove("null");
+        }
+        types
     }
 
     fn required(&self) -> Vec<&'a str> {
@@ -163,7 +205,7 @@ fn type_list(types: &Option<BTreeSet<&'static str>>) -> Option<Value> {
 
 fn type_text(types: &Option<BTreeSet<&'static str>>) -> String {
     match types {
-        None => "any type".to_owned(),
+        None => "any".to_owned(),
         Some(t) => t.iter().copied().collect::<Vec<_>>().join(" or "),
     }
 }
@@ -171,8 +213,15 @@ fn type_text(types: &Option<BTreeSet<&'static str>>) -> String {
 impl<'a> Differ<'a> {
     /// Two schemas, travelling as `flow` says.
     pub(crate) fn schema(&mut self, old: Node<'a>, new: Node<'a>, flow: Flow, depth: usize) {
-        let (o, n) = (View::of(self.old, old), View::of(self.new, new));
-        if !self.first_visit(&o.node.real, &n.node.real, flow) {
+        self.schema_of(old, new, flow, depth, false);
+    }
+
+    /// Two schemas; `optional` when they are those of a property both make optional.
+    fn schema_of(&mut self, old: Node<'a>, new: Node<'a>, flow: Flow, depth: usize, optional: bool) {
+        let (mut o, mut n) = (View::of(self.old, old), View::of(self.new, new));
+        let without_null = optional && self.options.optional_null_is_absent;
+        (o.without_null, n.without_null) = (without_null, without_null);
+        if !self.first_visit(&o.node.real, &n.node.real, flow, without_null) {
             return;
         }
         if depth >= MAX_DEPTH {
@@ -240,7 +289,24 @@ impl<'a> Differ<'a> {
             self.emit(R::DiscriminatorChanged, flow, &spot(&o, &n, "discriminator"), message)
                 .values(od.map(Value::from).as_ref(), nd.map(Value::from).as_ref());
         }
+        self.definitions(&o, &n, flow, depth);
         self.schema_annotations(&o, &n);
+    }
+
+    /// `$defs` and `definitions` both schemas keep: compared by name, so that changes are
+    /// found even where the references to them are relative to the schema (`#/$defs/X` as
+    /// schemars writes them) and do not resolve in the document. A definition added or
+    /// removed constrains nothing by itself. Definitions reached through references were
+    /// compared already and are not reported again.
+    fn definitions(&mut self, o: &View<'a>, n: &View<'a>, flow: Flow, depth: usize) {
+        for keyword in CONTAINERS {
+            let (Some(od), Some(nd)) = (o.child(self.old, keyword), n.child(self.new, keyword)) else { continue };
+            for name in nd.keys() {
+                if let (Some(a), Some(b)) = (od.child(self.old, name), nd.child(self.new, name)) {
+                    self.schema(a, b, flow, depth + 1);
+                }
+            }
+        }
     }
 
     /// `type` (with what `enum` and nullable pairs say). Returns false when the types have
@@ -355,7 +421,20 @@ impl<'a> Differ<'a> {
         if unique(o) != unique(n) {
             self.constraint(o, n, "uniqueItems", Some(unique(n)), flow);
         }
-        for keyword in ["pattern", "format"] {
+        // A format validators do not know (`int32`, `uint64`, `double` from schemars) is an
+        // annotation: treated as absent here, and compared with the annotations.
+        let format = |v: &View<'a>| v.get("format").filter(|f| f.as_str().is_some_and(|f| FORMATS.contains(&f)));
+        let tighter = match (format(o), format(n)) {
+            (None, None) => None,
+            (Some(a), Some(b)) if json_eq(a, b) => None,
+            (None, Some(_)) => Some(Some(true)),
+            (Some(_), None) => Some(Some(false)),
+            _ => Some(None),
+        };
+        if let Some(tighter) = tighter {
+            self.constraint(o, n, "format", tighter, flow);
+        }
+        for keyword in ["pattern"] {
             let tighter = match (o.get(keyword), n.get(keyword)) {
                 (None, None) => continue,
                 (Some(a), Some(b)) if json_eq(a, b) => continue,
@@ -395,7 +474,8 @@ impl<'a> Differ<'a> {
             match op.as_ref().and_then(|p| p.child(old_root, name)) {
                 Some(old_prop) => {
                     let at = new_prop.path.clone();
-                    self.schema(old_prop, new_prop, flow, depth + 1);
+                    let optional = !old_required.contains(&name) && !new_required.contains(&name);
+                    self.schema_of(old_prop, new_prop, flow, depth + 1, optional);
                     if required_now {
                         self.emit(R::PropertyRequiredAdded, flow, &at, format!("`{name}` is now required"));
                     } else if old_required.contains(&name) && !new_required.contains(&name) {
@@ -485,7 +565,7 @@ impl<'a> Differ<'a> {
     fn same_or(&mut self, o: &View<'a>, n: &View<'a>, keyword: &str, flow: Flow) {
         let (ov, nv) = (o.child(self.old, keyword), n.child(self.new, keyword));
         let normal = |root: &'a Value, node: &Option<Node<'a>>| {
-            node.as_ref().map(|node| super::normalize::schema_text(root, node.value, &node.real))
+            node.as_ref().map(|node| super::normalize::schema_text(root, node.value))
         };
         if normal(self.old, &ov) != normal(self.new, &nv) {
             let message = format!("`{keyword}` changed");
@@ -600,10 +680,21 @@ impl<'a> Differ<'a> {
         let by_reference: Identity<'_, Member<'_>> = &|m| m.reference.clone();
         let by_tag: Identity<'_, Member<'_>> = &|m| tag(&m.view, property);
         let by_title: Identity<'_, Member<'_>> = &|m| m.view.title().map(str::to_owned);
-        let by_content: Identity<'_, Member<'_>> = &|m| Some(m.content.clone());
+        let by_content: Identity<'_, Member<'_>> = &|m| Some(m.content().to_owned());
         let by_type: Identity<'_, Member<'_>> = &|m| Some(type_text(&m.view.types()));
         let last_one: Identity<'_, Member<'_>> = &|_| Some(String::new());
-        let matching = match_items(ol, nl, &[by_reference, by_tag, by_title, by_content, by_type, last_one]);
+        let matching = match_items(
+            ol,
+            nl,
+            &[
+                (InOrder, by_reference),
+                (Unique, by_tag),
+                (Unique, by_title),
+                (InOrder, by_content),
+                (Unique, by_type),
+                (Unique, last_one),
+            ],
+        );
         let (added, removed) = cx.rules;
         for &i in &matching.removed {
             self.emit(removed, cx.flow, &ol[i].view.node.path, format!("`{}` member {i} removed", cx.old_keyword));
@@ -622,7 +713,10 @@ impl<'a> Differ<'a> {
         let mut keywords = n.keywords();
         keywords.extend(o.keywords().into_iter().filter(|k| n.get(k).is_none()));
         for keyword in keywords {
-            if VALIDATION_KEYWORDS.contains(&keyword) || CONTAINERS.contains(&keyword) {
+            let known_format =
+                |v: &View<'a>| v.get("format").and_then(Value::as_str).is_some_and(|f| FORMATS.contains(&f));
+            let format_annotates = keyword == "format" && !known_format(o) && !known_format(n);
+            if (VALIDATION_KEYWORDS.contains(&keyword) && !format_annotates) || CONTAINERS.contains(&keyword) {
                 continue;
             }
             let rule = match keyword {
@@ -632,6 +726,8 @@ impl<'a> Differ<'a> {
                 "default" => R::DefaultChanged,
                 "deprecated" => R::DeprecatedChanged,
                 "externalDocs" => R::ExternalDocsChanged,
+                // Still here: a reference that leads nowhere, compared as written.
+                "$ref" => R::ConstraintChanged,
                 k if k.starts_with("x-") => R::ExtensionChanged,
                 _ => R::KeywordChanged,
             };
@@ -665,12 +761,7 @@ struct MemberCx {
 impl<'a> Member<'a> {
     /// A whole schema as the one member of a list.
     fn whole(root: &'a Value, view: &View<'a>) -> Self {
-        let node = view.node.clone();
-        Member {
-            reference: None,
-            content: super::normalize::schema_text(root, node.value, &node.real),
-            view: view.clone(),
-        }
+        Member { reference: None, content: std::cell::OnceCell::new(), root, view: view.clone() }
     }
 }
 
@@ -683,7 +774,8 @@ fn member_list<'a>(root: &'a Value, view: &View<'a>, keyword: &str) -> Vec<Membe
         .zip(written)
         .map(|(node, raw)| Member {
             reference: raw.get("$ref").map(|_| node.real.to_string()),
-            content: super::normalize::schema_text(root, node.value, &node.real),
+            content: std::cell::OnceCell::new(),
+            root,
             view: View::of(root, node),
         })
         .collect()
