@@ -35,6 +35,7 @@
 //! one self-contained document; [`model`] reads it into typed objects; validation checks
 //! what types cannot; [`Document`] ties them together.
 
+pub mod case;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;

@@ -8,24 +8,7 @@
 //! parameters stay as they are.
 
 use serde_json::{Map, Value};
-
-/// `request_id`, `request-id` and `request id` to `requestId`; a name already in camelCase
-/// stays.
-pub(crate) fn camel_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if matches!(c, '_' | '-' | ' ') {
-            upper = !out.is_empty();
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else {
-            out.push(c);
-        }
-    }
-    if out.is_empty() { name.to_owned() } else { out }
-}
+use tidings_asyncapi::case::camel_case;
 
 /// The bundled contract with every schema's property names in camelCase.
 pub(crate) fn camelize(document: &Value) -> Value {

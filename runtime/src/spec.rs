@@ -277,7 +277,7 @@ pub(crate) fn build<'a>(
     let mut operations = Map::new();
     let mut schemes = BTreeMap::new();
     for (address, descriptor) in &channels {
-        let channel_key = keys.channel(descriptor.name);
+        let channel_key = keys.of(descriptor.name);
         let served = |name: &str| channels.iter().any(|(_, d)| d.name == name);
         // Replies the contract documents on channels that are not served here: those
         // channels are written too, each with its reply messages.
@@ -310,12 +310,12 @@ pub(crate) fn build<'a>(
             match moved.get(message.key) {
                 Some(name) => match elsewhere.get_mut(name) {
                     Some((_, their_messages)) => {
-                        their_messages.insert(keys.message(message.key), object);
+                        their_messages.insert(keys.of(message.key), object);
                     }
-                    None => to_served.push((keys.channel(name), keys.message(message.key), object)),
+                    None => to_served.push((keys.of(name), keys.of(message.key), object)),
                 },
                 None => {
-                    messages.insert(keys.message(message.key), object);
+                    messages.insert(keys.of(message.key), object);
                 }
             }
         }
@@ -344,18 +344,18 @@ pub(crate) fn build<'a>(
                 let reply_channel = reply
                     .channel
                     .filter(|name| served(name) || elsewhere.contains_key(name))
-                    .map_or_else(|| channel_key.clone(), |name| keys.channel(name));
+                    .map_or_else(|| channel_key.clone(), |name| keys.of(name));
                 let mut object_reply = Map::new();
                 object_reply.insert("channel".into(), json!({"$ref": reference(["channels", &reply_channel])}));
                 object_reply.insert("messages".into(), message_refs(&reply_channel, reply.messages, &keys));
                 object.insert("reply".into(), object_reply.into());
             }
             merge_extra(&mut object, operation.extra, &[]);
-            operations.insert(keys.operation(operation.name), object.into());
+            operations.insert(keys.of(operation.name), object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
             messages.insert("error".into(), error_message(descriptor.discriminator));
-            let mut key = keys.operation(&format!("{}Error", descriptor.name));
+            let mut key = keys.of(&format!("{}Error", descriptor.name));
             while operations.contains_key(&key) {
                 key.push('_');
             }
@@ -374,7 +374,7 @@ pub(crate) fn build<'a>(
         channel_objects.insert(channel_key, channel_object(address, descriptor, messages).into());
         for (name, (mut object, their_messages)) in elsewhere {
             // Several channels may reply on the same one: its messages are all of theirs.
-            match channel_objects.get_mut(&keys.channel(name)).and_then(|c| c.get_mut("messages")) {
+            match channel_objects.get_mut(&keys.of(name)).and_then(|c| c.get_mut("messages")) {
                 Some(Value::Object(messages)) => {
                     for (key, message) in their_messages {
                         messages.entry(key).or_insert(message);
@@ -382,7 +382,7 @@ pub(crate) fn build<'a>(
                 }
                 _ => {
                     object.insert("messages".into(), their_messages.into());
-                    channel_objects.insert(keys.channel(name), object.into());
+                    channel_objects.insert(keys.of(name), object.into());
                 }
             }
         }
@@ -443,10 +443,7 @@ pub(crate) fn reference<const N: usize>(tokens: [&str; N]) -> String {
 }
 
 fn message_refs(channel_key: &str, messages: &[&str], keys: &Keys) -> Value {
-    messages
-        .iter()
-        .map(|m| json!({"$ref": reference(["channels", channel_key, "messages", &keys.message(m)])}))
-        .collect()
+    messages.iter().map(|m| json!({"$ref": reference(["channels", channel_key, "messages", &keys.of(m)])})).collect()
 }
 
 fn servers(config: &SpecConfig, listening: Option<SocketAddr>) -> Value {
@@ -579,40 +576,10 @@ struct Keys {
 }
 
 impl Keys {
-    fn convert(&self, name: &str) -> String {
-        if self.camelize { camel_case(name) } else { name.to_owned() }
+    /// The document's key for a channel, operation or message named `name` in the contract.
+    fn of(&self, name: &str) -> String {
+        if self.camelize { tidings_asyncapi::case::camel_case(name) } else { name.to_owned() }
     }
-
-    fn channel(&self, name: &str) -> String {
-        self.convert(name)
-    }
-
-    fn operation(&self, name: &str) -> String {
-        self.convert(name)
-    }
-
-    fn message(&self, name: &str) -> String {
-        self.convert(name)
-    }
-}
-
-/// `room_events` and `room-events` to `roomEvents`; a name already in camelCase stays.
-pub(crate) fn camel_case(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut upper = false;
-    for c in name.chars() {
-        if matches!(c, '_' | '-' | ' ' | '.') {
-            upper = !out.is_empty();
-        } else if upper {
-            out.extend(c.to_uppercase());
-            upper = false;
-        } else if out.is_empty() {
-            out.extend(c.to_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// Keywords a Rust type's schema cannot carry, taken from the contract where the shape agrees.
@@ -872,15 +839,6 @@ fn strip_null(schema: &mut Map<String, Value>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn camel_case_follows_separators() {
-        assert_eq!(camel_case("room_events"), "roomEvents");
-        assert_eq!(camel_case("room-events"), "roomEvents");
-        assert_eq!(camel_case("roomEvents"), "roomEvents");
-        assert_eq!(camel_case("Chat"), "chat");
-        assert_eq!(camel_case("_private"), "private");
-    }
 
     #[test]
     fn servers_are_read_from_urls() {
