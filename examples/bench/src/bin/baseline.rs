@@ -37,10 +37,13 @@ struct Body {
     text: String,
 }
 
-/// The members of each room: a connection id and the sending end of its writer's queue.
+/// The members of a room: a connection id and the sending end of its writer's queue.
+type Members = Vec<(u64, mpsc::Sender<Message>)>;
+
+/// Every room by name.
 #[derive(Default)]
 struct Rooms {
-    rooms: RwLock<HashMap<String, Vec<(u64, mpsc::Sender<Message>)>>>,
+    rooms: RwLock<HashMap<String, Members>>,
     next_id: AtomicU64,
 }
 
@@ -78,6 +81,7 @@ async fn serve(stream: TcpStream, rooms: Arc<Rooms>) {
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE));
     let mut path = String::new();
+    #[allow(clippy::result_large_err, reason = "tungstenite's handshake callback returns its error response by value")]
     let record_path = |request: &Request, response: Response| {
         path = request.uri().path().to_string();
         Ok(response)
