@@ -215,14 +215,17 @@ fn seq_of(text: &str) -> Option<u64> {
 
 /// Request/reply: replies per second, p50 and p99 in µs, server CPU µs per reply.
 async fn echo(server: &Server, options: &Options) -> Result<(f64, f64, f64, f64)> {
-    let start = Instant::now() + Duration::from_millis(200);
-    let measure_from = start + options.warmup;
-    let until = measure_from + options.duration;
-    let mut tasks = Vec::new();
+    let mut connections = Vec::new();
     for _ in 0..options.connections {
-        let ws = connect(&server.addr, "/ws/echo").await?;
-        tasks.push(tokio::spawn(echo_connection(ws, options.in_flight, measure_from, until)));
+        connections.push(connect(&server.addr, "/ws/echo").await?);
     }
+    // The warm-up starts once every connection is open.
+    let measure_from = Instant::now() + options.warmup;
+    let until = measure_from + options.duration;
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .map(|ws| tokio::spawn(echo_connection(ws, options.in_flight, measure_from, until)))
+        .collect();
     tokio::time::sleep_until(measure_from.into()).await;
     let cpu_before = server.cpu_ns();
     tokio::time::sleep_until(until.into()).await;
