@@ -91,8 +91,14 @@ fn main() -> Result<()> {
     }
     // 10,000 connections need more descriptors than the usual 1,024; the servers inherit it.
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
-    let raised = rustix::process::Rlimit { current: limit.maximum, maximum: limit.maximum };
-    rustix::process::setrlimit(rustix::process::Resource::Nofile, raised)?;
+    // An unlimited hard limit still stops at the kernel's nr_open: ask for what 10,000 need.
+    let wanted = limit.maximum.map_or(65_536, |max| max.min(65_536));
+    if limit.current.is_some_and(|current| current < wanted) {
+        let raised = rustix::process::Rlimit { current: Some(wanted), maximum: limit.maximum };
+        if let Err(e) = rustix::process::setrlimit(rustix::process::Resource::Nofile, raised) {
+            eprintln!("load: could not raise the open-file limit to {wanted}: {e}");
+        }
+    }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(run(options))
 }
