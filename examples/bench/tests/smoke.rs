@@ -1,0 +1,91 @@
+//! Both servers speak the same contract: one echo and one room broadcast give the same frames
+//! from tidings and from the baseline, and the load generator runs a tiny configuration to its
+//! table. Nothing here is timed.
+
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use tokio_tungstenite::tungstenite::Message;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A server child on a free port, killed when dropped.
+struct Server(Child, String);
+
+impl Server {
+    fn start(binary: &str) -> Self {
+        let mut child = Command::new(binary)
+            .args(["--addr", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line).expect("a first line");
+        let addr =
+            line.split_whitespace().find_map(|w| w.strip_prefix("ws://")).expect("ws:// in the line").to_string();
+        Self(child, addr)
+    }
+
+    async fn connect(&self, path: &str) -> Ws {
+        tokio_tungstenite::connect_async(format!("ws://{}{path}", self.1)).await.expect("connects").0
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn next_text(ws: &mut Ws) -> String {
+    loop {
+        match ws.next().await.expect("a frame").expect("no error") {
+            Message::Text(text) => return text.to_string(),
+            Message::Close(close) => panic!("closed: {close:?}"),
+            _ => {}
+        }
+    }
+}
+
+/// The frames one server sends for one echo and one broadcast to two members.
+async fn conversation(binary: &str) -> Vec<String> {
+    let server = Server::start(binary);
+    let mut frames = Vec::new();
+    let mut echo = server.connect("/ws/echo").await;
+    echo.send(Message::text(r#"{"action":"echo","payload":{"seq":7,"text":"héllo"}}"#)).await.expect("sent");
+    frames.push(next_text(&mut echo).await);
+    // Each member hears its own `say` first: then it has surely joined the room.
+    let mut first = server.connect("/ws/room/r1").await;
+    first.send(Message::text(r#"{"action":"say","payload":{"seq":1,"text":"one"}}"#)).await.expect("sent");
+    frames.push(next_text(&mut first).await);
+    let mut second = server.connect("/ws/room/r1").await;
+    second.send(Message::text(r#"{"action":"say","payload":{"seq":2,"text":"two"}}"#)).await.expect("sent");
+    frames.push(next_text(&mut second).await);
+    frames.push(next_text(&mut first).await);
+    frames
+}
+
+#[tokio::test]
+async fn both_servers_send_the_same_frames() {
+    let tidings = conversation(env!("CARGO_BIN_EXE_bench")).await;
+    let baseline = conversation(env!("CARGO_BIN_EXE_baseline")).await;
+    assert_eq!(tidings[0], r#"{"action":"echo_reply","payload":{"seq":7,"text":"héllo"}}"#);
+    assert_eq!(tidings[3], r#"{"action":"said","payload":{"seq":2,"text":"two"}}"#);
+    assert_eq!(tidings, baseline);
+}
+
+#[test]
+fn the_load_generator_prints_its_table() {
+    let output = Command::new(env!("CARGO_BIN_EXE_load"))
+        .args(["--rounds", "1", "--duration", "0.3", "--warmup", "0.1", "--connections", "10"])
+        .args(["--in-flight", "2", "--fanout", "50", "--broadcasts", "2", "--no-pin"])
+        .output()
+        .expect("the load generator runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    for row in ["echo replies/s", "echo server CPU µs/reply", "fan-out 50 ms to last", "idle KiB/connection at 50"] {
+        assert!(stdout.contains(row), "no {row:?} in:\n{stdout}");
+    }
+}
