@@ -89,7 +89,8 @@ struct TypedChannel<C, H> {
 /// The contract's payload schemas of one channel, compiled once, on first use.
 #[derive(Default)]
 struct Validators {
-    compiled: std::sync::OnceLock<std::collections::HashMap<&'static str, jsonschema::Validator>>,
+    /// By message key; a channel has a handful, so a scan beats hashing the key.
+    compiled: std::sync::OnceLock<Vec<(&'static str, jsonschema::Validator)>>,
 }
 
 impl Validators {
@@ -113,7 +114,7 @@ impl Validators {
                 })
                 .collect()
         });
-        compiled.get(key)
+        compiled.iter().find(|(k, _)| *k == key).map(|(_, validator)| validator)
     }
 }
 

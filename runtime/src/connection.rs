@@ -156,20 +156,33 @@ impl Reader<'_> {
         shutdown: &mut watch::Receiver<bool>,
         in_flight: &mut FuturesUnordered<BoxFuture<'static, Handled>>,
     ) -> Close {
+        let idle_timeout = self.config.idle_timeout;
         let mut last_seen = Instant::now();
-        let mut budget = RateLimit::new(self.config.max_frames_per_second);
+        let mut budget = RateLimit::new(self.config.max_frames_per_second, last_seen);
+        // One timer, one shutdown wait and one overflow wait for the connection's life, not one
+        // of each per frame: a frame only records when it was seen, and the timer, when it
+        // fires, moves itself to the real deadline if the peer spoke since it was set.
+        let idle = tokio::time::sleep_until(last_seen + idle_timeout);
+        let shutting_down = shutdown.changed();
+        let overflowed = self.outbox.overflowed();
+        tokio::pin!(idle, shutting_down, overflowed);
         loop {
             let handled = tokio::select! {
                 biased;
-                _ = shutdown.changed() => return Some((close::GOING_AWAY, "the server is shutting down")),
-                () = self.outbox.overflowed() => return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full")),
+                _ = &mut shutting_down => return Some((close::GOING_AWAY, "the server is shutting down")),
+                () = &mut overflowed => return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full")),
                 Some(handled) = in_flight.next(), if !in_flight.is_empty() => {
                     last_seen = Instant::now();
                     handled
                 }
                 // A peer waiting for its handlers is not idle.
-                () = tokio::time::sleep_until(last_seen + self.config.idle_timeout), if in_flight.is_empty() => {
-                    return Some((close::GOING_AWAY, "idle timeout"));
+                () = &mut idle, if in_flight.is_empty() => {
+                    let deadline = last_seen + idle_timeout;
+                    if Instant::now() >= deadline {
+                        return Some((close::GOING_AWAY, "idle timeout"));
+                    }
+                    idle.as_mut().reset(deadline);
+                    continue;
                 }
                 message = stream.next(), if in_flight.len() < self.concurrency => {
                     last_seen = Instant::now();
@@ -180,7 +193,7 @@ impl Reader<'_> {
                         Some(Read::Binary(bytes)) => Frame::Binary(bytes),
                         Some(Read::Control) => continue,
                     };
-                    if !budget.take() {
+                    if !budget.take(last_seen) {
                         return Some((close::POLICY, "too many frames per second"));
                     }
                     let handling = AssertUnwindSafe(self.session.frame(frame)).catch_unwind();
@@ -195,7 +208,7 @@ impl Reader<'_> {
             };
             let Some(reply) = self.reply(handled) else { continue };
             // Backpressure: while the reply waits for room, this connection is not read.
-            if self.outbox.push_reply(reply, self.config.idle_timeout).await.is_err() {
+            if self.outbox.push_reply(reply, idle_timeout).await.is_err() {
                 return Some((close::TRY_AGAIN_LATER, "too slow: the peer does not read its replies"));
             }
         }
@@ -221,6 +234,9 @@ impl Reader<'_> {
         })
     }
 }
+
+/// How many queued frames the writer adds to one write before it looks at pings and the close.
+const MAX_BURST: usize = 64;
 
 /// Writes queued frames, pings, and finally the close frame.
 async fn write_loop<Si, M, F>(
@@ -255,9 +271,16 @@ async fn write_loop<Si, M, F>(
             }
             frame = queue.recv() => {
                 let Some(frame) = frame else { return };
-                // Flush when the queue is empty: a burst goes out in one write.
-                if !sink.send(Write::Frame(frame), queue.is_empty()).await {
-                    return;
+                // A burst goes out in one write: what is queued behind this frame is added to
+                // it without waiting, up to a bound that keeps pings and the close in turn.
+                let mut next = Some(frame);
+                let mut burst = 0;
+                while let Some(frame) = next.take() {
+                    burst += 1;
+                    next = if burst < MAX_BURST { queue.try_recv().ok() } else { None };
+                    if !sink.send(Write::Frame(frame), next.is_none()).await {
+                        return;
+                    }
                 }
             }
             _ = ping.tick() => {
@@ -288,13 +311,13 @@ struct RateLimit {
 }
 
 impl RateLimit {
-    fn new(per_second: u32) -> Self {
+    fn new(per_second: u32, now: Instant) -> Self {
         let per_second = f64::from(per_second.max(1));
-        Self { per_second, tokens: per_second, refilled: Instant::now() }
+        Self { per_second, tokens: per_second, refilled: now }
     }
 
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
+    /// Takes a token at `now`, if there is one.
+    fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.duration_since(self.refilled).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.per_second);
         self.refilled = now;

@@ -130,6 +130,12 @@ impl Outbox {
     /// sends faster than it reads is slowed down (the connection stops reading it) rather than
     /// closed, unless it stops reading altogether.
     pub(crate) async fn push_reply(&self, frame: Frame, patience: std::time::Duration) -> Result<(), SendError> {
+        // The usual case, a queue with room, needs no timer.
+        let frame = match self.tx.try_send(frame) {
+            Ok(()) => return Ok(()),
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(SendError::Closed),
+            Err(mpsc::error::TrySendError::Full(frame)) => frame,
+        };
         match tokio::time::timeout(patience, self.tx.send(frame)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(SendError::Closed),

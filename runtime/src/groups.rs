@@ -6,6 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, RwLock};
 
+use indexmap::IndexMap;
+
 use crate::channel::ChannelSpec;
 use crate::codec::{EncodeError, Frame, Outbound};
 use crate::context::{ConnectionId, Outbox};
@@ -59,7 +61,9 @@ pub struct InProcess {
 #[derive(Debug, Default)]
 struct State {
     outboxes: HashMap<ConnectionId, Outbox>,
-    groups: HashMap<String, HashSet<ConnectionId>>,
+    /// Each group's members with their queues, kept densely so that a broadcast is one pass
+    /// over a slice and no lookup per member.
+    groups: HashMap<String, IndexMap<ConnectionId, Outbox>>,
     memberships: HashMap<ConnectionId, HashSet<String>>,
 }
 
@@ -83,7 +87,7 @@ impl Layer for InProcess {
         state.outboxes.remove(&id);
         for group in state.memberships.remove(&id).unwrap_or_default() {
             if let Some(members) = state.groups.get_mut(&group) {
-                members.remove(&id);
+                members.swap_remove(&id);
                 if members.is_empty() {
                     state.groups.remove(&group);
                 }
@@ -91,16 +95,18 @@ impl Layer for InProcess {
         }
     }
 
+    /// A connection joins once it is attached; a join of an id that is not is ignored.
     fn join(&self, id: ConnectionId, group: &str) {
         let mut state = self.write();
-        state.groups.entry(group.to_owned()).or_default().insert(id);
+        let Some(outbox) = state.outboxes.get(&id).cloned() else { return };
+        state.groups.entry(group.to_owned()).or_default().insert(id, outbox);
         state.memberships.entry(id).or_default().insert(group.to_owned());
     }
 
     fn leave(&self, id: ConnectionId, group: &str) {
         let mut state = self.write();
         if let Some(members) = state.groups.get_mut(group) {
-            members.remove(&id);
+            members.swap_remove(&id);
             if members.is_empty() {
                 state.groups.remove(group);
             }
@@ -113,11 +119,7 @@ impl Layer for InProcess {
     fn broadcast(&self, group: &str, frame: Frame) -> usize {
         let state = self.read();
         let Some(members) = state.groups.get(group) else { return 0 };
-        members
-            .iter()
-            .filter_map(|id| state.outboxes.get(id))
-            .filter(|outbox| outbox.push(frame.clone()).is_ok())
-            .count()
+        members.values().filter(|outbox| outbox.push(frame.clone()).is_ok()).count()
     }
 
     fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
@@ -125,7 +127,8 @@ impl Layer for InProcess {
     }
 
     fn members(&self, group: &str) -> Vec<ConnectionId> {
-        let mut members: Vec<ConnectionId> = self.read().groups.get(group).into_iter().flatten().copied().collect();
+        let mut members: Vec<ConnectionId> =
+            self.read().groups.get(group).into_iter().flat_map(IndexMap::keys).copied().collect();
         members.sort();
         members
     }

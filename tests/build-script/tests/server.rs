@@ -336,6 +336,22 @@ async fn a_silent_peer_is_closed_after_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn a_peer_that_keeps_talking_outlives_the_idle_timeout() {
+    let config =
+        ServerConfig::default().ping_interval(Duration::from_secs(60)).idle_timeout(Duration::from_millis(300));
+    let server = start(config).await;
+    let mut client = connect(server.addr, "/ws/chat/lobby").await;
+    // A frame every 100 ms for four idle timeouts: each one moves the deadline.
+    for _ in 0..12 {
+        send(&mut client, json!({"action": "ping"})).await;
+        assert_eq!(recv(&mut client).await, json!({"action": "pong"}));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Then silence: closed one timeout after the last frame.
+    assert_eq!(close_code(&mut client).await, 1001);
+}
+
+#[tokio::test]
 async fn shutdown_closes_every_connection_with_1001() {
     let server = start(ServerConfig::default()).await;
     let mut a = connect(server.addr, "/ws/chat/lobby").await;

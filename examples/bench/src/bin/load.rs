@@ -63,8 +63,11 @@ fn options() -> Result<Options> {
             "--connections" => options.connections = args.next().ok_or("--connections needs N")?.parse()?,
             "--in-flight" => options.in_flight = args.next().ok_or("--in-flight needs N")?.parse()?,
             "--fanout" => {
-                let list = args.next().ok_or("--fanout needs N[,N...]")?;
-                options.fanouts = list.split(',').map(str::parse).collect::<std::result::Result<_, _>>()?;
+                let list = args.next().ok_or("--fanout needs N[,N...] or none")?;
+                options.fanouts = match list.as_str() {
+                    "none" => Vec::new(),
+                    list => list.split(',').map(str::parse).collect::<std::result::Result<_, _>>()?,
+                };
             }
             "--broadcasts" => options.broadcasts = args.next().ok_or("--broadcasts needs N")?.parse()?,
             "--skip-fanout-10k" => options.fanouts.retain(|&n| n < 10_000),
@@ -73,7 +76,7 @@ fn options() -> Result<Options> {
             _ => {
                 return Err(format!(
                     "unknown option {arg}; use --rounds N, --duration S, --warmup S, --connections N, --in-flight N, \
-                     --fanout N[,N], --broadcasts N, --skip-fanout-10k, --no-pin, --json"
+                     --fanout N[,N]|none, --broadcasts N, --skip-fanout-10k, --no-pin, --json"
                 )
                 .into());
             }
