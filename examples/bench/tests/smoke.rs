@@ -89,3 +89,14 @@ fn the_load_generator_prints_its_table() {
         assert!(stdout.contains(row), "no {row:?} in:\n{stdout}");
     }
 }
+
+#[test]
+fn the_fan_out_floor_reaches_every_member() {
+    let output = Command::new(env!("CARGO_BIN_EXE_load"))
+        .args(["--floor", "50", "--broadcasts", "3", "--no-pin"])
+        .output()
+        .expect("the load generator runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("floor 50: ") && stdout.contains("µs per write"), "no floor line in:\n{stdout}");
+}

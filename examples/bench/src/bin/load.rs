@@ -38,6 +38,12 @@ struct Options {
     broadcasts: usize,
     json: bool,
     pin: bool,
+    /// Sizes for the fan-out floor: raw TCP writes, no WebSocket server.
+    floor: Vec<usize>,
+    /// Run as the floor's server for this many members (started by `--floor`).
+    floor_server: Option<usize>,
+    /// Where the floor's server listens.
+    addr: String,
 }
 
 fn options() -> Result<Options> {
@@ -51,6 +57,9 @@ fn options() -> Result<Options> {
         broadcasts: 10,
         json: false,
         pin: true,
+        floor: Vec::new(),
+        floor_server: None,
+        addr: "127.0.0.1:0".into(),
     };
     let mut args = std::env::args().skip(1);
     let secs =
@@ -71,12 +80,20 @@ fn options() -> Result<Options> {
             }
             "--broadcasts" => options.broadcasts = args.next().ok_or("--broadcasts needs N")?.parse()?,
             "--skip-fanout-10k" => options.fanouts.retain(|&n| n < 10_000),
+            "--floor" => {
+                let list = args.next().ok_or("--floor needs N[,N...]")?;
+                options.floor = list.split(',').map(str::parse).collect::<std::result::Result<_, _>>()?;
+            }
+            "--floor-server" => options.floor_server = Some(args.next().ok_or("--floor-server needs N")?.parse()?),
+            "--addr" => options.addr = args.next().ok_or("--addr needs HOST:PORT")?,
             "--json" => options.json = true,
             "--no-pin" => options.pin = false,
             _ => {
                 return Err(format!(
                     "unknown option {arg}; use --rounds N, --duration S, --warmup S, --connections N, --in-flight N, \
-                     --fanout N[,N]|none, --broadcasts N, --skip-fanout-10k, --no-pin, --json"
+                     --fanout N[,N]|none, --broadcasts N, --skip-fanout-10k, --floor N[,N], --no-pin, \
+                     --addr HOST:PORT (with --floor-server N),
+                     --json"
                 )
                 .into());
             }
@@ -87,19 +104,28 @@ fn options() -> Result<Options> {
 
 fn main() -> Result<()> {
     let mut options = options()?;
+    if let Some(n) = options.floor_server {
+        return floor_server(n, &options.addr);
+    }
     options.pin &= Command::new("taskset").arg("-V").output().is_ok_and(|o| o.status.success());
     if options.pin {
         let pid = std::process::id().to_string();
         Command::new("taskset").args(["-a", "-cp", "1", &pid]).stdout(Stdio::null()).status()?;
     }
-    // 10,000 connections need more descriptors than the usual 1,024; the servers inherit it.
+    // 10,000 connections need more descriptors than the usual 1,024 (the floor, 20,000 in this
+    // process: both ends); the servers inherit the limit. Raising the hard limit needs
+    // privileges: without them, the soft limit goes as high as the hard one allows.
+    const WANTED: u64 = 65_536;
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
-    // An unlimited hard limit still stops at the kernel's nr_open: ask for what 10,000 need.
-    let wanted = limit.maximum.map_or(65_536, |max| max.min(65_536));
-    if limit.current.is_some_and(|current| current < wanted) {
-        let raised = rustix::process::Rlimit { current: Some(wanted), maximum: limit.maximum };
-        if let Err(e) = rustix::process::setrlimit(rustix::process::Resource::Nofile, raised) {
-            eprintln!("load: could not raise the open-file limit to {wanted}: {e}");
+    if limit.current.is_some_and(|current| current < WANTED) {
+        let raised = rustix::process::Rlimit { current: Some(WANTED), maximum: Some(WANTED) };
+        let allowed = limit.maximum.map_or(WANTED, |max| max.min(WANTED));
+        let fallback = rustix::process::Rlimit { current: Some(allowed), maximum: limit.maximum };
+        if rustix::process::setrlimit(rustix::process::Resource::Nofile, raised)
+            .or_else(|_| rustix::process::setrlimit(rustix::process::Resource::Nofile, fallback))
+            .is_err()
+        {
+            eprintln!("load: could not raise the open-file limit (now {:?})", limit.current);
         }
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -119,6 +145,9 @@ struct Sample {
 }
 
 async fn run(options: Options) -> Result<()> {
+    if !options.floor.is_empty() {
+        return floor(&options).await;
+    }
     let dir: PathBuf = std::env::current_exe()?.parent().ok_or("no directory for this executable")?.into();
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); SERVERS.len()];
     for round in 0..options.rounds {
@@ -421,4 +450,88 @@ fn report(options: &Options, samples: &[Vec<Sample>]) {
             values[2] / values[0]
         );
     }
+}
+
+/// A 60-byte server-to-client WebSocket text frame, as both servers send it to a room member.
+const SAID: &[u8] = br#"{"action":"said","payload":{"seq":1,"text":"hello, bench"}}"#;
+
+/// The fan-out floor of this machine: the same delivery as a broadcast, without a WebSocket
+/// server. A child process on CPU 0 (`--floor-server N`) writes one pre-encoded 60-byte frame
+/// to each of `n` loopback TCP connections in a plain loop of blocking writes, whenever a byte
+/// arrives on its control connection; here, on CPU 1, a task per connection reads it. No
+/// framework, no queue, no task per member: what any server must at least spend here.
+async fn floor(options: &Options) -> Result<()> {
+    let exe = std::env::current_exe()?;
+    for &n in &options.floor {
+        let server = Server::start(&exe, &["--floor-server", &n.to_string()], options.pin)?;
+        let mut control = TcpStream::connect(&server.addr).await?;
+        let (arrivals_tx, mut arrivals) = mpsc::unbounded_channel::<Instant>();
+        let mut readers = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut member = TcpStream::connect(&server.addr).await?;
+            let arrivals = arrivals_tx.clone();
+            readers.push(tokio::spawn(async move {
+                use tokio::io::AsyncReadExt as _;
+                let mut buffer = [0u8; 256];
+                while member.read(&mut buffer).await.is_ok_and(|read| read > 0) {
+                    let _ = arrivals.send(Instant::now());
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut times = Vec::new();
+        let mut cpu = 0;
+        for round in 0..=options.broadcasts {
+            use tokio::io::AsyncWriteExt as _;
+            let cpu_before = server.cpu_ns();
+            let started = Instant::now();
+            control.write_all(b"g").await?;
+            let mut last = started;
+            for _ in 0..n {
+                let arrival = tokio::time::timeout(Duration::from_secs(10), arrivals.recv()).await?;
+                last = arrival.ok_or("a reader stopped")?.max(last);
+            }
+            // Round 0 is the warm-up.
+            if round > 0 {
+                times.push(last.duration_since(started).as_secs_f64() * 1e3);
+                cpu += server.cpu_ns().saturating_sub(cpu_before);
+            }
+        }
+        server.stop();
+        for reader in readers {
+            reader.abort();
+        }
+        let per_write = cpu as f64 / 1e3 / (options.broadcasts.max(1) * n) as f64;
+        println!(
+            "floor {n}: {:.2} ms to the last reader (median of {}), server CPU {per_write:.2} µs per write",
+            median(&mut times),
+            options.broadcasts
+        );
+    }
+    Ok(())
+}
+
+/// The floor's server: accepts a control connection, then `n` members; writes [`SAID`] to
+/// every member for each byte the control connection sends.
+fn floor_server(n: usize, addr: &str) -> Result<()> {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind(addr)?;
+    println!("floor: listening on ws://{}", listener.local_addr()?);
+    std::io::Write::flush(&mut std::io::stdout())?;
+    let (mut control, _) = listener.accept()?;
+    let mut frame = vec![0x81, SAID.len() as u8];
+    frame.extend_from_slice(SAID);
+    let mut members = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (member, _) = listener.accept()?;
+        member.set_nodelay(true)?;
+        members.push(member);
+    }
+    let mut byte = [0u8; 1];
+    while control.read(&mut byte)? == 1 {
+        for member in &mut members {
+            member.write_all(&frame)?;
+        }
+    }
+    Ok(())
 }
