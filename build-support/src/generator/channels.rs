@@ -377,14 +377,9 @@ impl Planner<'_> {
         if refs.is_empty() {
             return if all_when_empty { plan.messages.iter().map(|m| m.key.clone()).collect() } else { Vec::new() };
         }
-        let finals: Vec<(String, Option<JsonPointer>)> = plan
-            .messages
-            .iter()
-            .map(|m| {
-                let at = self.channel_at.join("messages").join(m.key.clone());
-                (m.key.clone(), follow(self.merged, &at).map(|(p, _)| p))
-            })
-            .collect();
+        // Where each of the channel's messages finally is, worked out only for a reference
+        // written some other way than `#/channels/<this>/messages/<key>`.
+        let mut finals: Option<Vec<(String, Option<JsonPointer>)>> = None;
         refs.iter()
             .filter_map(|r| {
                 let written = RefTarget::split(r).pointer().ok()?;
@@ -396,6 +391,15 @@ impl Planner<'_> {
                     return Some(key.clone());
                 }
                 let fin = follow(self.merged, &written).map(|(p, _)| p)?;
+                let finals = finals.get_or_insert_with(|| {
+                    plan.messages
+                        .iter()
+                        .map(|m| {
+                            let at = self.channel_at.join("messages").join(m.key.clone());
+                            (m.key.clone(), follow(self.merged, &at).map(|(p, _)| p))
+                        })
+                        .collect()
+                });
                 finals.iter().find(|(_, p)| p.as_ref() == Some(&fin)).map(|(k, _)| k.clone())
             })
             .collect()

@@ -251,9 +251,7 @@ fn generate_here(doc: &Document, settings: &Settings) -> Result<Generated, Gener
         .collect();
     match types {
         Some(types) if located.iter().all(|d| d.severity != Severity::Error) => {
-            match emit::module(doc, settings, &plans, types, &schemas)
-                .and_then(|items| emit::render(items, settings.formatted))
-            {
+            match emit::render(emit::module(doc, settings, &plans, types, &schemas), settings.formatted) {
                 Ok(code) => Ok(Generated { code, warnings: located }),
                 Err(e) => {
                     located.push(internal_error(doc, &format!("generated code does not parse: {e}")));

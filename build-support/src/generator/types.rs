@@ -105,6 +105,8 @@ pub(crate) struct Types {
     pub(crate) tokens: TokenStream,
     /// Definition name to the type's path inside the `types` module.
     pub(crate) names: HashMap<String, String>,
+    /// Definition name to the type's path from inside a channel module.
+    pub(crate) paths: HashMap<String, TokenStream>,
 }
 
 impl SchemaSet {
@@ -398,9 +400,19 @@ fn run_typify(
             let ty = space.get_type(&id).map_err(|e| e.to_string())?;
             map.insert(name.clone(), ty.ident().to_string().replace(' ', ""));
         }
+        // Each payload's path from inside a channel module, lexed once rather than per use.
+        let paths = map
+            .iter()
+            .map(|(def, name)| {
+                let path: TokenStream =
+                    name.parse().unwrap_or_else(|_| quote::quote!(::tidings::__private::serde_json::Value));
+                let path = if name.starts_with("::") { path } else { quote::quote!(super::types::#path) };
+                (def.clone(), path)
+            })
+            .collect();
         let mut tokens = redirect(space.to_stream());
         tokens.extend(compact.iter().map(|(name, c)| c.tokens(name)));
-        Ok::<_, String>(Types { tokens, names: map })
+        Ok::<_, String>(Types { tokens, names: map, paths })
     }));
     match result {
         Ok(outcome) => outcome,
@@ -423,12 +435,13 @@ pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
             (&tokens[i], tokens.get(i + 1), tokens.get(i + 2))
         {
             // `a::serde` continues a path; after punctuation (`D: ::serde`) or a keyword
-            // (`impl ::serde`) the path starts at the crate root.
-            let leading = match out.last() {
+            // (`impl ::serde`) the path starts at the crate root. (Checked in this order so that
+            // the common token pays for no string.)
+            let leading = || match out.last() {
                 Some(TokenTree::Ident(prev)) => is_keyword(&prev.to_string()),
                 _ => true,
             };
-            if leading && a.as_char() == ':' && b.as_char() == ':' && REDIRECTED.contains(&id.to_string().as_str()) {
+            if a.as_char() == ':' && b.as_char() == ':' && REDIRECTED.iter().any(|name| id == name) && leading() {
                 out.extend(quote::quote!(::tidings::__private));
                 out.extend([tokens[i].clone(), tokens[i + 1].clone(), tokens[i + 2].clone()]);
                 i += 3;
@@ -439,8 +452,10 @@ pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
             && hash.as_char() == '#'
             && group.delimiter() == Delimiter::Bracket
         {
-            let text = group.stream().to_string();
-            if text.starts_with("derive") && text.contains("serde") {
+            let is_derive =
+                matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(word)) if word == "derive");
+            let text = if is_derive { group.stream().to_string() } else { String::new() };
+            if is_derive && text.contains("serde") {
                 let mut derive = redirect(group.stream());
                 if text.contains("Serialize") || text.contains("Deserialize") {
                     derive = add_json_schema(derive);
@@ -473,8 +488,9 @@ pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
 /// A string literal that starts with a redirected crate's path, pointed at the re-export.
 fn redirect_literal(literal: &proc_macro2::Literal) -> TokenTree {
     let text = literal.to_string();
+    let Some(path) = text.strip_prefix("\"::") else { return TokenTree::Literal(literal.clone()) };
     for name in REDIRECTED {
-        if let Some(rest) = text.strip_prefix(&format!("\"::{name}::"))
+        if let Some(rest) = path.strip_prefix(name).and_then(|rest| rest.strip_prefix("::"))
             && let Ok(stream) = format!("\"::tidings::__private::{name}::{rest}").parse::<TokenStream>()
             && let Some(token) = stream.into_iter().next()
         {

@@ -36,6 +36,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Start`
     #[derive(
@@ -49,9 +53,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Start {
-        /// `codec`
         pub codec: StartCodec,
-        /// `event`
         pub event: StartEvent,
     }
     ///`StartCodec`
@@ -71,15 +73,12 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub enum StartCodec {
-        /// `Opus`
         #[serde(rename = "opus")]
         Opus,
-        /// `Pcm`
         #[serde(rename = "pcm")]
         Pcm,
     }
     impl ::std::fmt::Display for StartCodec {
-        /// `fmt`
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Opus => f.write_str("opus"),
@@ -89,7 +88,6 @@ pub mod types {
     }
     impl ::std::str::FromStr for StartCodec {
         type Err = self::error::ConversionError;
-        /// `from_str`
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -102,7 +100,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for StartCodec {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -111,7 +108,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String> for StartCodec {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -130,7 +126,6 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Stop {
-        /// `event`
         pub event: StopEvent,
     }
     ///`Transcript`
@@ -145,19 +140,14 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Transcript {
-        /// `text`
         pub text: ::std::string::String,
     }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -166,7 +156,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -175,13 +164,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }

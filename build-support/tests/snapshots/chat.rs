@@ -40,6 +40,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Announce`
     #[derive(
@@ -53,9 +57,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Announce {
-        /// `action`
         pub action: AnnounceAction,
-        /// `text`
         pub text: AnnounceText,
     }
     ///`Announced`
@@ -70,7 +72,6 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Announced {
-        /// `action`
         pub action: AnnouncedAction,
         ///How many rooms received the announcement.
         pub rooms: u64,
@@ -88,9 +89,7 @@ pub mod types {
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(deny_unknown_fields)]
     pub struct Chat {
-        /// `action`
         pub action: ChatAction,
-        /// `payload`
         pub payload: ChatText,
     }
     ///`ChatNotification`
@@ -105,9 +104,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct ChatNotification {
-        /// `action`
         pub action: ChatNotificationAction,
-        /// `payload`
         pub payload: ChatText,
     }
     ///`ChatText`
@@ -123,7 +120,6 @@ pub mod types {
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(deny_unknown_fields)]
     pub struct ChatText {
-        /// `message`
         pub message: ChatTextMessage,
         ///Who said it; the server fills it in for notifications.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -141,7 +137,6 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Ping {
-        /// `action`
         pub action: PingAction,
     }
     ///`Pong`
@@ -156,7 +151,6 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Pong {
-        /// `action`
         pub action: PongAction,
     }
     ///`Register`
@@ -171,11 +165,9 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Register {
-        /// `action`
         pub action: RegisterAction,
         ///The user name wanted.
         pub name: RegisterName,
-        /// `request_id`
         pub request_id: RegisterRequestId,
     }
     ///`RegistrationComplete`
@@ -190,11 +182,8 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct RegistrationComplete {
-        /// `action`
         pub action: RegistrationCompleteAction,
-        /// `request_id`
         pub request_id: ::std::string::String,
-        /// `user_id`
         pub user_id: ::std::num::NonZeroU64,
     }
     ///`RoomEvent`
@@ -209,9 +198,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct RoomEvent {
-        /// `action`
         pub action: RoomEventAction,
-        /// `payload`
         pub payload: RoomEventPayload,
     }
     ///`RoomEventPayload`
@@ -244,26 +231,20 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(transparent)]
-    pub struct RoomEventPayloadEvent(
-        /// The value.
-        ::std::string::String,
-    );
+    pub struct RoomEventPayloadEvent(::std::string::String);
     impl ::std::ops::Deref for RoomEventPayloadEvent {
         type Target = ::std::string::String;
-        /// `deref`
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<RoomEventPayloadEvent> for ::std::string::String {
-        /// `from`
         fn from(value: RoomEventPayloadEvent) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for RoomEventPayloadEvent {
         type Err = self::error::ConversionError;
-        /// `from_str`
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -275,7 +256,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RoomEventPayloadEvent {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -284,7 +264,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String> for RoomEventPayloadEvent {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -292,7 +271,6 @@ pub mod types {
         }
     }
     impl<'de> ::tidings::__private::serde::Deserialize<'de> for RoomEventPayloadEvent {
-        /// `deserialize`
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::tidings::__private::serde::Deserializer<'de>,
@@ -309,13 +287,9 @@ pub mod types {
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -324,7 +298,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -333,13 +306,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }

@@ -36,6 +36,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[&jobs::DES
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Halt`
     #[derive(
@@ -49,9 +53,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Halt {
-        /// `action`
         pub action: HaltAction,
-        /// `kind`
         pub kind: HaltKind,
     }
     ///`Start`
@@ -66,21 +68,15 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Start {
-        /// `action`
         pub action: StartAction,
-        /// `kind`
         pub kind: StartKind,
     }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -89,7 +85,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -98,13 +93,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }

@@ -36,6 +36,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Circle`
     #[derive(
@@ -49,11 +53,8 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Circle {
-        /// `radius`
         pub radius: f64,
-        /// `shape`
         pub shape: CircleShape,
-        /// `version`
         pub version: ShapeVersion,
     }
     ///`CircleShape`
@@ -73,12 +74,10 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub enum CircleShape {
-        /// `Circle`
         #[serde(rename = "circle")]
         Circle,
     }
     impl ::std::fmt::Display for CircleShape {
-        /// `fmt`
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Circle => f.write_str("circle"),
@@ -87,7 +86,6 @@ pub mod types {
     }
     impl ::std::str::FromStr for CircleShape {
         type Err = self::error::ConversionError;
-        /// `from_str`
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -99,7 +97,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for CircleShape {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -108,7 +105,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String> for CircleShape {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -127,9 +123,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Shape {
-        /// `shape`
         pub shape: ::std::string::String,
-        /// `version`
         pub version: ShapeVersion,
     }
     ///`Square`
@@ -144,11 +138,8 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Square {
-        /// `shape`
         pub shape: SquareShape,
-        /// `side`
         pub side: f64,
-        /// `version`
         pub version: ShapeVersion,
     }
     ///`SquareShape`
@@ -168,12 +159,10 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub enum SquareShape {
-        /// `Square`
         #[serde(rename = "square")]
         Square,
     }
     impl ::std::fmt::Display for SquareShape {
-        /// `fmt`
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Square => f.write_str("square"),
@@ -182,7 +171,6 @@ pub mod types {
     }
     impl ::std::str::FromStr for SquareShape {
         type Err = self::error::ConversionError;
-        /// `from_str`
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -194,7 +182,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SquareShape {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -203,7 +190,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String> for SquareShape {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -213,13 +199,9 @@ pub mod types {
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -228,7 +210,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -237,13 +218,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }

@@ -36,6 +36,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Record`
     #[derive(
@@ -50,28 +54,20 @@ pub mod types {
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(deny_unknown_fields)]
     pub struct Record {
-        /// `anything`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub anything: ::std::option::Option<::tidings::__private::serde_json::Value>,
-        /// `choice`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub choice: ::std::option::Option<RecordChoice>,
-        /// `code`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<RecordCode>,
-        /// `count`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
-        /// `created`
         pub created: ::tidings::__private::chrono::DateTime<
             ::tidings::__private::chrono::offset::Utc,
         >,
-        /// `gated`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub gated: ::std::option::Option<::std::string::String>,
-        /// `id`
         pub id: ::tidings::__private::uuid::Uuid,
-        /// `labels`
         #[serde(
             default,
             skip_serializing_if = ":: std :: collections :: HashMap::is_empty"
@@ -80,22 +76,16 @@ pub mod types {
             ::std::string::String,
             ::std::string::String,
         >,
-        /// `level`
         #[serde(default = "defaults::record_level")]
         pub level: RecordLevel,
-        /// `maybe`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub maybe: ::std::option::Option<::std::string::String>,
-        /// `note`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
-        /// `ratio`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ratio: ::std::option::Option<f64>,
-        /// `tags`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        /// `tree`
         pub tree: Tree,
     }
     ///`RecordChoice`
@@ -111,19 +101,10 @@ pub mod types {
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(untagged)]
     pub enum RecordChoice {
-        /// `String`
-        String(
-            /// The value.
-            ::std::string::String,
-        ),
-        /// `Integer`
-        Integer(
-            /// The value.
-            i64,
-        ),
+        String(::std::string::String),
+        Integer(i64),
     }
     impl ::std::fmt::Display for RecordChoice {
-        /// `fmt`
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::String(x) => x.fmt(f),
@@ -132,7 +113,6 @@ pub mod types {
         }
     }
     impl ::std::convert::From<i64> for RecordChoice {
-        /// `from`
         fn from(value: i64) -> Self {
             Self::Integer(value)
         }
@@ -152,26 +132,20 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(transparent)]
-    pub struct RecordCode(
-        /// The value.
-        ::std::string::String,
-    );
+    pub struct RecordCode(::std::string::String);
     impl ::std::ops::Deref for RecordCode {
         type Target = ::std::string::String;
-        /// `deref`
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<RecordCode> for ::std::string::String {
-        /// `from`
         fn from(value: RecordCode) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for RecordCode {
         type Err = self::error::ConversionError;
-        /// `from_str`
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -188,7 +162,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RecordCode {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -197,7 +170,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String> for RecordCode {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -205,7 +177,6 @@ pub mod types {
         }
     }
     impl<'de> ::tidings::__private::serde::Deserialize<'de> for RecordCode {
-        /// `deserialize`
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::tidings::__private::serde::Deserializer<'de>,
@@ -236,18 +207,14 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub enum RecordLevel {
-        /// `Low`
         #[serde(rename = "low")]
         Low,
-        /// `Mid`
         #[serde(rename = "mid")]
         Mid,
-        /// `High`
         #[serde(rename = "high")]
         High,
     }
     impl ::std::fmt::Display for RecordLevel {
-        /// `fmt`
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Low => f.write_str("low"),
@@ -258,7 +225,6 @@ pub mod types {
     }
     impl ::std::str::FromStr for RecordLevel {
         type Err = self::error::ConversionError;
-        /// `from_str`
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -272,7 +238,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RecordLevel {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -281,7 +246,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String> for RecordLevel {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -289,7 +253,6 @@ pub mod types {
         }
     }
     impl ::std::default::Default for RecordLevel {
-        /// `default`
         fn default() -> Self {
             RecordLevel::Low
         }
@@ -306,15 +269,12 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Tree {
-        /// `children`
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub children: ::std::vec::Vec<Tree>,
-        /// `label`
         pub label: ::std::string::String,
     }
     /// Generation of default values for serde.
     pub mod defaults {
-        /// `record_level`
         pub(super) fn record_level() -> super::RecordLevel {
             super::RecordLevel::Low
         }
@@ -322,13 +282,9 @@ pub mod types {
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -337,7 +293,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -346,13 +301,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }

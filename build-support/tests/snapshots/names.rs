@@ -39,6 +39,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Box`
     #[derive(
@@ -53,7 +57,6 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Box {
-        /// `size`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<f64>,
     }
@@ -69,25 +72,20 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Option {
-        /// `crate_`
         #[serde(
             rename = "crate",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub crate_: ::std::option::Option<i64>,
-        /// `dashed_name`
         #[serde(
             rename = "dashed-name",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub dashed_name: ::std::option::Option<bool>,
-        /// `self_`
         #[serde(rename = "self", skip_serializing_if = "::std::option::Option::is_none")]
         pub self_: ::std::option::Option<::std::string::String>,
-        /// `type_`
         #[serde(rename = "type")]
         pub type_: OptionType,
-        /// `with_space`
         #[serde(
             rename = "with space",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -107,7 +105,6 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Result {
-        /// `ok`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ok: ::std::option::Option<bool>,
     }
@@ -126,26 +123,20 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(transparent)]
-    pub struct SelfCode(
-        /// The value.
-        ::std::string::String,
-    );
+    pub struct SelfCode(::std::string::String);
     impl ::std::ops::Deref for SelfCode {
         type Target = ::std::string::String;
-        /// `deref`
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
     impl ::std::convert::From<SelfCode> for ::std::string::String {
-        /// `from`
         fn from(value: SelfCode) -> Self {
             value.0
         }
     }
     impl ::std::str::FromStr for SelfCode {
         type Err = self::error::ConversionError;
-        /// `from_str`
         fn from_str(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -162,7 +153,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SelfCode {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: &str,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -171,7 +161,6 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<::std::string::String> for SelfCode {
         type Error = self::error::ConversionError;
-        /// `try_from`
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -179,7 +168,6 @@ pub mod types {
         }
     }
     impl<'de> ::tidings::__private::serde::Deserialize<'de> for SelfCode {
-        /// `deserialize`
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::tidings::__private::serde::Deserializer<'de>,
@@ -205,23 +193,17 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Self_ {
-        /// `code`
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code: ::std::option::Option<SelfCode>,
-        /// `type_`
         #[serde(rename = "type")]
         pub type_: SelfType,
     }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -230,7 +212,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -239,13 +220,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }

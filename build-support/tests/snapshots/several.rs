@@ -36,6 +36,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Accepted`
     #[derive(
@@ -49,9 +53,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Accepted {
-        /// `id`
         pub id: i64,
-        /// `type_`
         #[serde(rename = "type")]
         pub type_: AcceptedType,
     }
@@ -67,9 +69,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Amend {
-        /// `id`
         pub id: i64,
-        /// `type_`
         #[serde(rename = "type")]
         pub type_: AmendType,
     }
@@ -85,9 +85,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Cancel {
-        /// `id`
         pub id: i64,
-        /// `type_`
         #[serde(rename = "type")]
         pub type_: CancelType,
     }
@@ -103,9 +101,7 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Place {
-        /// `item`
         pub item: ::std::string::String,
-        /// `type_`
         #[serde(rename = "type")]
         pub type_: PlaceType,
     }
@@ -121,22 +117,16 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Rejected {
-        /// `reason`
         pub reason: ::std::string::String,
-        /// `type_`
         #[serde(rename = "type")]
         pub type_: RejectedType,
     }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -145,7 +135,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -154,13 +143,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }

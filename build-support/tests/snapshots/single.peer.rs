@@ -37,6 +37,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     unreachable_pub,
     reason = "a program uses part of its contract's types"
 )]
+#[allow(
+    missing_docs,
+    reason = "fields and variants are documented where the contract describes them"
+)]
 pub mod types {
     ///`Echoed`
     #[derive(
@@ -50,11 +54,9 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Echoed {
-        /// `at`
         pub at: ::tidings::__private::chrono::DateTime<
             ::tidings::__private::chrono::offset::Utc,
         >,
-        /// `text`
         pub text: ::std::string::String,
     }
     ///`Text`
@@ -69,7 +71,6 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Text {
-        /// `text`
         pub text: ::std::string::String,
     }
     ///`Tick`
@@ -84,52 +85,42 @@ pub mod types {
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(transparent)]
-    pub struct Tick(
-        /// The value.
-        pub u64,
-    );
+    pub struct Tick(pub u64);
     impl ::std::ops::Deref for Tick {
         type Target = u64;
-        /// `deref`
         fn deref(&self) -> &u64 {
             &self.0
         }
     }
     impl ::std::convert::From<Tick> for u64 {
-        /// `from`
         fn from(value: Tick) -> Self {
             value.0
         }
     }
     impl ::std::convert::From<u64> for Tick {
-        /// `from`
         fn from(value: u64) -> Self {
             Self(value)
         }
     }
     impl ::std::fmt::Display for Tick {
-        /// `fmt`
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for Tick {
         type Err = <u64 as ::std::str::FromStr>::Err;
-        /// `from_str`
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.parse()?))
         }
     }
     impl ::std::convert::TryFrom<&str> for Tick {
         type Error = <u64 as ::std::str::FromStr>::Err;
-        /// `try_from`
         fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<String> for Tick {
         type Error = <u64 as ::std::str::FromStr>::Err;
-        /// `try_from`
         fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
             value.parse()
         }
@@ -137,13 +128,9 @@ pub mod types {
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(
-            /// The value.
-            ::std::borrow::Cow<'static, str>,
-        );
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -152,7 +139,6 @@ pub mod types {
             }
         }
         impl ::std::fmt::Debug for ConversionError {
-            /// `fmt`
             fn fmt(
                 &self,
                 f: &mut ::std::fmt::Formatter<'_>,
@@ -161,13 +147,11 @@ pub mod types {
             }
         }
         impl From<&'static str> for ConversionError {
-            /// `from`
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
-            /// `from`
             fn from(value: String) -> Self {
                 Self(value.into())
             }
