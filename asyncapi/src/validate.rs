@@ -37,7 +37,7 @@ fn is_supported(version: &str) -> bool {
 
 /// Semantic checks over a bundled document.
 pub(crate) fn check(doc: &Value) -> Vec<Finding> {
-    let mut v = Validator { doc, findings: Vec::new() };
+    let mut v = Validator { doc, findings: Vec::new(), channel_messages: Default::default() };
     v.run();
     v.findings
 }
@@ -45,6 +45,9 @@ pub(crate) fn check(doc: &Value) -> Vec<Finding> {
 struct Validator<'a> {
     doc: &'a Value,
     findings: Vec<Finding>,
+    /// Each channel's messages as written and as resolved, worked out once per channel
+    /// rather than once per operation that names it.
+    channel_messages: std::collections::HashMap<JsonPointer, std::rc::Rc<[JsonPointer]>>,
 }
 
 /// A component or root-map key, as the spec allows: `^[a-zA-Z0-9.\-_]+$`.
@@ -219,7 +222,10 @@ impl<'a> Validator<'a> {
     }
 
     /// The final pointers of a channel's messages, and the pointers they are written at.
-    fn channel_messages(&self, channel_at: &JsonPointer, channel: &'a Value) -> Vec<JsonPointer> {
+    fn channel_messages(&mut self, channel_at: &JsonPointer, channel: &'a Value) -> std::rc::Rc<[JsonPointer]> {
+        if let Some(known) = self.channel_messages.get(channel_at) {
+            return std::rc::Rc::clone(known);
+        }
         let mut out = Vec::new();
         for (key, message) in Self::entries(channel.get("messages")) {
             let written = channel_at.join("messages").join(key.clone());
@@ -228,6 +234,8 @@ impl<'a> Validator<'a> {
             }
             out.push(written);
         }
+        let out: std::rc::Rc<[JsonPointer]> = out.into();
+        self.channel_messages.insert(channel_at.clone(), std::rc::Rc::clone(&out));
         out
     }
 
