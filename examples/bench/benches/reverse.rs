@@ -1,0 +1,98 @@
+//! Reverse generation: what a running application does to produce its own AsyncAPI document,
+//! on the synthetic contract of 50 channels with 10 operations each (the one
+//! `cargo bench -p tidings-build --bench generate` generates code from).
+//!
+//! ```sh
+//! cargo bench -p bench --bench reverse
+//! ```
+//!
+//! - `reverse/document`: `Spec::new(SpecConfig::from_info(&INFO))`, `describe` of every
+//!   descriptor in `CHANNELS` (what `Server::mount` records) and `document()`.
+//! - `reverse/to_json`, `reverse/to_yaml`: serializing that document for `/asyncapi.json` and
+//!   `/asyncapi.yaml`.
+//! - `reverse/static_json`, the baseline: a document written by hand and served as it is costs
+//!   reading its JSON text once at start-up, `serde_json::from_str::<Value>` of the same
+//!   document.
+//!
+//! The summary line gives criterion's medians and the ratio of `document` to the baseline.
+//! Target: `document` under 5 ms.
+
+use std::hint::black_box;
+use std::time::SystemTime;
+
+use criterion::Criterion;
+use serde_json::Value;
+use tidings::{Spec, SpecConfig};
+
+mod medians;
+
+/// The module `build.rs` generated from the synthetic contract (~55k lines): only this target
+/// includes it, so the bench crate's binaries and tests do not compile it.
+mod synthetic {
+    tidings::include_contract!("synthetic");
+}
+
+/// The group's name, which is also its folder under `target/criterion`.
+const GROUP: &str = "reverse";
+
+/// The document as the running application builds it.
+fn document() -> Value {
+    let spec = synthetic::CHANNELS
+        .iter()
+        .fold(Spec::new(SpecConfig::from_info(&synthetic::INFO)), |spec, descriptor| spec.describe(descriptor));
+    spec.document()
+}
+
+/// Fails unless the document has every channel and operation of the contract. The runtime
+/// adds one operation per channel for its error frame, marked by `ERROR_FRAME_EXTENSION`.
+fn check(document: &Value) {
+    let channels = document["channels"].as_object().expect("the document has channels");
+    let operations = document["operations"].as_object().expect("the document has operations");
+    let error_frames = operations.values().filter(|o| o.get(tidings::spec::ERROR_FRAME_EXTENSION).is_some()).count();
+    assert_eq!(channels.len(), 50, "channels in the document");
+    assert_eq!(operations.len() - error_frames, 500, "the contract's operations in the document");
+    assert_eq!(error_frames, 50, "one error-frame operation per channel");
+}
+
+fn bench_reverse(c: &mut Criterion) {
+    let doc = document();
+    check(&doc);
+    let json = tidings::spec::to_json(&doc);
+    let yaml = tidings::spec::to_yaml(&doc);
+    assert_eq!(serde_json::from_str::<Value>(&json).expect("the JSON reads back"), doc, "JSON round trip");
+    println!(
+        "synthetic document: {} channels, {} operations (50 of them error frames), {} KiB of JSON, {} KiB of YAML",
+        doc["channels"].as_object().map_or(0, serde_json::Map::len),
+        doc["operations"].as_object().map_or(0, serde_json::Map::len),
+        json.len() / 1024,
+        yaml.len() / 1024,
+    );
+
+    let mut group = c.benchmark_group(GROUP);
+    group.sample_size(20);
+    group.bench_function("document", |b| b.iter(document));
+    group.bench_function("to_json", |b| b.iter(|| tidings::spec::to_json(black_box(&doc))));
+    group.bench_function("to_yaml", |b| b.iter(|| tidings::spec::to_yaml(black_box(&doc))));
+    group.bench_function("static_json", |b| {
+        b.iter(|| serde_json::from_str::<Value>(black_box(&json)).expect("the document's JSON reads"))
+    });
+    group.finish();
+}
+
+fn main() {
+    let started = SystemTime::now();
+    let mut criterion = Criterion::default().configure_from_args();
+    bench_reverse(&mut criterion);
+    criterion.final_summary();
+
+    let median = |function| medians::median(started, GROUP, function);
+    let (document, static_json) = (median("document"), median("static_json"));
+    println!(
+        "summary (medians): document {}, to_json {}, to_yaml {}; static JSON document {}; document / static = {}",
+        medians::show(document),
+        medians::show(median("to_json")),
+        medians::show(median("to_yaml")),
+        medians::show(static_json),
+        medians::ratio(document, static_json),
+    );
+}
