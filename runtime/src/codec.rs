@@ -141,6 +141,9 @@ pub trait Outbound: Message {
 /// The discriminator of a JSON object frame: the string value of its `property`, read
 /// without building the rest of the value. Borrowed unless the string has escapes.
 pub fn read_tag<'a>(text: &'a str, property: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+    if let Some(tag) = leading_tag(text, property) {
+        return Ok(Cow::Borrowed(tag));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let found = TagSeed { property }.deserialize(&mut de).map_err(|e| classify(&e, property))?;
     de.end().map_err(|e| DecodeError::NotJson { detail: e.to_string() })?;
@@ -148,6 +151,20 @@ pub fn read_tag<'a>(text: &'a str, property: &'static str) -> Result<Cow<'a, str
         Found::Tag(tag) => Ok(tag),
         Found::Missing => Err(DecodeError::MissingDiscriminator { property }),
     }
+}
+
+/// The common shape, read without a parser: the discriminator is the object's first member
+/// and neither its name nor its value has an escape (`{"action":"echo",...`). Anything else is
+/// left to the full reading. The rest of the frame is checked when its message is decoded.
+fn leading_tag<'a>(text: &'a str, property: &str) -> Option<&'a str> {
+    let rest = text.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix('{')?;
+    let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix('"')?;
+    let rest = rest.strip_prefix(property)?.strip_prefix('"')?;
+    let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix(':')?;
+    let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    // A control character is not allowed in a JSON string: let the parser say so.
+    (rest.as_bytes()[end] == b'"' && !rest[..end].bytes().any(|b| b < 0x20)).then(|| &rest[..end])
 }
 
 fn classify(error: &serde_json::Error, property: &'static str) -> DecodeError {
@@ -356,6 +373,21 @@ mod tests {
         assert_eq!(read_tag("\"x\"", "action"), Err(DecodeError::NotAnObject));
         assert!(matches!(read_tag("{\"action\": ", "action"), Err(DecodeError::NotJson { .. })));
         assert!(matches!(read_tag("{} trailing", "action"), Err(DecodeError::NotJson { .. })));
+    }
+
+    #[test]
+    fn a_leading_tag_is_read_without_a_parser_and_anything_unusual_with_one() {
+        assert_eq!(leading_tag(r#" { "action" : "say", "text": 1}"#, "action"), Some("say"));
+        assert_eq!(leading_tag(r#"{"action":"say"}"#, "action"), Some("say"));
+        // Not first, escaped, a longer name, not a string, a raw control character.
+        assert_eq!(leading_tag(r#"{"text": 1, "action": "say"}"#, "action"), None);
+        assert_eq!(leading_tag(r#"{"action": "s\u0061y"}"#, "action"), None);
+        assert_eq!(leading_tag(r#"{"actions": "say"}"#, "action"), None);
+        assert_eq!(leading_tag(r#"{"action": 3}"#, "action"), None);
+        assert_eq!(leading_tag("{\"action\": \"s\ty\"}", "action"), None);
+        assert!(matches!(read_tag("{\"action\": \"s\ty\"}", "action"), Err(DecodeError::NotJson { .. })));
+        // Each of those gives the same answer through the full reading.
+        assert_eq!(read_tag(r#"{"actions": "say", "action": "ask"}"#, "action").as_deref(), Ok("ask"));
     }
 
     #[derive(Debug, serde::Deserialize)]
