@@ -276,6 +276,8 @@ pub(crate) fn build<'a>(
     let mut to_served: Vec<(String, String, Value)> = Vec::new();
     let mut operations = Map::new();
     let mut schemes = BTreeMap::new();
+    // The error message by discriminator: built once, copied to every channel.
+    let mut error_messages: Vec<(Option<&str>, Value)> = Vec::new();
     for (address, descriptor) in &channels {
         let channel_key = keys.of(descriptor.name);
         let served = |name: &str| channels.iter().any(|(_, d)| d.name == name);
@@ -354,7 +356,15 @@ pub(crate) fn build<'a>(
             operations.insert(keys.of(operation.name), object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
-            messages.insert("error".into(), error_message(descriptor.discriminator));
+            let error = match error_messages.iter().find(|(d, _)| *d == descriptor.discriminator) {
+                Some((_, message)) => message.clone(),
+                None => {
+                    let message = error_message(descriptor.discriminator);
+                    error_messages.push((descriptor.discriminator, message.clone()));
+                    message
+                }
+            };
+            messages.insert("error".into(), error);
             let mut key = keys.of(&format!("{}Error", descriptor.name));
             while operations.contains_key(&key) {
                 key.push('_');
@@ -439,7 +449,19 @@ fn insert_text(object: &mut Map<String, Value>, key: &str, text: Option<&str>) {
 
 /// A `$ref` to the place named by `tokens`, each escaped: `#/channels/a~1b`.
 pub(crate) fn reference<const N: usize>(tokens: [&str; N]) -> String {
-    tidings_asyncapi::JsonPointer::from_tokens(tokens).to_fragment()
+    // Names are nearly always plain (letters, digits, `.`, `-`, `_`): written straight out;
+    // anything else is escaped and percent-encoded by the pointer type.
+    let plain = |t: &str| t.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
+    if !tokens.iter().all(|t| plain(t)) {
+        return tidings_asyncapi::JsonPointer::from_tokens(tokens).to_fragment();
+    }
+    let mut out = String::with_capacity(1 + tokens.iter().map(|t| t.len() + 1).sum::<usize>());
+    out.push('#');
+    for token in tokens {
+        out.push('/');
+        out.push_str(token);
+    }
+    out
 }
 
 fn message_refs(channel_key: &str, messages: &[&str], keys: &Keys) -> Value {
@@ -500,6 +522,9 @@ fn channel_object(address: &str, descriptor: &ChannelDescriptor, messages: Map<S
 /// Adds what a descriptor's `extra` holds: fields not set already, and the `preferred` ones
 /// in the contract's own form.
 fn merge_extra(object: &mut Map<String, Value>, extra: &str, preferred: &[&str]) {
+    if extra == "{}" {
+        return;
+    }
     let Ok(Value::Object(extra)) = serde_json::from_str::<Value>(extra) else { return };
     for (key, value) in extra {
         if preferred.contains(&key.as_str()) {
@@ -659,6 +684,11 @@ impl Reconciler<'_> {
             *real = inline_contract(&Value::Object(c.clone()), root, 0);
             return;
         }
+        // Any JSON value (`serde_json::Value`, an undocumented field of it) is `true` to
+        // schemars: the contract's words about it are carried onto an empty schema.
+        if *real == Value::Bool(true) && contract.is_object() {
+            *real = Value::Object(Map::new());
+        }
         let (Value::Object(real), Value::Object(contract)) = (real, contract) else { return };
         if real.get("format").and_then(Value::as_str).is_some_and(|f| RUST_FORMATS.contains(&f)) {
             real.remove("format");
@@ -687,15 +717,10 @@ impl Reconciler<'_> {
         if !contract.contains_key("type") && (contract.contains_key("const") || contract.contains_key("enum")) {
             real.remove("type");
         }
-        for &keyword in CARRIED {
-            if let Some(value) = contract.get(keyword)
-                && !real.contains_key(keyword)
-            {
-                real.insert(keyword.to_owned(), value.clone());
-            }
-        }
+        // The contract's few keys looked up among the carried ones, not every carried keyword
+        // looked up in the contract: this runs for every schema node of every message.
         for (key, value) in contract {
-            if key.starts_with("x-") && !real.contains_key(key) {
+            if (CARRIED.contains(&key.as_str()) || key.starts_with("x-")) && !real.contains_key(key) {
                 real.insert(key.clone(), value.clone());
             }
         }
@@ -815,6 +840,9 @@ fn strip_null(schema: &mut Map<String, Value>) {
         values.retain(|v| !v.is_null());
     }
     let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return };
+    if !alternatives.iter().any(|a| a.get("type").and_then(Value::as_str) == Some("null")) {
+        return;
+    }
     let kept: Vec<Value> =
         alternatives.iter().filter(|a| a.get("type").and_then(Value::as_str) != Some("null")).cloned().collect();
     if kept.len() == alternatives.len() {
@@ -876,5 +904,15 @@ mod tests {
                 "extra": {"type": "boolean"},
             }, "examples": [{"name": "ada"}]})
         );
+    }
+
+    #[test]
+    fn a_field_of_any_value_takes_the_contracts_words() {
+        // `serde_json::Value` is `true` to schemars; the contract says more about it.
+        let mut real = json!({"type": "object", "properties": {"key": true}});
+        let contract = json!({"type": "object", "properties": {"key": {"not": {"type": "integer"}}}});
+        Reconciler { definitions: &mut Map::new(), done: &mut HashSet::new() }
+            .reconcile(&mut real, &contract, &contract);
+        assert_eq!(real, contract);
     }
 }
