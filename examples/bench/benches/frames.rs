@@ -19,36 +19,18 @@ use std::time::SystemTime;
 
 use criterion::Criterion;
 use futures_util::FutureExt as _;
-use serde::{Deserialize, Serialize};
-use tidings::{ConnectionId, Frame, Groups, HandlerError, InProcess, Outbox, Session};
+use tidings::{ConnectionId, Frame, Groups, InProcess, Outbox, Session};
 
 mod medians;
 
-mod contract {
-    tidings::include_contract!();
-}
-
-use contract::types;
+use bench::wire::Frame as BaselineFrame;
+use bench::{Bench, contract};
 
 /// The group's name, which is also its folder under `target/criterion`.
 const GROUP: &str = "frames";
 
 /// An echo frame as the load generator sends it.
 const ECHO: &str = r#"{"action":"echo","payload":{"seq":42,"text":"hello, bench"}}"#;
-
-/// The echo handler of `src/main.rs`: the reply carries the request's payload.
-#[derive(Clone)]
-struct Bench;
-
-impl contract::echo::Echo for Bench {
-    async fn handle_echo(
-        &self,
-        _: &mut contract::echo::Context,
-        echo: types::Echo,
-    ) -> Result<types::EchoReply, HandlerError> {
-        Ok(types::EchoReply { action: types::EchoReplyAction::EchoReply, payload: echo.payload })
-    }
-}
 
 /// The frame handed to the session, made from the text as the socket delivers it. The only
 /// place that knows the shape of `Frame::Text` (a `String` today; if it becomes a shared-bytes
@@ -81,23 +63,6 @@ fn handle(session: &dyn Session, text: &str) -> Frame {
         .expect("the echo handler completes without waiting")
         .expect("the echo frame is handled")
         .expect("an echo has a reply")
-}
-
-/// Every frame of the contract, as the baseline reads and writes it.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "action", content = "payload", rename_all = "snake_case")]
-enum BaselineFrame {
-    Echo(Body),
-    EchoReply(Body),
-    Say(Body),
-    Said(Body),
-}
-
-/// The payload of every message of the contract.
-#[derive(Debug, Serialize, Deserialize)]
-struct Body {
-    seq: u64,
-    text: String,
 }
 
 /// The baseline's work per echo frame: read it, write the reply.

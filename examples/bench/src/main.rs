@@ -5,44 +5,12 @@
 //! [--no-validate]`. `ws://ADDR/ws/echo` answers every `echo` with an `echo_reply` carrying the
 //! same payload; every `say` on `ws://ADDR/ws/room/{room_id}` reaches the room as `said`.
 
-use tidings::{HandlerError, Server, ServerConfig};
-
-mod contract {
-    tidings::include_contract!();
-}
-
-use contract::types;
+use bench::{Bench, contract};
+use tidings::{Server, ServerConfig};
 
 /// Buffers of tungstenite per connection, the same in the baseline: small frames, many idle
 /// connections (the 128 KiB default is zero-filled before every read).
 const BUFFER_SIZE: usize = 8 * 1024;
-
-#[derive(Clone)]
-struct Bench;
-
-impl contract::echo::Echo for Bench {
-    async fn handle_echo(
-        &self,
-        _: &mut contract::echo::Context,
-        echo: types::Echo,
-    ) -> Result<types::EchoReply, HandlerError> {
-        Ok(types::EchoReply { action: types::EchoReplyAction::EchoReply, payload: echo.payload })
-    }
-}
-
-impl contract::room::Room for Bench {
-    async fn handle_say(&self, cx: &mut contract::room::Context, say: types::Say) -> Result<(), HandlerError> {
-        let room = cx.params().room_id.clone();
-        cx.broadcast(&room, types::Said { action: types::SaidAction::Said, payload: say.payload })?;
-        Ok(())
-    }
-
-    async fn on_connect(&self, cx: &mut contract::room::Context) -> Result<(), HandlerError> {
-        let room = cx.params().room_id.clone();
-        cx.join(&room);
-        Ok(())
-    }
-}
 
 /// A line on standard output; a reader that went away is no reason to stop serving.
 fn say(line: &str) {

@@ -8,8 +8,8 @@ use std::error::Error;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
+use bench::wire::Frame;
 use futures_util::{SinkExt as _, StreamExt as _};
-use serde::{Deserialize, Serialize};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
@@ -20,22 +20,6 @@ use tokio_tungstenite::tungstenite::{Message, Utf8Bytes};
 const BUFFER_SIZE: usize = 8 * 1024;
 const QUEUE: usize = 256;
 const MAX_MESSAGE: usize = 64 * 1024;
-
-/// Every frame of the contract: JSON discriminated by `action`, the body under `payload`.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "action", content = "payload", rename_all = "snake_case")]
-enum Frame {
-    Echo(Body),
-    EchoReply(Body),
-    Say(Body),
-    Said(Body),
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-struct Body {
-    seq: u64,
-    text: String,
-}
 
 /// The members of a room: a connection id and the sending end of its writer's queue.
 type Members = Vec<(u64, mpsc::Sender<Message>)>;
