@@ -652,6 +652,46 @@ const CARRIED: &[&str] = &[
 const RUST_FORMATS: &[&str] =
     &["int8", "int16", "int32", "int64", "int", "uint8", "uint16", "uint32", "uint64", "uint", "float", "double"];
 
+/// Keywords [`Reconciler`] acts on, as bits of [`keywords`].
+const TYPE: u32 = 1;
+const ONE_OF: u32 = 1 << 1;
+const ANY_OF: u32 = 1 << 2;
+const ALL_OF: u32 = 1 << 3;
+const CONST: u32 = 1 << 4;
+const ENUM: u32 = 1 << 5;
+const PROPERTIES: u32 = 1 << 6;
+const REF: u32 = 1 << 7;
+const DESCRIPTION: u32 = 1 << 8;
+const TITLE: u32 = 1 << 9;
+const COMPOSITIONS: u32 = ONE_OF | ANY_OF | ALL_OF;
+/// Keywords holding one subschema, reconciled with the contract's.
+const SUBSCHEMAS: [(u32, &str); 5] = [
+    (1 << 10, "items"),
+    (1 << 11, "additionalProperties"),
+    (1 << 12, "contains"),
+    (1 << 13, "propertyNames"),
+    (1 << 14, "not"),
+];
+
+/// Which of the keywords above `schema` has, from one pass over its keys.
+fn keywords(schema: &Map<String, Value>) -> u32 {
+    schema.keys().fold(0, |bits, key| {
+        bits | match key.as_str() {
+            "type" => TYPE,
+            "oneOf" => ONE_OF,
+            "anyOf" => ANY_OF,
+            "allOf" => ALL_OF,
+            "const" => CONST,
+            "enum" => ENUM,
+            "properties" => PROPERTIES,
+            "$ref" => REF,
+            "description" => DESCRIPTION,
+            "title" => TITLE,
+            other => SUBSCHEMAS.iter().find(|(_, keyword)| *keyword == other).map_or(0, |(bit, _)| *bit),
+        }
+    })
+}
+
 /// Lays the contract's schema over the real type's.
 struct Reconciler<'a> {
     /// The real types' named schemas, reconciled in place, each once.
@@ -674,10 +714,9 @@ impl Reconciler<'_> {
             }
             return;
         }
-        let compositions = ["allOf", "anyOf", "oneOf"];
         if let (Value::Object(r), Value::Object(c)) = (&*real, contract)
-            && compositions.iter().any(|k| c.contains_key(*k))
-            && !compositions.iter().any(|k| r.contains_key(*k))
+            && keywords(c) & COMPOSITIONS != 0
+            && keywords(r) & COMPOSITIONS == 0
         {
             // typify flattened the composition into one type; the type and validation
             // against the contract's schema (on by default) accept what the contract says.
@@ -690,42 +729,54 @@ impl Reconciler<'_> {
             *real = Value::Object(Map::new());
         }
         let (Value::Object(real), Value::Object(contract)) = (real, contract) else { return };
+        // Which keywords each side has, from one pass over its keys: most lookups below are
+        // then skipped without hashing (this runs for every schema node of every message).
+        let has = keywords(contract);
         if real.get("format").and_then(Value::as_str).is_some_and(|f| RUST_FORMATS.contains(&f)) {
             real.remove("format");
         }
         if !allows_null(contract) {
             strip_null(real);
         }
+        let mut real_has = keywords(real);
         // Descriptions of generated types are their doc comments, which came from the
         // contract or stand in for it: the contract's words are the ones to show.
-        real.remove("description");
-        real.remove("title");
+        if real_has & DESCRIPTION != 0 {
+            real.remove("description");
+        }
+        if real_has & TITLE != 0 {
+            real.remove("title");
+        }
         // An untagged enum is an `anyOf` to schemars; the contract's `oneOf` of the same
         // alternatives reads the same values (the first that fits is the one that fits).
-        if contract.get("oneOf").and_then(Value::as_array).map(Vec::len)
-            == real.get("anyOf").and_then(Value::as_array).map(Vec::len)
+        if has & ONE_OF != 0
+            && real_has & ANY_OF != 0
+            && contract.get("oneOf").and_then(Value::as_array).map(Vec::len)
+                == real.get("anyOf").and_then(Value::as_array).map(Vec::len)
             && let Some(alternatives) = real.remove("anyOf")
         {
             real.insert("oneOf".into(), alternatives);
         }
         // A Rust enum of unit variants with docs is a `oneOf` of constants to schemars; the
         // contract's `const` or `enum` says the same.
-        if contract.contains_key("const") || contract.contains_key("enum") {
+        if has & (CONST | ENUM) != 0 {
             collapse_constants(real);
-        }
-        // A `const` or `enum` without a `type` in the contract: schemars adds the type.
-        if !contract.contains_key("type") && (contract.contains_key("const") || contract.contains_key("enum")) {
-            real.remove("type");
+            // A `const` or `enum` without a `type` in the contract: schemars adds the type.
+            if has & TYPE == 0 {
+                real.remove("type");
+            }
         }
         // The contract's few keys looked up among the carried ones, not every carried keyword
-        // looked up in the contract: this runs for every schema node of every message.
+        // looked up in the contract.
         for (key, value) in contract {
             if (CARRIED.contains(&key.as_str()) || key.starts_with("x-")) && !real.contains_key(key) {
                 real.insert(key.clone(), value.clone());
             }
         }
-        if let (Some(Value::Object(properties)), Some(Value::Object(wanted))) =
-            (real.get_mut("properties"), contract.get("properties"))
+        real_has = keywords(real);
+        if has & real_has & PROPERTIES != 0
+            && let (Some(Value::Object(properties)), Some(Value::Object(wanted))) =
+                (real.get_mut("properties"), contract.get("properties"))
         {
             for (name, schema) in properties.iter_mut() {
                 if let Some(contract) = wanted.get(name) {
@@ -733,14 +784,17 @@ impl Reconciler<'_> {
                 }
             }
         }
-        for keyword in ["items", "additionalProperties", "contains", "propertyNames", "not"] {
-            if let (Some(schema), Some(contract)) = (real.get_mut(keyword), contract.get(keyword)) {
+        for (bit, keyword) in SUBSCHEMAS {
+            if has & real_has & bit != 0
+                && let (Some(schema), Some(contract)) = (real.get_mut(keyword), contract.get(keyword))
+            {
                 self.reconcile(schema, contract, root);
             }
         }
-        for keyword in ["oneOf", "anyOf", "allOf"] {
-            if let (Some(Value::Array(schemas)), Some(Value::Array(contracts))) =
-                (real.get_mut(keyword), contract.get(keyword))
+        for (bit, keyword) in [(ONE_OF, "oneOf"), (ANY_OF, "anyOf"), (ALL_OF, "allOf")] {
+            if has & real_has & bit != 0
+                && let (Some(Value::Array(schemas)), Some(Value::Array(contracts))) =
+                    (real.get_mut(keyword), contract.get(keyword))
                 && schemas.len() == contracts.len()
             {
                 for (schema, contract) in schemas.iter_mut().zip(contracts) {
@@ -749,7 +803,9 @@ impl Reconciler<'_> {
             }
         }
         // The real type reached through a reference where the contract has the schema inline.
-        if let Some(reference) = real.get_mut("$ref") {
+        if real_has & REF != 0
+            && let Some(reference) = real.get_mut("$ref")
+        {
             let mut reference = Value::Object([("$ref".to_owned(), reference.take())].into_iter().collect());
             self.reconcile(&mut reference, &Value::Object(contract.clone()), root);
             if let Some(r) = reference.get_mut("$ref") {
