@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use serde_json::{Map, Value, json};
 
 use crate::channel::Channel;
-use crate::descriptor::{Action, ChannelDescriptor, Encoding, InfoDescriptor, MessageDescriptor};
+use crate::descriptor::{Action, ChannelDescriptor, Encoding, InfoDescriptor, MessageDescriptor, OperationDescriptor};
 
 /// What the document says about the application beyond its channels.
 #[derive(Debug, Clone)]
@@ -298,17 +298,7 @@ pub(crate) fn build<'a>(
         }
         let mut messages = Map::new();
         for message in descriptor.messages {
-            let payload = match (message.encoding, message.payload_schema) {
-                (Encoding::Json, Some(schema_of)) => {
-                    let mut real = Value::from(schema_of(&mut generator));
-                    let contract = serde_json::from_str(message.schema).unwrap_or(Value::Bool(true));
-                    Reconciler { definitions: generator.definitions_mut(), done: &mut reconciled }
-                        .reconcile(&mut real, &contract, &contract);
-                    real
-                }
-                _ => serde_json::from_str(message.schema).unwrap_or(Value::Bool(true)),
-            };
-            let object = message_object(message, payload).into();
+            let object = message_object(message, payload(message, &mut generator, &mut reconciled)).into();
             match moved.get(message.key) {
                 Some(name) => match elsewhere.get_mut(name) {
                     Some((_, their_messages)) => {
@@ -322,37 +312,15 @@ pub(crate) fn build<'a>(
             }
         }
         for operation in descriptor.operations {
-            let channel_ref = json!({"$ref": reference(["channels", &channel_key])});
-            let mut object = Map::new();
-            object.insert("action".into(), action(operation.action).into());
-            object.insert("channel".into(), channel_ref);
-            insert_text(&mut object, "title", operation.title);
-            insert_text(&mut object, "summary", operation.summary);
-            insert_text(&mut object, "description", operation.description);
-            if !operation.security.is_empty() {
-                let refs = operation
-                    .security
-                    .iter()
-                    .map(|key| json!({"$ref": reference(["components", "securitySchemes", key])}));
-                object.insert("security".into(), refs.collect());
-            }
-            if !operation.tags.is_empty() {
-                object.insert("tags".into(), operation.tags.iter().map(|name| json!({"name": name})).collect());
-            }
-            object.insert("messages".into(), message_refs(&channel_key, operation.messages, &keys));
-            if let Some(reply) = &operation.reply {
-                // A reply on another channel is documented there when that channel is served;
-                // otherwise on this one, which is where the runtime sends it.
-                let reply_channel = reply
+            // A reply on another channel is documented there when that channel is served;
+            // otherwise on this one, which is where the runtime sends it.
+            let reply_channel = operation.reply.as_ref().map(|reply| {
+                reply
                     .channel
                     .filter(|name| served(name) || elsewhere.contains_key(name))
-                    .map_or_else(|| channel_key.clone(), |name| keys.of(name));
-                let mut object_reply = Map::new();
-                object_reply.insert("channel".into(), json!({"$ref": reference(["channels", &reply_channel])}));
-                object_reply.insert("messages".into(), message_refs(&reply_channel, reply.messages, &keys));
-                object.insert("reply".into(), object_reply.into());
-            }
-            merge_extra(&mut object, operation.extra, &[]);
+                    .map_or_else(|| channel_key.clone(), |name| keys.of(name))
+            });
+            let object = operation_object(operation, &channel_key, reply_channel.as_deref(), &keys);
             operations.insert(keys.of(operation.name), object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
@@ -369,17 +337,7 @@ pub(crate) fn build<'a>(
             while operations.contains_key(&key) {
                 key.push('_');
             }
-            let channel_ref = reference(["channels", &channel_key]);
-            operations.insert(
-                key,
-                json!({
-                    "action": "send",
-                    "channel": {"$ref": channel_ref},
-                    "summary": "Tells the peer that one of its frames could not be handled; the connection stays open.",
-                    "messages": [{"$ref": format!("{channel_ref}/messages/error")}],
-                    ERROR_FRAME_EXTENSION: true,
-                }),
-            );
+            operations.insert(key, error_operation(&channel_key));
         }
         channel_objects.insert(channel_key, channel_object(address, descriptor, messages).into());
         for (name, (mut object, their_messages)) in elsewhere {
@@ -432,6 +390,70 @@ pub(crate) fn build<'a>(
         document.insert("components".into(), components.into());
     }
     Value::Object(document)
+}
+
+/// A message's payload schema: the real type's, with the contract's laid over it, or the
+/// contract's own for a message without a type (binary, or any JSON value).
+fn payload(
+    message: &MessageDescriptor,
+    generator: &mut schemars::generate::SchemaGenerator,
+    reconciled: &mut HashSet<String>,
+) -> Value {
+    match (message.encoding, message.payload_schema) {
+        (Encoding::Json, Some(schema_of)) => {
+            let mut real = Value::from(schema_of(generator));
+            let contract = serde_json::from_str(message.schema).unwrap_or(Value::Bool(true));
+            Reconciler { definitions: generator.definitions_mut(), done: reconciled }
+                .reconcile(&mut real, &contract, &contract);
+            real
+        }
+        _ => serde_json::from_str(message.schema).unwrap_or(Value::Bool(true)),
+    }
+}
+
+/// An operation of a served channel; `reply_channel` is the document's key of the channel its
+/// reply is documented on.
+fn operation_object(
+    operation: &OperationDescriptor,
+    channel_key: &str,
+    reply_channel: Option<&str>,
+    keys: &Keys,
+) -> Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("action".into(), action(operation.action).into());
+    object.insert("channel".into(), json!({"$ref": reference(["channels", channel_key])}));
+    insert_text(&mut object, "title", operation.title);
+    insert_text(&mut object, "summary", operation.summary);
+    insert_text(&mut object, "description", operation.description);
+    if !operation.security.is_empty() {
+        let refs =
+            operation.security.iter().map(|key| json!({"$ref": reference(["components", "securitySchemes", key])}));
+        object.insert("security".into(), refs.collect());
+    }
+    if !operation.tags.is_empty() {
+        object.insert("tags".into(), operation.tags.iter().map(|name| json!({"name": name})).collect());
+    }
+    object.insert("messages".into(), message_refs(channel_key, operation.messages, keys));
+    if let (Some(reply), Some(reply_channel)) = (&operation.reply, reply_channel) {
+        let mut object_reply = Map::new();
+        object_reply.insert("channel".into(), json!({"$ref": reference(["channels", reply_channel])}));
+        object_reply.insert("messages".into(), message_refs(reply_channel, reply.messages, keys));
+        object.insert("reply".into(), object_reply.into());
+    }
+    merge_extra(&mut object, operation.extra, &[]);
+    object
+}
+
+/// The operation by which a channel sends its error frame.
+fn error_operation(channel_key: &str) -> Value {
+    let channel_ref = reference(["channels", channel_key]);
+    json!({
+        "action": "send",
+        "channel": {"$ref": channel_ref},
+        "summary": "Tells the peer that one of its frames could not be handled; the connection stays open.",
+        "messages": [{"$ref": format!("{channel_ref}/messages/error")}],
+        ERROR_FRAME_EXTENSION: true,
+    })
 }
 
 fn action(action: Action) -> &'static str {
