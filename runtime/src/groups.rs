@@ -55,11 +55,54 @@ pub struct LayerHealth {
 /// Group membership in this process's memory.
 #[derive(Debug, Default)]
 pub struct InProcess {
-    state: RwLock<State>,
+    state: RwLock<Membership>,
 }
 
+impl InProcess {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Membership> {
+        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Membership> {
+        self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Layer for InProcess {
+    fn attach(&self, id: ConnectionId, outbox: Outbox) {
+        self.write().attach(id, outbox);
+    }
+
+    fn detach(&self, id: ConnectionId) {
+        self.write().detach(id);
+    }
+
+    /// A connection joins once it is attached; a join of an id that is not is ignored.
+    fn join(&self, id: ConnectionId, group: &str) {
+        self.write().join(id, group);
+    }
+
+    fn leave(&self, id: ConnectionId, group: &str) {
+        self.write().leave(id, group);
+    }
+
+    fn broadcast(&self, group: &str, frame: Frame) -> usize {
+        self.read().deliver(group, &frame)
+    }
+
+    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
+        self.read().send_to(id, frame).unwrap_or(false)
+    }
+
+    fn members(&self, group: &str) -> Vec<ConnectionId> {
+        self.read().members(group)
+    }
+}
+
+/// The connections of this process and their groups: all of [`InProcess`], and the local
+/// half of a layer that also reaches other processes.
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct Membership {
     outboxes: HashMap<ConnectionId, Outbox>,
     /// Each group's members with their queues, kept densely so that a broadcast is one pass
     /// over a slice and no lookup per member.
@@ -67,70 +110,79 @@ struct State {
     memberships: HashMap<ConnectionId, HashSet<String>>,
 }
 
-impl InProcess {
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, State> {
-        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+impl Membership {
+    pub(crate) fn attach(&mut self, id: ConnectionId, outbox: Outbox) {
+        self.outboxes.insert(id, outbox);
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, State> {
-        self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-impl Layer for InProcess {
-    fn attach(&self, id: ConnectionId, outbox: Outbox) {
-        self.write().outboxes.insert(id, outbox);
+    /// `id` leaves every group; returns the groups it leaves without members here.
+    pub(crate) fn detach(&mut self, id: ConnectionId) -> Vec<String> {
+        self.outboxes.remove(&id);
+        let groups = self.memberships.remove(&id).unwrap_or_default();
+        groups.into_iter().filter(|group| self.remove_member(group, id)).collect()
     }
 
-    fn detach(&self, id: ConnectionId) {
-        let mut state = self.write();
-        state.outboxes.remove(&id);
-        for group in state.memberships.remove(&id).unwrap_or_default() {
-            if let Some(members) = state.groups.get_mut(&group) {
-                members.swap_remove(&id);
-                if members.is_empty() {
-                    state.groups.remove(&group);
-                }
+    /// `id` joins `group` once it is attached (a join of an id that is not is ignored);
+    /// `true` when the group had no member here before.
+    pub(crate) fn join(&mut self, id: ConnectionId, group: &str) -> bool {
+        let Some(outbox) = self.outboxes.get(&id).cloned() else { return false };
+        self.memberships.entry(id).or_default().insert(group.to_owned());
+        match self.groups.get_mut(group) {
+            Some(members) => {
+                members.insert(id, outbox);
+                false
+            }
+            None => {
+                self.groups.insert(group.to_owned(), IndexMap::from([(id, outbox)]));
+                true
             }
         }
     }
 
-    /// A connection joins once it is attached; a join of an id that is not is ignored.
-    fn join(&self, id: ConnectionId, group: &str) {
-        let mut state = self.write();
-        let Some(outbox) = state.outboxes.get(&id).cloned() else { return };
-        state.groups.entry(group.to_owned()).or_default().insert(id, outbox);
-        state.memberships.entry(id).or_default().insert(group.to_owned());
-    }
-
-    fn leave(&self, id: ConnectionId, group: &str) {
-        let mut state = self.write();
-        if let Some(members) = state.groups.get_mut(group) {
-            members.swap_remove(&id);
-            if members.is_empty() {
-                state.groups.remove(group);
-            }
-        }
-        if let Some(groups) = state.memberships.get_mut(&id) {
+    /// `id` leaves `group`; `true` when that leaves the group without members here.
+    pub(crate) fn leave(&mut self, id: ConnectionId, group: &str) -> bool {
+        if let Some(groups) = self.memberships.get_mut(&id) {
             groups.remove(group);
         }
+        self.remove_member(group, id)
     }
 
-    fn broadcast(&self, group: &str, frame: Frame) -> usize {
-        let state = self.read();
-        let Some(members) = state.groups.get(group) else { return 0 };
+    fn remove_member(&mut self, group: &str, id: ConnectionId) -> bool {
+        let Some(members) = self.groups.get_mut(group) else { return false };
+        members.swap_remove(&id);
+        if !members.is_empty() {
+            return false;
+        }
+        self.groups.remove(group);
+        true
+    }
+
+    /// Queues `frame` for every member of `group` here; how many it was queued for.
+    pub(crate) fn deliver(&self, group: &str, frame: &Frame) -> usize {
+        let Some(members) = self.groups.get(group) else { return 0 };
         members.values().filter(|outbox| outbox.push(frame.clone()).is_ok()).count()
     }
 
-    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
-        self.read().outboxes.get(&id).is_some_and(|outbox| outbox.push(frame).is_ok())
+    /// Queues `frame` for `id`: whether it was queued, or the frame back when `id` is not
+    /// connected here.
+    pub(crate) fn send_to(&self, id: ConnectionId, frame: Frame) -> Result<bool, Frame> {
+        match self.outboxes.get(&id) {
+            Some(outbox) => Ok(outbox.push(frame).is_ok()),
+            None => Err(frame),
+        }
     }
 
-    fn members(&self, group: &str) -> Vec<ConnectionId> {
+    /// The members of `group` here, in id order.
+    pub(crate) fn members(&self, group: &str) -> Vec<ConnectionId> {
         let mut members: Vec<ConnectionId> =
-            self.read().groups.get(group).into_iter().flat_map(IndexMap::keys).copied().collect();
+            self.groups.get(group).into_iter().flat_map(IndexMap::keys).copied().collect();
         members.sort();
         members
+    }
+
+    /// The groups with members here.
+    pub(crate) fn groups(&self) -> impl Iterator<Item = &String> {
+        self.groups.keys()
     }
 }
 

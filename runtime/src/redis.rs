@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::codec::Frame;
 use crate::context::{ConnectionId, Outbox, process_node, random_u64};
-use crate::groups::{Layer, LayerHealth};
+use crate::groups::{Layer, LayerHealth, Membership};
 
 /// Settings of a [`RedisLayer`]. Build from [`Default`] and change what you need:
 ///
@@ -210,18 +210,17 @@ impl RedisLayer {
 
 impl Layer for RedisLayer {
     fn attach(&self, id: ConnectionId, outbox: Outbox) {
-        self.shared.write().outboxes.insert(id, outbox);
+        self.shared.write().membership.attach(id, outbox);
     }
 
     fn detach(&self, id: ConnectionId) {
         let changed = {
             let mut local = self.shared.write();
-            local.outboxes.remove(&id);
-            let mut changed = false;
-            for group in local.memberships.remove(&id).unwrap_or_default() {
-                changed |= local.remove_member(&group, id);
+            let emptied = local.membership.detach(id);
+            for group in &emptied {
+                local.want(group, false);
             }
-            changed
+            !emptied.is_empty()
         };
         if changed {
             self.shared.subscriptions_changed.notify_one();
@@ -231,18 +230,11 @@ impl Layer for RedisLayer {
     fn join(&self, id: ConnectionId, group: &str) {
         let changed = {
             let mut local = self.shared.write();
-            local.memberships.entry(id).or_default().insert(group.to_owned());
-            match local.groups.get_mut(group) {
-                Some(members) => {
-                    members.insert(id);
-                    false
-                }
-                None => {
-                    local.groups.insert(group.to_owned(), HashSet::from([id]));
-                    local.want(group, true);
-                    true
-                }
+            let first = local.membership.join(id, group);
+            if first {
+                local.want(group, true);
             }
+            first
         };
         if changed {
             self.shared.subscriptions_changed.notify_one();
@@ -252,10 +244,11 @@ impl Layer for RedisLayer {
     fn leave(&self, id: ConnectionId, group: &str) {
         let changed = {
             let mut local = self.shared.write();
-            if let Some(groups) = local.memberships.get_mut(&id) {
-                groups.remove(group);
+            let emptied = local.membership.leave(id, group);
+            if emptied {
+                local.want(group, false);
             }
-            local.remove_member(group, id)
+            emptied
         };
         if changed {
             self.shared.subscriptions_changed.notify_one();
@@ -263,7 +256,7 @@ impl Layer for RedisLayer {
     }
 
     fn broadcast(&self, group: &str, frame: Frame) -> usize {
-        let delivered = self.shared.read().deliver_to_group(group, &frame);
+        let delivered = self.shared.read().membership.deliver(group, &frame);
         let channel = format!("{}{group}", self.shared.group_prefix);
         self.shared.publish(channel, Envelope::encode(self.shared.instance, None, &frame));
         delivered
@@ -273,9 +266,11 @@ impl Layer for RedisLayer {
     /// Redis to the process that issued the id. `true` when queued here or handed to the
     /// link; `false` when it is neither (the link is down or its queue is full).
     fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
-        if let Some(outbox) = self.shared.read().outboxes.get(&id) {
-            return outbox.push(frame).is_ok();
-        }
+        let here = self.shared.read().membership.send_to(id, frame);
+        let frame = match here {
+            Ok(queued) => return queued,
+            Err(frame) => frame,
+        };
         // Not here. Its process may still be this one, with another layer (two servers in
         // one process); that layer listens on the same node channel.
         let channel = format!("{}:n:{:08x}", self.shared.config.prefix, id.node());
@@ -283,10 +278,7 @@ impl Layer for RedisLayer {
     }
 
     fn members(&self, group: &str) -> Vec<ConnectionId> {
-        let mut members: Vec<ConnectionId> =
-            self.shared.read().groups.get(group).into_iter().flatten().copied().collect();
-        members.sort();
-        members
+        self.shared.read().membership.members(group)
     }
 
     fn health(&self) -> LayerHealth {
@@ -341,9 +333,7 @@ struct Shared {
 /// What this process holds: its connections, its groups, and the subscriptions still to change.
 #[derive(Default)]
 struct Local {
-    outboxes: HashMap<ConnectionId, Outbox>,
-    groups: HashMap<String, HashSet<ConnectionId>>,
-    memberships: HashMap<ConnectionId, HashSet<String>>,
+    membership: Membership,
     /// Groups whose subscription is to change: `true` to subscribe, `false` to unsubscribe.
     /// One entry per group at most, so it is bounded by the number of groups.
     pending: HashMap<String, bool>,
@@ -355,27 +345,6 @@ impl Local {
     fn want(&mut self, group: &str, subscribed: bool) {
         self.pending.insert(group.to_owned(), subscribed);
         self.generation += 1;
-    }
-
-    /// Removes `id` from `group`; `true` when that was the group's last member here.
-    fn remove_member(&mut self, group: &str, id: ConnectionId) -> bool {
-        let Some(members) = self.groups.get_mut(group) else { return false };
-        members.remove(&id);
-        if !members.is_empty() {
-            return false;
-        }
-        self.groups.remove(group);
-        self.want(group, false);
-        true
-    }
-
-    fn deliver_to_group(&self, group: &str, frame: &Frame) -> usize {
-        let Some(members) = self.groups.get(group) else { return 0 };
-        members
-            .iter()
-            .filter_map(|id| self.outboxes.get(id))
-            .filter(|outbox| outbox.push(frame.clone()).is_ok())
-            .count()
     }
 }
 
@@ -490,12 +459,11 @@ impl Shared {
                 return; // Our own broadcast: the members here had it directly.
             }
             let Some(frame) = envelope.frame() else { return };
-            self.read().deliver_to_group(group, &frame);
+            self.read().membership.deliver(group, &frame);
         } else if channel == self.node_channel {
             let Some(target) = envelope.target else { return };
-            let local = self.read();
-            if let (Some(outbox), Some(frame)) = (local.outboxes.get(&target), envelope.frame()) {
-                let _ = outbox.push(frame);
+            if let Some(frame) = envelope.frame() {
+                let _ = self.read().membership.send_to(target, frame);
             }
         }
     }
@@ -678,7 +646,7 @@ async fn listen(
     let (groups, generation) = {
         let mut local = shared.write();
         local.pending.clear();
-        (local.groups.keys().cloned().collect::<Vec<_>>(), local.generation)
+        (local.membership.groups().cloned().collect::<Vec<_>>(), local.generation)
     };
     let mut subscribed: HashSet<String> = HashSet::with_capacity(groups.len());
     if let Err(problem) = within(timeout, sink.subscribe(&shared.node_channel)).await {
