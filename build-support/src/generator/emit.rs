@@ -51,16 +51,15 @@ fn docs(fields: &Value, fallback: &str) -> TokenStream {
 /// References into `components` are inlined (the application's document has its own
 /// components); references to servers and channels stay.
 fn extra(doc: &Document, fields: &Value, modeled: &[&str]) -> String {
-    let object = fields
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter(|(k, _)| !modeled.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    let mut value = Value::Object(object);
+    let mut value = without(fields, modeled);
     inline_components(doc.bundled(), &mut value, 0);
     value.to_string()
+}
+
+/// A copy of the object `fields` without the keys `left_out` (copying only what is kept).
+fn without(fields: &Value, left_out: &[&str]) -> Value {
+    let kept = fields.as_object().into_iter().flatten().filter(|(k, _)| !left_out.contains(&k.as_str()));
+    Value::Object(kept.map(|(k, v)| (k.clone(), v.clone())).collect())
 }
 
 fn inline_components(root: &Value, value: &mut Value, depth: usize) {
@@ -682,15 +681,7 @@ impl Source {
 
 /// The path of a message's payload type from inside a channel module, as text.
 fn payload_path(message: &MessagePlan, types: &Types) -> String {
-    match &message.payload {
-        Payload::Json(def) => match types.names.get(def) {
-            Some(name) if name.starts_with("::") => name.replace(' ', ""),
-            Some(name) => format!("super::types::{}", name.replace(' ', "")),
-            None => "::tidings::__private::serde_json::Value".to_owned(),
-        },
-        Payload::Any => "::tidings::__private::serde_json::Value".to_owned(),
-        Payload::Binary => "::std::vec::Vec<u8>".to_owned(),
-    }
+    payload_type(message, types).to_string().replace(' ', "")
 }
 
 fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> String {
@@ -784,10 +775,8 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
                 // A reply documented on a channel of its own: that channel as the contract
                 // has it, without its messages (they are among this channel's).
                 let foreign = channel.as_deref().filter(|c| *c != plan.key).and_then(|c| {
-                    let object = doc.bundled().get("channels")?.get(c)?.as_object()?;
-                    let object: serde_json::Map<String, Value> =
-                        object.iter().filter(|(k, _)| *k != "messages").map(|(k, v)| (k.clone(), v.clone())).collect();
-                    Some(Value::Object(object).to_string())
+                    let object = doc.bundled().get("channels")?.get(c).filter(|o| o.is_object())?;
+                    Some(without(object, &["messages"]).to_string())
                 });
                 out.raw("::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {");
                 out.field("channel").opt(channel.as_deref()).raw(", ");
@@ -806,13 +795,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
     let bindings = fields.get("bindings").map(Value::to_string);
     out.field("bindings").opt(bindings.as_deref()).raw(", ");
     out.field("security").list(&plan.security, |out, (key, scheme)| {
-        let extra: serde_json::Map<String, Value> = scheme
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(k, _)| !["type", "name", "in", "scheme", "description"].contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let extra = without(scheme, &["type", "name", "in", "scheme", "description"]);
         out.raw("::tidings::descriptor::SecuritySchemeDescriptor {");
         out.field("key").str(key).raw(", ");
         out.field("scheme_type").str(text_of(scheme, "type").unwrap_or_default()).raw(", ");
@@ -820,7 +803,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
         out.field("location").opt(text_of(scheme, "in")).raw(", ");
         out.field("scheme").opt(text_of(scheme, "scheme")).raw(", ");
         out.field("description").opt(text_of(scheme, "description")).raw(", ");
-        out.field("extra").str(&Value::Object(extra).to_string()).raw("}");
+        out.field("extra").str(&extra.to_string()).raw("}");
     });
     out.raw(", ");
     out.field("extra").str(&extra(doc, fields, &["address", "messages"])).raw("};");

@@ -103,8 +103,6 @@ impl Compact {
 /// The generated types and how to name each definition's type.
 pub(crate) struct Types {
     pub(crate) tokens: TokenStream,
-    /// Definition name to the type's path inside the `types` module.
-    pub(crate) names: HashMap<String, String>,
     /// Definition name to the type's path from inside a channel module.
     pub(crate) paths: HashMap<String, TokenStream>,
 }
@@ -412,7 +410,7 @@ fn run_typify(
             .collect();
         let mut tokens = redirect(space.to_stream());
         tokens.extend(compact.iter().map(|(name, c)| c.tokens(name)));
-        Ok::<_, String>(Types { tokens, names: map, paths })
+        Ok::<_, String>(Types { tokens, paths })
     }));
     match result {
         Ok(outcome) => outcome,
