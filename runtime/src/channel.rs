@@ -100,7 +100,7 @@ impl Validators {
                 .messages
                 .iter()
                 .filter_map(|m| {
-                    let schema: serde_json::Value = serde_json::from_str(m.schema).ok()?;
+                    let schema = m.schema.to_value();
                     match jsonschema::draft7::new(&schema) {
                         Ok(validator) => Some((m.key, validator)),
                         Err(e) => {

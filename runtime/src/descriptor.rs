@@ -108,9 +108,11 @@ pub struct MessageDescriptor {
     pub tag: Option<&'static str>,
     /// The Rust type of the payload, for messages and docs.
     pub rust_type: &'static str,
-    /// The payload schema exactly as the contract gives it (bundled, as JSON text): bounds,
-    /// examples and titles that Rust types cannot carry are all here.
-    pub schema: &'static str,
+    /// The payload schema exactly as the contract gives it (bundled, with the definitions it
+    /// refers to): bounds, examples and titles that Rust types cannot carry are all here.
+    /// Written into the binary as a tree, so that describing the application reads it without
+    /// parsing.
+    pub schema: Json,
     /// Where the correlation id is, as a JSON pointer into the payload (`/request_id`).
     pub correlation_pointer: Option<&'static str>,
     /// The contract's description of the correlation id.
@@ -191,4 +193,113 @@ pub struct ReplyDescriptor {
     pub channel_object: Option<&'static str>,
     /// The keys of the messages the reply may be.
     pub messages: &'static [&'static str],
+}
+
+/// A JSON value written into the binary by the code generator, read where it lies: no parsing,
+/// no allocation. Objects keep the contract's key order.
+///
+/// ```
+/// use tidings::descriptor::Json;
+///
+/// static SCHEMA: Json = Json::Object(&[
+///     ("type", Json::Str("integer")),
+///     ("enum", Json::Array(&[Json::Unsigned(1), Json::Signed(-1), Json::Float(0.5)])),
+/// ]);
+/// assert_eq!(SCHEMA.get("type").and_then(Json::as_str), Some("integer"));
+/// assert_eq!(SCHEMA.pointer("/enum/1"), Some(&Json::Signed(-1)));
+/// assert_eq!(SCHEMA.to_value(), serde_json::json!({"type": "integer", "enum": [1, -1, 0.5]}));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Json {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A whole number from zero up.
+    Unsigned(u64),
+    /// A whole number below zero.
+    Signed(i64),
+    /// Any other number.
+    Float(f64),
+    /// A string.
+    Str(&'static str),
+    /// An array.
+    Array(&'static [Json]),
+    /// An object, its members in order.
+    Object(&'static [(&'static str, Json)]),
+}
+
+impl Json {
+    /// The member `key` of an object.
+    pub fn get(&self, key: &str) -> Option<&'static Json> {
+        self.as_object()?.iter().find(|(k, _)| *k == key).map(|(_, value)| value)
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&'static str> {
+        match *self {
+            Self::Str(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The items, if this is an array.
+    pub fn as_array(&self) -> Option<&'static [Json]> {
+        match *self {
+            Self::Array(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    /// The members, if this is an object.
+    pub fn as_object(&self) -> Option<&'static [(&'static str, Json)]> {
+        match *self {
+            Self::Object(members) => Some(members),
+            _ => None,
+        }
+    }
+
+    /// The value a JSON pointer (RFC 6901, such as `/definitions/Name`) names within this one.
+    pub fn pointer(&self, pointer: &str) -> Option<&Json> {
+        if pointer.is_empty() {
+            return Some(self);
+        }
+        let mut at = self;
+        for token in pointer.strip_prefix('/')?.split('/') {
+            let token = if token.contains('~') {
+                std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
+            } else {
+                std::borrow::Cow::Borrowed(token)
+            };
+            at = match *at {
+                Self::Object(members) => members.iter().find(|(k, _)| *k == token).map(|(_, value)| value)?,
+                Self::Array(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(at)
+    }
+
+    /// The same value as a [`serde_json::Value`].
+    pub fn to_value(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match *self {
+            Self::Null => Value::Null,
+            Self::Bool(b) => Value::Bool(b),
+            Self::Unsigned(n) => Value::from(n),
+            Self::Signed(n) => Value::from(n),
+            Self::Float(n) => Value::from(n),
+            Self::Str(text) => Value::String(text.to_owned()),
+            Self::Array(items) => Value::Array(items.iter().map(Json::to_value).collect()),
+            Self::Object(members) => {
+                Value::Object(members.iter().map(|(key, value)| ((*key).to_owned(), value.to_value())).collect())
+            }
+        }
+    }
+}
+
+impl From<&Json> for serde_json::Value {
+    fn from(json: &Json) -> Self {
+        json.to_value()
+    }
 }

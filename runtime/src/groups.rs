@@ -180,7 +180,8 @@ impl Membership {
         members
     }
 
-    /// The groups with members here.
+    /// The groups with members here (the Redis layer resubscribes to them).
+    #[cfg(feature = "redis")]
     pub(crate) fn groups(&self) -> impl Iterator<Item = &String> {
         self.groups.keys()
     }

@@ -22,7 +22,9 @@ use std::net::SocketAddr;
 use serde_json::{Map, Value, json};
 
 use crate::channel::Channel;
-use crate::descriptor::{Action, ChannelDescriptor, Encoding, InfoDescriptor, MessageDescriptor, OperationDescriptor};
+use crate::descriptor::{
+    Action, ChannelDescriptor, Encoding, InfoDescriptor, Json, MessageDescriptor, OperationDescriptor,
+};
 
 /// What the document says about the application beyond its channels.
 #[derive(Debug, Clone)]
@@ -402,12 +404,14 @@ fn payload(
     match (message.encoding, message.payload_schema) {
         (Encoding::Json, Some(schema_of)) => {
             let mut real = Value::from(schema_of(generator));
-            let contract = serde_json::from_str(message.schema).unwrap_or(Value::Bool(true));
-            Reconciler { definitions: generator.definitions_mut(), done: reconciled }
-                .reconcile(&mut real, &contract, &contract);
+            Reconciler { definitions: generator.definitions_mut(), done: reconciled }.reconcile(
+                &mut real,
+                &message.schema,
+                &message.schema,
+            );
             real
         }
-        _ => serde_json::from_str(message.schema).unwrap_or(Value::Bool(true)),
+        _ => message.schema.to_value(),
     }
 }
 
@@ -629,89 +633,108 @@ impl Keys {
     }
 }
 
-/// Keywords a Rust type's schema cannot carry, taken from the contract where the shape agrees.
-const CARRIED: &[&str] = &[
-    "title",
-    "description",
-    "examples",
-    "default",
-    "deprecated",
-    "readOnly",
-    "writeOnly",
-    "format",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "multipleOf",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "minProperties",
-    "maxProperties",
-    "contentEncoding",
-    "contentMediaType",
-    "discriminator",
-    "externalDocs",
-    "nullable",
-    // An untagged enum's schema has no `type`; the contract's says what all its variants share.
-    "type",
-    // Values typify cannot make a Rust enum of (numbers, mixed types), checked by validation.
-    "enum",
-    "const",
-    // Enforced by validation against the contract's schema (on by default), not by the type.
-    "if",
-    "then",
-    "else",
-    "not",
-];
-
 /// The `format`s schemars writes for Rust's integer and float widths: facts about the Rust
 /// type, not the contract's words (the contract's own `format`, if any, is carried instead).
 const RUST_FORMATS: &[&str] =
     &["int8", "int16", "int32", "int64", "int", "uint8", "uint16", "uint32", "uint64", "uint", "float", "double"];
 
-/// Keywords [`Reconciler`] acts on, as bits of [`keywords`].
-const TYPE: u32 = 1;
-const ONE_OF: u32 = 1 << 1;
-const ANY_OF: u32 = 1 << 2;
-const ALL_OF: u32 = 1 << 3;
-const CONST: u32 = 1 << 4;
-const ENUM: u32 = 1 << 5;
-const PROPERTIES: u32 = 1 << 6;
-const REF: u32 = 1 << 7;
-const DESCRIPTION: u32 = 1 << 8;
-const TITLE: u32 = 1 << 9;
-const COMPOSITIONS: u32 = ONE_OF | ANY_OF | ALL_OF;
+// Keywords as bits, so that one pass over a schema's keys ([`keywords`]) answers which it has
+// and most lookups are skipped without hashing: this runs for every node of every payload.
+// First those the reconciler acts on:
+const TYPE: u64 = 1;
+const ONE_OF: u64 = 1 << 1;
+const ANY_OF: u64 = 1 << 2;
+const ALL_OF: u64 = 1 << 3;
+const CONST: u64 = 1 << 4;
+const ENUM: u64 = 1 << 5;
+const PROPERTIES: u64 = 1 << 6;
+const REF: u64 = 1 << 7;
+const DESCRIPTION: u64 = 1 << 8;
+const TITLE: u64 = 1 << 9;
+const FORMAT: u64 = 1 << 10;
+const NOT: u64 = 1 << 11;
+const COMPOSITIONS: u64 = ONE_OF | ANY_OF | ALL_OF;
 /// Keywords holding one subschema, reconciled with the contract's.
-const SUBSCHEMAS: [(u32, &str); 5] = [
-    (1 << 10, "items"),
-    (1 << 11, "additionalProperties"),
-    (1 << 12, "contains"),
-    (1 << 13, "propertyNames"),
-    (1 << 14, "not"),
+const SUBSCHEMAS: [(u64, &str); 5] = [
+    (1 << 12, "items"),
+    (1 << 13, "additionalProperties"),
+    (1 << 14, "contains"),
+    (1 << 15, "propertyNames"),
+    (NOT, "not"),
 ];
+/// Bits 16 to 41 (the last arms of [`keyword`]): keywords only carried.
+const CARRIED_ONLY: u64 = ((1 << 42) - 1) & !((1 << 16) - 1);
 
-/// Which of the keywords above `schema` has, from one pass over its keys.
-fn keywords(schema: &Map<String, Value>) -> u32 {
-    schema.keys().fold(0, |bits, key| {
-        bits | match key.as_str() {
-            "type" => TYPE,
-            "oneOf" => ONE_OF,
-            "anyOf" => ANY_OF,
-            "allOf" => ALL_OF,
-            "const" => CONST,
-            "enum" => ENUM,
-            "properties" => PROPERTIES,
-            "$ref" => REF,
-            "description" => DESCRIPTION,
-            "title" => TITLE,
-            other => SUBSCHEMAS.iter().find(|(_, keyword)| *keyword == other).map_or(0, |(bit, _)| *bit),
-        }
-    })
+/// Keywords a Rust type's schema cannot carry, taken from the contract where the shape agrees:
+/// titles, descriptions, bounds and formats; `type`, because an untagged enum's schema has
+/// none and the contract's says what all its variants share; `enum` and `const`, for values
+/// typify cannot make a Rust enum of (numbers, mixed types), checked by validation; and what
+/// validation against the contract's schema (on by default) enforces, not the type: `not`,
+/// `if`, `then`, `else`.
+const CARRIED: u64 = TITLE | DESCRIPTION | FORMAT | TYPE | ENUM | CONST | NOT | CARRIED_ONLY;
+
+/// The bit of a keyword (0 for other keys).
+fn keyword(key: &str) -> u64 {
+    match key {
+        "type" => TYPE,
+        "oneOf" => ONE_OF,
+        "anyOf" => ANY_OF,
+        "allOf" => ALL_OF,
+        "const" => CONST,
+        "enum" => ENUM,
+        "properties" => PROPERTIES,
+        "$ref" => REF,
+        "description" => DESCRIPTION,
+        "title" => TITLE,
+        "format" => FORMAT,
+        "not" => NOT,
+        "items" => 1 << 12,
+        "additionalProperties" => 1 << 13,
+        "contains" => 1 << 14,
+        "propertyNames" => 1 << 15,
+        "examples" => 1 << 16,
+        "default" => 1 << 17,
+        "deprecated" => 1 << 18,
+        "readOnly" => 1 << 19,
+        "writeOnly" => 1 << 20,
+        "minimum" => 1 << 21,
+        "maximum" => 1 << 22,
+        "exclusiveMinimum" => 1 << 23,
+        "exclusiveMaximum" => 1 << 24,
+        "multipleOf" => 1 << 25,
+        "minLength" => 1 << 26,
+        "maxLength" => 1 << 27,
+        "pattern" => 1 << 28,
+        "minItems" => 1 << 29,
+        "maxItems" => 1 << 30,
+        "uniqueItems" => 1 << 31,
+        "minProperties" => 1 << 32,
+        "maxProperties" => 1 << 33,
+        "contentEncoding" => 1 << 34,
+        "contentMediaType" => 1 << 35,
+        "discriminator" => 1 << 36,
+        "externalDocs" => 1 << 37,
+        "nullable" => 1 << 38,
+        "if" => 1 << 39,
+        "then" => 1 << 40,
+        "else" => 1 << 41,
+        _ => 0,
+    }
+}
+
+/// Which keywords a schema has.
+fn keywords<'k>(keys: impl Iterator<Item = &'k str>) -> u64 {
+    keys.fold(0, |bits, key| bits | keyword(key))
+}
+
+/// The keys of a real schema.
+fn real_keys(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    schema.keys().map(String::as_str)
+}
+
+/// The keys of a contract schema.
+fn contract_keys(members: &[(&'static str, Json)]) -> impl Iterator<Item = &'static str> {
+    members.iter().map(|(key, _)| *key)
 }
 
 /// Lays the contract's schema over the real type's.
@@ -722,10 +745,15 @@ struct Reconciler<'a> {
 }
 
 impl Reconciler<'_> {
-    fn reconcile(&mut self, real: &mut Value, contract: &Value, root: &Value) {
+    fn reconcile(&mut self, real: &mut Value, contract: &Json, root: &Json) {
         let contract = resolve(contract, root);
-        if let Some(name) =
-            real.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+        let mut real_has = match &*real {
+            Value::Object(r) => keywords(real_keys(r)),
+            _ => 0,
+        };
+        if real_has & REF != 0
+            && let Some(name) =
+                real.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
         {
             let name = name.to_owned();
             if self.done.insert(name.clone())
@@ -736,31 +764,29 @@ impl Reconciler<'_> {
             }
             return;
         }
-        if let (Value::Object(r), Value::Object(c)) = (&*real, contract)
-            && keywords(c) & COMPOSITIONS != 0
-            && keywords(r) & COMPOSITIONS == 0
-        {
+        let Some(members) = contract.as_object() else { return };
+        let has = keywords(contract_keys(members));
+        if real.is_object() && has & COMPOSITIONS != 0 && real_has & COMPOSITIONS == 0 {
             // typify flattened the composition into one type; the type and validation
             // against the contract's schema (on by default) accept what the contract says.
-            *real = inline_contract(&Value::Object(c.clone()), root, 0);
+            *real = inline_contract(contract, root, 0);
             return;
         }
         // Any JSON value (`serde_json::Value`, an undocumented field of it) is `true` to
         // schemars: the contract's words about it are carried onto an empty schema.
-        if *real == Value::Bool(true) && contract.is_object() {
+        if *real == Value::Bool(true) {
             *real = Value::Object(Map::new());
         }
-        let (Value::Object(real), Value::Object(contract)) = (real, contract) else { return };
-        // Which keywords each side has, from one pass over its keys: most lookups below are
-        // then skipped without hashing (this runs for every schema node of every message).
-        let has = keywords(contract);
-        if real.get("format").and_then(Value::as_str).is_some_and(|f| RUST_FORMATS.contains(&f)) {
+        let Value::Object(real) = real else { return };
+        if real_has & FORMAT != 0
+            && real.get("format").and_then(Value::as_str).is_some_and(|f| RUST_FORMATS.contains(&f))
+        {
             real.remove("format");
+            real_has &= !FORMAT;
         }
-        if !allows_null(contract) {
-            strip_null(real);
+        if real_has & (TYPE | ENUM | ANY_OF) != 0 && !allows_null(contract) && strip_null(real, real_has) {
+            real_has = keywords(real_keys(real));
         }
-        let mut real_has = keywords(real);
         // Descriptions of generated types are their doc comments, which came from the
         // contract or stand in for it: the contract's words are the ones to show.
         if real_has & DESCRIPTION != 0 {
@@ -769,39 +795,54 @@ impl Reconciler<'_> {
         if real_has & TITLE != 0 {
             real.remove("title");
         }
+        real_has &= !(DESCRIPTION | TITLE);
         // An untagged enum is an `anyOf` to schemars; the contract's `oneOf` of the same
         // alternatives reads the same values (the first that fits is the one that fits).
         if has & ONE_OF != 0
             && real_has & ANY_OF != 0
-            && contract.get("oneOf").and_then(Value::as_array).map(Vec::len)
+            && contract.get("oneOf").and_then(Json::as_array).map(<[Json]>::len)
                 == real.get("anyOf").and_then(Value::as_array).map(Vec::len)
             && let Some(alternatives) = real.remove("anyOf")
         {
             real.insert("oneOf".into(), alternatives);
+            real_has = real_has & !ANY_OF | ONE_OF;
         }
         // A Rust enum of unit variants with docs is a `oneOf` of constants to schemars; the
         // contract's `const` or `enum` says the same.
         if has & (CONST | ENUM) != 0 {
-            collapse_constants(real);
+            if real_has & ONE_OF != 0 && collapse_constants(real) {
+                real_has = keywords(real_keys(real));
+            }
             // A `const` or `enum` without a `type` in the contract: schemars adds the type.
-            if has & TYPE == 0 {
+            if has & TYPE == 0 && real_has & TYPE != 0 {
                 real.remove("type");
+                real_has &= !TYPE;
             }
         }
-        // The contract's few keys looked up among the carried ones, not every carried keyword
-        // looked up in the contract.
-        for (key, value) in contract {
-            if (CARRIED.contains(&key.as_str()) || key.starts_with("x-")) && !real.contains_key(key) {
-                real.insert(key.clone(), value.clone());
+        for (key, value) in members {
+            let bit = keyword(key);
+            let carry = if bit & CARRIED != 0 {
+                real_has & bit == 0
+            } else {
+                key.starts_with("x-") && !real.contains_key(*key)
+            };
+            if carry {
+                real.insert((*key).to_owned(), value.to_value());
+                real_has |= bit;
             }
         }
-        real_has = keywords(real);
         if has & real_has & PROPERTIES != 0
-            && let (Some(Value::Object(properties)), Some(Value::Object(wanted))) =
-                (real.get_mut("properties"), contract.get("properties"))
+            && let (Some(Value::Object(properties)), Some(wanted)) =
+                (real.get_mut("properties"), contract.get("properties").and_then(Json::as_object))
         {
-            for (name, schema) in properties.iter_mut() {
-                if let Some(contract) = wanted.get(name) {
+            for (at, (name, schema)) in properties.iter_mut().enumerate() {
+                // The type's fields nearly always come in the contract's order: the property
+                // at the same place is tried first.
+                let contract = match wanted.get(at) {
+                    Some((key, contract)) if key == name => Some(contract),
+                    _ => wanted.iter().find(|(key, _)| key == name).map(|(_, contract)| contract),
+                };
+                if let Some(contract) = contract {
                     self.reconcile(schema, contract, root);
                 }
             }
@@ -815,8 +856,8 @@ impl Reconciler<'_> {
         }
         for (bit, keyword) in [(ONE_OF, "oneOf"), (ANY_OF, "anyOf"), (ALL_OF, "allOf")] {
             if has & real_has & bit != 0
-                && let (Some(Value::Array(schemas)), Some(Value::Array(contracts))) =
-                    (real.get_mut(keyword), contract.get(keyword))
+                && let (Some(Value::Array(schemas)), Some(contracts)) =
+                    (real.get_mut(keyword), contract.get(keyword).and_then(Json::as_array))
                 && schemas.len() == contracts.len()
             {
                 for (schema, contract) in schemas.iter_mut().zip(contracts) {
@@ -829,7 +870,7 @@ impl Reconciler<'_> {
             && let Some(reference) = real.get_mut("$ref")
         {
             let mut reference = Value::Object([("$ref".to_owned(), reference.take())].into_iter().collect());
-            self.reconcile(&mut reference, &Value::Object(contract.clone()), root);
+            self.reconcile(&mut reference, contract, root);
             if let Some(r) = reference.get_mut("$ref") {
                 real.insert("$ref".into(), r.take());
             }
@@ -838,27 +879,27 @@ impl Reconciler<'_> {
 }
 
 /// A contract schema with every `$ref` into its own definitions replaced by the target.
-fn inline_contract(schema: &Value, root: &Value, depth: usize) -> Value {
-    match schema {
-        Value::Object(map) => {
+fn inline_contract(schema: &Json, root: &Json, depth: usize) -> Value {
+    match *schema {
+        Json::Object(members) => {
             if depth < 32
-                && let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#'))
+                && let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#'))
                 && let Some(resolved) = root.pointer(target)
             {
                 return inline_contract(resolved, root, depth + 1);
             }
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), inline_contract(v, root, depth))).collect())
+            Value::Object(members.iter().map(|(k, v)| ((*k).to_owned(), inline_contract(v, root, depth))).collect())
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| inline_contract(v, root, depth)).collect()),
-        other => other.clone(),
+        Json::Array(items) => Value::Array(items.iter().map(|v| inline_contract(v, root, depth)).collect()),
+        _ => schema.to_value(),
     }
 }
 
-/// `oneOf: [{const: a}, {const: b}]` to `enum: [a, b]` (`const: a` for one).
-fn collapse_constants(schema: &mut Map<String, Value>) {
-    let Some(Value::Array(alternatives)) = schema.get("oneOf") else { return };
+/// `oneOf: [{const: a}, {const: b}]` to `enum: [a, b]` (`const: a` for one); whether it was one.
+fn collapse_constants(schema: &mut Map<String, Value>) -> bool {
+    let Some(Value::Array(alternatives)) = schema.get("oneOf") else { return false };
     let values: Option<Vec<Value>> = alternatives.iter().map(|a| a.get("const").cloned()).collect();
-    let Some(mut values) = values else { return };
+    let Some(mut values) = values else { return false };
     let types: Vec<&Value> = alternatives.iter().filter_map(|a| a.get("type")).collect();
     let common_type = types.first().filter(|t| types.len() == alternatives.len() && types.iter().all(|u| u == *t));
     let common_type = common_type.map(|t| (*t).clone());
@@ -871,12 +912,13 @@ fn collapse_constants(schema: &mut Map<String, Value>) {
     } else {
         schema.insert("enum".into(), values.into());
     }
+    true
 }
 
 /// A contract schema with its `#/definitions/...` references followed.
-fn resolve<'a>(mut schema: &'a Value, root: &'a Value) -> &'a Value {
+fn resolve<'a>(mut schema: &'a Json, root: &'a Json) -> &'a Json {
     for _ in 0..32 {
-        let Some(target) = schema.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) else {
+        let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#')) else {
             return schema;
         };
         match root.pointer(target) {
@@ -889,44 +931,49 @@ fn resolve<'a>(mut schema: &'a Value, root: &'a Value) -> &'a Value {
 
 /// Whether a contract schema allows `null`. OpenAPI's `nullable` is not a JSON Schema
 /// keyword: validation ignores it, so it allows nothing (it is carried as written).
-fn allows_null(schema: &Map<String, Value>) -> bool {
-    let is_null = |t: &Value| t.as_str() == Some("null");
+fn allows_null(schema: &Json) -> bool {
+    let is_null = |t: &Json| t.as_str() == Some("null");
     match schema.get("type") {
-        Some(Value::Array(types)) if types.iter().any(is_null) => return true,
+        Some(Json::Array(types)) if types.iter().any(is_null) => return true,
         Some(t) if is_null(t) => return true,
         _ => {}
     }
     ["oneOf", "anyOf"].iter().any(|k| {
-        schema.get(*k).and_then(Value::as_array).is_some_and(|alternatives| {
-            alternatives.iter().any(|a| a.as_object().is_some_and(allows_null) || a.get("const") == Some(&Value::Null))
+        schema.get(k).and_then(Json::as_array).is_some_and(|alternatives| {
+            alternatives.iter().any(|a| allows_null(a) || a.get("const") == Some(&Json::Null))
         })
-    }) || schema.get("const") == Some(&Value::Null)
-        || schema.get("enum").and_then(Value::as_array).is_some_and(|e| e.contains(&Value::Null))
+    }) || schema.get("const") == Some(&Json::Null)
+        || schema.get("enum").and_then(Json::as_array).is_some_and(|e| e.contains(&Json::Null))
 }
 
 /// Removes what `Option<T>` adds to `T`'s schema: a missing property and `null` read alike
 /// in Rust, but the contract (and validation, on by default) does not allow `null`.
-fn strip_null(schema: &mut Map<String, Value>) {
-    if let Some(Value::Array(types)) = schema.get_mut("type") {
+/// `has` is the schema's [`keywords`]; returns whether keys were added or removed.
+fn strip_null(schema: &mut Map<String, Value>, has: u64) -> bool {
+    if has & TYPE != 0
+        && let Some(Value::Array(types)) = schema.get_mut("type")
+    {
         types.retain(|t| t.as_str() != Some("null"));
         if types.len() == 1 {
             let only = types.remove(0);
             schema.insert("type".into(), only);
         }
     }
-    if let Some(Value::Array(values)) = schema.get_mut("enum") {
+    if has & ENUM != 0
+        && let Some(Value::Array(values)) = schema.get_mut("enum")
+    {
         values.retain(|v| !v.is_null());
     }
-    let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return };
-    if !alternatives.iter().any(|a| a.get("type").and_then(Value::as_str) == Some("null")) {
-        return;
+    if has & ANY_OF == 0 {
+        return false;
     }
-    let kept: Vec<Value> =
-        alternatives.iter().filter(|a| a.get("type").and_then(Value::as_str) != Some("null")).cloned().collect();
-    if kept.len() == alternatives.len() {
-        return;
+    let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return false };
+    let is_null = |a: &Value| a.get("type").and_then(Value::as_str) == Some("null");
+    if !alternatives.iter().any(is_null) {
+        return false;
     }
-    schema.remove("anyOf");
+    let Some(Value::Array(alternatives)) = schema.remove("anyOf") else { return false };
+    let kept: Vec<Value> = alternatives.into_iter().filter(|a| !is_null(a)).collect();
     match <[Value; 1]>::try_from(kept) {
         Ok([Value::Object(only)]) => {
             for (key, value) in only {
@@ -940,11 +987,32 @@ fn strip_null(schema: &mut Map<String, Value>) {
             schema.insert("anyOf".into(), kept.into());
         }
     }
+    true
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A contract schema as generated code holds it, from a value (leaked: tests only).
+    fn leak(value: &Value) -> &'static Json {
+        fn tree(value: &Value) -> Json {
+            let text = |s: &str| &*Box::leak(s.to_owned().into_boxed_str());
+            match value {
+                Value::Null => Json::Null,
+                Value::Bool(b) => Json::Bool(*b),
+                Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                    (Some(u), _) => Json::Unsigned(u),
+                    (None, Some(i)) => Json::Signed(i),
+                    _ => Json::Float(n.as_f64().unwrap_or_default()),
+                },
+                Value::String(s) => Json::Str(text(s)),
+                Value::Array(items) => Json::Array(Box::leak(items.iter().map(tree).collect())),
+                Value::Object(map) => Json::Object(Box::leak(map.iter().map(|(k, v)| (text(k), tree(v))).collect())),
+            }
+        }
+        Box::leak(Box::new(tree(value)))
+    }
 
     #[test]
     fn servers_are_read_from_urls() {
@@ -971,8 +1039,8 @@ mod tests {
             "age": {"type": "integer", "minimum": 0, "maximum": 150},
         }, "examples": [{"name": "ada"}]});
         let mut real = json!({"$ref": "#/components/schemas/Register"});
-        Reconciler { definitions: &mut definitions, done: &mut HashSet::new() }
-            .reconcile(&mut real, &contract, &contract);
+        let tree = leak(&contract);
+        Reconciler { definitions: &mut definitions, done: &mut HashSet::new() }.reconcile(&mut real, tree, tree);
         assert_eq!(real, json!({"$ref": "#/components/schemas/Register"}));
         assert_eq!(
             definitions["Register"],
@@ -985,12 +1053,71 @@ mod tests {
     }
 
     #[test]
+    fn each_keyword_has_a_bit_of_its_own_and_the_carried_ones_are_carried() {
+        let carried = [
+            "title",
+            "description",
+            "examples",
+            "default",
+            "deprecated",
+            "readOnly",
+            "writeOnly",
+            "format",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+            "minProperties",
+            "maxProperties",
+            "contentEncoding",
+            "contentMediaType",
+            "discriminator",
+            "externalDocs",
+            "nullable",
+            "type",
+            "enum",
+            "const",
+            "if",
+            "then",
+            "else",
+            "not",
+        ];
+        let structural = [
+            "oneOf",
+            "anyOf",
+            "allOf",
+            "properties",
+            "$ref",
+            "items",
+            "additionalProperties",
+            "contains",
+            "propertyNames",
+        ];
+        let mut seen = 0;
+        for key in carried.iter().chain(&structural) {
+            let bit = keyword(key);
+            assert_eq!(bit.count_ones(), 1, "{key}");
+            assert_eq!(seen & bit, 0, "{key} shares a bit");
+            seen |= bit;
+            assert_eq!(bit & CARRIED != 0, carried.contains(key), "{key}");
+        }
+        assert_eq!(keyword("required") | keyword("x-note"), 0);
+    }
+
+    #[test]
     fn a_field_of_any_value_takes_the_contracts_words() {
         // `serde_json::Value` is `true` to schemars; the contract says more about it.
         let mut real = json!({"type": "object", "properties": {"key": true}});
         let contract = json!({"type": "object", "properties": {"key": {"not": {"type": "integer"}}}});
-        Reconciler { definitions: &mut Map::new(), done: &mut HashSet::new() }
-            .reconcile(&mut real, &contract, &contract);
+        let tree = leak(&contract);
+        Reconciler { definitions: &mut Map::new(), done: &mut HashSet::new() }.reconcile(&mut real, tree, tree);
         assert_eq!(real, contract);
     }
 }

@@ -668,6 +668,39 @@ impl Source {
         self.raw("]")
     }
 
+    /// A JSON value as a `tidings::descriptor::Json` tree, its variants reached through `J`.
+    fn json(&mut self, value: &Value) -> &mut Self {
+        use std::fmt::Write as _;
+        match value {
+            Value::Null => self.raw("J::Null"),
+            Value::Bool(b) => self.raw(if *b { "J::Bool(true)" } else { "J::Bool(false)" }),
+            Value::Number(n) => {
+                let _ = match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                    (Some(u), _, _) => write!(self.0, "J::Unsigned({u})"),
+                    (None, Some(i), _) => write!(self.0, "J::Signed({i})"),
+                    // `Debug` of an `f64` is a float literal that reads back to the same value
+                    // (`0.5`, `1e300`); JSON has no infinities or NaN.
+                    (None, None, Some(f)) => write!(self.0, "J::Float({f:?})"),
+                    (None, None, None) => write!(self.0, "J::Null"),
+                };
+                self
+            }
+            Value::String(text) => self.raw("J::Str(").str(text).raw(")"),
+            Value::Array(items) => self
+                .raw("J::Array(")
+                .list(items, |out, item| {
+                    out.json(item);
+                })
+                .raw(")"),
+            Value::Object(members) => self
+                .raw("J::Object(")
+                .list(members, |out, (key, value)| {
+                    out.raw("(").str(key).raw(", ").json(value).raw(")");
+                })
+                .raw(")"),
+        }
+    }
+
     /// `&[item, item]`, each written by `write`.
     fn list<T>(&mut self, items: impl IntoIterator<Item = T>, mut write: impl FnMut(&mut Self, T)) -> &mut Self {
         self.raw("&[");
@@ -714,9 +747,9 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
     out.field("messages").list(used, |out, m| {
         let rust_type = payload_path(m, types);
         let schema = match &m.payload {
-            Payload::Json(def) => serde_json::to_string(&schemas.self_contained(def)).unwrap_or_else(|_| "true".into()),
-            Payload::Any => "true".to_owned(),
-            Payload::Binary => r#"{"type":"string","format":"binary"}"#.to_owned(),
+            Payload::Json(def) => schemas.self_contained(def),
+            Payload::Any => Value::Bool(true),
+            Payload::Binary => serde_json::json!({"type": "string", "format": "binary"}),
         };
         let tag = plan.incoming.tags.get(&m.key).or_else(|| plan.outgoing.tags.get(&m.key)).map(String::as_str);
         out.raw("::tidings::descriptor::MessageDescriptor {");
@@ -733,7 +766,7 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
         });
         out.field("tag").opt(tag).raw(", ");
         out.field("rust_type").str(&rust_type).raw(", ");
-        out.field("schema").str(&schema).raw(", ");
+        out.field("schema").raw("{ use ::tidings::descriptor::Json as J; ").json(&schema).raw(" }, ");
         out.field("correlation_pointer").opt(m.correlation_pointer.as_deref()).raw(", ");
         out.field("correlation_description").opt(m.correlation_description.as_deref()).raw(", ");
         out.field("payload_schema");

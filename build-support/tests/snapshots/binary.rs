@@ -440,7 +440,12 @@ pub mod audio {
                 encoding: ::tidings::descriptor::Encoding::Binary,
                 tag: ::core::option::Option::None,
                 rust_type: "::std::vec::Vec<u8>",
-                schema: "{\"type\":\"string\",\"format\":\"binary\"}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[("type", J::Str("string")), ("format", J::Str("binary"))],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::None,
@@ -457,7 +462,32 @@ pub mod audio {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("start"),
                 rust_type: "super::types::Start",
-                schema: "{\"type\":\"object\",\"required\":[\"event\",\"codec\"],\"properties\":{\"event\":{\"const\":\"start\"},\"codec\":{\"type\":\"string\",\"enum\":[\"opus\",\"pcm\"]}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("event"), J::Str("codec")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("event", J::Object(&[("const", J::Str("start"))])),
+                                        (
+                                            "codec",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("enum", J::Array(&[J::Str("opus"), J::Str("pcm")])),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -476,7 +506,21 @@ pub mod audio {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("stop"),
                 rust_type: "super::types::Stop",
-                schema: "{\"type\":\"object\",\"required\":[\"event\"],\"properties\":{\"event\":{\"const\":\"stop\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("event")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("event", J::Object(&[("const", J::Str("stop"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -495,7 +539,21 @@ pub mod audio {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Transcript",
-                schema: "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("text")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("text", J::Object(&[("type", J::Str("string"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

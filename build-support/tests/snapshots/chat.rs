@@ -653,7 +653,79 @@ pub mod chat {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("chat"),
                 rust_type: "super::types::Chat",
-                schema: "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"action\",\"payload\"],\"properties\":{\"action\":{\"const\":\"chat\"},\"payload\":{\"$ref\":\"#/definitions/ChatText\"}},\"definitions\":{\"ChatText\":{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"message\"],\"properties\":{\"message\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2000},\"sender\":{\"type\":\"string\",\"description\":\"Who said it; the server fills it in for notifications.\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("additionalProperties", J::Bool(false)),
+                            (
+                                "required",
+                                J::Array(&[J::Str("action"), J::Str("payload")]),
+                            ),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("action", J::Object(&[("const", J::Str("chat"))])),
+                                        (
+                                            "payload",
+                                            J::Object(&[("$ref", J::Str("#/definitions/ChatText"))]),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                            (
+                                "definitions",
+                                J::Object(
+                                    &[
+                                        (
+                                            "ChatText",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("additionalProperties", J::Bool(false)),
+                                                    ("required", J::Array(&[J::Str("message")])),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[
+                                                                (
+                                                                    "message",
+                                                                    J::Object(
+                                                                        &[
+                                                                            ("type", J::Str("string")),
+                                                                            ("minLength", J::Unsigned(1)),
+                                                                            ("maxLength", J::Unsigned(2000)),
+                                                                        ],
+                                                                    ),
+                                                                ),
+                                                                (
+                                                                    "sender",
+                                                                    J::Object(
+                                                                        &[
+                                                                            ("type", J::Str("string")),
+                                                                            (
+                                                                                "description",
+                                                                                J::Str(
+                                                                                    "Who said it; the server fills it in for notifications.",
+                                                                                ),
+                                                                            ),
+                                                                        ],
+                                                                    ),
+                                                                ),
+                                                            ],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -674,7 +746,21 @@ pub mod chat {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("ping"),
                 rust_type: "super::types::Ping",
-                schema: "{\"type\":\"object\",\"required\":[\"action\"],\"properties\":{\"action\":{\"const\":\"ping\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("action")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("action", J::Object(&[("const", J::Str("ping"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -693,7 +779,81 @@ pub mod chat {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("chatNotification"),
                 rust_type: "super::types::ChatNotification",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"payload\"],\"properties\":{\"action\":{\"const\":\"chatNotification\"},\"payload\":{\"$ref\":\"#/definitions/ChatText\"}},\"definitions\":{\"ChatText\":{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"message\"],\"properties\":{\"message\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":2000},\"sender\":{\"type\":\"string\",\"description\":\"Who said it; the server fills it in for notifications.\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            (
+                                "required",
+                                J::Array(&[J::Str("action"), J::Str("payload")]),
+                            ),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        (
+                                            "action",
+                                            J::Object(&[("const", J::Str("chatNotification"))]),
+                                        ),
+                                        (
+                                            "payload",
+                                            J::Object(&[("$ref", J::Str("#/definitions/ChatText"))]),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                            (
+                                "definitions",
+                                J::Object(
+                                    &[
+                                        (
+                                            "ChatText",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("additionalProperties", J::Bool(false)),
+                                                    ("required", J::Array(&[J::Str("message")])),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[
+                                                                (
+                                                                    "message",
+                                                                    J::Object(
+                                                                        &[
+                                                                            ("type", J::Str("string")),
+                                                                            ("minLength", J::Unsigned(1)),
+                                                                            ("maxLength", J::Unsigned(2000)),
+                                                                        ],
+                                                                    ),
+                                                                ),
+                                                                (
+                                                                    "sender",
+                                                                    J::Object(
+                                                                        &[
+                                                                            ("type", J::Str("string")),
+                                                                            (
+                                                                                "description",
+                                                                                J::Str(
+                                                                                    "Who said it; the server fills it in for notifications.",
+                                                                                ),
+                                                                            ),
+                                                                        ],
+                                                                    ),
+                                                                ),
+                                                            ],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -716,7 +876,21 @@ pub mod chat {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("pong"),
                 rust_type: "super::types::Pong",
-                schema: "{\"type\":\"object\",\"required\":[\"action\"],\"properties\":{\"action\":{\"const\":\"pong\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("action")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("action", J::Object(&[("const", J::Str("pong"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -735,7 +909,52 @@ pub mod chat {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("roomEvent"),
                 rust_type: "super::types::RoomEvent",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"payload\"],\"properties\":{\"action\":{\"const\":\"roomEvent\"},\"payload\":{\"type\":\"object\",\"required\":[\"event\"],\"properties\":{\"event\":{\"type\":\"string\",\"maxLength\":200,\"description\":\"What happened, for people.\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            (
+                                "required",
+                                J::Array(&[J::Str("action"), J::Str("payload")]),
+                            ),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("action", J::Object(&[("const", J::Str("roomEvent"))])),
+                                        (
+                                            "payload",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("required", J::Array(&[J::Str("event")])),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[
+                                                                (
+                                                                    "event",
+                                                                    J::Object(
+                                                                        &[
+                                                                            ("type", J::Str("string")),
+                                                                            ("maxLength", J::Unsigned(200)),
+                                                                            ("description", J::Str("What happened, for people.")),
+                                                                        ],
+                                                                    ),
+                                                                ),
+                                                            ],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1053,7 +1272,49 @@ pub mod registration {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("register"),
                 rust_type: "super::types::Register",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"request_id\",\"name\"],\"properties\":{\"action\":{\"const\":\"register\"},\"request_id\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":64},\"name\":{\"type\":\"string\",\"minLength\":2,\"maxLength\":32,\"description\":\"The user name wanted.\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            (
+                                "required",
+                                J::Array(
+                                    &[J::Str("action"), J::Str("request_id"), J::Str("name")],
+                                ),
+                            ),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("action", J::Object(&[("const", J::Str("register"))])),
+                                        (
+                                            "request_id",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("minLength", J::Unsigned(1)),
+                                                    ("maxLength", J::Unsigned(64)),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "name",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("minLength", J::Unsigned(2)),
+                                                    ("maxLength", J::Unsigned(32)),
+                                                    ("description", J::Str("The user name wanted.")),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::Some("/request_id"),
                 correlation_description: ::core::option::Option::Some(
                     "The id the client chose for its request, echoed in the reply.",
@@ -1076,7 +1337,42 @@ pub mod registration {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("registrationComplete"),
                 rust_type: "super::types::RegistrationComplete",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"request_id\",\"user_id\"],\"properties\":{\"action\":{\"const\":\"registrationComplete\"},\"request_id\":{\"type\":\"string\"},\"user_id\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":1}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            (
+                                "required",
+                                J::Array(
+                                    &[J::Str("action"), J::Str("request_id"), J::Str("user_id")],
+                                ),
+                            ),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        (
+                                            "action",
+                                            J::Object(&[("const", J::Str("registrationComplete"))]),
+                                        ),
+                                        ("request_id", J::Object(&[("type", J::Str("string"))])),
+                                        (
+                                            "user_id",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("integer")),
+                                                    ("format", J::Str("int64")),
+                                                    ("minimum", J::Unsigned(1)),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::Some("/request_id"),
                 correlation_description: ::core::option::Option::Some(
                     "The id the client chose for its request, echoed in the reply.",
@@ -1356,7 +1652,33 @@ pub mod announcements {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("announce"),
                 rust_type: "super::types::Announce",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"text\"],\"properties\":{\"action\":{\"const\":\"announce\"},\"text\":{\"type\":\"string\",\"minLength\":1,\"maxLength\":500}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("action"), J::Str("text")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("action", J::Object(&[("const", J::Str("announce"))])),
+                                        (
+                                            "text",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("minLength", J::Unsigned(1)),
+                                                    ("maxLength", J::Unsigned(500)),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1377,7 +1699,36 @@ pub mod announcements {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("announced"),
                 rust_type: "super::types::Announced",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"rooms\"],\"properties\":{\"action\":{\"const\":\"announced\"},\"rooms\":{\"type\":\"integer\",\"minimum\":0,\"description\":\"How many rooms received the announcement.\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("action"), J::Str("rooms")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("action", J::Object(&[("const", J::Str("announced"))])),
+                                        (
+                                            "rooms",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("integer")),
+                                                    ("minimum", J::Unsigned(0)),
+                                                    (
+                                                        "description",
+                                                        J::Str("How many rooms received the announcement."),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -371,7 +371,46 @@ pub mod things {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("a"),
                 rust_type: "super::types::FromA",
-                schema: "{\"type\":\"object\",\"required\":[\"source\",\"foo\"],\"properties\":{\"source\":{\"const\":\"a\"},\"foo\":{\"$ref\":\"#/definitions/Foo\"}},\"definitions\":{\"Foo\":{\"type\":\"object\",\"description\":\"The Foo of file a, with a name.\",\"properties\":{\"name\":{\"type\":\"string\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("source"), J::Str("foo")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("source", J::Object(&[("const", J::Str("a"))])),
+                                        ("foo", J::Object(&[("$ref", J::Str("#/definitions/Foo"))])),
+                                    ],
+                                ),
+                            ),
+                            (
+                                "definitions",
+                                J::Object(
+                                    &[
+                                        (
+                                            "Foo",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("description", J::Str("The Foo of file a, with a name.")),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[("name", J::Object(&[("type", J::Str("string"))]))],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -390,7 +429,49 @@ pub mod things {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("b"),
                 rust_type: "super::types::FromB",
-                schema: "{\"type\":\"object\",\"required\":[\"source\",\"foo\"],\"properties\":{\"source\":{\"const\":\"b\"},\"foo\":{\"$ref\":\"#/definitions/Foo2\"}},\"definitions\":{\"Foo2\":{\"type\":\"object\",\"description\":\"The Foo of file b, with a count.\",\"properties\":{\"count\":{\"type\":\"integer\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("source"), J::Str("foo")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("source", J::Object(&[("const", J::Str("b"))])),
+                                        (
+                                            "foo",
+                                            J::Object(&[("$ref", J::Str("#/definitions/Foo2"))]),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                            (
+                                "definitions",
+                                J::Object(
+                                    &[
+                                        (
+                                            "Foo2",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("description", J::Str("The Foo of file b, with a count.")),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[("count", J::Object(&[("type", J::Str("integer"))]))],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -339,7 +339,24 @@ pub mod jobs {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("start"),
                 rust_type: "super::types::Start",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"kind\"],\"properties\":{\"action\":{\"const\":\"go\"},\"kind\":{\"const\":\"start\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("action"), J::Str("kind")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("action", J::Object(&[("const", J::Str("go"))])),
+                                        ("kind", J::Object(&[("const", J::Str("start"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -358,7 +375,24 @@ pub mod jobs {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("halt"),
                 rust_type: "super::types::Halt",
-                schema: "{\"type\":\"object\",\"required\":[\"action\",\"kind\"],\"properties\":{\"action\":{\"const\":\"stop\"},\"kind\":{\"const\":\"halt\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("action"), J::Str("kind")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("action", J::Object(&[("const", J::Str("stop"))])),
+                                        ("kind", J::Object(&[("const", J::Str("halt"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -463,7 +463,74 @@ pub mod shapes {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("circle"),
                 rust_type: "super::types::Circle",
-                schema: "{\"discriminator\":\"shape\",\"allOf\":[{\"$ref\":\"#/definitions/Shape\"},{\"type\":\"object\",\"required\":[\"shape\",\"radius\"],\"properties\":{\"shape\":{\"const\":\"circle\"},\"radius\":{\"type\":\"number\",\"minimum\":0}}}],\"definitions\":{\"Shape\":{\"type\":\"object\",\"discriminator\":\"shape\",\"required\":[\"shape\",\"version\"],\"properties\":{\"shape\":{\"type\":\"string\"},\"version\":{\"const\":\"v1\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("discriminator", J::Str("shape")),
+                            (
+                                "allOf",
+                                J::Array(
+                                    &[
+                                        J::Object(&[("$ref", J::Str("#/definitions/Shape"))]),
+                                        J::Object(
+                                            &[
+                                                ("type", J::Str("object")),
+                                                (
+                                                    "required",
+                                                    J::Array(&[J::Str("shape"), J::Str("radius")]),
+                                                ),
+                                                (
+                                                    "properties",
+                                                    J::Object(
+                                                        &[
+                                                            ("shape", J::Object(&[("const", J::Str("circle"))])),
+                                                            (
+                                                                "radius",
+                                                                J::Object(
+                                                                    &[("type", J::Str("number")), ("minimum", J::Unsigned(0))],
+                                                                ),
+                                                            ),
+                                                        ],
+                                                    ),
+                                                ),
+                                            ],
+                                        ),
+                                    ],
+                                ),
+                            ),
+                            (
+                                "definitions",
+                                J::Object(
+                                    &[
+                                        (
+                                            "Shape",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("discriminator", J::Str("shape")),
+                                                    (
+                                                        "required",
+                                                        J::Array(&[J::Str("shape"), J::Str("version")]),
+                                                    ),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[
+                                                                ("shape", J::Object(&[("type", J::Str("string"))])),
+                                                                ("version", J::Object(&[("const", J::Str("v1"))])),
+                                                            ],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -482,7 +549,66 @@ pub mod shapes {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("square"),
                 rust_type: "super::types::Square",
-                schema: "{\"discriminator\":\"shape\",\"allOf\":[{\"$ref\":\"#/definitions/Shape\"},{\"type\":\"object\",\"required\":[\"shape\",\"side\"],\"properties\":{\"shape\":{\"const\":\"square\"},\"side\":{\"type\":\"number\"}}}],\"definitions\":{\"Shape\":{\"type\":\"object\",\"discriminator\":\"shape\",\"required\":[\"shape\",\"version\"],\"properties\":{\"shape\":{\"type\":\"string\"},\"version\":{\"const\":\"v1\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("discriminator", J::Str("shape")),
+                            (
+                                "allOf",
+                                J::Array(
+                                    &[
+                                        J::Object(&[("$ref", J::Str("#/definitions/Shape"))]),
+                                        J::Object(
+                                            &[
+                                                ("type", J::Str("object")),
+                                                ("required", J::Array(&[J::Str("shape"), J::Str("side")])),
+                                                (
+                                                    "properties",
+                                                    J::Object(
+                                                        &[
+                                                            ("shape", J::Object(&[("const", J::Str("square"))])),
+                                                            ("side", J::Object(&[("type", J::Str("number"))])),
+                                                        ],
+                                                    ),
+                                                ),
+                                            ],
+                                        ),
+                                    ],
+                                ),
+                            ),
+                            (
+                                "definitions",
+                                J::Object(
+                                    &[
+                                        (
+                                            "Shape",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("discriminator", J::Str("shape")),
+                                                    (
+                                                        "required",
+                                                        J::Array(&[J::Str("shape"), J::Str("version")]),
+                                                    ),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[
+                                                                ("shape", J::Object(&[("type", J::Str("string"))])),
+                                                                ("version", J::Object(&[("const", J::Str("v1"))])),
+                                                            ],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -521,7 +521,185 @@ pub mod records {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Record",
-                schema: "{\"type\":\"object\",\"additionalProperties\":false,\"required\":[\"id\",\"created\",\"tree\"],\"properties\":{\"id\":{\"type\":\"string\",\"format\":\"uuid\"},\"created\":{\"type\":\"string\",\"format\":\"date-time\"},\"count\":{\"type\":\"integer\",\"format\":\"int64\",\"minimum\":-5,\"maximum\":5},\"ratio\":{\"type\":\"number\",\"exclusiveMaximum\":1},\"note\":{\"type\":\"string\",\"nullable\":true},\"maybe\":{\"type\":[\"string\",\"null\"]},\"level\":{\"type\":\"string\",\"enum\":[\"low\",\"mid\",\"high\"],\"default\":\"low\"},\"labels\":{\"type\":\"object\",\"additionalProperties\":{\"type\":\"string\"}},\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":4,\"uniqueItems\":true},\"code\":{\"type\":\"string\",\"pattern\":\"^[A-Z]{3}$\"},\"anything\":{},\"tree\":{\"$ref\":\"#/definitions/Tree\"},\"choice\":{\"oneOf\":[{\"type\":\"string\"},{\"type\":\"integer\"}]},\"gated\":{\"type\":\"string\",\"if\":{\"minLength\":3},\"then\":{\"maxLength\":5}}},\"definitions\":{\"Tree\":{\"type\":\"object\",\"required\":[\"label\"],\"properties\":{\"label\":{\"type\":\"string\"},\"children\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/definitions/Tree\"}}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("additionalProperties", J::Bool(false)),
+                            (
+                                "required",
+                                J::Array(&[J::Str("id"), J::Str("created"), J::Str("tree")]),
+                            ),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        (
+                                            "id",
+                                            J::Object(
+                                                &[("type", J::Str("string")), ("format", J::Str("uuid"))],
+                                            ),
+                                        ),
+                                        (
+                                            "created",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("format", J::Str("date-time")),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "count",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("integer")),
+                                                    ("format", J::Str("int64")),
+                                                    ("minimum", J::Signed(-5)),
+                                                    ("maximum", J::Unsigned(5)),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "ratio",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("number")),
+                                                    ("exclusiveMaximum", J::Unsigned(1)),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "note",
+                                            J::Object(
+                                                &[("type", J::Str("string")), ("nullable", J::Bool(true))],
+                                            ),
+                                        ),
+                                        (
+                                            "maybe",
+                                            J::Object(
+                                                &[("type", J::Array(&[J::Str("string"), J::Str("null")]))],
+                                            ),
+                                        ),
+                                        (
+                                            "level",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    (
+                                                        "enum",
+                                                        J::Array(&[J::Str("low"), J::Str("mid"), J::Str("high")]),
+                                                    ),
+                                                    ("default", J::Str("low")),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "labels",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    (
+                                                        "additionalProperties",
+                                                        J::Object(&[("type", J::Str("string"))]),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "tags",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("array")),
+                                                    ("items", J::Object(&[("type", J::Str("string"))])),
+                                                    ("maxItems", J::Unsigned(4)),
+                                                    ("uniqueItems", J::Bool(true)),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "code",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("pattern", J::Str("^[A-Z]{3}$")),
+                                                ],
+                                            ),
+                                        ),
+                                        ("anything", J::Object(&[])),
+                                        (
+                                            "tree",
+                                            J::Object(&[("$ref", J::Str("#/definitions/Tree"))]),
+                                        ),
+                                        (
+                                            "choice",
+                                            J::Object(
+                                                &[
+                                                    (
+                                                        "oneOf",
+                                                        J::Array(
+                                                            &[
+                                                                J::Object(&[("type", J::Str("string"))]),
+                                                                J::Object(&[("type", J::Str("integer"))]),
+                                                            ],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "gated",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("if", J::Object(&[("minLength", J::Unsigned(3))])),
+                                                    ("then", J::Object(&[("maxLength", J::Unsigned(5))])),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                            (
+                                "definitions",
+                                J::Object(
+                                    &[
+                                        (
+                                            "Tree",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    ("required", J::Array(&[J::Str("label")])),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[
+                                                                ("label", J::Object(&[("type", J::Str("string"))])),
+                                                                (
+                                                                    "children",
+                                                                    J::Object(
+                                                                        &[
+                                                                            ("type", J::Str("array")),
+                                                                            (
+                                                                                "items",
+                                                                                J::Object(&[("$ref", J::Str("#/definitions/Tree"))]),
+                                                                            ),
+                                                                        ],
+                                                                    ),
+                                                                ),
+                                                            ],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -498,7 +498,27 @@ pub mod user_events {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("option"),
                 rust_type: "super::types::Option",
-                schema: "{\"type\":\"object\",\"required\":[\"type\"],\"properties\":{\"type\":{\"const\":\"option\"},\"self\":{\"type\":\"string\"},\"crate\":{\"type\":\"integer\"},\"dashed-name\":{\"type\":\"boolean\"},\"with space\":{\"type\":\"string\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("type")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("type", J::Object(&[("const", J::Str("option"))])),
+                                        ("self", J::Object(&[("type", J::Str("string"))])),
+                                        ("crate", J::Object(&[("type", J::Str("integer"))])),
+                                        ("dashed-name", J::Object(&[("type", J::Str("boolean"))])),
+                                        ("with space", J::Object(&[("type", J::Str("string"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -517,7 +537,32 @@ pub mod user_events {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("2fa"),
                 rust_type: "super::types::Self_",
-                schema: "{\"type\":\"object\",\"required\":[\"type\"],\"properties\":{\"type\":{\"const\":\"2fa\"},\"code\":{\"type\":\"string\",\"pattern\":\"^[0-9]{6}$\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("type")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("type", J::Object(&[("const", J::Str("2fa"))])),
+                                        (
+                                            "code",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("pattern", J::Str("^[0-9]{6}$")),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -752,7 +797,20 @@ pub mod r#type {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Result",
-                schema: "{\"type\":\"object\",\"properties\":{\"ok\":{\"type\":\"boolean\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("ok", J::Object(&[("type", J::Str("boolean"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -771,7 +829,20 @@ pub mod r#type {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Box",
-                schema: "{\"type\":\"object\",\"properties\":{\"size\":{\"type\":\"number\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("size", J::Object(&[("type", J::Str("number"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -322,7 +322,38 @@ pub mod requests {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("sum"),
                 rust_type: "super::types::Sum",
-                schema: "{\"type\":\"object\",\"required\":[\"method\",\"id\",\"numbers\"],\"properties\":{\"method\":{\"const\":\"sum\"},\"id\":{\"type\":\"integer\"},\"numbers\":{\"type\":\"array\",\"items\":{\"type\":\"number\"}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            (
+                                "required",
+                                J::Array(
+                                    &[J::Str("method"), J::Str("id"), J::Str("numbers")],
+                                ),
+                            ),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("method", J::Object(&[("const", J::Str("sum"))])),
+                                        ("id", J::Object(&[("type", J::Str("integer"))])),
+                                        (
+                                            "numbers",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("array")),
+                                                    ("items", J::Object(&[("type", J::Str("number"))])),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::Some("/id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -341,7 +372,24 @@ pub mod requests {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Result",
-                schema: "{\"type\":\"object\",\"required\":[\"id\",\"result\"],\"properties\":{\"id\":{\"type\":\"integer\"},\"result\":{\"type\":\"number\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("id"), J::Str("result")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("id", J::Object(&[("type", J::Str("integer"))])),
+                                        ("result", J::Object(&[("type", J::Str("number"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::Some("/id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

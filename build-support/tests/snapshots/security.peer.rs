@@ -267,7 +267,21 @@ pub mod admin {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Command",
-                schema: "{\"type\":\"object\",\"required\":[\"command\"],\"properties\":{\"command\":{\"type\":\"string\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("command")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("command", J::Object(&[("type", J::Str("string"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -494,7 +494,24 @@ pub mod orders {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("place"),
                 rust_type: "super::types::Place",
-                schema: "{\"type\":\"object\",\"required\":[\"type\",\"item\"],\"properties\":{\"type\":{\"const\":\"place\"},\"item\":{\"type\":\"string\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("type"), J::Str("item")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("type", J::Object(&[("const", J::Str("place"))])),
+                                        ("item", J::Object(&[("type", J::Str("string"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -513,7 +530,24 @@ pub mod orders {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("amend"),
                 rust_type: "super::types::Amend",
-                schema: "{\"type\":\"object\",\"required\":[\"type\",\"id\"],\"properties\":{\"type\":{\"const\":\"amend\"},\"id\":{\"type\":\"integer\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("type"), J::Str("id")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("type", J::Object(&[("const", J::Str("amend"))])),
+                                        ("id", J::Object(&[("type", J::Str("integer"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -532,7 +566,24 @@ pub mod orders {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("accepted"),
                 rust_type: "super::types::Accepted",
-                schema: "{\"type\":\"object\",\"required\":[\"type\",\"id\"],\"properties\":{\"type\":{\"const\":\"accepted\"},\"id\":{\"type\":\"integer\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("type"), J::Str("id")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("type", J::Object(&[("const", J::Str("accepted"))])),
+                                        ("id", J::Object(&[("type", J::Str("integer"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -551,7 +602,24 @@ pub mod orders {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("rejected"),
                 rust_type: "super::types::Rejected",
-                schema: "{\"type\":\"object\",\"required\":[\"type\",\"reason\"],\"properties\":{\"type\":{\"const\":\"rejected\"},\"reason\":{\"type\":\"string\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("type"), J::Str("reason")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("type", J::Object(&[("const", J::Str("rejected"))])),
+                                        ("reason", J::Object(&[("type", J::Str("string"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -570,7 +638,24 @@ pub mod orders {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("cancel"),
                 rust_type: "super::types::Cancel",
-                schema: "{\"type\":\"object\",\"required\":[\"type\",\"id\"],\"properties\":{\"type\":{\"const\":\"cancel\"},\"id\":{\"type\":\"integer\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("type"), J::Str("id")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("type", J::Object(&[("const", J::Str("cancel"))])),
+                                        ("id", J::Object(&[("type", J::Str("integer"))])),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -366,7 +366,21 @@ pub mod echo {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Text",
-                schema: "{\"type\":\"object\",\"required\":[\"text\"],\"properties\":{\"text\":{\"type\":\"string\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("text")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[("text", J::Object(&[("type", J::Str("string"))]))],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -385,7 +399,32 @@ pub mod echo {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Echoed",
-                schema: "{\"type\":\"object\",\"required\":[\"text\",\"at\"],\"properties\":{\"text\":{\"type\":\"string\"},\"at\":{\"type\":\"string\",\"format\":\"date-time\"}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("text"), J::Str("at")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("text", J::Object(&[("type", J::Str("string"))])),
+                                        (
+                                            "at",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("string")),
+                                                    ("format", J::Str("date-time")),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -598,7 +637,12 @@ pub mod ticker {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
                 rust_type: "super::types::Tick",
-                schema: "{\"type\":\"integer\",\"minimum\":0}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[("type", J::Str("integer")), ("minimum", J::Unsigned(0))],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -366,7 +366,38 @@ pub mod commands {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("run"),
                 rust_type: "super::types::Run",
-                schema: "{\"type\":\"object\",\"required\":[\"op\",\"command\"],\"properties\":{\"op\":{\"const\":\"run\"},\"command\":{\"type\":\"string\"},\"meta\":{\"type\":\"object\",\"properties\":{\"request_id\":{\"type\":\"string\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("op"), J::Str("command")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("op", J::Object(&[("const", J::Str("run"))])),
+                                        ("command", J::Object(&[("type", J::Str("string"))])),
+                                        (
+                                            "meta",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[("request_id", J::Object(&[("type", J::Str("string"))]))],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::Some("/meta/request_id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -387,7 +418,38 @@ pub mod commands {
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::Some("done"),
                 rust_type: "super::types::Done",
-                schema: "{\"type\":\"object\",\"required\":[\"op\",\"status\"],\"properties\":{\"op\":{\"const\":\"done\"},\"status\":{\"type\":\"integer\"},\"meta\":{\"type\":\"object\",\"properties\":{\"request_id\":{\"type\":\"string\"}}}}}",
+                schema: {
+                    use ::tidings::descriptor::Json as J;
+                    J::Object(
+                        &[
+                            ("type", J::Str("object")),
+                            ("required", J::Array(&[J::Str("op"), J::Str("status")])),
+                            (
+                                "properties",
+                                J::Object(
+                                    &[
+                                        ("op", J::Object(&[("const", J::Str("done"))])),
+                                        ("status", J::Object(&[("type", J::Str("integer"))])),
+                                        (
+                                            "meta",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("object")),
+                                                    (
+                                                        "properties",
+                                                        J::Object(
+                                                            &[("request_id", J::Object(&[("type", J::Str("string"))]))],
+                                                        ),
+                                                    ),
+                                                ],
+                                            ),
+                                        ),
+                                    ],
+                                ),
+                            ),
+                        ],
+                    )
+                },
                 correlation_pointer: ::core::option::Option::Some("/meta/request_id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
