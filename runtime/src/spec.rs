@@ -278,8 +278,9 @@ pub(crate) fn build<'a>(
     let mut to_served: Vec<(String, String, Value)> = Vec::new();
     let mut operations = Map::new();
     let mut schemes = BTreeMap::new();
-    // The error message by discriminator: built once, copied to every channel.
-    let mut error_messages: Vec<(Option<&str>, Value)> = Vec::new();
+    // The error message by discriminator (with its key in `components/messages`): written
+    // once, referred to by every channel.
+    let mut error_messages: Vec<(Option<&str>, String, Value)> = Vec::new();
     for (address, descriptor) in &channels {
         let channel_key = keys.of(descriptor.name);
         let served = |name: &str| channels.iter().any(|(_, d)| d.name == name);
@@ -326,15 +327,23 @@ pub(crate) fn build<'a>(
             operations.insert(keys.of(operation.name), object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
-            let error = match error_messages.iter().find(|(d, _)| *d == descriptor.discriminator) {
-                Some((_, message)) => message.clone(),
+            let key = match error_messages.iter().find(|(d, _, _)| *d == descriptor.discriminator) {
+                Some((_, key, _)) => key.clone(),
                 None => {
-                    let message = error_message(descriptor.discriminator);
-                    error_messages.push((descriptor.discriminator, message.clone()));
-                    message
+                    // `error`, then `error2`, ... for channels with other discriminators.
+                    let key = match error_messages.len() {
+                        0 => "error".to_owned(),
+                        n => format!("error{}", n + 1),
+                    };
+                    error_messages.push((
+                        descriptor.discriminator,
+                        key.clone(),
+                        error_message(descriptor.discriminator),
+                    ));
+                    key
                 }
             };
-            messages.insert("error".into(), error);
+            messages.insert("error".into(), json!({"$ref": reference(["components", "messages", &key])}));
             let mut key = keys.of(&format!("{}Error", descriptor.name));
             while operations.contains_key(&key) {
                 key.push('_');
@@ -384,6 +393,10 @@ pub(crate) fn build<'a>(
     let mut components = Map::new();
     if !definitions.is_empty() {
         components.insert("schemas".into(), definitions.into());
+    }
+    if !error_messages.is_empty() {
+        let messages = error_messages.into_iter().map(|(_, key, message)| (key, message));
+        components.insert("messages".into(), messages.collect());
     }
     if !schemes.is_empty() {
         components.insert("securitySchemes".into(), schemes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());

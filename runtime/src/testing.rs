@@ -213,21 +213,47 @@ fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
     document
 }
 
-/// `document` without what [`crate::spec::ERROR_FRAME_EXTENSION`] marks.
+/// `document` without what [`crate::spec::ERROR_FRAME_EXTENSION`] marks: the error
+/// operations, the error messages in `components/messages` and the channels' references to them.
 fn without_error_frames(document: &serde_json::Value) -> serde_json::Value {
-    let marked = |v: &serde_json::Value| v.get(crate::spec::ERROR_FRAME_EXTENSION).is_some();
-    let mut document = document.clone();
-    if let Some(serde_json::Value::Object(channels)) = document.get_mut("channels") {
+    use serde_json::Value;
+    let marked = |v: &Value| v.get(crate::spec::ERROR_FRAME_EXTENSION).is_some();
+    // A channel's message is the error message itself or a reference to it.
+    let is_error = |v: &Value| {
+        marked(v)
+            || v.get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|pointer| document.pointer(pointer))
+                .is_some_and(marked)
+    };
+    let mut cleaned = document.clone();
+    if let Some(Value::Object(channels)) = cleaned.get_mut("channels") {
         for channel in channels.values_mut() {
-            if let Some(serde_json::Value::Object(messages)) = channel.get_mut("messages") {
-                messages.retain(|_, m| !marked(m));
+            if let Some(Value::Object(messages)) = channel.get_mut("messages") {
+                messages.retain(|_, m| !is_error(m));
             }
         }
     }
-    if let Some(serde_json::Value::Object(operations)) = document.get_mut("operations") {
+    if let Some(Value::Object(operations)) = cleaned.get_mut("operations") {
         operations.retain(|_, o| !marked(o));
     }
-    document
+    let no_components = match cleaned.get_mut("components") {
+        Some(Value::Object(components)) => {
+            if let Some(Value::Object(messages)) = components.get_mut("messages") {
+                messages.retain(|_, m| !marked(m));
+                if messages.is_empty() {
+                    components.remove("messages");
+                }
+            }
+            components.is_empty()
+        }
+        _ => false,
+    };
+    if no_components && let Some(root) = cleaned.as_object_mut() {
+        root.remove("components");
+    }
+    cleaned
 }
 
 #[cfg(feature = "redis")]

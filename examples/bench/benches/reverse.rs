@@ -8,8 +8,13 @@
 //!
 //! - `reverse/document`: `Spec::new(SpecConfig::from_info(&INFO))`, `describe` of every
 //!   descriptor in `CHANNELS` (what `Server::mount` records) and `document()`.
+//!   Each iteration also frees the document, as a server does once it has rendered it.
 //! - `reverse/to_json`, `reverse/to_yaml`: serializing that document for `/asyncapi.json` and
 //!   `/asyncapi.yaml`.
+//! - `reverse/served`: all a server does for its documentation at start-up: the document, then
+//!   both texts.
+//! - `reverse/schemars`: the part of `document` that is schemars' own, the schemas of the
+//!   payloads' Rust types (the floor for describing real types through schemars).
 //! - `reverse/static_json`, the baseline: a document written by hand and served as it is costs
 //!   reading its JSON text once at start-up, `serde_json::from_str::<Value>` of the same
 //!   document.
@@ -43,8 +48,26 @@ fn document() -> Value {
     spec.document()
 }
 
+/// The part of `document` that is schemars' own: the schema of every payload's Rust type, in
+/// one generator set up as the document's, before anything of the contract is laid over it.
+fn schemars_only() -> usize {
+    let mut generator = tidings::__private::schemars::generate::SchemaSettings::draft07()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.inline_subschemas = true;
+        })
+        .into_generator();
+    synthetic::CHANNELS
+        .iter()
+        .flat_map(|channel| channel.messages)
+        .filter_map(|message| message.payload_schema)
+        .map(|schema_of| Value::from(schema_of(&mut generator)))
+        .count()
+}
+
 /// Fails unless the document has every channel and operation of the contract. The runtime
-/// adds one operation per channel for its error frame, marked by `ERROR_FRAME_EXTENSION`.
+/// adds one operation per channel for its error frame, marked by `ERROR_FRAME_EXTENSION`, and
+/// one error message that every channel refers to.
 fn check(document: &Value) {
     let channels = document["channels"].as_object().expect("the document has channels");
     let operations = document["operations"].as_object().expect("the document has operations");
@@ -52,6 +75,10 @@ fn check(document: &Value) {
     assert_eq!(channels.len(), 50, "channels in the document");
     assert_eq!(operations.len() - error_frames, 500, "the contract's operations in the document");
     assert_eq!(error_frames, 50, "one error-frame operation per channel");
+    // Every channel refers to the one error message: all share the discriminator `action`.
+    let error = serde_json::json!({"$ref": "#/components/messages/error"});
+    assert!(channels.values().all(|c| c["messages"]["error"] == error), "each channel refers to the error message");
+    assert_eq!(document["components"]["messages"].as_object().map(serde_json::Map::len), Some(1), "error messages");
 }
 
 fn bench_reverse(c: &mut Criterion) {
@@ -73,6 +100,13 @@ fn bench_reverse(c: &mut Criterion) {
     group.bench_function("document", |b| b.iter(document));
     group.bench_function("to_json", |b| b.iter(|| tidings::spec::to_json(black_box(&doc))));
     group.bench_function("to_yaml", |b| b.iter(|| tidings::spec::to_yaml(black_box(&doc))));
+    group.bench_function("schemars", |b| b.iter(schemars_only));
+    group.bench_function("served", |b| {
+        b.iter(|| {
+            let document = document();
+            (tidings::spec::to_json(&document), tidings::spec::to_yaml(&document))
+        })
+    });
     group.bench_function("static_json", |b| {
         b.iter(|| serde_json::from_str::<Value>(black_box(&json)).expect("the document's JSON reads"))
     });
@@ -86,12 +120,15 @@ fn main() {
     criterion.final_summary();
 
     let median = |function| medians::median(started, GROUP, function);
-    let (document, static_json) = (median("document"), median("static_json"));
+    let (document, static_json, schemars) = (median("document"), median("static_json"), median("schemars"));
     println!(
-        "summary (medians): document {}, to_json {}, to_yaml {}; static JSON document {}; document / static = {}",
+        "summary (medians): document {} (schemars' part {}), to_json {}, to_yaml {}, served {}; static JSON \
+         document {}; document / static = {}",
         medians::show(document),
+        medians::show(schemars),
         medians::show(median("to_json")),
         medians::show(median("to_yaml")),
+        medians::show(median("served")),
         medians::show(static_json),
         medians::ratio(document, static_json),
     );

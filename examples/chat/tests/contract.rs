@@ -87,9 +87,12 @@ fn the_served_document_is_the_contract_and_passes_the_official_parser() {
     assert!(verdicts[0].valid, "the official parser refuses the served document: {:?}", verdicts[0].errors);
     let _ = std::fs::remove_file(&file);
 
-    // The error frame is a documented message of every channel, under the channel's discriminator.
+    // The error frame is a documented message of every channel, under the channel's
+    // discriminator: one message in `components/messages` that each channel refers to.
     for channel in ["chat", "registration", "announcements"] {
-        let error = &served["channels"][channel]["messages"]["error"]["payload"];
+        let reference = served["channels"][channel]["messages"]["error"]["$ref"].as_str();
+        assert_eq!(reference, Some("#/components/messages/error"), "{channel}");
+        let error = &served["components"]["messages"]["error"]["payload"];
         assert_eq!(error["properties"]["action"]["const"], "error", "{channel}: {error}");
         assert_eq!(error["properties"]["error"]["required"], serde_json::json!(["code", "message"]), "{channel}");
     }
