@@ -34,6 +34,22 @@ pub(crate) fn median(since: SystemTime, group: &str, function: &str) -> Option<D
     Some(Duration::from_secs_f64(nanos / 1e9))
 }
 
+/// The time per iteration of the fastest sample of `group/function` in this run: on a noisy
+/// machine, the closest reading of what the code costs when nothing else runs.
+#[allow(dead_code, reason = "only some benchmarks print it")]
+pub(crate) fn best(since: SystemTime, group: &str, function: &str) -> Option<Duration> {
+    let path = criterion_home().join(group).join(function).join("new/sample.json");
+    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+    if modified < since {
+        return None;
+    }
+    let sample: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+    let (iters, times) = (sample["iters"].as_array()?, sample["times"].as_array()?);
+    let per_iteration = iters.iter().zip(times).filter_map(|(n, t)| Some(t.as_f64()? / n.as_f64()?));
+    let nanos = per_iteration.fold(f64::INFINITY, f64::min);
+    nanos.is_finite().then(|| Duration::from_secs_f64(nanos / 1e9))
+}
+
 /// A median for the summary, or `n/a` when this run did not measure it.
 pub(crate) fn show(median: Option<Duration>) -> String {
     match median {
