@@ -21,15 +21,20 @@ fn criterion_home() -> PathBuf {
         .map_or_else(|| PathBuf::from("target/criterion"), |target| target.join("criterion"))
 }
 
-/// The median time per iteration of benchmark `group/function`, if this run measured it (it
-/// saved its estimates after `since`): not in `--test` mode, nor when a filter left it out.
-pub(crate) fn median(since: SystemTime, group: &str, function: &str) -> Option<Duration> {
-    let path = criterion_home().join(group).join(function).join("new/estimates.json");
+/// One of the files criterion saved for `group/function` (`new/<file>`), if this run measured
+/// it (saved it after `since`): not in `--test` mode, nor when a filter left it out.
+fn saved(since: SystemTime, group: &str, function: &str, file: &str) -> Option<serde_json::Value> {
+    let path = criterion_home().join(group).join(function).join("new").join(file);
     let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
     if modified < since {
         return None;
     }
-    let estimates: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+    serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()
+}
+
+/// The median time per iteration of benchmark `group/function`, if this run measured it.
+pub(crate) fn median(since: SystemTime, group: &str, function: &str) -> Option<Duration> {
+    let estimates = saved(since, group, function, "estimates.json")?;
     let nanos = estimates["median"]["point_estimate"].as_f64()?;
     Some(Duration::from_secs_f64(nanos / 1e9))
 }
@@ -38,12 +43,7 @@ pub(crate) fn median(since: SystemTime, group: &str, function: &str) -> Option<D
 /// machine, the closest reading of what the code costs when nothing else runs.
 #[allow(dead_code, reason = "only some benchmarks print it")]
 pub(crate) fn best(since: SystemTime, group: &str, function: &str) -> Option<Duration> {
-    let path = criterion_home().join(group).join(function).join("new/sample.json");
-    let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-    if modified < since {
-        return None;
-    }
-    let sample: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+    let sample = saved(since, group, function, "sample.json")?;
     let (iters, times) = (sample["iters"].as_array()?, sample["times"].as_array()?);
     let per_iteration = iters.iter().zip(times).filter_map(|(n, t)| Some(t.as_f64()? / n.as_f64()?));
     let nanos = per_iteration.fold(f64::INFINITY, f64::min);
