@@ -422,6 +422,23 @@ fn run_typify(
     }
 }
 
+/// Whether an attribute's content is `doc = "`Name`"`: a name in backticks and nothing else.
+fn is_placeholder_doc(attribute: &TokenStream) -> bool {
+    let mut parts = attribute.clone().into_iter();
+    let (Some(TokenTree::Ident(doc)), Some(TokenTree::Punct(eq)), Some(TokenTree::Literal(text)), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    if doc != "doc" || eq.as_char() != '=' {
+        return false;
+    }
+    let text = text.to_string();
+    text.strip_prefix("\"`")
+        .and_then(|rest| rest.strip_suffix("`\""))
+        .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
 /// Points the crates generated code uses at the runtime's re-exports, adds `JsonSchema` to
 /// every serde derive, and tells serde and schemars where they are.
 pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
@@ -450,6 +467,13 @@ pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
             && hash.as_char() == '#'
             && group.delimiter() == Delimiter::Bracket
         {
+            // typify documents a type the contract does not describe with its own name in
+            // backticks. That says nothing, and schemars would write it into the type's schema
+            // as a `description` for the reconciler to delete on every start-up.
+            if is_placeholder_doc(&group.stream()) {
+                i += 2;
+                continue;
+            }
             let is_derive =
                 matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(word)) if word == "derive");
             let text = if is_derive { group.stream().to_string() } else { String::new() };

@@ -38,10 +38,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Start`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -56,7 +55,6 @@ pub mod types {
         pub codec: StartCodec,
         pub event: StartEvent,
     }
-    ///`StartCodec`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -114,7 +112,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`Stop`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -128,7 +125,6 @@ pub mod types {
     pub struct Stop {
         pub event: StopEvent,
     }
-    ///`Transcript`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

@@ -42,10 +42,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Announce`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -60,7 +59,6 @@ pub mod types {
         pub action: AnnounceAction,
         pub text: AnnounceText,
     }
-    ///`Announced`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -76,7 +74,6 @@ pub mod types {
         ///How many rooms received the announcement.
         pub rooms: u64,
     }
-    ///`Chat`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -92,7 +89,6 @@ pub mod types {
         pub action: ChatAction,
         pub payload: ChatText,
     }
-    ///`ChatNotification`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -107,7 +103,6 @@ pub mod types {
         pub action: ChatNotificationAction,
         pub payload: ChatText,
     }
-    ///`ChatText`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -125,7 +120,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sender: ::std::option::Option<::std::string::String>,
     }
-    ///`Ping`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -139,7 +133,6 @@ pub mod types {
     pub struct Ping {
         pub action: PingAction,
     }
-    ///`Pong`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -153,7 +146,6 @@ pub mod types {
     pub struct Pong {
         pub action: PongAction,
     }
-    ///`Register`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -170,7 +162,6 @@ pub mod types {
         pub name: RegisterName,
         pub request_id: RegisterRequestId,
     }
-    ///`RegistrationComplete`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -186,7 +177,6 @@ pub mod types {
         pub request_id: ::std::string::String,
         pub user_id: ::std::num::NonZeroU64,
     }
-    ///`RoomEvent`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -201,7 +191,6 @@ pub mod types {
         pub action: RoomEventAction,
         pub payload: RoomEventPayload,
     }
-    ///`RoomEventPayload`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

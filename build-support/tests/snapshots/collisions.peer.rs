@@ -38,7 +38,7 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
     ///The Foo of file a, with a name.
@@ -73,7 +73,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
     }
-    ///`FromA`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -88,7 +87,6 @@ pub mod types {
         pub foo: Foo,
         pub source: FromASource,
     }
-    ///`FromB`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

@@ -38,10 +38,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[&jobs::DES
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Halt`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -56,7 +55,6 @@ pub mod types {
         pub action: HaltAction,
         pub kind: HaltKind,
     }
-    ///`Start`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

@@ -38,10 +38,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Circle`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -57,7 +56,6 @@ pub mod types {
         pub shape: CircleShape,
         pub version: ShapeVersion,
     }
-    ///`CircleShape`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -111,7 +109,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`Shape`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -126,7 +123,6 @@ pub mod types {
         pub shape: ::std::string::String,
         pub version: ShapeVersion,
     }
-    ///`Square`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -142,7 +138,6 @@ pub mod types {
         pub side: f64,
         pub version: ShapeVersion,
     }
-    ///`SquareShape`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

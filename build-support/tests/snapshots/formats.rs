@@ -38,10 +38,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Record`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -88,7 +87,6 @@ pub mod types {
         pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
         pub tree: Tree,
     }
-    ///`RecordChoice`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -117,7 +115,6 @@ pub mod types {
             Self::Integer(value)
         }
     }
-    ///`RecordCode`
     #[derive(
         ::tidings::__private::serde::Serialize,
         Clone,
@@ -190,7 +187,6 @@ pub mod types {
                 })
         }
     }
-    ///`RecordLevel`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -257,7 +253,6 @@ pub mod types {
             RecordLevel::Low
         }
     }
-    ///`Tree`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

@@ -41,10 +41,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Box`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -60,7 +59,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub size: ::std::option::Option<f64>,
     }
-    ///`Option`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -92,7 +90,6 @@ pub mod types {
         )]
         pub with_space: ::std::option::Option<::std::string::String>,
     }
-    ///`Result`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -108,7 +105,6 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ok: ::std::option::Option<bool>,
     }
-    ///`SelfCode`
     #[derive(
         ::tidings::__private::serde::Serialize,
         Clone,
@@ -181,7 +177,6 @@ pub mod types {
                 })
         }
     }
-    ///`Self_`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

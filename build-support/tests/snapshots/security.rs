@@ -38,10 +38,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Command`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

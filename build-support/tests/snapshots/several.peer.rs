@@ -38,10 +38,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Accepted`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -57,7 +56,6 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: AcceptedType,
     }
-    ///`Amend`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -73,7 +71,6 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: AmendType,
     }
-    ///`Cancel`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -89,7 +86,6 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: CancelType,
     }
-    ///`Place`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -105,7 +101,6 @@ pub mod types {
         #[serde(rename = "type")]
         pub type_: PlaceType,
     }
-    ///`Rejected`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,

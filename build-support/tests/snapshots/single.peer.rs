@@ -39,10 +39,9 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
 )]
 #[allow(
     missing_docs,
-    reason = "fields and variants are documented where the contract describes them"
+    reason = "types, fields and variants are documented where the contract describes them"
 )]
 pub mod types {
-    ///`Echoed`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -59,7 +58,6 @@ pub mod types {
         >,
         pub text: ::std::string::String,
     }
-    ///`Text`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
@@ -73,7 +71,6 @@ pub mod types {
     pub struct Text {
         pub text: ::std::string::String,
     }
-    ///`Tick`
     #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
