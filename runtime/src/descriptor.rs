@@ -261,23 +261,12 @@ impl Json {
 
     /// The value a JSON pointer (RFC 6901, such as `/definitions/Name`) names within this one.
     pub fn pointer(&self, pointer: &str) -> Option<&Json> {
-        if pointer.is_empty() {
-            return Some(self);
-        }
-        let mut at = self;
-        for token in pointer.strip_prefix('/')?.split('/') {
-            let token = if token.contains('~') {
-                std::borrow::Cow::Owned(token.replace("~1", "/").replace("~0", "~"))
-            } else {
-                std::borrow::Cow::Borrowed(token)
-            };
-            at = match *at {
-                Self::Object(members) => members.iter().find(|(k, _)| *k == token).map(|(_, value)| value)?,
-                Self::Array(items) => items.get(token.parse::<usize>().ok()?)?,
-                _ => return None,
-            };
-        }
-        Some(at)
+        let pointer = tidings_asyncapi::JsonPointer::parse(pointer).ok()?;
+        pointer.tokens().iter().try_fold(self, |at, token| match *at {
+            Self::Object(members) => members.iter().find(|(k, _)| k == token).map(|(_, value)| value),
+            Self::Array(items) => items.get(token.parse::<usize>().ok()?),
+            _ => None,
+        })
     }
 
     /// The same value as a [`serde_json::Value`].

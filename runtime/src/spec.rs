@@ -278,9 +278,9 @@ pub(crate) fn build<'a>(
     let mut to_served: Vec<(String, String, Value)> = Vec::new();
     let mut operations = Map::new();
     let mut schemes = BTreeMap::new();
-    // The error message by discriminator (with its key in `components/messages`): written
-    // once, referred to by every channel.
-    let mut error_messages: Vec<(Option<&str>, String, Value)> = Vec::new();
+    // The error message by discriminator, written once in `components/messages` (under
+    // `error_key` of its place here) and referred to by every channel.
+    let mut error_messages: Vec<(Option<&str>, Value)> = Vec::new();
     for (address, descriptor) in &channels {
         let channel_key = keys.of(descriptor.name);
         let served = |name: &str| channels.iter().any(|(_, d)| d.name == name);
@@ -327,23 +327,11 @@ pub(crate) fn build<'a>(
             operations.insert(keys.of(operation.name), object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
-            let key = match error_messages.iter().find(|(d, _, _)| *d == descriptor.discriminator) {
-                Some((_, key, _)) => key.clone(),
-                None => {
-                    // `error`, then `error2`, ... for channels with other discriminators.
-                    let key = match error_messages.len() {
-                        0 => "error".to_owned(),
-                        n => format!("error{}", n + 1),
-                    };
-                    error_messages.push((
-                        descriptor.discriminator,
-                        key.clone(),
-                        error_message(descriptor.discriminator),
-                    ));
-                    key
-                }
-            };
-            messages.insert("error".into(), json!({"$ref": reference(["components", "messages", &key])}));
+            let at = error_messages.iter().position(|(d, _)| *d == descriptor.discriminator).unwrap_or_else(|| {
+                error_messages.push((descriptor.discriminator, error_message(descriptor.discriminator)));
+                error_messages.len() - 1
+            });
+            messages.insert("error".into(), json!({"$ref": reference(["components", "messages", &error_key(at)])}));
             let mut key = keys.of(&format!("{}Error", descriptor.name));
             while operations.contains_key(&key) {
                 key.push('_');
@@ -395,7 +383,7 @@ pub(crate) fn build<'a>(
         components.insert("schemas".into(), definitions.into());
     }
     if !error_messages.is_empty() {
-        let messages = error_messages.into_iter().map(|(_, key, message)| (key, message));
+        let messages = error_messages.into_iter().enumerate().map(|(at, (_, message))| (error_key(at), message));
         components.insert("messages".into(), messages.collect());
     }
     if !schemes.is_empty() {
@@ -459,6 +447,15 @@ fn operation_object(
     }
     merge_extra(&mut object, operation.extra, &[]);
     object
+}
+
+/// The key in `components/messages` of the `at`th error message: `error`, then `error2`, ...
+/// for channels with other discriminators.
+fn error_key(at: usize) -> String {
+    match at {
+        0 => "error".to_owned(),
+        n => format!("error{}", n + 1),
+    }
 }
 
 /// The operation by which a channel sends its error frame.
