@@ -41,6 +41,7 @@ pub mod diff;
 pub mod emit;
 pub mod model;
 pub mod pointer;
+pub mod shape;
 pub mod source;
 
 mod bundle;

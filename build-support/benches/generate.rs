@@ -41,7 +41,7 @@ fn bench_generate(c: &mut Criterion) {
         Some(largest) => {
             // Channels that need it, as the corpus test opts into.
             let name = largest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let builder = Builder::new(&largest).untagged("root");
+            let builder = Builder::new(&largest);
             let output = builder.generate().expect("the largest corpus document generates");
             println!("{name}: {} KiB of Rust (unformatted)", output.code.len() / 1024);
             c.bench_function(&format!("generate: {name}"), |b| {

@@ -56,7 +56,7 @@ fn main() {
         // The channels that need it, as the corpus test opts into.
         Some(path) => {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            time(&name, &Builder::new(&path).untagged("root"));
+            time(&name, &Builder::new(&path));
         }
         None => println!("../shared is missing: the corpus document is not timed"),
     }

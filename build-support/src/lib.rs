@@ -52,6 +52,9 @@ pub struct Output {
     pub files: Vec<PathBuf>,
     /// Warnings, rendered.
     pub warnings: Vec<String>,
+    /// How many schemas are typed as JSON values because no Rust type could be made of them
+    /// (each has a warning).
+    pub json_fallbacks: usize,
 }
 
 /// Generation failed; `report` holds every diagnostic, rendered like a compiler's.
@@ -84,15 +87,6 @@ impl Builder {
     /// Tells the messages of channel `channel` apart by `property`, whatever the contract implies.
     pub fn discriminator(mut self, channel: impl Into<String>, property: impl Into<String>) -> Self {
         self.settings.discriminators.insert(channel.into(), property.into());
-        self
-    }
-
-    /// Lets the messages of channel `channel` go without a common discriminator: messages
-    /// that have it are dispatched by it, and the others are tried in document order, the
-    /// first that reads winning. Slower and less strict than a discriminator; for contracts
-    /// you do not control.
-    pub fn untagged(mut self, channel: impl Into<String>) -> Self {
-        self.settings.untagged.insert(channel.into());
         self
     }
 
@@ -167,7 +161,7 @@ impl Builder {
             Ok(generated) => {
                 warnings.extend(generated.warnings.iter().map(render));
                 let code = with_header(&doc, &generated.code, self.settings.side);
-                Ok(Output { code, files, warnings })
+                Ok(Output { code, files, warnings, json_fallbacks: generated.json_fallbacks })
             }
             Err(error) => {
                 let report = error.diagnostics.iter().map(render).collect::<String>();

@@ -321,7 +321,7 @@ pub fn encode_json<T: serde::Serialize>(value: &T, key: &'static str) -> Result<
     serde_json::to_string(value).map(Frame::Text).map_err(|source| EncodeError { message: key, source })
 }
 
-fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for segment in path.iter() {

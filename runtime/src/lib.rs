@@ -24,6 +24,7 @@ mod params;
 mod redis;
 mod routing;
 mod server;
+mod shape;
 pub mod spec;
 pub mod testing;
 
@@ -75,6 +76,7 @@ pub mod __private {
     pub use crate::codec::{decode_json, encode_json, read_tag};
     pub use crate::compact::{ConversionError, check_length, deserialize_tag};
     pub use crate::params::check_allowed;
+    pub use crate::shape::{Reader, Shapes, decode_value};
     pub use crate::{__bounded_string as bounded_string, __tag as tag};
     pub use chrono;
     pub use regress;

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 use tidings_asyncapi::model::Action;
 use tidings_asyncapi::pointer::follow;
+use tidings_asyncapi::shape::Shape;
 use tidings_asyncapi::{Document, JsonPointer, RefTarget};
 
 use super::names::{Case, Scope};
@@ -69,7 +70,7 @@ pub(crate) struct Direction {
     pub(crate) discriminator: Option<String>,
     /// The discriminator value of each message, by key.
     pub(crate) tags: HashMap<String, String>,
-    /// JSON messages without a discriminator value, tried in order (untagged channels only).
+    /// JSON messages without a discriminator value of their own, told apart by shape.
     pub(crate) fallback: Vec<String>,
 }
 
@@ -85,6 +86,8 @@ pub(crate) struct HandlerPlan {
     /// The reply enum's name, when the reply may be one of several messages.
     pub(crate) reply_enum: Option<String>,
     pub(crate) fields: Value,
+    /// Later operations that also receive one of `messages`, which this handler takes.
+    pub(crate) also_received_by: Vec<String>,
 }
 
 /// An operation on the channel, for the descriptor.
@@ -204,10 +207,9 @@ pub(crate) fn plan(
             }
         }
         let override_property = settings.discriminators.get(&key).cloned();
-        let untagged = settings.untagged.contains(&key);
         for incoming in [true, false] {
             let direction = if incoming { &plan.incoming } else { &plan.outgoing };
-            let decided = planner.discriminate(&plan, direction, incoming, override_property.as_deref(), untagged);
+            let decided = planner.discriminate(&plan, direction, incoming, override_property.as_deref());
             let direction = if incoming { &mut plan.incoming } else { &mut plan.outgoing };
             let (property, tags, fallback) = decided;
             direction.discriminator = property;
@@ -449,22 +451,39 @@ impl Planner<'_> {
         if !side_receives {
             return;
         }
-        for message in &messages {
-            if let Some(owner) = plan.handlers.iter().find(|h| h.messages.contains(message)) {
-                self.findings.push(Finding::error(
-                    BuildProblem::AmbiguousOperation {
-                        channel: self.key.to_owned(),
-                        message: message.clone(),
-                        operations: format!("`{}` and `{key}`", owner.operation),
-                    },
-                    at.clone(),
-                ));
+        // A message two operations receive is handled by the first: one frame, one handler.
+        let mut messages = messages;
+        let mut taken = Vec::new();
+        messages.retain(|message| match plan.handlers.iter_mut().find(|h| h.messages.contains(message)) {
+            Some(owner) => {
+                taken.push((message.clone(), owner.operation.clone()));
+                if !owner.also_received_by.iter().any(|o| o == key) {
+                    owner.also_received_by.push(key.to_owned());
+                }
+                false
             }
+            None => true,
+        });
+        for (message, owner) in taken {
+            self.findings.push(Finding::warning(
+                BuildProblem::AmbiguousOperation {
+                    channel: self.key.to_owned(),
+                    message,
+                    owner,
+                    other: key.to_owned(),
+                    left_empty: messages.is_empty(),
+                },
+                at.clone(),
+            ));
+        }
+        if messages.is_empty() {
+            return;
         }
         let method = plan.scope.name(key, Case::Value);
         let message_enum = (messages.len() > 1).then(|| plan.scope.name(&format!("{key} message"), Case::Type));
         let reply_enum = (replies.len() > 1).then(|| plan.scope.name(&format!("{key} reply"), Case::Type));
         plan.handlers.push(HandlerPlan {
+            also_received_by: Vec::new(),
             operation: key.to_owned(),
             method,
             messages,
@@ -475,15 +494,18 @@ impl Planner<'_> {
         });
     }
 
-    /// The discriminator of one direction, each message's value of it, and (on untagged
-    /// channels) the messages without one, to try in order.
+    /// The discriminator of one direction, each message's value of it, and the messages
+    /// without one of their own, told apart by shape (`Shapes` in the runtime).
+    ///
+    /// A property named in build.rs is the user's word: a message without a value of it is an
+    /// error. Otherwise the contract's `discriminator`, or the property whose constants tell
+    /// the most messages apart, tags what it can; nothing here fails a valid document.
     fn discriminate(
         &mut self,
         plan: &ChannelPlan,
         direction: &Direction,
         incoming: bool,
         forced: Option<&str>,
-        untagged: bool,
     ) -> (Option<String>, HashMap<String, String>, Vec<String>) {
         let verb = if incoming { "receives" } else { "sends" };
         let messages: Vec<&MessagePlan> = direction.messages.iter().filter_map(|k| plan.message(k)).collect();
@@ -491,12 +513,13 @@ impl Planner<'_> {
             messages.iter().copied().filter(|m| !matches!(m.payload, Payload::Binary)).collect();
         let binary: Vec<&str> =
             messages.iter().filter(|m| matches!(m.payload, Payload::Binary)).map(|m| m.key.as_str()).collect();
-        if binary.len() > 1 {
-            self.findings.push(Finding::error(
+        if let [first, _, ..] = binary.as_slice() {
+            self.findings.push(Finding::warning(
                 BuildProblem::SeveralBinaryMessages {
                     channel: self.key.to_owned(),
                     direction: verb,
                     messages: quoted(binary.iter().copied()),
+                    first: (*first).to_owned(),
                 },
                 self.channel_at.clone(),
             ));
@@ -519,32 +542,23 @@ impl Planner<'_> {
             .collect::<Option<Vec<String>>>()
             .filter(|d| d.windows(2).all(|w| w[0] == w[1]))
             .and_then(|d| d.into_iter().next());
-        let inferred = infer(&all_tags, untagged);
-        let Some(property) = forced.map(str::to_owned).or(explicit).or(inferred) else {
-            if json.len() > 1 && !untagged {
-                self.findings.push(Finding::error(
-                    BuildProblem::NoDiscriminator {
-                        channel: self.key.to_owned(),
-                        direction: verb,
-                        messages: quoted(json.iter().map(|m| m.key.as_str())),
-                    },
-                    self.channel_at.clone(),
-                ));
+        let property = forced.map(str::to_owned).or(explicit).or_else(|| infer(&all_tags));
+        let Some(property) = property else {
+            if json.len() < 2 {
+                return (None, HashMap::new(), Vec::new());
             }
-            let fallback = if json.len() > 1 { json.iter().map(|m| m.key.clone()).collect() } else { Vec::new() };
-            return (None, HashMap::new(), fallback);
+            self.warn_indistinct(&json, verb);
+            return (None, HashMap::new(), json.iter().map(|m| m.key.clone()).collect());
         };
         let mut tags = HashMap::new();
-        let mut fallback = Vec::new();
-        let mut by_value: HashMap<String, Vec<&str>> = HashMap::new();
-        for (m, candidates) in json.iter().zip(&all_tags) {
-            match candidates.iter().find(|(p, _)| *p == property) {
+        let mut fallback: Vec<&MessagePlan> = Vec::new();
+        for (m, constants) in json.iter().zip(&all_tags) {
+            match constants.iter().find(|(p, _)| *p == property) {
                 Some((_, value)) => {
                     tags.insert(m.key.clone(), value.clone());
-                    by_value.entry(value.clone()).or_default().push(&m.key);
                 }
-                None if untagged => fallback.push(m.key.clone()),
-                None if json.len() > 1 || forced.is_some() => self.findings.push(Finding::error(
+                // A property named in build.rs is the user's word: every message must have it.
+                None if forced.is_some() => self.findings.push(Finding::error(
                     BuildProblem::DiscriminatorMissing {
                         channel: self.key.to_owned(),
                         property: property.clone(),
@@ -552,49 +566,93 @@ impl Planner<'_> {
                     },
                     self.channel_at.join("messages").join(m.key.clone()),
                 )),
-                None => return (None, HashMap::new(), Vec::new()),
+                None => fallback.push(*m),
             }
         }
-        let mut shared: Vec<(&String, &Vec<&str>)> = by_value.iter().filter(|(_, ms)| ms.len() > 1).collect();
-        shared.sort();
-        for (value, messages) in shared {
-            self.findings.push(Finding::error(
-                BuildProblem::DuplicateTag {
+        if json.len() == 1 && fallback.len() == 1 {
+            // One message, without the property: nothing to tell apart.
+            return (None, HashMap::new(), Vec::new());
+        }
+        // Messages that share a value are told apart by shape among themselves.
+        let keys: Vec<String> = json.iter().map(|m| m.key.clone()).collect();
+        for (_, group) in tag_groups(&keys, &tags) {
+            let members: Vec<&MessagePlan> = group.iter().filter_map(|k| plan.message(k)).collect();
+            self.warn_indistinct(&members, verb);
+        }
+        self.warn_indistinct(&fallback, verb);
+        (Some(property), tags, fallback.iter().map(|m| m.key.clone()).collect())
+    }
+
+    /// Warns about each message whose shape an earlier one shares: a frame both schemas
+    /// accept goes to the earlier one.
+    fn warn_indistinct(&mut self, fallback: &[&MessagePlan], verb: &'static str) {
+        let shapes: Vec<Shape> = fallback
+            .iter()
+            .map(|m| match &m.payload {
+                Payload::Json(_) => {
+                    let at = self.channel_at.join("messages").join(m.key.clone()).join("payload");
+                    follow(self.merged, &at).map_or(Shape::of(&Value::Bool(true), self.merged), |(_, s)| {
+                        Shape::of(s, self.merged)
+                    })
+                }
+                _ => Shape::of(&Value::Bool(true), self.merged),
+            })
+            .collect();
+        for (j, later) in shapes.iter().enumerate() {
+            let Some(i) = shapes[..j].iter().position(|earlier| earlier.indistinct_from(later)) else { continue };
+            self.findings.push(Finding::warning(
+                BuildProblem::IndistinctShapes {
                     channel: self.key.to_owned(),
-                    property: property.clone(),
-                    value: value.clone(),
-                    messages: quoted(messages.iter().copied()),
+                    direction: verb,
+                    first: fallback[i].key.clone(),
+                    second: fallback[j].key.clone(),
                 },
-                self.channel_at.clone(),
+                self.channel_at.join("messages").join(fallback[j].key.clone()),
             ));
         }
-        (Some(property), tags, fallback)
     }
 }
 
-/// The property whose constant values tell the messages apart, preferring usual names: one
-/// every message has, or (when `partial`) the one most messages have.
-fn infer(all: &[Vec<(String, String)>], partial: bool) -> Option<String> {
+/// The property whose constant values tell the most messages apart: most distinct values,
+/// then most messages with a value, then the usual names first. A property with one value
+/// for all tells nothing (unless there is one message).
+fn infer(all: &[Vec<(String, String)>]) -> Option<String> {
     let mut names: Vec<&String> = all.iter().flatten().map(|(p, _)| p).collect();
     names.sort();
     names.dedup();
-    let mut candidates: Vec<(usize, &String)> = names
+    let mut candidates: Vec<(usize, usize, &String)> = names
         .into_iter()
         .filter_map(|p| {
             let values: Vec<&String> =
                 all.iter().filter_map(|c| c.iter().find(|(q, _)| q == p).map(|(_, v)| v)).collect();
-            let mut unique = values.clone();
-            unique.sort();
-            unique.dedup();
-            let distinct = unique.len() == values.len();
-            let enough = if partial { values.len() > 1 || all.len() == 1 } else { values.len() == all.len() };
-            (distinct && enough).then_some((values.len(), p))
+            let mut distinct = values.clone();
+            distinct.sort();
+            distinct.dedup();
+            (distinct.len() > 1 || all.len() == 1).then_some((distinct.len(), values.len(), p))
         })
         .collect();
-    candidates.sort_by_key(|(count, p)| {
-        (usize::MAX - count, PREFERRED_DISCRIMINATORS.iter().position(|q| q == *p).unwrap_or(usize::MAX), (*p).clone())
+    candidates.sort_by_key(|(distinct, count, p)| {
+        (
+            usize::MAX - distinct,
+            usize::MAX - count,
+            PREFERRED_DISCRIMINATORS.iter().position(|q| q == *p).unwrap_or(usize::MAX),
+            (*p).clone(),
+        )
     });
-    candidates.first().map(|(_, p)| (*p).clone())
+    candidates.first().map(|(_, _, p)| (*p).clone())
+}
+
+/// The messages of each discriminator value, values in the order of their first message.
+pub(crate) fn tag_groups<'k>(keys: &'k [String], tags: &HashMap<String, String>) -> Vec<(String, Vec<&'k String>)> {
+    let mut groups: Vec<(String, Vec<&String>)> = Vec::new();
+    for key in keys {
+        let Some(value) = tags.get(key) else { continue };
+        match groups.iter_mut().find(|(v, _)| v == value) {
+            Some((_, members)) => members.push(key),
+            None => groups.push((value.clone(), vec![key])),
+        }
+    }
+    groups
 }
 
 /// The properties of an object schema whose value is fixed (`const`, or a one-value `enum`),

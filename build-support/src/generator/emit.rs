@@ -233,41 +233,56 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
     });
     let json: Vec<&&MessagePlan> = messages.iter().filter(|m| !matches!(m.payload, Payload::Binary)).collect();
     let fallback: Vec<&MessagePlan> = direction.fallback.iter().filter_map(|k| plan.message(k)).collect();
-    // Tries the untagged messages in order; `diverge` makes the block return its error, for
-    // places that expect a value of another type.
-    let try_fallback = |otherwise: TokenStream, diverge: bool| -> TokenStream {
-        if fallback.is_empty() {
-            return otherwise;
-        }
-        let give_up = if diverge { quote!(return) } else { quote!() };
-        let attempts = fallback.iter().map(|m| {
+    // Messages told apart by shape and schema at run time (`tidings::__private::Shapes`): a
+    // static per set, and the call that decodes a frame as one of them.
+    let mut shape_sets = Vec::new();
+    let mut shape_set = |name: &str, members: &[&MessagePlan]| -> TokenStream {
+        let shapes = format_ident!("{name}");
+        let readers_ident = format_ident!("{name}_READERS");
+        let keys = members.iter().map(|m| m.key.as_str());
+        let readers = members.iter().map(|m| {
             let variant = ident(&m.variant);
             let key = m.key.as_str();
-            quote! {
-                match ::tidings::__private::decode_json(text, #key) {
-                    ::core::result::Result::Ok(message) => return ::core::result::Result::Ok(Self::#variant(message)),
-                    ::core::result::Result::Err(error) => tried.push(error),
-                }
-            }
+            quote!(|value| ::tidings::__private::decode_value(value, #key).map(#enum_ident::#variant))
         });
-        quote! {
-            let mut tried = ::std::vec::Vec::new();
-            #(#attempts)*
-            #give_up ::core::result::Result::Err(::tidings::DecodeError::NoMessageMatches {
-                details: tried.iter().map(::std::string::ToString::to_string).collect::<::std::vec::Vec<_>>().join("; "),
-            })
+        let count = members.len();
+        shape_sets.push(quote! {
+            static #shapes: ::tidings::__private::Shapes = ::tidings::__private::Shapes::new(&DESCRIPTOR, &[#(#keys),*]);
+            const #readers_ident: [::tidings::__private::Reader<#enum_ident>; #count] = [#(#readers),*];
+        });
+        quote!(#shapes.decode(text, &#readers_ident))
+    };
+    let untagged = (!fallback.is_empty()).then(|| shape_set("UNTAGGED", &fallback));
+    // `diverge` makes the block return, for places that expect a value of another type.
+    let try_fallback = |otherwise: TokenStream, diverge: bool| -> TokenStream {
+        match &untagged {
+            None => otherwise,
+            Some(call) if diverge => quote!(return #call),
+            Some(call) => call.clone(),
         }
     };
     let decode_text = match (&direction.discriminator, json.as_slice()) {
         (_, []) => quote!(::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted)),
         (Some(property), _) => {
-            let arms = json.iter().filter_map(|m| {
-                let tag = direction.tags.get(&m.key)?;
-                let variant = ident(&m.variant);
-                let key = m.key.as_str();
-                Some(quote!(#tag => ::tidings::__private::decode_json(text, #key).map(Self::#variant)))
-            });
-            let expected = json.iter().filter_map(|m| direction.tags.get(&m.key));
+            let keys: Vec<String> = json.iter().map(|m| m.key.clone()).collect();
+            let groups = super::channels::tag_groups(&keys, &direction.tags);
+            let arms: Vec<TokenStream> = groups
+                .iter()
+                .enumerate()
+                .map(|(i, (tag, members))| {
+                    let members: Vec<&MessagePlan> = members.iter().filter_map(|k| plan.message(k)).collect();
+                    let decode = match members.as_slice() {
+                        [only] => {
+                            let variant = ident(&only.variant);
+                            let key = only.key.as_str();
+                            quote!(::tidings::__private::decode_json(text, #key).map(Self::#variant))
+                        }
+                        _ => shape_set(&format!("TAGGED_{i}"), &members),
+                    };
+                    quote!(#tag => #decode)
+                })
+                .collect();
+            let expected = groups.iter().map(|(tag, _)| tag);
             let unknown = try_fallback(
                 quote! {
                     ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
@@ -287,8 +302,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
                     }
                 }
             } else {
-                // Messages without the tag: a frame whose tag is missing or unknown is tried
-                // against them in order.
+                // Messages without the tag: a frame whose tag is missing or unknown is one of them.
                 let untagged = try_fallback(quote!(), true);
                 let untagged_value = try_fallback(quote!(), false);
                 quote! {
@@ -362,6 +376,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
 
         impl ::tidings::Inbound for #enum_ident {
             fn decode_text(#text_param: &str) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+                #(#shape_sets)*
                 #decode_text
             }
 
@@ -447,7 +462,12 @@ fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> Tok
             let method = ident(&h.method);
             let arg = handler_argument(plan, h, types, &mut extra_types);
             let ret = handler_reply(plan, h, types, &mut extra_types);
-            let doc = docs(&h.fields, &format!("Handles operation `{}`.", h.operation));
+            let mut doc = docs(&h.fields, &format!("Handles operation `{}`.", h.operation));
+            if !h.also_received_by.is_empty() {
+                let also = h.also_received_by.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+                let line = format!(" Also handles what operation(s) {also} receive of the same messages.");
+                doc.extend(quote!(#[doc = ""] #[doc = #line]));
+            }
             quote! {
                 #doc
                 fn #method(

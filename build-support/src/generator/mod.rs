@@ -30,9 +30,6 @@ pub struct Settings {
     pub replacements: HashMap<String, String>,
     /// Extra derives for every generated type, such as `Eq` or `Hash`.
     pub derives: Vec<String>,
-    /// Channels whose messages need not all carry the discriminator: messages without it are
-    /// tried in document order when a frame's tag names no message.
-    pub untagged: std::collections::HashSet<String>,
     /// Format the output with prettyplease, for people to read (`tidings generate`). build.rs
     /// output is not formatted by default: rustc does not need it, and formatting takes
     /// longer than everything else together (each item is on a line of its own).
@@ -43,18 +40,21 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildProblem {
-    /// Several messages in one direction and nothing to tell them apart.
+    /// Two messages of one direction that no tag tells apart and whose shapes are alike.
     #[error(
-        "channel `{channel}` {direction} messages {messages}, and no property tells them apart: each needs its own \
-         `const` value of one common property"
+        "channel `{channel}` {direction} `{first}` and `{second}` without a tag to tell them apart, and both are \
+         the same JSON type with the same required properties: a frame is told apart by their schemas, and one \
+         both accept is `{first}`"
     )]
-    NoDiscriminator {
+    IndistinctShapes {
         /// The channel key.
         channel: String,
         /// `receives` or `sends`.
         direction: &'static str,
-        /// The message keys.
-        messages: String,
+        /// The message that wins a frame both accept: the first in the contract.
+        first: String,
+        /// The message it shadows.
+        second: String,
     },
     /// A discriminator set in build.rs that a message lacks.
     #[error("channel `{channel}`: message `{message}` has no `const` or one-value `enum` for property `{property}`")]
@@ -66,20 +66,11 @@ pub enum BuildProblem {
         /// The message key.
         message: String,
     },
-    /// Two messages of one direction with the same discriminator value.
-    #[error("channel `{channel}`: messages {messages} share the `{property}` value `{value}`")]
-    DuplicateTag {
-        /// The channel key.
-        channel: String,
-        /// The discriminator.
-        property: String,
-        /// The shared value.
-        value: String,
-        /// The message keys.
-        messages: String,
-    },
-    /// Binary frames carry no discriminator, so one direction can have one byte message.
-    #[error("channel `{channel}` {direction} several byte messages ({messages}); binary frames cannot tell them apart")]
+    /// Binary frames carry no discriminator: the first byte message of a direction takes them all.
+    #[error(
+        "channel `{channel}` {direction} several byte messages ({messages}); binary frames cannot tell them apart, \
+         so every binary frame is `{first}`"
+    )]
     SeveralBinaryMessages {
         /// The channel key.
         channel: String,
@@ -87,21 +78,32 @@ pub enum BuildProblem {
         direction: &'static str,
         /// The message keys.
         messages: String,
+        /// The message that takes every binary frame.
+        first: String,
     },
-    /// One message received by several operations: which handler runs?
+    /// One message received by several operations: the first handles it.
     #[error(
-        "channel `{channel}`: message `{message}` is received by operations {operations}; one operation must own it"
+        "channel `{channel}`: message `{message}` is received by operations `{owner}` and `{other}`; `{owner}`, \
+         the first, handles it{}",
+        if *left_empty { format!(", and `{other}` receives nothing else, so it has no handler method") } else { String::new() }
     )]
     AmbiguousOperation {
         /// The channel key.
         channel: String,
         /// The message key.
         message: String,
-        /// The operation keys.
-        operations: String,
+        /// The operation whose handler receives it.
+        owner: String,
+        /// The later operation that lists it too.
+        other: String,
+        /// Whether the later operation is left without messages (and so without a method).
+        left_empty: bool,
     },
-    /// typify could not make a type of a schema.
-    #[error("cannot generate a Rust type for this schema: {detail}")]
+    /// typify could not make a type of a schema, which is typed as a JSON value instead.
+    #[error(
+        "cannot generate a Rust type for this schema ({detail}); it is typed as a JSON value, which runtime \
+         validation checks against the schema"
+    )]
     SchemaNotTypeable {
         /// What typify said.
         detail: String,
@@ -136,12 +138,10 @@ impl BuildProblem {
     /// What to do about it.
     pub fn help(&self) -> Option<&'static str> {
         Some(match self {
-            BuildProblem::NoDiscriminator { .. } => {
-                "add a property such as `action: {const: <name>}` to each message, name one with \
-                 `tidings_build::Builder::discriminator(channel, property)`, or accept trying messages in \
-                 order with `Builder::untagged(channel)`"
+            BuildProblem::IndistinctShapes { .. } => {
+                "give each message a property such as `type: {const: <name>}`, or name one with \
+                 `tidings_build::Builder::discriminator(channel, property)`"
             }
-            BuildProblem::DuplicateTag { .. } => "give each message its own value",
             BuildProblem::AmbiguousOperation { .. } => "list the message in one receiving operation only",
             BuildProblem::SeveralBinaryMessages { .. } => "send one byte message per direction, or make them JSON",
             _ => return None,
@@ -198,6 +198,8 @@ pub struct Generated {
     pub code: String,
     /// Warnings.
     pub warnings: Vec<BuildDiagnostic>,
+    /// How many schemas are typed as JSON values because no Rust type could be made of them.
+    pub json_fallbacks: usize,
 }
 
 /// Generation failed: the errors (and warnings) found.
@@ -251,8 +253,9 @@ fn generate_here(doc: &Document, settings: &Settings) -> Result<Generated, Gener
         .collect();
     match types {
         Some(types) if located.iter().all(|d| d.severity != Severity::Error) => {
+            let json_fallbacks = types.json_fallbacks;
             match emit::render(emit::module(doc, settings, &plans, types, &schemas), settings.formatted) {
-                Ok(code) => Ok(Generated { code, warnings: located }),
+                Ok(code) => Ok(Generated { code, warnings: located, json_fallbacks }),
                 Err(e) => {
                     located.push(internal_error(doc, &format!("generated code does not parse: {e}")));
                     Err(GenerateError { diagnostics: located })

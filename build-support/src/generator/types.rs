@@ -103,6 +103,8 @@ impl Compact {
 /// The generated types and how to name each definition's type.
 pub(crate) struct Types {
     pub(crate) tokens: TokenStream,
+    /// How many definitions are JSON values because typify could not type them.
+    pub(crate) json_fallbacks: usize,
     /// Definition name to the type's path from inside a channel module.
     pub(crate) paths: HashMap<String, TokenStream>,
 }
@@ -226,30 +228,59 @@ impl SchemaSet {
     }
 
     /// Runs typify over every definition.
+    /// The Rust types of every definition. A schema typify cannot read or turn into Rust
+    /// becomes a newtype over a JSON value (with a warning naming it): the rest of the
+    /// contract keeps its precise types, and runtime validation still checks that schema.
     pub(crate) fn generate(&self, settings: &super::Settings, findings: &mut Vec<Finding>) -> Option<Types> {
         let mut defs = Vec::with_capacity(self.defs.len());
+        let mut fallbacks = 0;
         for (name, value) in &self.defs {
-            match serde_json::from_value::<schemars08::schema::Schema>(value.clone()) {
-                Ok(schema) => defs.push((name.clone(), schema)),
-                Err(e) => {
-                    let at = self.origins.get(name).cloned().unwrap_or_default();
-                    findings.push(Finding::error(BuildProblem::SchemaNotTypeable { detail: e.to_string() }, at));
-                    return None;
+            let schema = serde_json::from_value::<schemars08::schema::Schema>(value.clone()).unwrap_or_else(|e| {
+                fallbacks += 1;
+                self.fall_back(name, e.to_string(), findings)
+            });
+            defs.push((name.clone(), schema));
+        }
+        // Each failure names one definition; a contract has finitely many.
+        for _ in 0..=defs.len() {
+            let detail = match run_typify(defs.clone(), settings, &self.compact) {
+                Ok(mut types) => {
+                    types.json_fallbacks = fallbacks;
+                    return Some(types);
+                }
+                Err(detail) => detail,
+            };
+            // The shortest prefix that fails ends with the definition to blame.
+            let (mut good, mut bad) = (0, defs.len());
+            while bad - good > 1 {
+                let middle = good + (bad - good) / 2;
+                if run_typify(defs[..middle].to_vec(), settings, &self.compact).is_ok() {
+                    good = middle;
+                } else {
+                    bad = middle;
                 }
             }
-        }
-        match run_typify(defs.clone(), settings, &self.compact) {
-            Ok(types) => Some(types),
-            Err(detail) => {
-                // Find the first definition that fails on its own, to name it.
-                let culprit = (1..=defs.len())
-                    .find(|n| run_typify(defs[..*n].to_vec(), settings, &self.compact).is_err())
-                    .map(|n| n - 1);
-                let at = culprit.and_then(|i| self.origins.get(&defs[i].0)).cloned().unwrap_or_default();
-                findings.push(Finding::error(BuildProblem::SchemaNotTypeable { detail }, at));
-                None
+            let culprit = bad - 1;
+            if matches!(&defs[culprit].1, schemars08::schema::Schema::Bool(true)) {
+                // Already a JSON value, and still failing: not the schema's doing.
+                findings.push(Finding::error(BuildProblem::Internal { detail }, JsonPointer::root()));
+                return None;
             }
+            fallbacks += 1;
+            defs[culprit].1 = self.fall_back(&defs[culprit].0, detail, findings);
         }
+        findings.push(Finding::error(
+            BuildProblem::Internal { detail: "typify kept failing on JSON values".into() },
+            JsonPointer::root(),
+        ));
+        None
+    }
+
+    /// Warns that definition `name` is typed as a JSON value, and gives its schema for that.
+    fn fall_back(&self, name: &str, detail: String, findings: &mut Vec<Finding>) -> schemars08::schema::Schema {
+        let at = self.origins.get(name).cloned().unwrap_or_default();
+        findings.push(Finding::warning(BuildProblem::SchemaNotTypeable { detail }, at));
+        schemars08::schema::Schema::Bool(true)
     }
 }
 
@@ -410,7 +441,7 @@ fn run_typify(
             .collect();
         let mut tokens = redirect(space.to_stream());
         tokens.extend(compact.iter().map(|(name, c)| c.tokens(name)));
-        Ok::<_, String>(Types { tokens, paths })
+        Ok::<_, String>(Types { tokens, paths, json_fallbacks: 0 })
     }));
     match result {
         Ok(outcome) => outcome,
