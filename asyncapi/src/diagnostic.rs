@@ -156,6 +156,21 @@ pub enum Problem {
         /// What it should be.
         what: &'static str,
     },
+    /// A key the specification's key pattern does not allow, which the official parser accepts.
+    #[error("`{key}` is not a key the specification allows (letters, digits, `.`, `-` and `_` only)")]
+    UnusualKey {
+        /// The key.
+        key: String,
+    },
+    /// A keyword of a later JSON Schema draft, which draft-07 (AsyncAPI's default schema
+    /// format) does not know: validators ignore it.
+    #[error("`{keyword}` is a keyword of JSON Schema 2019-09 and later; under draft-07, AsyncAPI's default schema format, it is ignored{}", if *malformed { ", and its value is not valid for the later draft either" } else { "" })]
+    LaterDraftKeyword {
+        /// The keyword.
+        keyword: String,
+        /// Whether its value is not what the later draft allows either.
+        malformed: bool,
+    },
     /// A reference to something on the network.
     #[error("remote references are not fetched: `{reference}`")]
     RemoteReference {
@@ -251,6 +266,13 @@ impl Problem {
             }
             Problem::ReferenceCycle { .. } => "one of these references must point at a real definition",
             Problem::UndeclaredParameter { .. } => "add the parameter under the channel's `parameters`",
+            Problem::UnusualKey { .. } => {
+                "tools that make names or URLs of keys may not handle it; tidings makes a Rust name of it"
+            }
+            Problem::LaterDraftKeyword { .. } => {
+                "say it in draft-07 terms (`items` as an array for `prefixItems`, `additionalProperties` for \
+                 `unevaluatedProperties`, `dependencies` for `dependentSchemas`), or leave it out"
+            }
             Problem::UnusedParameter { .. } => "remove the parameter, or use it in the address as `{name}`",
             Problem::MessageNotInChannel { .. } => {
                 "refer to the message through its channel, as `#/channels/<channel>/messages/<message>`"

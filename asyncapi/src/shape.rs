@@ -188,7 +188,14 @@ fn shape(schema: &Value, root: &Value, depth: usize) -> Shape {
             }
         }
     };
-    require(&mut map.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)));
+    require(
+        &mut map
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned)),
+    );
     for member in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
         let member = shape(member, root, depth + 1);
         types = types.and(member.types);

@@ -64,6 +64,12 @@ impl<'a> Validator<'a> {
         self.findings.push(Finding { severity: Severity::Error, problem, pointer, at_key: true });
     }
 
+    /// What the specification discourages but the official parser accepts: a warning, so that
+    /// a document it accepts is never refused (`--deny-warnings` makes it an error).
+    fn warn(&mut self, pointer: JsonPointer, problem: Problem, at_key: bool) {
+        self.findings.push(Finding { severity: Severity::Warning, problem, pointer, at_key });
+    }
+
     /// The node a local `$ref` finally designates. This runs after errors too; `follow`
     /// bounds its own depth instead of trusting the document.
     fn resolve(&self, reference: &str) -> Option<(JsonPointer, &'a Value)> {
@@ -124,13 +130,7 @@ impl<'a> Validator<'a> {
     fn check_keys(&mut self, at: &JsonPointer, map: Option<&'a Value>) {
         for (key, _) in Self::entries(map) {
             if !valid_key(key) {
-                self.error_at_key(
-                    at.join(key.clone()),
-                    Problem::Malformed {
-                        found: key.clone(),
-                        what: "a valid key (letters, digits, `.`, `-` and `_` only)",
-                    },
-                );
+                self.warn(at.join(key.clone()), Problem::UnusualKey { key: key.clone() }, true);
             }
         }
     }
@@ -144,19 +144,21 @@ impl<'a> Validator<'a> {
                 Ok(names) => {
                     for name in names {
                         if !declared.is_some_and(|d| d.contains_key(name)) {
-                            self.error(
+                            self.warn(
                                 at.join(field),
                                 Problem::UndeclaredServerVariable { name: name.to_owned(), text: text.to_owned() },
+                                false,
                             );
                         }
                     }
                 }
-                Err(()) => self.error(
+                Err(()) => self.warn(
                     at.join(field),
                     Problem::Malformed {
                         found: text.to_owned(),
                         what: "balanced: every `{` needs a `}` and names cannot nest",
                     },
+                    false,
                 ),
             }
         }
@@ -170,12 +172,13 @@ impl<'a> Validator<'a> {
         let used = match address.map(placeholders) {
             Some(Ok(names)) => names,
             Some(Err(())) => {
-                self.error(
+                self.warn(
                     at.join("address"),
                     Problem::Malformed {
                         found: address.unwrap_or_default().to_owned(),
                         what: "a channel address with balanced `{parameter}` expressions",
                     },
+                    false,
                 );
                 return;
             }
@@ -183,12 +186,13 @@ impl<'a> Validator<'a> {
         };
         for name in &used {
             if !declared.is_some_and(|d| d.contains_key(*name)) {
-                self.error(
+                self.warn(
                     at.join("address"),
                     Problem::UndeclaredParameter {
                         name: (*name).to_owned(),
                         address: address.unwrap_or_default().to_owned(),
                     },
+                    false,
                 );
             }
         }

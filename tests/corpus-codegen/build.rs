@@ -39,19 +39,28 @@ fn real_world(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-/// A module name from a path under `base`: lowercase ASCII and underscores, `asyncapi` dropped.
-fn module_name(base: &Path, doc: &Path) -> String {
-    let relative = doc.strip_prefix(base).unwrap_or(doc).with_extension("");
-    let name: String = relative
-        .to_string_lossy()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+/// A module name from a path: lowercase ASCII words joined by single underscores, without
+/// the word `asyncapi` where it only names the format.
+fn module_name(path: &str) -> String {
+    let words: Vec<String> = path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && !w.eq_ignore_ascii_case("asyncapi"))
+        .map(str::to_ascii_lowercase)
         .collect();
-    let mut name = name.replace("_asyncapi", "").replace("asyncapi_", "");
-    while name.contains("__") {
-        name = name.replace("__", "_");
-    }
-    if name.starts_with(|c: char| c.is_ascii_digit()) { format!("d_{name}") } else { name }
+    words.join("_")
+}
+
+/// The module of a spec example: its path under `spec-examples`, extension dropped.
+fn example_module(examples: &Path, doc: &Path) -> String {
+    module_name(&doc.strip_prefix(examples).unwrap_or(doc).with_extension("").to_string_lossy())
+}
+
+/// The module of a third-party document: its repository (the first folder) and file stem.
+fn third_party_module(dir: &Path, doc: &Path) -> String {
+    let relative = doc.strip_prefix(dir).unwrap_or(doc);
+    let repository = relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+    let stem = doc.file_stem().map(|s| s.to_string_lossy().into_owned());
+    format!("rw_{}", module_name(&format!("{} {}", repository.unwrap_or_default(), stem.unwrap_or_default())))
 }
 
 fn main() {
@@ -72,9 +81,15 @@ fn main() {
         let third_party = corpus.join("real-world");
         let documents = spec_examples(&examples)
             .into_iter()
-            .map(|d| (module_name(&examples, &d), d))
-            .chain(real_world(&third_party).into_iter().map(|d| (format!("rw_{}", module_name(&third_party, &d)), d)));
+            .map(|d| (example_module(&examples, &d), d))
+            .chain(real_world(&third_party).into_iter().map(|d| (third_party_module(&third_party, &d), d)));
+        let mut taken = std::collections::HashSet::new();
         for (name, doc_path) in documents {
+            // Two documents of one repository may share a file name: number the later ones.
+            let name = (1..)
+                .map(|n| if n == 1 { name.clone() } else { format!("{name}_{n}") })
+                .find(|n| taken.insert(n.clone()))
+                .unwrap_or(name);
             if tidings_asyncapi::Document::load(&doc_path).is_err() {
                 rejected.push(name);
                 continue;

@@ -79,3 +79,18 @@ pub fn official_parser(files: &[PathBuf]) -> Vec<ParserVerdict> {
     );
     verdicts
 }
+
+/// Every root document of the third-party corpus (`real-world/SOURCES.tsv` lists each file;
+/// the files other documents refer to say `n/a` in its parser column), in its order.
+pub fn real_world_documents(shared: &Path) -> Vec<PathBuf> {
+    let dir = shared.join("asyncapi-corpus/real-world");
+    let sources = std::fs::read_to_string(dir.join("SOURCES.tsv")).expect("real-world/SOURCES.tsv is readable");
+    sources
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let columns: Vec<&str> = line.split('\t').collect();
+            (columns.len() > 8 && columns[8] != "n/a").then(|| dir.join(columns[3]))
+        })
+        .collect()
+}

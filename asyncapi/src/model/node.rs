@@ -40,6 +40,11 @@ impl Cx {
         self.findings.push(Finding { severity: Severity::Error, problem, pointer: self.path.clone(), at_key: false });
     }
 
+    /// A warning at the current value.
+    pub(crate) fn warning(&mut self, problem: Problem) {
+        self.findings.push(Finding { severity: Severity::Warning, problem, pointer: self.path.clone(), at_key: false });
+    }
+
     /// A finding at the key `key` of the current object.
     pub(crate) fn at_key(&mut self, key: &str, severity: Severity, problem: Problem) {
         self.findings.push(Finding { severity, problem, pointer: self.path.join(key), at_key: true });

@@ -60,7 +60,26 @@ fn check_keyword(key: &str, value: &Value, cx: &mut Cx) {
                 allowed: "one of null, boolean, object, array, number, string, integer, or an array of them",
             }),
         },
-        "properties" | "patternProperties" | "definitions" | "$defs" | "dependentSchemas" => match value {
+        // Keywords of later drafts are unknown to draft-07: validators ignore them, so a
+        // document using them says something it does not enforce. A warning, never an error.
+        "prefixItems"
+        | "unevaluatedItems"
+        | "unevaluatedProperties"
+        | "dependentSchemas"
+        | "minContains"
+        | "maxContains" => {
+            let well_formed = match key {
+                "prefixItems" => value.as_array().is_some_and(|items| !items.is_empty() && items.iter().all(is_schema)),
+                "dependentSchemas" => value.as_object().is_some_and(|m| m.values().all(is_schema)),
+                "minContains" | "maxContains" => value.as_u64().is_some(),
+                _ => is_schema(value),
+            };
+            cx.warning(Problem::LaterDraftKeyword { keyword: key.to_owned(), malformed: !well_formed });
+        }
+        "$defs" if !value.is_object() => {
+            cx.warning(Problem::LaterDraftKeyword { keyword: key.to_owned(), malformed: true });
+        }
+        "properties" | "patternProperties" | "definitions" | "$defs" => match value {
             Value::Object(map) => {
                 for (name, schema) in map {
                     cx.within(name, |cx| check_schema(schema, cx));
@@ -72,17 +91,10 @@ fn check_keyword(key: &str, value: &Value, cx: &mut Cx) {
             Value::Array(items) => check_schema_list(items, cx),
             other => check_schema(other, cx),
         },
-        "additionalItems"
-        | "additionalProperties"
-        | "contains"
-        | "propertyNames"
-        | "not"
-        | "if"
-        | "then"
-        | "else"
-        | "unevaluatedItems"
-        | "unevaluatedProperties" => check_schema(value, cx),
-        "allOf" | "anyOf" | "oneOf" | "prefixItems" => match value {
+        "additionalItems" | "additionalProperties" | "contains" | "propertyNames" | "not" | "if" | "then" | "else" => {
+            check_schema(value, cx)
+        }
+        "allOf" | "anyOf" | "oneOf" => match value {
             Value::Array(items) if !items.is_empty() => check_schema_list(items, cx),
             Value::Array(_) => invalid(cx, format!("`{key}` must list at least one schema")),
             other => cx.error(Problem::WrongType { expected: "an array of schemas", found: kind_of(other) }),
@@ -101,8 +113,7 @@ fn check_keyword(key: &str, value: &Value, cx: &mut Cx) {
         "multipleOf" if !value.as_f64().is_some_and(|m| m > 0.0) => {
             invalid(cx, format!("`multipleOf` must be a number greater than 0, found {}", value_text(value)));
         }
-        "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties" | "minContains"
-        | "maxContains"
+        "minLength" | "maxLength" | "minItems" | "maxItems" | "minProperties" | "maxProperties"
             if value.as_u64().is_none() =>
         {
             invalid(cx, format!("`{key}` must be a non-negative integer, found {}", value_text(value)));
@@ -132,6 +143,11 @@ fn check_keyword(key: &str, value: &Value, cx: &mut Cx) {
         // `const`, `default`, `externalDocs`, extensions and unknown keywords are data.
         _ => {}
     }
+}
+
+/// Whether a value can be a schema at all: an object or a boolean.
+fn is_schema(value: &Value) -> bool {
+    value.is_object() || value.is_boolean()
 }
 
 fn check_schema_list(items: &[Value], cx: &mut Cx) {

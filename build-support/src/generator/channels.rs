@@ -591,9 +591,8 @@ impl Planner<'_> {
             .map(|m| match &m.payload {
                 Payload::Json(_) => {
                     let at = self.channel_at.join("messages").join(m.key.clone()).join("payload");
-                    follow(self.merged, &at).map_or(Shape::of(&Value::Bool(true), self.merged), |(_, s)| {
-                        Shape::of(s, self.merged)
-                    })
+                    follow(self.merged, &at)
+                        .map_or(Shape::of(&Value::Bool(true), self.merged), |(_, s)| Shape::of(s, self.merged))
                 }
                 _ => Shape::of(&Value::Bool(true), self.merged),
             })

@@ -451,7 +451,9 @@ fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> Tok
             plan.module, plan.trait_name
         )
     };
-    let message = format!("`{{Self}}` does not implement the `{}` channel of the contract", plan.key);
+    // `on_unimplemented` reads braces as parameters; a channel key may have them.
+    let key = plan.key.replace('{', "{{").replace('}', "}}");
+    let message = format!("`{{Self}}` does not implement the `{key}` channel of the contract");
     let trait_doc =
         format!(" The `{}` channel, as the {side} implements it: one method per operation it receives.", plan.key);
     let mut extra_types = Vec::new();

@@ -234,10 +234,19 @@ impl SchemaSet {
     pub(crate) fn generate(&self, settings: &super::Settings, findings: &mut Vec<Finding>) -> Option<Types> {
         let mut defs = Vec::with_capacity(self.defs.len());
         let mut fallbacks = 0;
+        // typify merges compositions into one type: a composition that reaches its own
+        // definition again recurses without end, and a stack overflow cannot be caught.
+        let cyclic = self.composition_cycles();
         for (name, value) in &self.defs {
-            let schema = serde_json::from_value::<schemars08::schema::Schema>(value.clone()).unwrap_or_else(|e| {
+            let schema = if cyclic.contains(name) {
+                let detail = "its `allOf`/`oneOf`/`anyOf` refers back to itself".to_owned();
+                Err(detail)
+            } else {
+                serde_json::from_value::<schemars08::schema::Schema>(value.clone()).map_err(|e| e.to_string())
+            };
+            let schema = schema.unwrap_or_else(|detail| {
                 fallbacks += 1;
-                self.fall_back(name, e.to_string(), findings)
+                self.fall_back(name, detail, findings)
             });
             defs.push((name.clone(), schema));
         }
@@ -274,6 +283,45 @@ impl SchemaSet {
             JsonPointer::root(),
         ));
         None
+    }
+
+    /// The definitions that reach themselves through composition alone (a `$ref` at the top
+    /// or in a member of `allOf`, `oneOf` or `anyOf`): recursion through a property or an
+    /// item is a boxed field, which typify handles; through composition it is not.
+    fn composition_cycles(&self) -> std::collections::HashSet<String> {
+        fn edges(schema: &Value, out: &mut Vec<String>) {
+            let Value::Object(map) = schema else { return };
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+                out.push(name.to_owned());
+            }
+            for keyword in ["allOf", "oneOf", "anyOf"] {
+                map.get(keyword).and_then(Value::as_array).into_iter().flatten().for_each(|m| edges(m, out));
+            }
+        }
+        let graph: HashMap<&str, Vec<String>> = self
+            .defs
+            .iter()
+            .map(|(name, schema)| {
+                let mut out = Vec::new();
+                edges(schema, &mut out);
+                (name.as_str(), out)
+            })
+            .collect();
+        let mut cyclic = std::collections::HashSet::new();
+        for start in graph.keys() {
+            let mut seen = std::collections::HashSet::new();
+            let mut stack: Vec<&str> = graph[start].iter().map(String::as_str).collect();
+            while let Some(next) = stack.pop() {
+                if next == *start {
+                    cyclic.insert((*start).to_owned());
+                    break;
+                }
+                if seen.insert(next) {
+                    stack.extend(graph.get(next).into_iter().flatten().map(String::as_str));
+                }
+            }
+        }
+        cyclic
     }
 
     /// Warns that definition `name` is typed as a JSON value, and gives its schema for that.

@@ -34,6 +34,16 @@ pub mod collisions;
 #[path = "../../../build-support/tests/snapshots/collisions.peer.rs"]
 pub mod collisions_peer;
 
+/// `discriminator-override`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/discriminator-override.rs"]
+pub mod discriminator_override;
+
+/// `discriminator-override`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/discriminator-override.peer.rs"]
+pub mod discriminator_override_peer;
+
 /// `explicit-discriminator`, application side.
 #[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/explicit-discriminator.rs"]
@@ -64,15 +74,25 @@ pub mod names;
 #[path = "../../../build-support/tests/snapshots/names.peer.rs"]
 pub mod names_peer;
 
-/// `discriminator_override`, application side.
+/// `odd-keys`, application side.
 #[rustfmt::skip]
-#[path = "../../../build-support/tests/snapshots/discriminator-override.rs"]
-pub mod discriminator_override;
+#[path = "../../../build-support/tests/snapshots/odd-keys.rs"]
+pub mod odd_keys;
 
-/// `discriminator_override`, peer side.
+/// `odd-keys`, peer side.
 #[rustfmt::skip]
-#[path = "../../../build-support/tests/snapshots/discriminator-override.peer.rs"]
-pub mod discriminator_override_peer;
+#[path = "../../../build-support/tests/snapshots/odd-keys.peer.rs"]
+pub mod odd_keys_peer;
+
+/// `oneof-variants`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/oneof-variants.rs"]
+pub mod oneof_variants;
+
+/// `oneof-variants`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/oneof-variants.peer.rs"]
+pub mod oneof_variants_peer;
 
 /// `reply-channel`, application side.
 #[rustfmt::skip]
@@ -104,6 +124,16 @@ pub mod several;
 #[path = "../../../build-support/tests/snapshots/several.peer.rs"]
 pub mod several_peer;
 
+/// `shared-receiver`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/shared-receiver.rs"]
+pub mod shared_receiver;
+
+/// `shared-receiver`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/shared-receiver.peer.rs"]
+pub mod shared_receiver_peer;
+
 /// `single`, application side.
 #[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/single.rs"]
@@ -114,6 +144,16 @@ pub mod single;
 #[path = "../../../build-support/tests/snapshots/single.peer.rs"]
 pub mod single_peer;
 
+/// `speech`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/speech.rs"]
+pub mod speech;
+
+/// `speech`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/speech.peer.rs"]
+pub mod speech_peer;
+
 /// `traits`, application side.
 #[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/traits.rs"]
@@ -123,3 +163,23 @@ pub mod traits;
 #[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/traits.peer.rs"]
 pub mod traits_peer;
+
+/// `untagged-pairs`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/untagged-pairs.rs"]
+pub mod untagged_pairs;
+
+/// `untagged-pairs`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/untagged-pairs.peer.rs"]
+pub mod untagged_pairs_peer;
+
+/// `untypeable`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/untypeable.rs"]
+pub mod untypeable;
+
+/// `untypeable`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/untypeable.peer.rs"]
+pub mod untypeable_peer;

@@ -69,6 +69,52 @@ fn the_contracts_own_examples_round_trip() {
     assert_eq!(count, 22, "every example of chat.yaml and traits.yaml, both sides");
 }
 
+/// Messages no tag tells apart reach the right variant by shape and schema, with every
+/// example of the contracts written to need it, on both sides.
+#[test]
+fn untagged_examples_reach_their_own_message() {
+    use generated::*;
+    let count = contract_examples::<speech::stream::Spec>()
+        + contract_examples::<speech_peer::stream::Spec>()
+        + contract_examples::<untagged_pairs::rpc::Spec>()
+        + contract_examples::<untagged_pairs_peer::rpc::Spec>()
+        + contract_examples::<oneof_variants::shapes::Spec>()
+        + contract_examples::<oneof_variants_peer::shapes::Spec>()
+        + contract_examples::<untypeable::vehicles::Spec>()
+        + contract_examples::<untypeable_peer::vehicles::Spec>();
+    assert_eq!(count, 2 * (5 + 6 + 5 + 2), "every example of the four contracts, both sides");
+}
+
+/// What shape dispatch does with a frame no message takes, and with one two messages'
+/// shapes share: it says why each candidate refused, and the schema decides.
+#[test]
+fn a_frame_no_untagged_message_takes_says_why_for_each() {
+    use generated::untagged_pairs::rpc::Incoming;
+    let error = Incoming::decode_text(r#"{"id": 3, "resubscribe": "prices"}"#).expect_err("no message has that shape");
+    let text = error.to_string();
+    assert!(text.contains("`subscribe` requires property `subscribe`, which the frame lacks"), "{text}");
+    assert!(text.contains("`unsubscribe` requires property `unsubscribe`, which the frame lacks"), "{text}");
+    assert_eq!(error.code(), "unknown_message");
+    // The shape fits `subscribe`, the schema does not: the reason names where.
+    let error = Incoming::decode_text(r#"{"id": 3, "subscribe": {"topic": 7}}"#).expect_err("topic is a string");
+    assert!(error.to_string().contains("`subscribe` does not accept it at `/subscribe/topic`"), "{error}");
+    // `heartbeat` and `update` share a shape; only the schema tells a heartbeat from an update.
+    use generated::untagged_pairs_peer::rpc::Incoming as PeerIncoming;
+    let heartbeat = PeerIncoming::decode_text(r#"{"topic": "heartbeat", "price": null}"#).expect("a heartbeat");
+    assert_eq!(heartbeat.key(), "heartbeat");
+    let update = PeerIncoming::decode_text(r#"{"topic": "heartbeat", "price": 3}"#).expect("an update");
+    assert_eq!(update.key(), "update");
+    // A frame with both `result` and `error` fits both shapes; the first in the contract takes it.
+    let both = PeerIncoming::decode_text(r#"{"id": 1, "result": true, "error": {"code": 1}}"#).expect("a result");
+    assert_eq!(both.key(), "result");
+    // Binary frames and JSON frames on one channel.
+    use generated::speech::stream::Incoming as Speech;
+    assert_eq!(Speech::decode_binary(&[1, 2, 3]).expect("audio").key(), "audio");
+    assert_eq!(Speech::decode_text(r#"{"finish": true}"#).expect("finish").key(), "finish");
+    let error = Speech::decode_text(r#"{"sampleRate": 100, "language": "en"}"#).expect_err("below the minimum");
+    assert!(error.to_string().contains("`start` does not accept it at `/sampleRate`"), "{error}");
+}
+
 #[test]
 fn frames_of_fixtures_without_examples_round_trip() {
     use generated::*;

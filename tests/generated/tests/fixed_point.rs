@@ -37,11 +37,17 @@ fn every_fixture_is_a_fixed_point() {
         explicit_discriminator => "explicit-discriminator",
         formats => "formats",
         names => "names",
+        odd_keys => "odd-keys",
+        oneof_variants => "oneof-variants",
         reply_channel => "reply-channel",
         security => "security",
         several => "several",
+        shared_receiver => "shared-receiver",
         single => "single",
+        speech => "speech",
         traits => "traits",
+        untagged_pairs => "untagged-pairs",
+        untypeable => "untypeable",
     ];
     let failures: Vec<String> = documents
         .iter()
