@@ -1,5 +1,6 @@
-//! Generates both sides of the chat contract, a multi-file contract, and a snake_case
-//! contract with its wire camelized, as a user's build script would.
+//! Generates both sides of the chat contract, a multi-file contract, a snake_case contract
+//! with its wire camelized, and two contracts without a discriminator, as a user's build
+//! script would.
 fn main() {
     tidings_build::compile("../../examples/chat/asyncapi.yaml");
     tidings_build::Builder::new("../../examples/chat/asyncapi.yaml")
@@ -11,4 +12,14 @@ fn main() {
         .derive("Eq")
         .compile();
     tidings_build::Builder::new("contracts/events.yaml").camelize(true).output_name("events_camel").compile();
+    // Contracts with no discriminator: binary and JSON on one channel, and untagged
+    // request/response pairs, both sides.
+    for (fixture, name) in [("speech", "speech"), ("untagged-pairs", "pairs")] {
+        let path = format!("../../build-support/tests/fixtures/{fixture}.yaml");
+        tidings_build::Builder::new(&path).output_name(name).compile();
+        tidings_build::Builder::new(&path)
+            .side(tidings_build::Side::Peer)
+            .output_name(&format!("{name}_peer"))
+            .compile();
+    }
 }

@@ -17,6 +17,26 @@ pub mod events_camel {
     tidings::include_contract!("events_camel");
 }
 
+/// Binary audio and untagged JSON control messages on one channel, application side.
+pub mod speech {
+    tidings::include_contract!("speech");
+}
+
+/// The speech contract, peer side.
+pub mod speech_peer {
+    tidings::include_contract!("speech_peer");
+}
+
+/// Request/response pairs told apart by their shape, application side.
+pub mod pairs {
+    tidings::include_contract!("pairs");
+}
+
+/// The untagged pairs contract, peer side.
+pub mod pairs_peer {
+    tidings::include_contract!("pairs_peer");
+}
+
 /// A multi-file contract with two schemas named `Foo`.
 pub mod collisions {
     tidings::include_contract!("collisions");
