@@ -1,5 +1,7 @@
 //! Every fixture under `tests/fixtures/invalid` is rejected, and each error it expects is
-//! reported at the expected file, line, column and JSON pointer.
+//! reported at the expected file, line, column and JSON pointer. Every fixture under
+//! `tests/fixtures/questionable` (what the official parser accepts and the specification
+//! discourages) is accepted, with each warning it expects reported the same way.
 //!
 //! A fixture is a `NAME.yaml`, or a folder `NAME/` whose root is `asyncapi.yaml`. Its first
 //! lines say what must be reported, one diagnostic each:
@@ -57,43 +59,69 @@ fn matches(d: &Diagnostic, e: &Expectation) -> bool {
         && d.problem.to_string().contains(&e.text)
 }
 
-#[test]
-fn invalid_fixtures_report_expected_errors() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid");
+fn fixture_roots(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(folder);
     let mut roots: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("fixture folder")
         .map(|entry| entry.expect("entry").path())
         .map(|path| if path.is_dir() { path.join("asyncapi.yaml") } else { path })
         .collect();
     roots.sort();
+    roots
+}
+
+/// Each expectation of `root` that no diagnostic meets, described.
+fn unmet(root: &Path, diagnostics: &[&Diagnostic]) -> Vec<String> {
+    let expected = expectations(root);
+    assert!(!expected.is_empty(), "{} states no expectation", root.display());
+    expected
+        .iter()
+        .filter(|e| !diagnostics.iter().any(|d| matches(d, e)))
+        .map(|e| {
+            let got: Vec<String> = diagnostics.iter().map(|d| format!("    {d}")).collect();
+            format!(
+                "{}: expected {}:{}:{} #{} `{}`; got\n{}",
+                root.display(),
+                e.file.display(),
+                e.line,
+                e.column,
+                e.pointer,
+                e.text,
+                got.join("\n")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn invalid_fixtures_report_expected_errors() {
+    let roots = fixture_roots("invalid");
     let mut failures = Vec::new();
     for root in &roots {
-        let expected = expectations(root);
-        assert!(!expected.is_empty(), "{} states no expectation", root.display());
-        let diagnostics = match Document::load(root) {
-            Ok(_) => {
-                failures.push(format!("{}: accepted, but must be rejected", root.display()));
-                continue;
-            }
-            Err(error) => error.diagnostics,
-        };
-        for e in &expected {
-            if !diagnostics.iter().any(|d| matches(d, e)) {
-                let got: Vec<String> = diagnostics.iter().map(|d| format!("    {d}")).collect();
-                failures.push(format!(
-                    "{}: expected {}:{}:{} #{} `{}`; got\n{}",
-                    root.display(),
-                    e.file.display(),
-                    e.line,
-                    e.column,
-                    e.pointer,
-                    e.text,
-                    got.join("\n")
-                ));
-            }
+        match Document::load(root) {
+            Ok(_) => failures.push(format!("{}: accepted, but must be rejected", root.display())),
+            Err(error) => failures.extend(unmet(root, &error.diagnostics.iter().collect::<Vec<_>>())),
         }
     }
-    assert!(roots.len() >= 25, "only {} invalid fixtures", roots.len());
+    assert!(roots.len() >= 21, "only {} invalid fixtures", roots.len());
     assert!(failures.is_empty(), "{} fixture expectation(s) failed:\n{}", failures.len(), failures.join("\n"));
     println!("{} invalid fixtures rejected with the expected diagnostics", roots.len());
+}
+
+#[test]
+fn questionable_fixtures_load_with_expected_warnings() {
+    let roots = fixture_roots("questionable");
+    let mut failures = Vec::new();
+    for root in &roots {
+        match Document::load(root) {
+            Ok(doc) => {
+                let warnings: Vec<&Diagnostic> = doc.warnings().iter().collect();
+                failures.extend(unmet(root, &warnings));
+            }
+            Err(error) => failures.push(format!("{}: rejected, but must load:\n{}", root.display(), error.diagnostics)),
+        }
+    }
+    assert!(roots.len() >= 5, "only {} questionable fixtures", roots.len());
+    assert!(failures.is_empty(), "{} fixture expectation(s) failed:\n{}", failures.len(), failures.join("\n"));
+    println!("{} questionable fixtures loaded with the expected warnings", roots.len());
 }

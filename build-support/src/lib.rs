@@ -41,6 +41,7 @@ pub struct Builder {
     settings: Settings,
     name: String,
     camelize: bool,
+    deny_warnings: bool,
 }
 
 /// A generated module as text, with the files it was generated from.
@@ -75,6 +76,7 @@ impl Builder {
             settings: Settings::default(),
             name: "contract".to_owned(),
             camelize: false,
+            deny_warnings: false,
         }
     }
 
@@ -120,6 +122,14 @@ impl Builder {
         self
     }
 
+    /// Fails generation on any warning, the document's or the generator's (default off): for
+    /// teams that hold their contract to the strict reading of the specification. A contract
+    /// the official parser accepts otherwise always generates, and says what is questionable.
+    pub fn deny_warnings(mut self, on: bool) -> Self {
+        self.deny_warnings = on;
+        self
+    }
+
     /// Writes `$OUT_DIR/<name>.rs` instead of `contract.rs`, for `include_contract!("<name>")`.
     pub fn output_name(mut self, name: impl Into<String>) -> Self {
         self.name = name.into();
@@ -160,6 +170,14 @@ impl Builder {
         match generate(&doc, &self.settings) {
             Ok(generated) => {
                 warnings.extend(generated.warnings.iter().map(render));
+                if self.deny_warnings && !warnings.is_empty() {
+                    let report = format!(
+                        "{}error: {} warning(s), and warnings are denied (`Builder::deny_warnings`)\n",
+                        warnings.concat(),
+                        warnings.len()
+                    );
+                    return Err(Failure { report, files });
+                }
                 let code = with_header(&doc, &generated.code, self.settings.side);
                 Ok(Output { code, files, warnings, json_fallbacks: generated.json_fallbacks })
             }

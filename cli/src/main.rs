@@ -51,6 +51,9 @@ enum Command {
         /// Which side to generate.
         #[arg(long, value_enum, default_value = "application")]
         side: SideArg,
+        /// Treat warnings as errors.
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Compare two contracts: every change, and whether it breaks the application's peers
     /// (exit 1 when one does).
@@ -125,7 +128,9 @@ fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Validate { files, deny_warnings } => validate(&files, deny_warnings),
         Command::Bundle { file, output, format } => bundle(&file, output.as_deref(), format),
-        Command::Generate { file, output, side } => generate(&file, output.as_deref(), side),
+        Command::Generate { file, output, side, deny_warnings } => {
+            generate(&file, output.as_deref(), side, deny_warnings)
+        }
         Command::Diff { old, new, format } => diff(&old, &new, format),
         Command::Docs { file, port, assets } => docs(&file, port, assets),
     }
@@ -214,12 +219,12 @@ fn bundle(file: &Path, output: Option<&Path>, format: Option<Format>) -> ExitCod
     write_output(output, &text)
 }
 
-fn generate(file: &Path, output: Option<&Path>, side: SideArg) -> ExitCode {
+fn generate(file: &Path, output: Option<&Path>, side: SideArg, deny_warnings: bool) -> ExitCode {
     let side = match side {
         SideArg::Application => tidings_build::Side::Application,
         SideArg::Peer => tidings_build::Side::Peer,
     };
-    match tidings_build::Builder::new(file).side(side).formatted(true).generate() {
+    match tidings_build::Builder::new(file).side(side).formatted(true).deny_warnings(deny_warnings).generate() {
         Ok(generated) => {
             for warning in &generated.warnings {
                 eprint!("{warning}");

@@ -29,10 +29,12 @@ fn validate_reports_every_error_and_exits_1() {
     let out = tidings(&["validate", file.to_str().expect("utf-8 path")]);
     assert_eq!(out.status.code(), Some(1));
     let text = stderr(&out);
-    assert_eq!(text.matches("error: ").count(), 4, "{text}");
+    assert_eq!(text.matches("error: ").count(), 3, "{text}");
+    // An undeclared address parameter is a warning: the official parser accepts it.
+    assert_eq!(text.matches("warning: ").count(), 1, "{text}");
     assert!(text.contains("many-errors.yaml:8:12"), "{text}");
     assert!(text.contains("= at: #/operations/go/action"), "{text}");
-    assert!(text.contains("invalid, 4 error(s)"), "{text}");
+    assert!(text.contains("invalid, 3 error(s)"), "{text}");
 }
 
 #[test]
@@ -109,6 +111,13 @@ fn generate_warns_about_messages_only_their_schemas_tell_apart() {
     assert!(text.contains("warning: channel `c` receives `a` and `b` without a tag"), "{text}");
     assert!(text.contains("one both accept is `a`"), "{text}");
     assert!(text.contains("no-discriminator.yaml:8:10"), "{text}");
+    // The strict reading refuses it, with the same warning and a count.
+    let out = tidings(&["generate", contract.to_str().expect("utf-8"), "--deny-warnings"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let text = stderr(&out);
+    assert!(text.contains("one both accept is `a`"), "{text}");
+    assert!(text.contains("error: 1 warning(s), and warnings are denied"), "{text}");
     assert!(text.contains("= help:"), "{text}");
 }
 

@@ -43,3 +43,20 @@ fn tidings_and_the_official_parser_accept_the_same_documents() {
     );
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n\n"));
 }
+
+/// What tidings only warns about, the official parser accepts: each questionable fixture
+/// is a document it must not refuse.
+#[test]
+fn the_official_parser_accepts_every_questionable_fixture() {
+    let dir = tidings_tests::workspace_root().join("asyncapi/tests/fixtures/questionable");
+    let mut files: Vec<std::path::PathBuf> =
+        std::fs::read_dir(&dir).expect("questionable fixtures").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    let refused: Vec<String> = official_parser(&files)
+        .into_iter()
+        .filter(|v| !v.valid)
+        .map(|v| format!("{}: {:?}", v.file, v.errors))
+        .collect();
+    assert!(refused.is_empty(), "the official parser refuses what tidings only warns about:\n{}", refused.join("\n"));
+    println!("{} questionable fixtures, each accepted by @asyncapi/parser", files.len());
+}
