@@ -185,15 +185,16 @@ impl<'a> Validator<'a> {
             None => Vec::new(),
         };
         for name in &used {
-            if !declared.is_some_and(|d| d.contains_key(*name)) {
-                self.warn(
-                    at.join("address"),
-                    Problem::UndeclaredParameter {
-                        name: (*name).to_owned(),
-                        address: address.unwrap_or_default().to_owned(),
-                    },
-                    false,
-                );
+            // With no `parameters` at all the official parser accepts the address (its
+            // parameters are then plain strings); with some declared, each must be.
+            let problem = Problem::UndeclaredParameter {
+                name: (*name).to_owned(),
+                address: address.unwrap_or_default().to_owned(),
+            };
+            match declared {
+                None => self.warn(at.join("address"), problem, false),
+                Some(declared) if !declared.contains_key(*name) => self.error(at.join("address"), problem),
+                Some(_) => {}
             }
         }
         for (name, _) in Self::entries(channel.get("parameters")) {

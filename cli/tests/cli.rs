@@ -30,7 +30,8 @@ fn validate_reports_every_error_and_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     let text = stderr(&out);
     assert_eq!(text.matches("error: ").count(), 3, "{text}");
-    // An undeclared address parameter is a warning: the official parser accepts it.
+    // An address parameter is a warning when the channel declares none: the official parser
+    // accepts that.
     assert_eq!(text.matches("warning: ").count(), 1, "{text}");
     assert!(text.contains("many-errors.yaml:8:12"), "{text}");
     assert!(text.contains("= at: #/operations/go/action"), "{text}");
