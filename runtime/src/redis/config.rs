@@ -5,7 +5,7 @@ use std::time::Duration;
 /// Settings of a [`RedisLayer`]. Build from [`Default`] and change what you need:
 ///
 /// ```
-/// let config = tidings::RedisConfig::default().prefix("myapp");
+/// let config = tidings::layer::RedisConfig::default().prefix("myapp");
 /// assert_eq!(config.prefix, "myapp");
 /// ```
 #[derive(Debug, Clone)]
