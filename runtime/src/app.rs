@@ -16,8 +16,8 @@ use crate::contract::ChannelSpec;
 use crate::docs::{Docs, DocsConfig};
 use crate::document::{self, DocumentConfig};
 use crate::groups::{Groups, Sender};
-use crate::handshake::Mounted;
-use crate::layer::Layer;
+use crate::handshake::{Mounted, Started};
+use crate::membership::Layer;
 use crate::routing::Route;
 
 /// A WebSocket application: the channels it serves and everything about serving them, held
@@ -199,13 +199,6 @@ impl App {
             Mounted { routes, config: Arc::new(self.config), groups: self.groups, authenticator: self.authenticator };
         Ok(Started { mounted: Arc::new(mounted), docs: Arc::new(docs), shutdown: self.shutdown })
     }
-}
-
-/// An application ready to serve: see [`App::start`].
-pub(crate) struct Started {
-    pub(crate) mounted: Arc<Mounted>,
-    pub(crate) docs: Arc<Docs>,
-    pub(crate) shutdown: watch::Sender<bool>,
 }
 
 /// An [`App`] bound to its address, ready to serve.

@@ -20,10 +20,10 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::watch;
 
-use crate::app::{App, Started};
+use crate::app::App;
 use crate::codec::Frame;
 use crate::connection::{self, Read, Setup, Write};
-use crate::handshake::{Admitted, Mounted};
+use crate::handshake::{Admitted, Mounted, Started};
 use crate::outbox::{ConnectionId, Outbox};
 
 impl App {

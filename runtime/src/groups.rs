@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::codec::{EncodeError, Outbound};
 use crate::contract::ChannelSpec;
-use crate::layer::{InProcess, Layer};
+use crate::membership::{InProcess, Layer};
 use crate::outbox::ConnectionId;
 
 /// A cloneable handle on the server's layer.

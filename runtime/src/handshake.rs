@@ -4,9 +4,12 @@
 
 use std::sync::Arc;
 
+use tokio::sync::watch;
+
 use crate::auth::{self, AuthError, Authenticator, Handshake, Unauthorized};
 use crate::channel::{Channel, Session};
 use crate::config::ServerConfig;
+use crate::docs::Docs;
 use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Outbox};
 use crate::routing::Route;
@@ -18,6 +21,13 @@ pub(crate) struct Mounted {
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) groups: Groups,
     pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
+}
+
+/// An application ready to serve: what `App::start` gives a front end.
+pub(crate) struct Started {
+    pub(crate) mounted: Arc<Mounted>,
+    pub(crate) docs: Arc<Docs>,
+    pub(crate) shutdown: watch::Sender<bool>,
 }
 
 /// A handshake refused, with its HTTP status.

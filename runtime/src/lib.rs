@@ -43,7 +43,7 @@ mod error;
 mod groups;
 mod handshake;
 mod http;
-pub mod layer;
+mod membership;
 mod outbox;
 #[cfg(feature = "redis")]
 mod redis;
@@ -75,6 +75,19 @@ pub use error::HandlerError;
 pub use groups::Sender;
 // A connection's id, and why a send to it failed.
 pub use outbox::{ConnectionId, SendError};
+
+/// Where group membership lives: the [`Layer`](layer::Layer) trait and its implementations,
+/// in this process ([`InProcess`](layer::InProcess)) or across processes through Redis
+/// (`RedisLayer`, feature `redis`), and the handle on an application's layer
+/// ([`Groups`](layer::Groups)). What implementing a layer takes: [`Outbox`](layer::Outbox),
+/// [`ConnectionId`] and [`Frame`](codec::Frame).
+pub mod layer {
+    pub use crate::groups::Groups;
+    pub use crate::membership::{InProcess, Layer, LayerHealth};
+    pub use crate::outbox::Outbox;
+    #[cfg(feature = "redis")]
+    pub use crate::redis::{InvalidRedisUrl, RedisConfig, RedisLayer, RedisLayerError};
+}
 
 // Plumbing that generated code names at the crate root. Generated code will name these
 // through `__private`; these re-exports go once it does.

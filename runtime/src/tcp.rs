@@ -13,11 +13,10 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-use crate::app::Started;
 use crate::codec::Frame;
 use crate::connection::{self, Read, Setup, Write};
 use crate::docs::Docs;
-use crate::handshake::{Admitted, Mounted};
+use crate::handshake::{Admitted, Mounted, Started};
 use crate::http;
 use crate::outbox::{ConnectionId, Outbox};
 

@@ -22,7 +22,7 @@ use crate::codec::Frame;
 use crate::contract::ChannelSpec;
 use crate::document::{ERROR_FRAME_EXTENSION, reference};
 use crate::groups::{Groups, Sender, scoped};
-use crate::layer::{InProcess, Layer};
+use crate::membership::{InProcess, Layer};
 use crate::outbox::{ConnectionId, Outbox};
 
 /// A server on `127.0.0.1:0`, running in the background.

@@ -19,7 +19,7 @@ use link::{publisher, subscriber};
 use shared::{LinkState, Shared};
 
 use crate::codec::Frame;
-use crate::layer::{Layer, LayerHealth};
+use crate::membership::{Layer, LayerHealth};
 use crate::outbox::{ConnectionId, Outbox, process_node, random_u64};
 
 /// Group membership shared between processes through Redis Pub/Sub.

@@ -11,7 +11,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use super::RedisConfig;
 use super::envelope::Envelope;
-use crate::layer::Membership;
+use crate::membership::Membership;
 
 /// What the layer and its two tasks share.
 pub(super) struct Shared {

@@ -1,9 +1,6 @@
-//! Where group membership lives: the [`Layer`] trait, the handle on an application's layer
-//! ([`Groups`]), the in-process implementation [`InProcess`], and what implementing another takes ([`Outbox`], [`ConnectionId`],
-//! [`Frame`]). A layer that reaches other processes is [`RedisLayer`] (feature `redis`).
-//!
-//! [`Frame`]: crate::codec::Frame
-//! [`ConnectionId`]: crate::ConnectionId
+//! Where group membership lives: the [`Layer`] trait, its in-process implementation
+//! [`InProcess`], and [`Membership`], the connections and groups of this process that
+//! `InProcess` is and a cross-process layer keeps locally. Public as `tidings::layer`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::RwLock;
@@ -11,11 +8,7 @@ use std::sync::RwLock;
 use indexmap::IndexMap;
 
 use crate::codec::Frame;
-pub use crate::groups::Groups;
-use crate::outbox::ConnectionId;
-pub use crate::outbox::Outbox;
-#[cfg(feature = "redis")]
-pub use crate::redis::{InvalidRedisUrl, RedisConfig, RedisLayer, RedisLayerError};
+use crate::outbox::{ConnectionId, Outbox};
 
 /// Where group membership lives and how frames reach members.
 ///
