@@ -80,7 +80,7 @@ pub use outbox::{ConnectionId, SendError};
 /// in this process ([`InProcess`](layer::InProcess)) or across processes through Redis
 /// (`RedisLayer`, feature `redis`), and the handle on an application's layer
 /// ([`Groups`](layer::Groups)). What implementing a layer takes: [`Outbox`](layer::Outbox),
-/// [`ConnectionId`] and [`Frame`](codec::Frame).
+/// [`ConnectionId`] and [`codec::Frame`].
 pub mod layer {
     pub use crate::groups::Groups;
     pub use crate::membership::{InProcess, Layer, LayerHealth};

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// Settings of a [`RedisLayer`]. Build from [`Default`] and change what you need:
+/// Settings of a [`RedisLayer`](super::RedisLayer). Build from [`Default`] and change what you need:
 ///
 /// ```
 /// let config = tidings::layer::RedisConfig::default().prefix("myapp");
@@ -79,7 +79,7 @@ impl RedisConfig {
     }
 }
 
-/// Why a [`RedisLayer`] could not start.
+/// Why a [`RedisLayer`](super::RedisLayer) could not start.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisLayerError {
@@ -91,7 +91,7 @@ pub enum RedisLayerError {
         #[source]
         source: InvalidRedisUrl,
     },
-    /// [`RedisLayer::start`] was called outside a tokio runtime, which its tasks need.
+    /// [`RedisLayer::start`](super::RedisLayer::start) was called outside a tokio runtime, which its tasks need.
     #[error("a Redis layer starts its tasks on the current tokio runtime, and there is none")]
     NoRuntime,
 }
