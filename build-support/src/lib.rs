@@ -116,7 +116,7 @@ impl Builder {
     /// and correlation ids follow, a discriminator is renamed with its property, and the
     /// application's document says `requestId` because the types do. `const` and `enum`
     /// values, addresses and parameters stay. (Keys of channels, operations and messages
-    /// are the document's concern: `SpecConfig::camelize`.)
+    /// are the document's concern: `DocumentConfig::camelize`.)
     pub fn camelize(mut self, on: bool) -> Self {
         self.camelize = on;
         self

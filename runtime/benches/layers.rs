@@ -13,8 +13,10 @@
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tidings::ConnectionId;
+use tidings::codec::Frame;
+use tidings::layer::{InProcess, Layer, Outbox, RedisConfig, RedisLayer};
 use tidings::testing::RedisServer;
-use tidings::{ConnectionId, Frame, InProcess, Layer, Outbox, RedisConfig, RedisLayer};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 

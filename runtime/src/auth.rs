@@ -2,6 +2,8 @@
 //! Both are checked on the HTTP handshake, before the upgrade: a refused client gets 401 or
 //! 403 and never a WebSocket.
 
+use std::borrow::Cow;
+
 use crate::config::Origins;
 use crate::descriptor::{ChannelDescriptor, SecuritySchemeDescriptor};
 
@@ -14,15 +16,73 @@ pub struct Credential {
     pub value: String,
 }
 
-/// Why a handshake is refused.
+/// Why a handshake is refused. The client gets the status and the message as the HTTP
+/// response's reason.
+///
+/// ```
+/// use tidings::AuthError;
+/// let refused = AuthError::forbidden("this key may not announce");
+/// assert_eq!(refused.to_string(), "forbidden: this key may not announce");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthError {
     /// No valid credential: 401.
     #[error("unauthorized: {0}")]
-    Unauthorized(String),
+    Unauthorized(Unauthorized),
     /// A valid credential that may not use this channel: 403.
-    #[error("forbidden: {0}")]
-    Forbidden(String),
+    #[error("forbidden: {reason}")]
+    Forbidden {
+        /// Why, for the client: the HTTP reason of the 403.
+        reason: Cow<'static, str>,
+    },
+}
+
+impl AuthError {
+    /// A valid credential that may not use this channel, for `reason`.
+    pub fn forbidden(reason: impl Into<Cow<'static, str>>) -> Self {
+        Self::Forbidden { reason: reason.into() }
+    }
+
+    /// A credential for `scheme` (its key in the contract) that is not valid.
+    pub fn invalid_credential(scheme: &'static str) -> Self {
+        Self::Unauthorized(Unauthorized::InvalidCredential { scheme })
+    }
+
+    /// The HTTP status the handshake is refused with.
+    pub(crate) fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden { .. } => 403,
+        }
+    }
+
+    /// What the client reads as the reason of the refusal.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Self::Unauthorized(why) => why.to_string(),
+            Self::Forbidden { reason } => reason.clone().into_owned(),
+        }
+    }
+}
+
+/// Why a handshake has no valid credential (HTTP 401).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unauthorized {
+    /// The channel names security schemes and the application has no
+    /// [`Authenticator`]: secure by default, every handshake is refused.
+    #[error("this channel requires credentials")]
+    NoAuthenticator,
+    /// The handshake carries no credential for any of the channel's schemes.
+    #[error("missing credentials")]
+    MissingCredentials,
+    /// The credential for `scheme` is not valid (unknown, expired, revoked).
+    #[error("invalid credential for `{scheme}`")]
+    InvalidCredential {
+        /// The scheme's key in the contract.
+        scheme: &'static str,
+    },
 }
 
 /// Decides whether a handshake may open a channel. It runs during the handshake, so it must

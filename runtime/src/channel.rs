@@ -1,28 +1,19 @@
-//! Channels: the contract's description of one, the handler that implements it, and the
-//! type-erased [`Channel`] a server mounts.
+//! Channels as the server runs them: the [`Handler`] generated adapters implement, the
+//! type-erased [`Channel`] an [`App`](crate::App) mounts, and the [`Session`] of one
+//! connection on it, which decodes, validates and dispatches each frame. A session can be
+//! driven by hand, without a socket, as tests and benchmarks do.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
-use crate::context::{ConnectionId, Context, Outbox};
+use crate::context::Context;
+use crate::contract::{ChannelSpec, ParamError, Params};
 use crate::descriptor::ChannelDescriptor;
 use crate::error::HandlerError;
 use crate::groups::Groups;
-use crate::params::{ParamError, Params};
-
-/// One channel of a contract, from one side: generated as a marker type per channel.
-pub trait ChannelSpec: Send + Sync + Sized + 'static {
-    /// What this side receives.
-    type Incoming: Inbound + Outbound;
-    /// What this side sends.
-    type Outgoing: Inbound + Outbound;
-    /// The address parameters.
-    type Params: Params;
-    /// What the contract says about the channel.
-    const DESCRIPTOR: &'static ChannelDescriptor;
-}
+use crate::outbox::{ConnectionId, Outbox};
 
 /// Handles a channel's messages: generated as an adapter over the channel's consumer trait,
 /// which is what users implement.
@@ -103,10 +94,12 @@ impl Validators {
                     let schema = m.schema.to_value();
                     match jsonschema::draft7::new(&schema) {
                         Ok(validator) => Some((m.key, validator)),
-                        Err(e) => {
-                            eprintln!(
-                                "tidings: the schema of message `{}` cannot be compiled, so it is not validated: {e}",
-                                m.key
+                        Err(error) => {
+                            tracing::warn!(
+                                channel = descriptor.name,
+                                message = m.key,
+                                %error,
+                                "tidings: the message's schema cannot be compiled, so it is not validated"
                             );
                             None
                         }

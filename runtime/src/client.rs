@@ -1,5 +1,6 @@
 //! A typed client of a channel, on the same generated codecs: it sends what the application
-//! receives and reads what the application sends.
+//! receives and reads what the application sends. [`Client`] and [`ClientError`] are also at
+//! the crate root; the details of a failed connection are here.
 //!
 //! ```no_run
 //! # async fn demo<C: tidings::ChannelSpec>(hello: C::Incoming) -> Result<(), tidings::ClientError> {
@@ -18,8 +19,9 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use crate::channel::{ChannelSpec, set_pointer};
+use crate::channel::set_pointer;
 use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+use crate::contract::ChannelSpec;
 use crate::error::ErrorBody;
 
 /// What can go wrong for a client.
@@ -29,9 +31,30 @@ pub enum ClientError {
     /// The server refused the handshake with this HTTP status (401, 403, 404, ...).
     #[error("the server refused the handshake with HTTP {0}")]
     Refused(u16),
+    /// The URL is not one the client can connect to (`ws://host:port/path`).
+    #[error("not a WebSocket URL: {source}")]
+    Url {
+        /// Why.
+        #[source]
+        source: TransportError,
+    },
+    /// A handshake header HTTP does not allow.
+    #[error("bad handshake header `{name}`: {problem}")]
+    Header {
+        /// The header's name, as given.
+        name: String,
+        /// What is wrong with it.
+        problem: HeaderProblem,
+    },
     /// The connection failed.
-    #[error("connection failed: {0}")]
-    Connection(String),
+    #[error("connection failed while {stage}: {source}")]
+    Connection {
+        /// What the client was doing.
+        stage: ConnectionStage,
+        /// What failed.
+        #[source]
+        source: TransportError,
+    },
     /// The server sent the channel's error frame.
     #[error("the server answered with an error: {} ({})", .0.message, .0.code)]
     ErrorFrame(ErrorBody),
@@ -47,6 +70,47 @@ pub enum ClientError {
     /// Nothing arrived in time.
     #[error("timed out")]
     Timeout,
+}
+
+/// What is wrong with a handshake header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderProblem {
+    /// The name has characters a header name cannot have.
+    #[error("not a valid header name")]
+    Name,
+    /// The value has characters a header value cannot have.
+    #[error("not a valid header value")]
+    Value,
+}
+
+/// What a client was doing when its connection failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionStage {
+    /// Opening the connection and its handshake.
+    #[error("connecting")]
+    Connecting,
+    /// Writing a frame.
+    #[error("sending")]
+    Sending,
+}
+
+/// A failure of the WebSocket transport. Its type stays private: the transport is an
+/// implementation detail; its message and source say what happened.
+#[derive(Debug)]
+pub struct TransportError(tokio_tungstenite::tungstenite::Error);
+
+impl std::fmt::Display for TransportError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
 }
 
 /// A client of channel `C`.
@@ -72,11 +136,12 @@ impl<C: ChannelSpec> Client<C> {
 
     /// Connects with extra handshake headers, such as `Authorization` or `Origin`.
     pub async fn connect_with_headers(url: &str, headers: &[(&str, &str)]) -> Result<Self, ClientError> {
-        let mut request = url.into_client_request().map_err(|e| ClientError::Connection(e.to_string()))?;
+        let mut request = url.into_client_request().map_err(|e| ClientError::Url { source: TransportError(e) })?;
         for (name, value) in headers {
+            let problem = |problem| ClientError::Header { name: (*name).to_owned(), problem };
             let name: tokio_tungstenite::tungstenite::http::HeaderName =
-                name.parse().map_err(|_| ClientError::Connection(format!("bad header name {name}")))?;
-            let value = value.parse().map_err(|_| ClientError::Connection(format!("bad value for {name}")))?;
+                name.parse().map_err(|_| problem(HeaderProblem::Name))?;
+            let value = value.parse().map_err(|_| problem(HeaderProblem::Value))?;
             request.headers_mut().insert(name, value);
         }
         match tokio_tungstenite::connect_async(request).await {
@@ -90,7 +155,7 @@ impl<C: ChannelSpec> Client<C> {
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 Err(ClientError::Refused(response.status().as_u16()))
             }
-            Err(e) => Err(ClientError::Connection(e.to_string())),
+            Err(e) => Err(ClientError::Connection { stage: ConnectionStage::Connecting, source: TransportError(e) }),
         }
     }
 
@@ -105,7 +170,10 @@ impl<C: ChannelSpec> Client<C> {
             Frame::Text(text) => WsMessage::Text(text.into()),
             Frame::Binary(bytes) => WsMessage::Binary(bytes.into()),
         };
-        self.socket.send(message).await.map_err(|e| ClientError::Connection(e.to_string()))
+        self.socket
+            .send(message)
+            .await
+            .map_err(|e| ClientError::Connection { stage: ConnectionStage::Sending, source: TransportError(e) })
     }
 
     /// The next message the application sends; its error frame is an `Err`.

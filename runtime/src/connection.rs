@@ -14,9 +14,9 @@ use tokio::time::Instant;
 use crate::channel::{FrameError, Session};
 use crate::codec::Frame;
 use crate::config::ServerConfig;
-use crate::context::{ConnectionId, Outbox};
 use crate::error::ErrorBody;
 use crate::groups::Groups;
+use crate::outbox::{ConnectionId, Outbox};
 
 /// Close codes tidings sends, with their meaning.
 pub(crate) mod close {
@@ -228,7 +228,7 @@ impl Reader<'_> {
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                eprintln!("tidings: a handler panicked: {detail}");
+                tracing::error!(panic = %detail, "tidings: a handler panicked; the peer gets the error frame");
                 error_frame(discriminator, "handler_panicked", "the handler failed; the connection stays open", None)
             }
         })
@@ -326,38 +326,6 @@ impl RateLimit {
             true
         } else {
             false
-        }
-    }
-}
-
-/// The tungstenite transport.
-pub(crate) mod tungstenite {
-    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-    use tokio_tungstenite::tungstenite::{Error, Message};
-
-    use super::{Read, Write};
-    use crate::codec::Frame;
-
-    pub(crate) fn read(message: Result<Message, Error>) -> Read {
-        match message {
-            Ok(Message::Text(text)) => Read::Text(text.as_str().to_owned()),
-            Ok(Message::Binary(bytes)) => Read::Binary(bytes.to_vec()),
-            Ok(Message::Close(_)) => Read::Closed,
-            Ok(_) => Read::Control,
-            Err(Error::Capacity(_)) => Read::TooBig,
-            Err(_) => Read::Closed,
-        }
-    }
-
-    pub(crate) fn write(write: Write) -> Message {
-        match write {
-            Write::Frame(Frame::Text(text)) => Message::Text(text.into()),
-            Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes.into()),
-            Write::Ping => Message::Ping(Default::default()),
-            Write::Close(code, reason) => {
-                Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: reason.into() }))
-            }
         }
     }
 }

@@ -1,158 +1,11 @@
 //! What a handler knows about, and can do with, its connection.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{Notify, mpsc};
-
-use crate::channel::ChannelSpec;
-use crate::codec::{Frame, Outbound};
-use crate::groups::{Groups, scoped};
-
-/// A connection's identity, unique across processes for its lifetime.
-///
-/// The high 32 bits name the process (its *node*, drawn at random when the process issues its
-/// first id), the low 32 bits count the process's connections. So an id says which process
-/// holds the connection, which is how a cross-process layer routes a directed send, and ids
-/// from two processes do not collide (two nodes of 100 processes coincide with odds of about
-/// one in a million). Displayed as `#<count>@<node in hex>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ConnectionId(pub(crate) u64);
-
-impl ConnectionId {
-    /// A fresh id.
-    pub fn next() -> Self {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static NEXT: AtomicU32 = AtomicU32::new(1);
-        // After 2^32 connections the count wraps, skipping 0; an id repeats only if a
-        // connection outlives four billion others of its process.
-        let mut count = NEXT.fetch_add(1, Ordering::Relaxed);
-        if count == 0 {
-            count = NEXT.fetch_add(1, Ordering::Relaxed);
-        }
-        Self((u64::from(process_node()) << 32) | u64::from(count))
-    }
-
-    /// The id as a number.
-    pub fn get(self) -> u64 {
-        self.0
-    }
-
-    /// The id whose number is `raw`, as [`get`](Self::get) gave it: how an id passed between
-    /// processes (in a message, a database) comes back, for a directed send through a
-    /// cross-process layer.
-    pub fn from_u64(raw: u64) -> Self {
-        Self(raw)
-    }
-
-    /// The process that issued the id: the same for every id of a process, different (with
-    /// high probability) between processes.
-    pub fn node(self) -> u32 {
-        (self.0 >> 32) as u32
-    }
-}
-
-impl std::fmt::Display for ConnectionId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "#{}@{:08x}", self.0 & u64::from(u32::MAX), self.node())
-    }
-}
-
-/// This process's node: the high half of every [`ConnectionId`] it issues. Random, from the
-/// standard library's randomly keyed hasher (seeded by the operating system), never 0.
-pub(crate) fn process_node() -> u32 {
-    static NODE: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
-    *NODE.get_or_init(|| {
-        let random = random_u64();
-        ((random >> 32) as u32 ^ random as u32).max(1)
-    })
-}
-
-/// 64 random bits, without a dependency: a hash of the process id and the time under the
-/// standard library's randomly keyed `RandomState`.
-pub(crate) fn random_u64() -> u64 {
-    use std::hash::BuildHasher;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    std::collections::hash_map::RandomState::new().hash_one((std::process::id(), now.as_nanos()))
-}
-
-/// Why a frame could not be queued for a connection.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SendError {
-    /// The connection's outbound queue is full: the peer does not read fast enough.
-    #[error("the connection's outbound queue is full")]
-    QueueFull,
-    /// The connection is closed.
-    #[error("the connection is closed")]
-    Closed,
-    /// The message could not be encoded.
-    #[error(transparent)]
-    Encode(#[from] crate::codec::EncodeError),
-}
-
-/// The sending half of a connection's bounded outbound queue.
-///
-/// Pushing never waits: a full queue means the peer reads slower than the server writes,
-/// and the connection is closed as too slow rather than let memory grow.
-#[derive(Debug, Clone)]
-pub struct Outbox {
-    tx: mpsc::Sender<Frame>,
-    overflow: Arc<Overflow>,
-}
-
-#[derive(Debug, Default)]
-struct Overflow {
-    happened: AtomicBool,
-    notify: Notify,
-}
-
-impl Outbox {
-    /// A queue of `capacity` frames and its receiving end.
-    pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<Frame>) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
-        (Self { tx, overflow: Arc::default() }, rx)
-    }
-
-    /// Queues a frame without waiting.
-    pub fn push(&self, frame: Frame) -> Result<(), SendError> {
-        self.tx.try_send(frame).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => {
-                self.overflow.happened.store(true, Ordering::Release);
-                self.overflow.notify.notify_one();
-                SendError::QueueFull
-            }
-            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
-        })
-    }
-
-    /// Queues a reply to the peer's own frame, waiting up to `patience` for room: a peer that
-    /// sends faster than it reads is slowed down (the connection stops reading it) rather than
-    /// closed, unless it stops reading altogether.
-    pub(crate) async fn push_reply(&self, frame: Frame, patience: std::time::Duration) -> Result<(), SendError> {
-        // The usual case, a queue with room, needs no timer.
-        let frame = match self.tx.try_send(frame) {
-            Ok(()) => return Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => return Err(SendError::Closed),
-            Err(mpsc::error::TrySendError::Full(frame)) => frame,
-        };
-        match tokio::time::timeout(patience, self.tx.send(frame)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(SendError::Closed),
-            Err(_) => Err(SendError::QueueFull),
-        }
-    }
-
-    /// Resolves once a push has found the queue full.
-    pub(crate) async fn overflowed(&self) {
-        loop {
-            if self.overflow.happened.load(Ordering::Acquire) {
-                return;
-            }
-            self.overflow.notify.notified().await;
-        }
-    }
-}
+use crate::codec::Outbound;
+use crate::contract::ChannelSpec;
+use crate::groups::{Groups, Sender, scoped};
+use crate::outbox::{ConnectionId, Outbox, SendError};
 
 /// A handler's view of its connection on channel `C`: the address parameters, the
 /// connection's id, typed sending of what the channel may send, and groups.
@@ -171,7 +24,7 @@ impl<C: ChannelSpec> Clone for Context<C> {
 
 impl<C: ChannelSpec> Context<C> {
     /// A context for connection `id`.
-    pub fn new(id: ConnectionId, params: C::Params, outbox: Outbox, groups: Groups) -> Self {
+    pub(crate) fn new(id: ConnectionId, params: C::Params, outbox: Outbox, groups: Groups) -> Self {
         Self { id, params: Arc::new(params), outbox, groups }
     }
 
@@ -192,7 +45,7 @@ impl<C: ChannelSpec> Context<C> {
     }
 
     /// Typed sends on this channel from tasks the handler spawns.
-    pub fn sender(&self) -> crate::groups::Sender<C> {
+    pub fn sender(&self) -> Sender<C> {
         self.groups.sender::<C>()
     }
 

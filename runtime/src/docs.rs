@@ -9,6 +9,7 @@ use bytes::Bytes;
 use serde_json::Value;
 
 use crate::groups::Groups;
+use crate::http::HttpResponse;
 
 /// The version of `@asyncapi/react-component` the page loads, pinned with Subresource
 /// Integrity hashes of its two files.
@@ -97,20 +98,6 @@ impl DocsConfig {
     pub fn health(mut self, path: Option<&str>) -> Self {
         self.health = path.map(str::to_owned);
         self
-    }
-}
-
-/// An HTTP response to a plain GET.
-#[derive(Debug, Clone)]
-pub(crate) struct HttpResponse {
-    pub(crate) status: u16,
-    pub(crate) content_type: &'static str,
-    pub(crate) body: Bytes,
-}
-
-impl HttpResponse {
-    fn ok(content_type: &'static str, body: &Bytes) -> Self {
-        Self { status: 200, content_type, body: body.clone() }
     }
 }
 
@@ -222,14 +209,14 @@ pub async fn serve(listener: tokio::net::TcpListener, document: &Value, config: 
         let (mut stream, _) = listener.accept().await?;
         let docs = std::sync::Arc::clone(&docs);
         tokio::spawn(async move {
-            let Some(target) = crate::server::request_target(&stream).await else { return };
+            let Some(target) = crate::http::request_target(&stream).await else { return };
             let (path, query) = target.split_once('?').map_or((target.as_str(), None), |(p, q)| (p, Some(q)));
             let response = docs.respond(path, query).unwrap_or_else(|| HttpResponse {
                 status: 404,
                 content_type: "text/plain; charset=utf-8",
                 body: Bytes::from_static(b"not found: the document is at the docs paths\n"),
             });
-            let _ = crate::server::answer(&mut stream, &response).await;
+            let _ = crate::http::answer(&mut stream, &response).await;
         });
     }
 }

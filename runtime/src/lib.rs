@@ -4,44 +4,90 @@
 //! [`include_contract!`] brings the generated module in: message types, one message enum
 //! per channel and direction, one consumer trait per channel, and a descriptor of each
 //! channel. This crate is what that code runs on.
+//!
+//! An application is an [`App`]: the channels it mounts and everything about serving them.
+//!
+//! ```no_run
+//! # async fn serve(chat: tidings::Channel) -> std::io::Result<()> {
+//! // `chat` is `contract::chat::channel(MyChat)`, the generated channel over your type.
+//! let app = tidings::App::new().mount(chat);
+//! let server = app.bind("127.0.0.1:8080").await?;
+//! server.serve().await
+//! # }
+//! ```
+//!
+//! The crate root holds what an application author uses. The modules hold the rest, by
+//! audience: [`channel`] and [`codec`] what generated code implements (and what tests drive
+//! by hand), [`layer`] what a group layer implements, [`document`] and [`docs`] the
+//! application's own AsyncAPI document and its endpoints, [`descriptor`] the contract as
+//! generated code carries it, [`client`] the details of a client's errors, [`testing`]
+//! helpers for tests.
 
+mod app;
 mod auth;
 #[cfg(feature = "axum")]
-pub mod axum;
-mod channel;
-mod client;
-mod codec;
+mod axum;
+pub mod channel;
+pub mod client;
+pub mod codec;
 mod compact;
 mod config;
 mod connection;
 mod context;
+pub mod contract;
 pub mod descriptor;
 pub mod docs;
+pub mod document;
 mod error;
 mod groups;
-mod params;
+mod handshake;
+mod http;
+mod membership;
+mod outbox;
 #[cfg(feature = "redis")]
 mod redis;
 mod routing;
-mod server;
 mod shape;
-pub mod spec;
+mod tcp;
 pub mod testing;
 
-pub use auth::{AuthError, Authenticator, Credential};
-pub use channel::{Channel, ChannelSpec, FrameError, Handler, Session};
+// The application, served by a bound [`Server`] or an axum router.
+pub use app::{App, Server, ShutdownHandle};
+// Who may connect: the authenticator of the contract's security schemes.
+pub use auth::{AuthError, Authenticator, Credential, Unauthorized};
+// A channel implementation, as `contract::<channel>::channel(imp)` returns it.
+pub use channel::Channel;
+// A typed client of a channel.
 pub use client::{Client, ClientError};
-pub use codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+// Server settings.
 pub use config::{Origins, ServerConfig};
-pub use context::{ConnectionId, Context, Outbox, SendError};
-pub use docs::{Assets, DocsConfig};
-pub use error::{ErrorBody, HandlerError};
-pub use groups::{Groups, InProcess, Layer, LayerHealth, Sender};
-pub use params::{ParamError, Params};
-#[cfg(feature = "redis")]
-pub use redis::{RedisConfig, RedisLayer, RedisLayerError};
-pub use server::{Server, ShutdownHandle};
-pub use spec::{Spec, SpecConfig, SpecServer};
+// What a handler sees of its connection.
+pub use context::Context;
+// The generated marker type of a channel (`contract::<channel>::Spec`) implements this.
+pub use contract::ChannelSpec;
+// The documentation endpoints.
+pub use docs::DocsConfig;
+// The application's own AsyncAPI document: what it says beyond the channels.
+pub use document::DocumentConfig;
+// Errors a handler returns.
+pub use error::HandlerError;
+// Typed sends from outside any connection.
+pub use groups::Sender;
+// A connection's id, and why a send to it failed.
+pub use outbox::{ConnectionId, SendError};
+
+/// Where group membership lives: the [`Layer`](layer::Layer) trait and its implementations,
+/// in this process ([`InProcess`](layer::InProcess)) or across processes through Redis
+/// (`RedisLayer`, feature `redis`), and the handle on an application's layer
+/// ([`Groups`](layer::Groups)). What implementing a layer takes: [`Outbox`](layer::Outbox),
+/// [`ConnectionId`] and [`codec::Frame`].
+pub mod layer {
+    pub use crate::groups::Groups;
+    pub use crate::membership::{InProcess, Layer, LayerHealth};
+    pub use crate::outbox::Outbox;
+    #[cfg(feature = "redis")]
+    pub use crate::redis::{InvalidRedisUrl, RedisConfig, RedisLayer, RedisLayerError};
+}
 
 /// Includes the module `tidings-build` generated into `OUT_DIR`.
 ///
@@ -73,9 +119,14 @@ macro_rules! assert_contract {
 /// What generated code uses. Not a stable API: its contents follow the generator.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::channel::{Channel, Handler};
+    pub use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
     pub use crate::codec::{decode_json, encode_json, read_tag};
     pub use crate::compact::{ConversionError, check_length, deserialize_tag};
-    pub use crate::params::check_allowed;
+    pub use crate::context::Context;
+    pub use crate::contract::{ChannelSpec, ParamError, Params, check_allowed};
+    pub use crate::descriptor;
+    pub use crate::error::HandlerError;
     pub use crate::shape::{Reader, Shapes, decode_value};
     pub use crate::{__bounded_string as bounded_string, __tag as tag};
     pub use chrono;

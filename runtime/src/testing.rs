@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn demo(chat: tidings::Channel) -> std::io::Result<()> {
 //! use tidings::testing::TestServer;
-//! let server = TestServer::start(|s| s.mount(chat)).await?;
+//! let server = TestServer::start(|app| app.mount(chat)).await?;
 //! // let mut client = server.client::<chat::Spec>("/ws/chat/lobby").await?;
 //! server.stop().await
 //! # }
@@ -13,14 +13,17 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use crate::channel::ChannelSpec;
+use crate::app::{App, ShutdownHandle};
 use crate::client::{Client, ClientError};
 use crate::codec::Frame;
-use crate::context::{ConnectionId, Outbox};
-use crate::groups::{InProcess, Layer, Sender, scoped};
-use crate::server::{Server, ShutdownHandle};
+use crate::contract::ChannelSpec;
+use crate::document::{ERROR_FRAME_EXTENSION, reference};
+use crate::groups::{Groups, Sender, scoped};
+use crate::membership::{InProcess, Layer};
+use crate::outbox::{ConnectionId, Outbox};
 
 /// A server on `127.0.0.1:0`, running in the background.
 #[derive(Debug)]
@@ -28,16 +31,16 @@ pub struct TestServer {
     addr: SocketAddr,
     shutdown: ShutdownHandle,
     task: tokio::task::JoinHandle<io::Result<()>>,
-    groups: crate::groups::Groups,
+    groups: Groups,
 }
 
 impl TestServer {
-    /// Starts a server configured by `configure` (mount channels, set config, a layer...).
-    pub async fn start(configure: impl FnOnce(Server) -> Server) -> io::Result<Self> {
-        let server = configure(Server::bind("127.0.0.1:0").await?);
+    /// Starts the application `configure` builds (mount channels, set config, a layer...).
+    pub async fn start(configure: impl FnOnce(App) -> App) -> io::Result<Self> {
+        let server = configure(App::new()).bind("127.0.0.1:0").await?;
         let addr = server.local_addr()?;
         let shutdown = server.shutdown_handle();
-        let groups = server.groups();
+        let groups = server.app().groups();
         let task = tokio::spawn(server.serve());
         Ok(Self { addr, shutdown, task, groups })
     }
@@ -116,7 +119,7 @@ impl Layer for Recorder {
 }
 
 /// Fails, with a readable semantic diff, unless `document` (an application's document, as
-/// [`Server::document`] builds it) says what the contract at `contract` says.
+/// [`App::document`] builds it) says what the contract at `contract` says.
 ///
 /// The comparison is `tidings diff`'s: after its normalizations, any change at all (breaking,
 /// non-breaking or annotation) fails. The error frame the runtime documents on every channel
@@ -127,12 +130,12 @@ pub fn assert_contract(document: &serde_json::Value, contract: impl AsRef<std::p
     let contract = contract.as_ref();
     let stem = contract.file_stem().and_then(|s| s.to_str()).unwrap_or("asyncapi");
     let written = contract.with_file_name(format!("{stem}.actual.yaml"));
-    match compare_contract(document, contract) {
+    match check_contract(document, contract) {
         Ok(()) => {
             let _ = std::fs::remove_file(&written);
         }
         Err(report) => {
-            let saved = match std::fs::write(&written, crate::spec::to_yaml(document)) {
+            let saved = match std::fs::write(&written, crate::document::to_yaml(document)) {
                 Ok(()) => format!("the application's document is in {}", written.display()),
                 Err(e) => format!("(the application's document could not be written to {}: {e})", written.display()),
             };
@@ -141,20 +144,47 @@ pub fn assert_contract(document: &serde_json::Value, contract: impl AsRef<std::p
     }
 }
 
-/// The comparison of [`assert_contract`], writing nothing: `Err` holds the readable report.
-pub fn compare_contract(document: &serde_json::Value, contract: impl AsRef<std::path::Path>) -> Result<(), String> {
-    let contract = contract.as_ref();
-    let expected = match tidings_asyncapi::Document::load(contract) {
+/// Why an application's document is not its contract's: [`check_contract`]'s error. Its
+/// `Display` is the readable report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContractError {
+    /// The contract cannot be loaded; its diagnostics say why.
+    #[error("the contract {} cannot be read:\n{source}", path.display())]
+    Unreadable {
+        /// The contract's file.
+        path: PathBuf,
+        /// What the loader found.
+        #[source]
+        source: tidings_asyncapi::LoadError,
+    },
+    /// The application's document and the contract differ.
+    #[error("the application does not implement its contract {}:\n\n{}", path.display(), differences.render_human())]
+    Differs {
+        /// The contract's file.
+        path: PathBuf,
+        /// Every difference, as `tidings diff` reports it.
+        differences: tidings_asyncapi::diff::Report,
+    },
+}
+
+/// The comparison of [`assert_contract`], writing nothing.
+pub fn check_contract(
+    document: &serde_json::Value,
+    contract: impl AsRef<std::path::Path>,
+) -> Result<(), ContractError> {
+    let path = contract.as_ref();
+    let expected = match tidings_asyncapi::Document::load(path) {
         Ok(loaded) => loaded.bundled_with_traits(),
-        Err(error) => return Err(format!("the contract {} cannot be read:\n{error}", contract.display())),
+        Err(source) => return Err(ContractError::Unreadable { path: path.to_owned(), source }),
     };
     let expected = without_unused_messages(&expected);
     let actual = without_error_frames(document);
-    let report = tidings_asyncapi::diff::diff_values(&expected, &actual);
-    if report.is_empty() {
+    let differences = tidings_asyncapi::diff::diff_values(&expected, &actual);
+    if differences.is_empty() {
         return Ok(());
     }
-    Err(format!("the application does not implement its contract {}:\n\n{}", contract.display(), report.render_human()))
+    Err(ContractError::Differs { path: path.to_owned(), differences })
 }
 
 /// `document` with every operation's messages listed (none listed means all of its
@@ -191,9 +221,7 @@ fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
                 .and_then(serde_json::Value::as_object)
                 .into_iter()
                 .flatten()
-                .map(
-                    |(key, _)| serde_json::json!({"$ref": crate::spec::reference(["channels", name, "messages", key])}),
-                )
+                .map(|(key, _)| serde_json::json!({"$ref": reference(["channels", name, "messages", key])}))
                 .collect();
             object.insert("messages".into(), all.into());
         }
@@ -206,18 +234,18 @@ fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
     if let Some(serde_json::Value::Object(channels)) = document.get_mut("channels") {
         for (name, channel) in channels.iter_mut() {
             if let Some(serde_json::Value::Object(messages)) = channel.get_mut("messages") {
-                messages.retain(|key, _| used.contains(&crate::spec::reference(["channels", name, "messages", key])));
+                messages.retain(|key, _| used.contains(&reference(["channels", name, "messages", key])));
             }
         }
     }
     document
 }
 
-/// `document` without what [`crate::spec::ERROR_FRAME_EXTENSION`] marks: the error
+/// `document` without what [`ERROR_FRAME_EXTENSION`] marks: the error
 /// operations, the error messages in `components/messages` and the channels' references to them.
 fn without_error_frames(document: &serde_json::Value) -> serde_json::Value {
     use serde_json::Value;
-    let marked = |v: &Value| v.get(crate::spec::ERROR_FRAME_EXTENSION).is_some();
+    let marked = |v: &Value| v.get(ERROR_FRAME_EXTENSION).is_some();
     // A channel's message is the error message itself or a reference to it.
     let is_error = |v: &Value| {
         marked(v)

@@ -10,8 +10,10 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use tidings::ConnectionId;
+use tidings::codec::Frame;
+use tidings::layer::{Layer, Outbox, RedisConfig, RedisLayer, RedisLayerError};
 use tidings::testing::RedisServer;
-use tidings::{ConnectionId, Frame, Layer, Outbox, RedisConfig, RedisLayer};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -270,11 +272,11 @@ async fn without_redis_the_layer_serves_locally_and_says_why() {
 #[test]
 fn starting_needs_a_runtime_and_a_redis_url() {
     let outside = RedisLayer::start("redis://127.0.0.1:6379", RedisConfig::default());
-    assert!(matches!(outside, Err(tidings::RedisLayerError::NoRuntime)), "{outside:?}");
+    assert!(matches!(outside, Err(RedisLayerError::NoRuntime)), "{outside:?}");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     let _inside = runtime.enter();
     let bad = RedisLayer::start("http://127.0.0.1:6379", RedisConfig::default());
-    assert!(matches!(bad, Err(tidings::RedisLayerError::Url { .. })), "{bad:?}");
+    assert!(matches!(bad, Err(RedisLayerError::Url { .. })), "{bad:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

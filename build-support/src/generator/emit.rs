@@ -226,7 +226,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
         let key = m.key.as_str();
         match m.payload {
             Payload::Binary => {
-                quote!(Self::#variant(bytes) => ::core::result::Result::Ok(::tidings::Frame::Binary(bytes.clone())))
+                quote!(Self::#variant(bytes) => ::core::result::Result::Ok(::tidings::__private::Frame::Binary(bytes.clone())))
             }
             _ => quote!(Self::#variant(payload) => ::tidings::__private::encode_json(payload, #key)),
         }
@@ -262,7 +262,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
         }
     };
     let decode_text = match (&direction.discriminator, json.as_slice()) {
-        (_, []) => quote!(::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted)),
+        (_, []) => quote!(::core::result::Result::Err(::tidings::__private::DecodeError::TextNotAccepted)),
         (Some(property), _) => {
             let keys: Vec<String> = json.iter().map(|m| m.key.clone()).collect();
             let groups = super::channels::tag_groups(&keys, &direction.tags);
@@ -285,7 +285,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
             let expected = groups.iter().map(|(tag, _)| tag);
             let unknown = try_fallback(
                 quote! {
-                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                    ::core::result::Result::Err(::tidings::__private::DecodeError::UnknownMessage {
                         property: #property,
                         value: tag.into_owned(),
                         expected: &[#(#expected),*],
@@ -308,8 +308,8 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
                 quote! {
                     let tag = match ::tidings::__private::read_tag(text, #property) {
                         ::core::result::Result::Ok(tag) => tag,
-                        ::core::result::Result::Err(::tidings::DecodeError::NotJson { detail }) => {
-                            return ::core::result::Result::Err(::tidings::DecodeError::NotJson { detail });
+                        ::core::result::Result::Err(::tidings::__private::DecodeError::NotJson { detail }) => {
+                            return ::core::result::Result::Err(::tidings::__private::DecodeError::NotJson { detail });
                         }
                         ::core::result::Result::Err(_) => { #untagged }
                     };
@@ -328,7 +328,9 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
             let key = only.key.as_str();
             quote!(::tidings::__private::decode_json(text, #key).map(Self::#variant))
         }
-        (None, _) => try_fallback(quote!(::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted)), false),
+        (None, _) => {
+            try_fallback(quote!(::core::result::Result::Err(::tidings::__private::DecodeError::TextNotAccepted)), false)
+        }
     };
     let decode_binary = match messages.iter().find(|m| matches!(m.payload, Payload::Binary)) {
         Some(m) => {
@@ -337,7 +339,7 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
         }
         None => quote! {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(::tidings::__private::DecodeError::BinaryNotAccepted)
         },
     };
     let text_param = if json.is_empty() { quote!(_text) } else { quote!(text) };
@@ -368,25 +370,25 @@ fn message_enum(plan: &ChannelPlan, direction: &Direction, name: &str, doc: &str
             #(#variants,)*
         }
 
-        impl ::tidings::Message for #enum_ident {
+        impl ::tidings::__private::Message for #enum_ident {
             fn key(&self) -> &'static str {
                 #key_body
             }
         }
 
-        impl ::tidings::Inbound for #enum_ident {
-            fn decode_text(#text_param: &str) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        impl ::tidings::__private::Inbound for #enum_ident {
+            fn decode_text(#text_param: &str) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
                 #(#shape_sets)*
                 #decode_text
             }
 
-            fn decode_binary(bytes: &[u8]) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+            fn decode_binary(bytes: &[u8]) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
                 #decode_binary
             }
         }
 
-        impl ::tidings::Outbound for #enum_ident {
-            fn encode(&self) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        impl ::tidings::__private::Outbound for #enum_ident {
+            fn encode(&self) -> ::core::result::Result<::tidings::__private::Frame, ::tidings::__private::EncodeError> {
                 #encode_body
             }
         }
@@ -424,10 +426,10 @@ fn params(plan: &ChannelPlan) -> TokenStream {
             #(#fields,)*
         }
 
-        impl ::tidings::Params for Params {
+        impl ::tidings::__private::Params for Params {
             const NAMES: &'static [&'static str] = &[#(#names),*];
 
-            fn from_values(#values: ::std::vec::Vec<::std::string::String>) -> ::core::result::Result<Self, ::tidings::ParamError> {
+            fn from_values(#values: ::std::vec::Vec<::std::string::String>) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
                 #take
                 ::core::result::Result::Ok(Self { #(#reads,)* })
             }
@@ -570,7 +572,7 @@ fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> Tok
         /// Adapts an implementation of the consumer trait to the runtime's handler.
         struct Adapter<T>(T);
 
-        impl<T: #trait_ident> ::tidings::Handler<Spec> for Adapter<T> {
+        impl<T: #trait_ident> ::tidings::__private::Handler<Spec> for Adapter<T> {
             async fn handle(&self, cx: &mut Context, message: Incoming) -> ::core::result::Result<::core::option::Option<Outgoing>, ::tidings::HandlerError> {
                 #handle_body
             }

@@ -192,30 +192,35 @@ pub mod audio {
         /// The `transcript` message.
         Transcript(super::types::Transcript),
     }
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Transcript(_) => "transcript",
             }
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             ::tidings::__private::decode_json(text, "transcript").map(Self::Transcript)
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Transcript(payload) => {
                     ::tidings::__private::encode_json(payload, "transcript")
@@ -242,7 +247,7 @@ pub mod audio {
         /// The `stop` message.
         Stop(super::types::Stop),
     }
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Chunk(_) => "chunk",
@@ -251,10 +256,10 @@ pub mod audio {
             }
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let tag = ::tidings::__private::read_tag(text, "event")?;
             match &*tag {
                 "start" => {
@@ -262,7 +267,7 @@ pub mod audio {
                 }
                 "stop" => ::tidings::__private::decode_json(text, "stop").map(Self::Stop),
                 _ => {
-                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                    ::core::result::Result::Err(::tidings::__private::DecodeError::UnknownMessage {
                         property: "event",
                         value: tag.into_owned(),
                         expected: &["start", "stop"],
@@ -272,17 +277,22 @@ pub mod audio {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             ::core::result::Result::Ok(Self::Chunk(bytes.to_vec()))
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Chunk(bytes) => {
-                    ::core::result::Result::Ok(::tidings::Frame::Binary(bytes.clone()))
+                    ::core::result::Result::Ok(
+                        ::tidings::__private::Frame::Binary(bytes.clone()),
+                    )
                 }
                 Self::Start(payload) => {
                     ::tidings::__private::encode_json(payload, "start")
@@ -309,11 +319,11 @@ pub mod audio {
     /// The channel address's parameters.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Params {}
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &[];
         fn from_values(
             _values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             ::core::result::Result::Ok(Self {})
         }
     }
@@ -363,7 +373,7 @@ pub mod audio {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: Audio> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: Audio> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,

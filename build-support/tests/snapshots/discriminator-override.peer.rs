@@ -122,28 +122,35 @@ pub mod jobs {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             _text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
-            ::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted)
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::TextNotAccepted,
+            )
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match *self {}
         }
     }
@@ -159,7 +166,7 @@ pub mod jobs {
         /// The `halt` message.
         Halt(super::types::Halt),
     }
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Start(_) => "start",
@@ -167,10 +174,10 @@ pub mod jobs {
             }
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let tag = ::tidings::__private::read_tag(text, "kind")?;
             match &*tag {
                 "start" => {
@@ -178,7 +185,7 @@ pub mod jobs {
                 }
                 "halt" => ::tidings::__private::decode_json(text, "halt").map(Self::Halt),
                 _ => {
-                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                    ::core::result::Result::Err(::tidings::__private::DecodeError::UnknownMessage {
                         property: "kind",
                         value: tag.into_owned(),
                         expected: &["start", "halt"],
@@ -188,15 +195,20 @@ pub mod jobs {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Start(payload) => {
                     ::tidings::__private::encode_json(payload, "start")
@@ -218,11 +230,11 @@ pub mod jobs {
     /// The channel address's parameters.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Params {}
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &[];
         fn from_values(
             _values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             ::core::result::Result::Ok(Self {})
         }
     }
@@ -264,7 +276,7 @@ pub mod jobs {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: Jobs> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: Jobs> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,

@@ -239,28 +239,35 @@ pub mod shapes {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             _text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
-            ::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted)
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::TextNotAccepted,
+            )
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match *self {}
         }
     }
@@ -276,7 +283,7 @@ pub mod shapes {
         /// The `square` message.
         Square(super::types::Square),
     }
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Circle(_) => "circle",
@@ -284,10 +291,10 @@ pub mod shapes {
             }
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let tag = ::tidings::__private::read_tag(text, "shape")?;
             match &*tag {
                 "circle" => {
@@ -297,7 +304,7 @@ pub mod shapes {
                     ::tidings::__private::decode_json(text, "square").map(Self::Square)
                 }
                 _ => {
-                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                    ::core::result::Result::Err(::tidings::__private::DecodeError::UnknownMessage {
                         property: "shape",
                         value: tag.into_owned(),
                         expected: &["circle", "square"],
@@ -307,15 +314,20 @@ pub mod shapes {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Circle(payload) => {
                     ::tidings::__private::encode_json(payload, "circle")
@@ -339,11 +351,11 @@ pub mod shapes {
     /// The channel address's parameters.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Params {}
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &[];
         fn from_values(
             _values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             ::core::result::Result::Ok(Self {})
         }
     }
@@ -385,7 +397,7 @@ pub mod shapes {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: Shapes> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: Shapes> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,

@@ -249,7 +249,7 @@ pub mod user_events {
         /// The `2fa code` message.
         N2faCode(super::types::Self_),
     }
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::UserEvents(_) => "user.events",
@@ -257,10 +257,10 @@ pub mod user_events {
             }
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let tag = ::tidings::__private::read_tag(text, "type")?;
             match &*tag {
                 "option" => {
@@ -272,7 +272,7 @@ pub mod user_events {
                         .map(Self::N2faCode)
                 }
                 _ => {
-                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                    ::core::result::Result::Err(::tidings::__private::DecodeError::UnknownMessage {
                         property: "type",
                         value: tag.into_owned(),
                         expected: &["option", "2fa"],
@@ -282,15 +282,20 @@ pub mod user_events {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::UserEvents(payload) => {
                     ::tidings::__private::encode_json(payload, "user.events")
@@ -318,28 +323,35 @@ pub mod user_events {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             _text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
-            ::core::result::Result::Err(::tidings::DecodeError::TextNotAccepted)
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::TextNotAccepted,
+            )
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match *self {}
         }
     }
@@ -349,11 +361,11 @@ pub mod user_events {
         /// The `{user-id}` part of the address.
         pub user_id: ::std::string::String,
     }
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &["user-id"];
         fn from_values(
             values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             let mut values = values.into_iter();
             ::core::result::Result::Ok(Self {
                 user_id: ::tidings::__private::check_allowed(
@@ -422,7 +434,7 @@ pub mod user_events {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: UserEvents> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: UserEvents> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,
@@ -604,30 +616,35 @@ pub mod r#type {
         /// The `Result` message.
         Result_(super::types::Result),
     }
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Result_(_) => "Result",
             }
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             ::tidings::__private::decode_json(text, "Result").map(Self::Result_)
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Result_(payload) => {
                     ::tidings::__private::encode_json(payload, "Result")
@@ -650,30 +667,35 @@ pub mod r#type {
         /// The `Box` message.
         Box_(super::types::Box),
     }
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Box_(_) => "Box",
             }
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             ::tidings::__private::decode_json(text, "Box").map(Self::Box_)
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Box_(payload) => ::tidings::__private::encode_json(payload, "Box"),
             }
@@ -687,11 +709,11 @@ pub mod r#type {
     /// The channel address's parameters.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Params {}
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &[];
         fn from_values(
             _values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             ::core::result::Result::Ok(Self {})
         }
     }
@@ -741,7 +763,7 @@ pub mod r#type {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: Type> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: Type> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,

@@ -167,7 +167,7 @@ pub mod stream {
         /// Why the session stopped.
         Failure(super::types::Failure),
     }
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Partial(_) => "partial",
@@ -176,10 +176,10 @@ pub mod stream {
             }
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             static UNTAGGED: ::tidings::__private::Shapes = ::tidings::__private::Shapes::new(
                 &DESCRIPTOR,
                 &["partial", "final", "failure"],
@@ -202,15 +202,20 @@ pub mod stream {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Partial(payload) => {
                     ::tidings::__private::encode_json(payload, "partial")
@@ -253,7 +258,7 @@ pub mod stream {
         /// Ends the session.
         Finish(super::types::Finish),
     }
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Start(_) => "start",
@@ -262,10 +267,10 @@ pub mod stream {
             }
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             static UNTAGGED: ::tidings::__private::Shapes = ::tidings::__private::Shapes::new(
                 &DESCRIPTOR,
                 &["start", "finish"],
@@ -284,20 +289,25 @@ pub mod stream {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             ::core::result::Result::Ok(Self::Audio(bytes.to_vec()))
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Start(payload) => {
                     ::tidings::__private::encode_json(payload, "start")
                 }
                 Self::Audio(bytes) => {
-                    ::core::result::Result::Ok(::tidings::Frame::Binary(bytes.clone()))
+                    ::core::result::Result::Ok(
+                        ::tidings::__private::Frame::Binary(bytes.clone()),
+                    )
                 }
                 Self::Finish(payload) => {
                     ::tidings::__private::encode_json(payload, "finish")
@@ -323,11 +333,11 @@ pub mod stream {
     /// The channel address's parameters.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Params {}
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &[];
         fn from_values(
             _values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             ::core::result::Result::Ok(Self {})
         }
     }
@@ -391,7 +401,7 @@ pub mod stream {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: Stream> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: Stream> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,

@@ -155,22 +155,22 @@ pub mod commands {
         /// The `run` message.
         Run(super::types::Run),
     }
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Run(_) => "run",
             }
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let tag = ::tidings::__private::read_tag(text, "op")?;
             match &*tag {
                 "run" => ::tidings::__private::decode_json(text, "run").map(Self::Run),
                 _ => {
-                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                    ::core::result::Result::Err(::tidings::__private::DecodeError::UnknownMessage {
                         property: "op",
                         value: tag.into_owned(),
                         expected: &["run"],
@@ -180,15 +180,20 @@ pub mod commands {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Run(payload) => ::tidings::__private::encode_json(payload, "run"),
             }
@@ -209,22 +214,22 @@ pub mod commands {
         /// The `done` message.
         Done(super::types::Done),
     }
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Done(_) => "done",
             }
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let tag = ::tidings::__private::read_tag(text, "op")?;
             match &*tag {
                 "done" => ::tidings::__private::decode_json(text, "done").map(Self::Done),
                 _ => {
-                    ::core::result::Result::Err(::tidings::DecodeError::UnknownMessage {
+                    ::core::result::Result::Err(::tidings::__private::DecodeError::UnknownMessage {
                         property: "op",
                         value: tag.into_owned(),
                         expected: &["done"],
@@ -234,15 +239,20 @@ pub mod commands {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Done(payload) => ::tidings::__private::encode_json(payload, "done"),
             }
@@ -256,11 +266,11 @@ pub mod commands {
     /// The channel address's parameters.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Params {}
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &[];
         fn from_values(
             _values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             ::core::result::Result::Ok(Self {})
         }
     }
@@ -310,7 +320,7 @@ pub mod commands {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: Commands> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: Commands> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,

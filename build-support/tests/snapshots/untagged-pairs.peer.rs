@@ -212,7 +212,7 @@ pub mod rpc {
         /// Shaped like an update without a price; only its schema tells it apart.
         Heartbeat(super::types::Heartbeat),
     }
-    impl ::tidings::Message for Incoming {
+    impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Result_(_) => "result",
@@ -222,10 +222,10 @@ pub mod rpc {
             }
         }
     }
-    impl ::tidings::Inbound for Incoming {
+    impl ::tidings::__private::Inbound for Incoming {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             static UNTAGGED: ::tidings::__private::Shapes = ::tidings::__private::Shapes::new(
                 &DESCRIPTOR,
                 &["result", "error", "update", "heartbeat"],
@@ -252,15 +252,20 @@ pub mod rpc {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Incoming {
+    impl ::tidings::__private::Outbound for Incoming {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Result_(payload) => {
                     ::tidings::__private::encode_json(payload, "result")
@@ -309,7 +314,7 @@ pub mod rpc {
         /// The `unsubscribe` message.
         Unsubscribe(super::types::Unsubscribe),
     }
-    impl ::tidings::Message for Outgoing {
+    impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Subscribe(_) => "subscribe",
@@ -317,10 +322,10 @@ pub mod rpc {
             }
         }
     }
-    impl ::tidings::Inbound for Outgoing {
+    impl ::tidings::__private::Inbound for Outgoing {
         fn decode_text(
             text: &str,
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             static UNTAGGED: ::tidings::__private::Shapes = ::tidings::__private::Shapes::new(
                 &DESCRIPTOR,
                 &["subscribe", "unsubscribe"],
@@ -339,15 +344,20 @@ pub mod rpc {
         }
         fn decode_binary(
             bytes: &[u8],
-        ) -> ::core::result::Result<Self, ::tidings::DecodeError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             let _ = bytes;
-            ::core::result::Result::Err(::tidings::DecodeError::BinaryNotAccepted)
+            ::core::result::Result::Err(
+                ::tidings::__private::DecodeError::BinaryNotAccepted,
+            )
         }
     }
-    impl ::tidings::Outbound for Outgoing {
+    impl ::tidings::__private::Outbound for Outgoing {
         fn encode(
             &self,
-        ) -> ::core::result::Result<::tidings::Frame, ::tidings::EncodeError> {
+        ) -> ::core::result::Result<
+            ::tidings::__private::Frame,
+            ::tidings::__private::EncodeError,
+        > {
             match self {
                 Self::Subscribe(payload) => {
                     ::tidings::__private::encode_json(payload, "subscribe")
@@ -371,11 +381,11 @@ pub mod rpc {
     /// The channel address's parameters.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub struct Params {}
-    impl ::tidings::Params for Params {
+    impl ::tidings::__private::Params for Params {
         const NAMES: &'static [&'static str] = &[];
         fn from_values(
             _values: ::std::vec::Vec<::std::string::String>,
-        ) -> ::core::result::Result<Self, ::tidings::ParamError> {
+        ) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
             ::core::result::Result::Ok(Self {})
         }
     }
@@ -448,7 +458,7 @@ pub mod rpc {
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T>(T);
-    impl<T: Rpc> ::tidings::Handler<Spec> for Adapter<T> {
+    impl<T: Rpc> ::tidings::__private::Handler<Spec> for Adapter<T> {
         async fn handle(
             &self,
             cx: &mut Context,

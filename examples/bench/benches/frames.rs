@@ -19,7 +19,10 @@ use std::time::SystemTime;
 
 use criterion::Criterion;
 use futures_util::FutureExt as _;
-use tidings::{ConnectionId, Frame, Groups, InProcess, Outbox, Session};
+use tidings::ConnectionId;
+use tidings::channel::Session;
+use tidings::codec::Frame;
+use tidings::layer::{Groups, InProcess, Outbox};
 
 mod medians;
 

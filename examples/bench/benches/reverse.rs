@@ -6,8 +6,8 @@
 //! cargo bench -p bench --bench reverse
 //! ```
 //!
-//! - `reverse/document`: `Spec::new(SpecConfig::from_info(&INFO))`, `describe` of every
-//!   descriptor in `CHANNELS` (what `Server::mount` records) and `document()`.
+//! - `reverse/document`: `document::describe(&DocumentConfig::from_info(&INFO), CHANNELS)`:
+//!   every descriptor in `CHANNELS` (what `App::mount` records), as `App::document()` builds it.
 //!   Each iteration also frees the document, as a server does once it has rendered it.
 //! - `reverse/to_json`, `reverse/to_yaml`: serializing that document for `/asyncapi.json` and
 //!   `/asyncapi.yaml`.
@@ -30,7 +30,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use criterion::Criterion;
 use serde_json::Value;
-use tidings::{Spec, SpecConfig};
+use tidings::DocumentConfig;
+use tidings::document::{ERROR_FRAME_EXTENSION, to_json, to_yaml};
 
 mod medians;
 
@@ -45,10 +46,7 @@ const GROUP: &str = "reverse";
 
 /// The document as the running application builds it.
 fn document() -> Value {
-    let spec = synthetic::CHANNELS
-        .iter()
-        .fold(Spec::new(SpecConfig::from_info(&synthetic::INFO)), |spec, descriptor| spec.describe(descriptor));
-    spec.document()
+    tidings::document::describe(&DocumentConfig::from_info(&synthetic::INFO), synthetic::CHANNELS.iter().copied())
 }
 
 /// The part of `document` that is schemars' own: the schema of every payload's Rust type, in
@@ -74,7 +72,7 @@ fn schemars_only() -> usize {
 fn check(document: &Value) {
     let channels = document["channels"].as_object().expect("the document has channels");
     let operations = document["operations"].as_object().expect("the document has operations");
-    let error_frames = operations.values().filter(|o| o.get(tidings::spec::ERROR_FRAME_EXTENSION).is_some()).count();
+    let error_frames = operations.values().filter(|o| o.get(ERROR_FRAME_EXTENSION).is_some()).count();
     assert_eq!(channels.len(), 50, "channels in the document");
     assert_eq!(operations.len() - error_frames, 500, "the contract's operations in the document");
     assert_eq!(error_frames, 50, "one error-frame operation per channel");
@@ -87,8 +85,8 @@ fn check(document: &Value) {
 fn bench_reverse(c: &mut Criterion) {
     let doc = document();
     check(&doc);
-    let json = tidings::spec::to_json(&doc);
-    let yaml = tidings::spec::to_yaml(&doc);
+    let json = to_json(&doc);
+    let yaml = to_yaml(&doc);
     assert_eq!(serde_json::from_str::<Value>(&json).expect("the JSON reads back"), doc, "JSON round trip");
     println!(
         "synthetic document: {} channels, {} operations (50 of them error frames), {} KiB of JSON, {} KiB of YAML",
@@ -101,13 +99,13 @@ fn bench_reverse(c: &mut Criterion) {
     let mut group = c.benchmark_group(GROUP);
     group.sample_size(40);
     group.bench_function("document", |b| b.iter(document));
-    group.bench_function("to_json", |b| b.iter(|| tidings::spec::to_json(black_box(&doc))));
-    group.bench_function("to_yaml", |b| b.iter(|| tidings::spec::to_yaml(black_box(&doc))));
+    group.bench_function("to_json", |b| b.iter(|| to_json(black_box(&doc))));
+    group.bench_function("to_yaml", |b| b.iter(|| to_yaml(black_box(&doc))));
     group.bench_function("schemars", |b| b.iter(schemars_only));
     group.bench_function("served", |b| {
         b.iter(|| {
             let document = document();
-            (tidings::spec::to_json(&document), tidings::spec::to_yaml(&document))
+            (to_json(&document), to_yaml(&document))
         })
     });
     group.bench_function("static_json", |b| {
@@ -119,7 +117,7 @@ fn bench_reverse(c: &mut Criterion) {
 /// `document()` and the baseline timed in turns, one of each per round, so that a burst of
 /// load from elsewhere falls on both alike: (document, baseline), the medians over `rounds`.
 fn interleaved(rounds: usize) -> (Duration, Duration) {
-    let json = tidings::spec::to_json(&document());
+    let json = to_json(&document());
     let time = |f: &dyn Fn()| {
         let started = Instant::now();
         f();

@@ -6,7 +6,7 @@
 //! same payload; every `say` on `ws://ADDR/ws/room/{room_id}` reaches the room as `said`.
 
 use bench::{Bench, contract};
-use tidings::{Server, ServerConfig};
+use tidings::{App, ServerConfig};
 
 /// Buffers of tungstenite per connection, the same in the baseline: small frames, many idle
 /// connections (the 128 KiB default is zero-filled before every read).
@@ -45,11 +45,12 @@ async fn main() -> std::io::Result<()> {
             std::process::exit(2);
         }
     };
-    let server = Server::bind(&addr)
-        .await?
+    let server = App::new()
         .config(config)
         .mount(contract::echo::channel(Bench))
-        .mount(contract::room::channel(Bench));
+        .mount(contract::room::channel(Bench))
+        .bind(&addr)
+        .await?;
     say(&format!("bench: tidings listening on ws://{} (/ws/echo, /ws/room/{{room_id}})", server.local_addr()?));
     server.serve().await
 }

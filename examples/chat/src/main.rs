@@ -25,7 +25,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tidings::{AuthError, DocsConfig, HandlerError, RedisConfig, RedisLayer, Server, SpecConfig};
+use tidings::layer::{RedisConfig, RedisLayer};
+use tidings::{App, AuthError, DocsConfig, DocumentConfig, HandlerError};
 
 mod contract {
     tidings::include_contract!();
@@ -176,18 +177,18 @@ async fn main() -> std::io::Result<()> {
     let state = Arc::new(State::default());
     let chat = Chat(Arc::clone(&state));
     let api_key = options.api_key.clone();
-    let mut server = Server::bind(&options.addr).await?;
+    let mut app = App::new();
     if let Some(url) = &options.layer {
         match RedisLayer::start(url, RedisConfig::default()) {
-            Ok(layer) => server = server.layer(layer),
+            Ok(layer) => app = app.layer(layer),
             Err(e) => {
                 eprintln!("chat: --layer: {e}");
                 std::process::exit(2);
             }
         }
     }
-    let rooms = server.sender::<contract::chat::Spec>();
-    let server = server
+    let rooms = app.sender::<contract::chat::Spec>();
+    let app = app
         .mount(contract::chat::channel(chat.clone()))
         .mount(contract::registration::channel(chat))
         .mount(contract::announcements::channel(Announcements { state: Arc::clone(&state), rooms: rooms.clone() }))
@@ -195,18 +196,23 @@ async fn main() -> std::io::Result<()> {
             if credentials.iter().any(|c| c.value == api_key) {
                 Ok(())
             } else {
-                Err(AuthError::Forbidden("unknown api_key".into()))
+                Err(AuthError::forbidden("unknown api_key"))
             }
         })
         // The served document's info and servers are the contract's.
-        .spec(SpecConfig::from_info(&contract::INFO))
+        .document_config(DocumentConfig::from_info(&contract::INFO))
         .docs(match &options.docs_assets {
             Some(dir) => DocsConfig::default().local_assets(dir),
             None => DocsConfig::default(),
         });
+    let server = app.bind(&options.addr).await?;
     if let Some(format) = options.print_spec {
         let document = server.document();
-        let text = if format == "yaml" { tidings::spec::to_yaml(&document) } else { tidings::spec::to_json(&document) };
+        let text = if format == "yaml" {
+            tidings::document::to_yaml(&document)
+        } else {
+            tidings::document::to_json(&document)
+        };
         print!("{text}");
         return Ok(());
     }

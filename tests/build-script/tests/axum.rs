@@ -10,15 +10,16 @@ const WAIT: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn channels_served_by_axum_behave_as_on_the_server() {
-    let routes = tidings::axum::Routes::new()
+    let routes = tidings::App::new()
         .mount(contract::chat::channel(Chat::default()))
         .mount(contract::registration::channel(Chat::default()))
         .mount(contract::announcements::channel(Announcements));
-    let routes = routes.spec(tidings::SpecConfig::from_info(&contract::INFO));
+    let routes = routes.document_config(tidings::DocumentConfig::from_info(&contract::INFO));
     let document = routes.document();
     let rooms = routes.sender::<contract::chat::Spec>();
     let shutdown = routes.shutdown_handle();
-    let app: axum::Router = routes.router().expect("router").route("/health", axum::routing::get(|| async { "ok" }));
+    let app: axum::Router =
+        routes.into_router().expect("router").route("/health", axum::routing::get(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });

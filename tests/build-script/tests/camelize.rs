@@ -4,7 +4,7 @@
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tidings::{Server, Spec, SpecConfig};
+use tidings::{App, DocumentConfig};
 use tidings_build_script::events_camel::{events, types};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -40,7 +40,7 @@ async fn exchange(
 
 #[tokio::test]
 async fn the_wire_is_camel_case() {
-    let server = Server::bind("127.0.0.1:0").await.expect("bind").mount(events::channel(Events));
+    let server = App::new().mount(events::channel(Events)).bind("127.0.0.1:0").await.expect("bind");
     let addr = server.local_addr().expect("address");
     tokio::spawn(server.serve());
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/events")).await.expect("connect");
@@ -62,8 +62,8 @@ async fn the_wire_is_camel_case() {
 
 #[test]
 fn the_document_says_what_the_wire_carries() {
-    let config = SpecConfig::from_info(&tidings_build_script::events_camel::INFO).camelize(true);
-    let document = Spec::new(config).describe(&events::DESCRIPTOR).document();
+    let config = DocumentConfig::from_info(&tidings_build_script::events_camel::INFO).camelize(true);
+    let document = tidings::document::describe(&config, [&events::DESCRIPTOR]);
     let message = &document["channels"]["events"]["messages"]["userJoined"];
     let properties: Vec<&String> = message["payload"]["properties"].as_object().expect("properties").keys().collect();
     assert_eq!(properties, ["messageType", "requestId", "userName"]);

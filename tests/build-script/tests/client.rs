@@ -3,8 +3,9 @@
 use std::time::Duration;
 
 use contract::types;
+use tidings::ClientError;
+use tidings::codec::Frame;
 use tidings::testing::{Recorder, TestServer};
-use tidings::{ClientError, Frame};
 use tidings_build_script::{Chat, contract};
 
 const WAIT: Duration = Duration::from_secs(5);

@@ -1,7 +1,9 @@
 //! The generated code and the runtime together, without sockets: frames in, replies out.
 
 use serde_json::{Value, json};
-use tidings::{Frame, FrameError, Outbox};
+use tidings::channel::FrameError;
+use tidings::codec::Frame;
+use tidings::layer::Outbox;
 use tidings_build_script::{Chat, contract};
 
 fn text(value: Value) -> Frame {
@@ -22,7 +24,7 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
     let (outbox, mut queued) = Outbox::bounded(8);
     // The server attaches each connection to its groups' layer; so does this test.
     let id = tidings::ConnectionId::next();
-    let groups = tidings::Groups::default();
+    let groups = tidings::layer::Groups::default();
     groups.layer().attach(id, outbox.clone());
     let mut session = channel.open(id, vec!["lobby".into()], outbox, groups, true).expect("params accepted");
     session.connected().await.expect("connect hook");
@@ -43,7 +45,7 @@ async fn replies_carry_the_request_correlation_id() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
     let session = channel
-        .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default(), true)
+        .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::layer::Groups::default(), true)
         .expect("no params");
     let reply = session
         .frame(text(json!({"action": "register", "request_id": "req-7", "name": "ada"})))
@@ -58,7 +60,7 @@ async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
     let channel = contract::registration::channel(Chat::default());
     let (outbox, _queued) = Outbox::bounded(8);
     let session = channel
-        .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::Groups::default(), true)
+        .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::layer::Groups::default(), true)
         .expect("no params");
     let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");
     assert!(matches!(err, FrameError::Decode(ref e) if e.code() == "not_json"), "{err}");

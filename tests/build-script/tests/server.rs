@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tidings::{AuthError, Server, ServerConfig, ShutdownHandle};
+use tidings::{App, AuthError, ServerConfig, ShutdownHandle};
 use tidings_build_script::{Chat, contract};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::StatusCode};
@@ -32,9 +32,7 @@ async fn start(config: ServerConfig) -> Running {
 /// A chat server whose registration channel handles up to `concurrency` frames at once.
 async fn start_with(config: ServerConfig, concurrency: usize) -> Running {
     let chat = Arc::new(Chat::default());
-    let server = Server::bind("127.0.0.1:0")
-        .await
-        .expect("bind")
+    let server = App::new()
         .config(config)
         .mount(contract::chat::channel(Shared(Arc::clone(&chat))))
         .mount(contract::registration::channel(Shared(Arc::clone(&chat))).concurrency(concurrency))
@@ -42,12 +40,15 @@ async fn start_with(config: ServerConfig, concurrency: usize) -> Running {
         .authenticator(|_: &tidings::descriptor::ChannelDescriptor, credentials: &[tidings::Credential]| {
             match credentials.iter().find(|c| c.scheme == "apiKey").map(|c| c.value.as_str()) {
                 Some("let-me-in") => Ok(()),
-                _ => Err(AuthError::Forbidden("unknown key".into())),
+                _ => Err(AuthError::forbidden("unknown key")),
             }
-        });
+        })
+        .bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = server.local_addr().expect("address");
     let shutdown = server.shutdown_handle();
-    let sender = server.sender::<contract::chat::Spec>();
+    let sender = server.app().sender::<contract::chat::Spec>();
     let server = tokio::spawn(server.serve());
     Running { addr, shutdown, server, chat, sender }
 }

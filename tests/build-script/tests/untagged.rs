@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
+use tidings::codec::{Frame, Inbound, Message, Outbound};
 use tidings::descriptor::ChannelDescriptor;
 use tidings::testing::TestServer;
-use tidings::{ChannelSpec, Frame, HandlerError, Inbound, Message, Outbound};
+use tidings::{ChannelSpec, HandlerError};
 use tidings_build_script::{pairs, pairs_peer, speech, speech_peer};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;

@@ -9,7 +9,13 @@ fn every_accepted_corpus_document_generates_both_sides_that_compile() {
         assert!(GENERATED.len() >= 2 * 45, "only {} modules generated", GENERATED.len());
     }
     assert_eq!(GENERATED.len() % 2, 0, "each document has both sides");
-    assert!(REJECTED.iter().all(|r| r.starts_with("adeo")), "the loader rejected {REJECTED:?}");
+    // What the loader rejects, the official parser rejects too (`tests/tests/acceptance.rs`):
+    // one example refers to files on the network, two third-party documents are broken.
+    assert_eq!(
+        REJECTED,
+        ["adeo_kafka_request_reply", "rw_tryagi_openai", "rw_microcks_microcks_user_signedup_3_0_avro_ref"],
+        "the loader rejected {REJECTED:?}"
+    );
     let warnings: usize = REPORT.iter().map(|(_, w, _)| w).sum();
     let fallbacks: usize = REPORT.iter().map(|(_, _, f)| f).sum();
     println!(
@@ -23,40 +29,59 @@ fn every_accepted_corpus_document_generates_both_sides_that_compile() {
     }
 }
 
+/// Third-party documents whose round trip is not a fixed point yet, each for a reason
+/// `docs/CORPUS.md` gives. The test fails when one of them becomes a fixed point, so that
+/// the list only shrinks.
+const NOT_YET_FIXED_POINTS: &[&str] = &[];
+
 /// The round trip contract → Rust → contract is a fixed point for every accepted document:
 /// what the generated application side describes equals the document under `tidings diff`.
 #[test]
 fn every_accepted_corpus_document_is_a_fixed_point() {
-    use tidings::{Spec, SpecConfig};
+    use tidings::DocumentConfig;
+    use tidings::document::describe;
     let documents = tidings_corpus_codegen::APPLICATIONS;
-    let failures: Vec<String> = documents
+    let described: Vec<(&str, serde_json::Value)> = documents
         .iter()
-        .filter_map(|(path, info, channels)| {
-            let spec = channels.iter().fold(Spec::new(SpecConfig::from_info(info)), |spec, c| spec.describe(c));
-            tidings::testing::compare_contract(&spec.document(), path).err()
-        })
+        .map(|(path, info, channels)| (*path, describe(&DocumentConfig::from_info(info), channels.iter().copied())))
         .collect();
+    let mut failures = Vec::new();
+    let mut unexpected_passes = Vec::new();
+    for (path, document) in &described {
+        let known = NOT_YET_FIXED_POINTS.iter().any(|k| path.contains(k));
+        match (tidings::testing::check_contract(document, path), known) {
+            (Err(error), false) => failures.push(error.to_string()),
+            (Ok(()), true) => unexpected_passes.push(*path),
+            _ => {}
+        }
+    }
     assert!(failures.is_empty(), "{} of {} documents:\n\n{}", failures.len(), documents.len(), failures.join("\n\n"));
+    assert!(unexpected_passes.is_empty(), "now fixed points, take them off the list: {unexpected_passes:?}");
     // Every document described is one the official parser accepts.
     let dir = std::env::temp_dir().join(format!("tidings-corpus-fixed-point-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
-    let files: Vec<std::path::PathBuf> = documents
+    let files: Vec<std::path::PathBuf> = described
         .iter()
         .enumerate()
-        .map(|(i, (_, info, channels))| {
-            let spec = channels.iter().fold(Spec::new(SpecConfig::from_info(info)), |spec, c| spec.describe(c));
+        .map(|(i, (_, document))| {
             let file = dir.join(format!("{i}.json"));
-            std::fs::write(&file, tidings::spec::to_json(&spec.document())).expect("written");
+            std::fs::write(&file, tidings::document::to_json(document)).expect("written");
             file
         })
         .collect();
     let refused: Vec<String> = tidings_tests::official_parser(&files)
         .into_iter()
-        .zip(documents.iter())
+        .zip(described.iter())
         .filter(|(v, _)| !v.valid)
-        .map(|(v, (path, _, _))| format!("{path}: {:?}", v.errors))
+        .map(|(v, (path, _))| format!("{path}: {:?}", v.errors))
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(refused.is_empty(), "the official parser refuses:\n{}", refused.join("\n"));
-    println!("fixed point: {} corpus documents, each also accepted by the official parser", documents.len());
+    println!(
+        "fixed point: {} of {} corpus documents ({} not yet: {NOT_YET_FIXED_POINTS:?}); each described document \
+         accepted by the official parser",
+        documents.len() - NOT_YET_FIXED_POINTS.len(),
+        documents.len(),
+        NOT_YET_FIXED_POINTS.len()
+    );
 }

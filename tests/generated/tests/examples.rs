@@ -3,7 +3,8 @@
 //! written here for contracts that have none.
 
 use serde_json::{Value, json};
-use tidings::{ChannelSpec, Frame, Inbound, Message, Outbound};
+use tidings::ChannelSpec;
+use tidings::codec::{Frame, Inbound, Message, Outbound};
 use tidings_generated as generated;
 
 /// Decodes `frame` as `E`, checks it is message `key`, and encodes it back to the same value.

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
+use tidings::DocumentConfig;
 use tidings::descriptor::{ChannelDescriptor, InfoDescriptor};
-use tidings::{Spec, SpecConfig};
 use tidings_generated as generated;
 
 fn fixture(name: &str) -> PathBuf {
@@ -17,8 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 
 /// The document the generated code describes: every channel, the contract's info and servers.
 fn described(info: &InfoDescriptor, channels: &[&'static ChannelDescriptor]) -> serde_json::Value {
-    let spec = channels.iter().fold(Spec::new(SpecConfig::from_info(info)), |spec, c| spec.describe(c));
-    spec.document()
+    tidings::document::describe(&DocumentConfig::from_info(info), channels.iter().copied())
 }
 
 macro_rules! fixtures {
@@ -51,7 +50,8 @@ fn every_fixture_is_a_fixed_point() {
     ];
     let failures: Vec<String> = documents
         .iter()
-        .filter_map(|(name, document)| tidings::testing::compare_contract(document, fixture(name)).err())
+        .filter_map(|(name, document)| tidings::testing::check_contract(document, fixture(name)).err())
+        .map(|error| error.to_string())
         .collect();
     assert!(failures.is_empty(), "{} of {} fixtures:\n\n{}", failures.len(), documents.len(), failures.join("\n\n"));
     official_parser_accepts(documents.iter().map(|(name, document)| (*name, document)));
@@ -68,7 +68,7 @@ fn official_parser_accepts<'a>(documents: impl Iterator<Item = (&'a str, &'a ser
     let files: Vec<PathBuf> = documents
         .map(|(name, document)| {
             let file = dir.join(format!("{name}.json"));
-            std::fs::write(&file, tidings::spec::to_json(document)).expect("written");
+            std::fs::write(&file, tidings::document::to_json(document)).expect("written");
             file
         })
         .collect();
@@ -86,9 +86,8 @@ fn official_parser_accepts<'a>(documents: impl Iterator<Item = (&'a str, &'a ser
 /// says `dashedName` where the application reads `dashed-name`.
 #[test]
 fn camelize_renames_keys_and_never_what_the_wire_carries() {
-    let config = SpecConfig::from_info(&generated::names::INFO).camelize(true);
-    let spec = generated::names::CHANNELS.iter().fold(Spec::new(config), |spec, c| spec.describe(c));
-    let document = spec.document();
+    let config = DocumentConfig::from_info(&generated::names::INFO).camelize(true);
+    let document = tidings::document::describe(&config, generated::names::CHANNELS.iter().copied());
     let keys = |section: &str| -> Vec<String> {
         document[section].as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
     };

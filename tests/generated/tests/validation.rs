@@ -2,7 +2,10 @@
 //! the Rust types cannot carry (here `maximum` on an `i64`) are enforced, with a pointer.
 
 use serde_json::json;
-use tidings::{ConnectionId, Frame, FrameError, Groups, HandlerError, Outbox};
+use tidings::channel::FrameError;
+use tidings::codec::Frame;
+use tidings::layer::{Groups, Outbox};
+use tidings::{ConnectionId, HandlerError};
 use tidings_generated::formats::{records, types};
 
 struct Store;

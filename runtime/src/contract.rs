@@ -1,4 +1,22 @@
-//! Typed channel address parameters.
+//! What generated code declares about one channel: the marker type's associated types
+//! ([`ChannelSpec`]) and the typed address parameters ([`Params`]).
+
+use crate::codec::{Inbound, Outbound};
+use crate::descriptor::ChannelDescriptor;
+
+/// One channel of a contract, from one side: generated as a marker type per channel
+/// (`<channel>::Spec`), which names the channel in [`Client`](crate::Client),
+/// [`Sender`](crate::Sender) and [`App::sender`](crate::App::sender).
+pub trait ChannelSpec: Send + Sync + Sized + 'static {
+    /// What this side receives.
+    type Incoming: Inbound + Outbound;
+    /// What this side sends.
+    type Outgoing: Inbound + Outbound;
+    /// The address parameters.
+    type Params: Params;
+    /// What the contract says about the channel.
+    const DESCRIPTOR: &'static ChannelDescriptor;
+}
 
 /// Address parameters of a channel, generated as a struct with one field per `{name}`.
 pub trait Params: Sized + Send + Sync + 'static {
@@ -30,6 +48,8 @@ pub struct ParamError {
 }
 
 /// Checks a value against a parameter's allowed values (any value when there are none).
+/// Generated code reaches it through `__private`.
+#[doc(hidden)]
 pub fn check_allowed(
     name: &'static str,
     value: String,

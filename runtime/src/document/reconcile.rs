@@ -1,0 +1,340 @@
+//! Laying the contract's schema over the real type's: what a Rust type cannot say (bounds,
+//! examples, titles, descriptions, what validation enforces) is carried from the contract
+//! where both agree on the shape; what schemars writes only because of Rust (integer
+//! `format`s, `null` of an `Option`, doc comments) is removed.
+
+use std::collections::HashSet;
+
+use serde_json::{Map, Value};
+
+use super::keywords::{
+    ALL_OF, ANY_OF, CARRIED, COMPOSITIONS, CONST, DESCRIPTION, ENUM, FORMAT, ONE_OF, PROPERTIES, REF, SUBSCHEMAS,
+    TITLE, TYPE, contract_keys, keyword, keywords, real_keys,
+};
+use crate::descriptor::Json;
+
+/// The `format`s schemars writes for Rust's integer and float widths: facts about the Rust
+/// type, not the contract's words (the contract's own `format`, if any, is carried instead).
+const RUST_FORMATS: &[&str] =
+    &["int8", "int16", "int32", "int64", "int", "uint8", "uint16", "uint32", "uint64", "uint", "float", "double"];
+
+/// Lays the contract's schema over the real type's.
+pub(super) struct Reconciler<'a> {
+    /// The real types' named schemas, reconciled in place, each once.
+    pub(super) definitions: &'a mut Map<String, Value>,
+    /// The named schemas already reconciled.
+    pub(super) done: &'a mut HashSet<String>,
+}
+
+impl Reconciler<'_> {
+    /// Lays `contract` (resolved against `root`, its message schema) over `real`.
+    pub(super) fn reconcile(&mut self, real: &mut Value, contract: &Json, root: &Json) {
+        let contract = resolve(contract, root);
+        let mut real_has = match &*real {
+            Value::Object(r) => keywords(real_keys(r)),
+            _ => 0,
+        };
+        if real_has & REF != 0
+            && let Some(name) =
+                real.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            let name = name.to_owned();
+            if self.done.insert(name.clone())
+                && let Some(mut definition) = self.definitions.remove(&name)
+            {
+                self.reconcile(&mut definition, contract, root);
+                self.definitions.insert(name, definition);
+            }
+            return;
+        }
+        let Some(members) = contract.as_object() else { return };
+        let has = keywords(contract_keys(members));
+        if real.is_object() && has & COMPOSITIONS != 0 && real_has & COMPOSITIONS == 0 {
+            // typify flattened the composition into one type; the type and validation
+            // against the contract's schema (on by default) accept what the contract says.
+            *real = inline_contract(contract, root, 0);
+            return;
+        }
+        // Any JSON value (`serde_json::Value`, an undocumented field of it) is `true` to
+        // schemars: the contract's words about it are carried onto an empty schema.
+        if *real == Value::Bool(true) {
+            *real = Value::Object(Map::new());
+        }
+        let Value::Object(real) = real else { return };
+        if real_has & FORMAT != 0
+            && real.get("format").and_then(Value::as_str).is_some_and(|f| RUST_FORMATS.contains(&f))
+        {
+            real.remove("format");
+            real_has &= !FORMAT;
+        }
+        if real_has & (TYPE | ENUM | ANY_OF) != 0 && !allows_null(contract) && strip_null(real, real_has) {
+            real_has = keywords(real_keys(real));
+        }
+        // Descriptions of generated types are their doc comments, which came from the
+        // contract or stand in for it: the contract's words are the ones to show.
+        if real_has & DESCRIPTION != 0 {
+            real.remove("description");
+        }
+        if real_has & TITLE != 0 {
+            real.remove("title");
+        }
+        real_has &= !(DESCRIPTION | TITLE);
+        // An untagged enum is an `anyOf` to schemars; the contract's `oneOf` of the same
+        // alternatives reads the same values (the first that fits is the one that fits).
+        if has & ONE_OF != 0
+            && real_has & ANY_OF != 0
+            && contract.get("oneOf").and_then(Json::as_array).map(<[Json]>::len)
+                == real.get("anyOf").and_then(Value::as_array).map(Vec::len)
+            && let Some(alternatives) = real.remove("anyOf")
+        {
+            real.insert("oneOf".into(), alternatives);
+            real_has = real_has & !ANY_OF | ONE_OF;
+        }
+        // A Rust enum of unit variants with docs is a `oneOf` of constants to schemars; the
+        // contract's `const` or `enum` says the same.
+        if has & (CONST | ENUM) != 0 {
+            if real_has & ONE_OF != 0 && collapse_constants(real) {
+                real_has = keywords(real_keys(real));
+            }
+            // A `const` or `enum` without a `type` in the contract: schemars adds the type.
+            if has & TYPE == 0 && real_has & TYPE != 0 {
+                real.remove("type");
+                real_has &= !TYPE;
+            }
+        }
+        for (key, value) in members {
+            let bit = keyword(key);
+            let carry = if bit & CARRIED != 0 {
+                real_has & bit == 0
+            } else {
+                key.starts_with("x-") && !real.contains_key(*key)
+            };
+            if carry {
+                real.insert((*key).to_owned(), value.to_value());
+                real_has |= bit;
+            }
+        }
+        if has & real_has & PROPERTIES != 0
+            && let (Some(Value::Object(properties)), Some(wanted)) =
+                (real.get_mut("properties"), contract.get("properties").and_then(Json::as_object))
+        {
+            for (at, (name, schema)) in properties.iter_mut().enumerate() {
+                // The type's fields nearly always come in the contract's order: the property
+                // at the same place is tried first.
+                let contract = match wanted.get(at) {
+                    Some((key, contract)) if key == name => Some(contract),
+                    _ => wanted.iter().find(|(key, _)| key == name).map(|(_, contract)| contract),
+                };
+                if let Some(contract) = contract {
+                    self.reconcile(schema, contract, root);
+                }
+            }
+        }
+        for (bit, keyword) in SUBSCHEMAS {
+            if has & real_has & bit != 0
+                && let (Some(schema), Some(contract)) = (real.get_mut(keyword), contract.get(keyword))
+            {
+                self.reconcile(schema, contract, root);
+            }
+        }
+        for (bit, keyword) in [(ONE_OF, "oneOf"), (ANY_OF, "anyOf"), (ALL_OF, "allOf")] {
+            if has & real_has & bit != 0
+                && let (Some(Value::Array(schemas)), Some(contracts)) =
+                    (real.get_mut(keyword), contract.get(keyword).and_then(Json::as_array))
+                && schemas.len() == contracts.len()
+            {
+                for (schema, contract) in schemas.iter_mut().zip(contracts) {
+                    self.reconcile(schema, contract, root);
+                }
+            }
+        }
+        // The real type reached through a reference where the contract has the schema inline.
+        if real_has & REF != 0
+            && let Some(reference) = real.get_mut("$ref")
+        {
+            let mut reference = Value::Object([("$ref".to_owned(), reference.take())].into_iter().collect());
+            self.reconcile(&mut reference, contract, root);
+            if let Some(r) = reference.get_mut("$ref") {
+                real.insert("$ref".into(), r.take());
+            }
+        }
+    }
+}
+
+/// A contract schema with every `$ref` into its own definitions replaced by the target.
+fn inline_contract(schema: &Json, root: &Json, depth: usize) -> Value {
+    match *schema {
+        Json::Object(members) => {
+            if depth < 32
+                && let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#'))
+                && let Some(resolved) = root.pointer(target)
+            {
+                return inline_contract(resolved, root, depth + 1);
+            }
+            Value::Object(members.iter().map(|(k, v)| ((*k).to_owned(), inline_contract(v, root, depth))).collect())
+        }
+        Json::Array(items) => Value::Array(items.iter().map(|v| inline_contract(v, root, depth)).collect()),
+        _ => schema.to_value(),
+    }
+}
+
+/// `oneOf: [{const: a}, {const: b}]` to `enum: [a, b]` (`const: a` for one); whether it was one.
+fn collapse_constants(schema: &mut Map<String, Value>) -> bool {
+    let Some(Value::Array(alternatives)) = schema.get("oneOf") else { return false };
+    let values: Option<Vec<Value>> = alternatives.iter().map(|a| a.get("const").cloned()).collect();
+    let Some(mut values) = values else { return false };
+    let types: Vec<&Value> = alternatives.iter().filter_map(|a| a.get("type")).collect();
+    let common_type = types.first().filter(|t| types.len() == alternatives.len() && types.iter().all(|u| u == *t));
+    let common_type = common_type.map(|t| (*t).clone());
+    schema.remove("oneOf");
+    if let Some(t) = common_type {
+        schema.entry("type").or_insert(t);
+    }
+    if values.len() == 1 {
+        schema.insert("const".into(), values.remove(0));
+    } else {
+        schema.insert("enum".into(), values.into());
+    }
+    true
+}
+
+/// A contract schema with its `#/definitions/...` references followed.
+fn resolve<'a>(mut schema: &'a Json, root: &'a Json) -> &'a Json {
+    for _ in 0..32 {
+        let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#')) else {
+            return schema;
+        };
+        match root.pointer(target) {
+            Some(next) => schema = next,
+            None => return schema,
+        }
+    }
+    schema
+}
+
+/// Whether a contract schema allows `null`. OpenAPI's `nullable` is not a JSON Schema
+/// keyword: validation ignores it, so it allows nothing (it is carried as written).
+fn allows_null(schema: &Json) -> bool {
+    let is_null = |t: &Json| t.as_str() == Some("null");
+    match schema.get("type") {
+        Some(Json::Array(types)) if types.iter().any(is_null) => return true,
+        Some(t) if is_null(t) => return true,
+        _ => {}
+    }
+    ["oneOf", "anyOf"].iter().any(|k| {
+        schema.get(k).and_then(Json::as_array).is_some_and(|alternatives| {
+            alternatives.iter().any(|a| allows_null(a) || a.get("const") == Some(&Json::Null))
+        })
+    }) || schema.get("const") == Some(&Json::Null)
+        || schema.get("enum").and_then(Json::as_array).is_some_and(|e| e.contains(&Json::Null))
+}
+
+/// Removes what `Option<T>` adds to `T`'s schema: a missing property and `null` read alike
+/// in Rust, but the contract (and validation, on by default) does not allow `null`.
+/// `has` is the schema's [`keywords`]; returns whether keys were added or removed.
+fn strip_null(schema: &mut Map<String, Value>, has: u64) -> bool {
+    if has & TYPE != 0
+        && let Some(Value::Array(types)) = schema.get_mut("type")
+    {
+        types.retain(|t| t.as_str() != Some("null"));
+        if types.len() == 1 {
+            let only = types.remove(0);
+            schema.insert("type".into(), only);
+        }
+    }
+    if has & ENUM != 0
+        && let Some(Value::Array(values)) = schema.get_mut("enum")
+    {
+        values.retain(|v| !v.is_null());
+    }
+    if has & ANY_OF == 0 {
+        return false;
+    }
+    let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return false };
+    let is_null = |a: &Value| a.get("type").and_then(Value::as_str) == Some("null");
+    if !alternatives.iter().any(is_null) {
+        return false;
+    }
+    let Some(Value::Array(alternatives)) = schema.remove("anyOf") else { return false };
+    let kept: Vec<Value> = alternatives.into_iter().filter(|a| !is_null(a)).collect();
+    match <[Value; 1]>::try_from(kept) {
+        Ok([Value::Object(only)]) => {
+            for (key, value) in only {
+                schema.entry(key).or_insert(value);
+            }
+        }
+        Ok([other]) => {
+            schema.insert("allOf".into(), Value::Array(vec![other]));
+        }
+        Err(kept) => {
+            schema.insert("anyOf".into(), kept.into());
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// A contract schema as generated code holds it, from a value (leaked: tests only).
+    fn leak(value: &Value) -> &'static Json {
+        fn tree(value: &Value) -> Json {
+            let text = |s: &str| &*Box::leak(s.to_owned().into_boxed_str());
+            match value {
+                Value::Null => Json::Null,
+                Value::Bool(b) => Json::Bool(*b),
+                Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                    (Some(u), _) => Json::Unsigned(u),
+                    (None, Some(i)) => Json::Signed(i),
+                    _ => Json::Float(n.as_f64().unwrap_or_default()),
+                },
+                Value::String(s) => Json::Str(text(s)),
+                Value::Array(items) => Json::Array(Box::leak(items.iter().map(tree).collect())),
+                Value::Object(map) => Json::Object(Box::leak(map.iter().map(|(k, v)| (text(k), tree(v))).collect())),
+            }
+        }
+        Box::leak(Box::new(tree(value)))
+    }
+
+    #[test]
+    fn the_contract_is_laid_over_the_real_shape() {
+        let mut definitions = Map::new();
+        definitions.insert(
+            "Register".into(),
+            json!({"type": "object", "description": "`Register`", "required": ["name"], "properties": {
+                "name": {"type": "string"},
+                "age": {"type": ["integer", "null"], "format": "uint64", "minimum": 0},
+                "extra": {"type": "boolean"},
+            }}),
+        );
+        let contract = json!({"type": "object", "required": ["name"], "properties": {
+            "name": {"type": "string", "minLength": 2, "description": "The name wanted."},
+            "age": {"type": "integer", "minimum": 0, "maximum": 150},
+        }, "examples": [{"name": "ada"}]});
+        let mut real = json!({"$ref": "#/components/schemas/Register"});
+        let tree = leak(&contract);
+        Reconciler { definitions: &mut definitions, done: &mut HashSet::new() }.reconcile(&mut real, tree, tree);
+        assert_eq!(real, json!({"$ref": "#/components/schemas/Register"}));
+        assert_eq!(
+            definitions["Register"],
+            json!({"type": "object", "required": ["name"], "properties": {
+                "name": {"type": "string", "minLength": 2, "description": "The name wanted."},
+                "age": {"type": "integer", "minimum": 0, "maximum": 150},
+                "extra": {"type": "boolean"},
+            }, "examples": [{"name": "ada"}]})
+        );
+    }
+
+    #[test]
+    fn a_field_of_any_value_takes_the_contracts_words() {
+        // `serde_json::Value` is `true` to schemars; the contract says more about it.
+        let mut real = json!({"type": "object", "properties": {"key": true}});
+        let contract = json!({"type": "object", "properties": {"key": {"not": {"type": "integer"}}}});
+        let tree = leak(&contract);
+        Reconciler { definitions: &mut Map::new(), done: &mut HashSet::new() }.reconcile(&mut real, tree, tree);
+        assert_eq!(real, contract);
+    }
+}

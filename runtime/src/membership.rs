@@ -1,0 +1,186 @@
+//! Where group membership lives: the [`Layer`] trait, its in-process implementation
+//! [`InProcess`], and [`Membership`], the connections and groups of this process that
+//! `InProcess` is and a cross-process layer keeps locally. Public as `tidings::layer`.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+
+use indexmap::IndexMap;
+
+use crate::codec::Frame;
+use crate::outbox::{ConnectionId, Outbox};
+
+/// Where group membership lives and how frames reach members.
+///
+/// Every method is synchronous and must not block: a layer that talks to another process
+/// queues the work and returns. Delivery is at most once: a frame that cannot be queued for a
+/// member (its queue is full, or the layer's link is down) is dropped for that member, and a
+/// full queue closes that member as too slow.
+pub trait Layer: Send + Sync + 'static {
+    /// A connection opened, with the queue its frames go to.
+    fn attach(&self, id: ConnectionId, outbox: Outbox);
+    /// A connection closed: it leaves every group.
+    fn detach(&self, id: ConnectionId);
+    /// `id` joins `group`.
+    fn join(&self, id: ConnectionId, group: &str);
+    /// `id` leaves `group`.
+    fn leave(&self, id: ConnectionId, group: &str);
+    /// Queues `frame` for every member of `group`; returns how many members it was queued for
+    /// here (a cross-process layer also delivers to members elsewhere).
+    fn broadcast(&self, group: &str, frame: Frame) -> usize;
+    /// Queues `frame` for connection `id`; `false` when it is not connected here.
+    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool;
+    /// The members of `group` connected here.
+    fn members(&self, group: &str) -> Vec<ConnectionId>;
+    /// How the layer's link to other processes is doing, for health endpoints.
+    fn health(&self) -> LayerHealth {
+        LayerHealth { layer: "in-process", connected: true, detail: None }
+    }
+}
+
+/// How a layer's link to other processes is doing; the server's health endpoint reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LayerHealth {
+    /// The layer's kind, such as `in-process` or `redis`.
+    pub layer: &'static str,
+    /// Whether frames reach other processes now (always, for a layer of one process).
+    pub connected: bool,
+    /// What is wrong, when something is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Group membership in this process's memory.
+#[derive(Debug, Default)]
+pub struct InProcess {
+    state: RwLock<Membership>,
+}
+
+impl InProcess {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Membership> {
+        self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Membership> {
+        self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Layer for InProcess {
+    fn attach(&self, id: ConnectionId, outbox: Outbox) {
+        self.write().attach(id, outbox);
+    }
+
+    fn detach(&self, id: ConnectionId) {
+        self.write().detach(id);
+    }
+
+    /// A connection joins once it is attached; a join of an id that is not is ignored.
+    fn join(&self, id: ConnectionId, group: &str) {
+        self.write().join(id, group);
+    }
+
+    fn leave(&self, id: ConnectionId, group: &str) {
+        self.write().leave(id, group);
+    }
+
+    fn broadcast(&self, group: &str, frame: Frame) -> usize {
+        self.read().deliver(group, &frame)
+    }
+
+    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
+        self.read().send_to(id, frame).unwrap_or(false)
+    }
+
+    fn members(&self, group: &str) -> Vec<ConnectionId> {
+        self.read().members(group)
+    }
+}
+
+/// The connections of this process and their groups: all of [`InProcess`], and the local
+/// half of a layer that also reaches other processes.
+#[derive(Debug, Default)]
+pub(crate) struct Membership {
+    outboxes: HashMap<ConnectionId, Outbox>,
+    /// Each group's members with their queues, kept densely so that a broadcast is one pass
+    /// over a slice and no lookup per member.
+    groups: HashMap<String, IndexMap<ConnectionId, Outbox>>,
+    memberships: HashMap<ConnectionId, HashSet<String>>,
+}
+
+impl Membership {
+    pub(crate) fn attach(&mut self, id: ConnectionId, outbox: Outbox) {
+        self.outboxes.insert(id, outbox);
+    }
+
+    /// `id` leaves every group; returns the groups it leaves without members here.
+    pub(crate) fn detach(&mut self, id: ConnectionId) -> Vec<String> {
+        self.outboxes.remove(&id);
+        let groups = self.memberships.remove(&id).unwrap_or_default();
+        groups.into_iter().filter(|group| self.remove_member(group, id)).collect()
+    }
+
+    /// `id` joins `group` once it is attached (a join of an id that is not is ignored);
+    /// `true` when the group had no member here before.
+    pub(crate) fn join(&mut self, id: ConnectionId, group: &str) -> bool {
+        let Some(outbox) = self.outboxes.get(&id).cloned() else { return false };
+        self.memberships.entry(id).or_default().insert(group.to_owned());
+        match self.groups.get_mut(group) {
+            Some(members) => {
+                members.insert(id, outbox);
+                false
+            }
+            None => {
+                self.groups.insert(group.to_owned(), IndexMap::from([(id, outbox)]));
+                true
+            }
+        }
+    }
+
+    /// `id` leaves `group`; `true` when that leaves the group without members here.
+    pub(crate) fn leave(&mut self, id: ConnectionId, group: &str) -> bool {
+        if let Some(groups) = self.memberships.get_mut(&id) {
+            groups.remove(group);
+        }
+        self.remove_member(group, id)
+    }
+
+    fn remove_member(&mut self, group: &str, id: ConnectionId) -> bool {
+        let Some(members) = self.groups.get_mut(group) else { return false };
+        members.swap_remove(&id);
+        if !members.is_empty() {
+            return false;
+        }
+        self.groups.remove(group);
+        true
+    }
+
+    /// Queues `frame` for every member of `group` here; how many it was queued for.
+    pub(crate) fn deliver(&self, group: &str, frame: &Frame) -> usize {
+        let Some(members) = self.groups.get(group) else { return 0 };
+        members.values().filter(|outbox| outbox.push(frame.clone()).is_ok()).count()
+    }
+
+    /// Queues `frame` for `id`: whether it was queued, or the frame back when `id` is not
+    /// connected here.
+    pub(crate) fn send_to(&self, id: ConnectionId, frame: Frame) -> Result<bool, Frame> {
+        match self.outboxes.get(&id) {
+            Some(outbox) => Ok(outbox.push(frame).is_ok()),
+            None => Err(frame),
+        }
+    }
+
+    /// The members of `group` here, in id order.
+    pub(crate) fn members(&self, group: &str) -> Vec<ConnectionId> {
+        let mut members: Vec<ConnectionId> =
+            self.groups.get(group).into_iter().flat_map(IndexMap::keys).copied().collect();
+        members.sort();
+        members
+    }
+
+    /// The groups with members here (the Redis layer resubscribes to them).
+    #[cfg(feature = "redis")]
+    pub(crate) fn groups(&self) -> impl Iterator<Item = &String> {
+        self.groups.keys()
+    }
+}
