@@ -19,7 +19,7 @@ fn main() {
         tidings_build::Builder::new(&path).output_name(name).compile();
         tidings_build::Builder::new(&path)
             .side(tidings_build::Side::Peer)
-            .output_name(&format!("{name}_peer"))
+            .output_name(format!("{name}_peer"))
             .compile();
     }
 }
