@@ -76,6 +76,8 @@ pub struct ParameterDescriptor {
     pub default: Option<&'static str>,
     /// Example values.
     pub examples: &'static [&'static str],
+    /// Where else the value is found, as a runtime expression (`$message.payload#/room`).
+    pub location: Option<&'static str>,
 }
 
 /// How a message travels.

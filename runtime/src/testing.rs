@@ -188,8 +188,9 @@ pub fn check_contract(
 }
 
 /// `document` with every operation's messages listed (none listed means all of its
-/// channel's), and without the channel messages no operation sends, receives or replies
-/// with: generated code has nothing to do with them, so the application cannot describe them.
+/// channel's), and without the channels no operation names and the channel messages no
+/// operation sends, receives or replies with: generated code has nothing to do with them, so
+/// the application cannot describe them.
 fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
     let mut used = std::collections::HashSet::new();
     let mut collect = |list: Option<&serde_json::Value>| {
@@ -231,7 +232,17 @@ fn without_unused_messages(document: &serde_json::Value) -> serde_json::Value {
         collect(operation.get("messages"));
         collect(operation.get("reply").and_then(|r| r.get("messages")));
     }
+    // A channel no operation names has nothing to implement: generated code leaves it out.
+    let named: std::collections::HashSet<String> = document
+        .get("operations")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flatten()
+        .flat_map(|(_, operation)| [operation.get("channel"), operation.get("reply").and_then(|r| r.get("channel"))])
+        .filter_map(|channel| channel?.get("$ref")?.as_str().map(str::to_owned))
+        .collect();
     if let Some(serde_json::Value::Object(channels)) = document.get_mut("channels") {
+        channels.retain(|name, _| named.contains(&reference(["channels", name])));
         for (name, channel) in channels.iter_mut() {
             if let Some(serde_json::Value::Object(messages)) = channel.get_mut("messages") {
                 messages.retain(|key, _| used.contains(&reference(["channels", name, "messages", key])));

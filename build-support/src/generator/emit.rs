@@ -762,7 +762,8 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
         out.field("description").opt(text_of(&p.fields, "description")).raw(", ");
         out.field("allowed").strs(strings("enum")).raw(", ");
         out.field("default").opt(text_of(&p.fields, "default")).raw(", ");
-        out.field("examples").strs(strings("examples")).raw("}");
+        out.field("examples").strs(strings("examples")).raw(", ");
+        out.field("location").opt(text_of(&p.fields, "location")).raw("}");
     });
     out.raw(", ");
     let used = plan
@@ -774,7 +775,15 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
         let schema = match &m.payload {
             Payload::Json(def) => schemas.self_contained(def),
             Payload::Any => Value::Bool(true),
-            Payload::Binary => serde_json::json!({"type": "string", "format": "binary"}),
+            // Bytes have no Rust type to describe them: the contract's schema says what they are.
+            Payload::Binary => match m.fields.get("payload") {
+                Some(payload) => {
+                    let mut payload = payload.clone();
+                    inline_components(doc.bundled(), &mut payload, 0);
+                    payload
+                }
+                None => serde_json::json!({"type": "string", "format": "binary"}),
+            },
         };
         let tag = plan.incoming.tags.get(&m.key).or_else(|| plan.outgoing.tags.get(&m.key)).map(String::as_str);
         out.raw("::tidings::descriptor::MessageDescriptor {");
@@ -850,7 +859,13 @@ fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &Schem
     out.raw(", ");
     let discriminator = plan.outgoing.discriminator.as_deref().or(plan.incoming.discriminator.as_deref());
     out.field("discriminator").opt(discriminator).raw(", ");
-    let bindings = fields.get("bindings").map(Value::to_string);
+    // The application's document has components of its own: the bindings' references into
+    // the contract's are inlined, as everywhere else in the descriptor.
+    let bindings = fields.get("bindings").map(|b| {
+        let mut b = b.clone();
+        inline_components(doc.bundled(), &mut b, 0);
+        b.to_string()
+    });
     out.field("bindings").opt(bindings.as_deref()).raw(", ");
     out.field("security").list(&plan.security, |out, (key, scheme)| {
         let extra = without(scheme, &["type", "name", "in", "scheme", "description"]);

@@ -639,6 +639,7 @@ pub mod chat {
                 allowed: &[],
                 default: ::core::option::Option::None,
                 examples: &["lobby", "rust"],
+                location: ::core::option::Option::None,
             },
         ],
         messages: &[

@@ -515,6 +515,7 @@ pub mod records {
                 allowed: &["user", "group"],
                 default: ::core::option::Option::Some("user"),
                 examples: &[],
+                location: ::core::option::Option::None,
             },
         ],
         messages: &[

@@ -454,6 +454,7 @@ pub mod user_events {
                 allowed: &[],
                 default: ::core::option::Option::None,
                 examples: &[],
+                location: ::core::option::Option::None,
             },
         ],
         messages: &[

@@ -492,6 +492,7 @@ pub mod user_events {
                 allowed: &[],
                 default: ::core::option::Option::None,
                 examples: &[],
+                location: ::core::option::Option::None,
             },
         ],
         messages: &[

@@ -693,6 +693,7 @@ pub mod pair_trades {
                 allowed: &[],
                 default: ::core::option::Option::None,
                 examples: &[],
+                location: ::core::option::Option::None,
             },
         ],
         messages: &[

@@ -51,6 +51,20 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Done {
+        pub done: bool,
+        pub id: i64,
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Error {
         pub error: ErrorError,
         pub id: i64,
@@ -83,20 +97,6 @@ pub mod types {
     pub struct Heartbeat {
         pub price: (),
         pub topic: HeartbeatTopic,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Result {
-        pub id: i64,
-        pub result: bool,
     }
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -203,8 +203,8 @@ pub mod rpc {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {
-        /// The `result` message.
-        Result_(super::types::Result),
+        /// The `done` message.
+        Done(super::types::Done),
         /// The `error` message.
         Error(super::types::Error),
         /// The `update` message.
@@ -215,7 +215,7 @@ pub mod rpc {
     impl ::tidings::__private::Message for Incoming {
         fn key(&self) -> &'static str {
             match self {
-                Self::Result_(_) => "result",
+                Self::Done(_) => "done",
                 Self::Error(_) => "error",
                 Self::Update(_) => "update",
                 Self::Heartbeat(_) => "heartbeat",
@@ -228,12 +228,11 @@ pub mod rpc {
         ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             static UNTAGGED: ::tidings::__private::Shapes = ::tidings::__private::Shapes::new(
                 &DESCRIPTOR,
-                &["result", "error", "update", "heartbeat"],
+                &["done", "error", "update", "heartbeat"],
             );
             const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 4usize] = [
                 |value| {
-                    ::tidings::__private::decode_value(value, "result")
-                        .map(Incoming::Result_)
+                    ::tidings::__private::decode_value(value, "done").map(Incoming::Done)
                 },
                 |value| {
                     ::tidings::__private::decode_value(value, "error")
@@ -267,9 +266,7 @@ pub mod rpc {
             ::tidings::__private::EncodeError,
         > {
             match self {
-                Self::Result_(payload) => {
-                    ::tidings::__private::encode_json(payload, "result")
-                }
+                Self::Done(payload) => ::tidings::__private::encode_json(payload, "done"),
                 Self::Error(payload) => {
                     ::tidings::__private::encode_json(payload, "error")
                 }
@@ -282,9 +279,9 @@ pub mod rpc {
             }
         }
     }
-    impl ::core::convert::From<super::types::Result> for Incoming {
-        fn from(payload: super::types::Result) -> Self {
-            Self::Result_(payload)
+    impl ::core::convert::From<super::types::Done> for Incoming {
+        fn from(payload: super::types::Done) -> Self {
+            Self::Done(payload)
         }
     }
     impl ::core::convert::From<super::types::Error> for Incoming {
@@ -468,8 +465,8 @@ pub mod rpc {
             ::tidings::HandlerError,
         > {
             match message {
-                Incoming::Result_(message) => {
-                    self.0.on_reply(cx, Incoming::Result_(message)).await?;
+                Incoming::Done(message) => {
+                    self.0.on_reply(cx, Incoming::Done(message)).await?;
                     ::core::result::Result::Ok(::core::option::Option::None)
                 }
                 Incoming::Error(message) => {
@@ -599,7 +596,7 @@ pub mod rpc {
                 extra: "{\"examples\":[{\"payload\":{\"id\":2,\"unsubscribe\":\"prices\"}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
-                key: "result",
+                key: "done",
                 name: ::core::option::Option::None,
                 title: ::core::option::Option::None,
                 summary: ::core::option::Option::None,
@@ -607,19 +604,19 @@ pub mod rpc {
                 content_type: ::core::option::Option::None,
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
-                rust_type: "super::types::Result",
+                rust_type: "super::types::Done",
                 schema: {
                     use ::tidings::descriptor::Json as J;
                     J::Object(
                         &[
                             ("type", J::Str("object")),
-                            ("required", J::Array(&[J::Str("id"), J::Str("result")])),
+                            ("required", J::Array(&[J::Str("id"), J::Str("done")])),
                             (
                                 "properties",
                                 J::Object(
                                     &[
                                         ("id", J::Object(&[("type", J::Str("integer"))])),
-                                        ("result", J::Object(&[("type", J::Str("boolean"))])),
+                                        ("done", J::Object(&[("type", J::Str("boolean"))])),
                                     ],
                                 ),
                             ),
@@ -629,10 +626,10 @@ pub mod rpc {
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
-                    ::tidings::descriptor::payload_schema::<super::types::Result>,
+                    ::tidings::descriptor::payload_schema::<super::types::Done>,
                 ),
-                examples: &["{\"id\":1,\"result\":true}"],
-                extra: "{\"examples\":[{\"payload\":{\"id\":1,\"result\":true}}]}",
+                examples: &["{\"id\":1,\"done\":true}"],
+                extra: "{\"examples\":[{\"payload\":{\"id\":1,\"done\":true}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "error",
@@ -785,7 +782,7 @@ pub mod rpc {
                 reply: ::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {
                     channel: ::core::option::Option::None,
                     channel_object: ::core::option::Option::None,
-                    messages: &["result", "error"],
+                    messages: &["done", "error"],
                 }),
                 extra: "{}",
             },
@@ -801,7 +798,7 @@ pub mod rpc {
                 reply: ::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {
                     channel: ::core::option::Option::None,
                     channel_object: ::core::option::Option::None,
-                    messages: &["result", "error"],
+                    messages: &["done", "error"],
                 }),
                 extra: "{}",
             },

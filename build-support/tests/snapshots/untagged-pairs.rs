@@ -51,6 +51,20 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Done {
+        pub done: bool,
+        pub id: i64,
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Error {
         pub error: ErrorError,
         pub id: i64,
@@ -83,20 +97,6 @@ pub mod types {
     pub struct Heartbeat {
         pub price: (),
         pub topic: HeartbeatTopic,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Result {
-        pub id: i64,
-        pub result: bool,
     }
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -279,8 +279,8 @@ pub mod rpc {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {
-        /// The `result` message.
-        Result_(super::types::Result),
+        /// The `done` message.
+        Done(super::types::Done),
         /// The `error` message.
         Error(super::types::Error),
         /// The `update` message.
@@ -291,7 +291,7 @@ pub mod rpc {
     impl ::tidings::__private::Message for Outgoing {
         fn key(&self) -> &'static str {
             match self {
-                Self::Result_(_) => "result",
+                Self::Done(_) => "done",
                 Self::Error(_) => "error",
                 Self::Update(_) => "update",
                 Self::Heartbeat(_) => "heartbeat",
@@ -304,12 +304,11 @@ pub mod rpc {
         ) -> ::core::result::Result<Self, ::tidings::__private::DecodeError> {
             static UNTAGGED: ::tidings::__private::Shapes = ::tidings::__private::Shapes::new(
                 &DESCRIPTOR,
-                &["result", "error", "update", "heartbeat"],
+                &["done", "error", "update", "heartbeat"],
             );
             const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 4usize] = [
                 |value| {
-                    ::tidings::__private::decode_value(value, "result")
-                        .map(Outgoing::Result_)
+                    ::tidings::__private::decode_value(value, "done").map(Outgoing::Done)
                 },
                 |value| {
                     ::tidings::__private::decode_value(value, "error")
@@ -343,9 +342,7 @@ pub mod rpc {
             ::tidings::__private::EncodeError,
         > {
             match self {
-                Self::Result_(payload) => {
-                    ::tidings::__private::encode_json(payload, "result")
-                }
+                Self::Done(payload) => ::tidings::__private::encode_json(payload, "done"),
                 Self::Error(payload) => {
                     ::tidings::__private::encode_json(payload, "error")
                 }
@@ -358,9 +355,9 @@ pub mod rpc {
             }
         }
     }
-    impl ::core::convert::From<super::types::Result> for Outgoing {
-        fn from(payload: super::types::Result) -> Self {
-            Self::Result_(payload)
+    impl ::core::convert::From<super::types::Done> for Outgoing {
+        fn from(payload: super::types::Done) -> Self {
+            Self::Done(payload)
         }
     }
     impl ::core::convert::From<super::types::Error> for Outgoing {
@@ -407,15 +404,15 @@ pub mod rpc {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum SubscribeReply {
-        /// The `result` message.
-        Result_(super::types::Result),
+        /// The `done` message.
+        Done(super::types::Done),
         /// The `error` message.
         Error(super::types::Error),
     }
     impl ::core::convert::From<SubscribeReply> for Outgoing {
         fn from(reply: SubscribeReply) -> Self {
             match reply {
-                SubscribeReply::Result_(reply) => Outgoing::Result_(reply),
+                SubscribeReply::Done(reply) => Outgoing::Done(reply),
                 SubscribeReply::Error(reply) => Outgoing::Error(reply),
             }
         }
@@ -427,15 +424,15 @@ pub mod rpc {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum UnsubscribeReply {
-        /// The `result` message.
-        Result_(super::types::Result),
+        /// The `done` message.
+        Done(super::types::Done),
         /// The `error` message.
         Error(super::types::Error),
     }
     impl ::core::convert::From<UnsubscribeReply> for Outgoing {
         fn from(reply: UnsubscribeReply) -> Self {
             match reply {
-                UnsubscribeReply::Result_(reply) => Outgoing::Result_(reply),
+                UnsubscribeReply::Done(reply) => Outgoing::Done(reply),
                 UnsubscribeReply::Error(reply) => Outgoing::Error(reply),
             }
         }
@@ -620,7 +617,7 @@ pub mod rpc {
                 extra: "{\"examples\":[{\"payload\":{\"id\":2,\"unsubscribe\":\"prices\"}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
-                key: "result",
+                key: "done",
                 name: ::core::option::Option::None,
                 title: ::core::option::Option::None,
                 summary: ::core::option::Option::None,
@@ -628,19 +625,19 @@ pub mod rpc {
                 content_type: ::core::option::Option::None,
                 encoding: ::tidings::descriptor::Encoding::Json,
                 tag: ::core::option::Option::None,
-                rust_type: "super::types::Result",
+                rust_type: "super::types::Done",
                 schema: {
                     use ::tidings::descriptor::Json as J;
                     J::Object(
                         &[
                             ("type", J::Str("object")),
-                            ("required", J::Array(&[J::Str("id"), J::Str("result")])),
+                            ("required", J::Array(&[J::Str("id"), J::Str("done")])),
                             (
                                 "properties",
                                 J::Object(
                                     &[
                                         ("id", J::Object(&[("type", J::Str("integer"))])),
-                                        ("result", J::Object(&[("type", J::Str("boolean"))])),
+                                        ("done", J::Object(&[("type", J::Str("boolean"))])),
                                     ],
                                 ),
                             ),
@@ -650,10 +647,10 @@ pub mod rpc {
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
-                    ::tidings::descriptor::payload_schema::<super::types::Result>,
+                    ::tidings::descriptor::payload_schema::<super::types::Done>,
                 ),
-                examples: &["{\"id\":1,\"result\":true}"],
-                extra: "{\"examples\":[{\"payload\":{\"id\":1,\"result\":true}}]}",
+                examples: &["{\"id\":1,\"done\":true}"],
+                extra: "{\"examples\":[{\"payload\":{\"id\":1,\"done\":true}}]}",
             },
             ::tidings::descriptor::MessageDescriptor {
                 key: "error",
@@ -806,7 +803,7 @@ pub mod rpc {
                 reply: ::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {
                     channel: ::core::option::Option::None,
                     channel_object: ::core::option::Option::None,
-                    messages: &["result", "error"],
+                    messages: &["done", "error"],
                 }),
                 extra: "{}",
             },
@@ -822,7 +819,7 @@ pub mod rpc {
                 reply: ::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {
                     channel: ::core::option::Option::None,
                     channel_object: ::core::option::Option::None,
-                    messages: &["result", "error"],
+                    messages: &["done", "error"],
                 }),
                 extra: "{}",
             },

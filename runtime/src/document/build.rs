@@ -63,14 +63,22 @@ pub(crate) fn build(
         let listed: HashSet<&str> = descriptor.operations.iter().flat_map(|o| o.messages.iter().copied()).collect();
         let mut elsewhere: BTreeMap<&str, (Object, Object)> = BTreeMap::new();
         let mut moved: HashMap<&str, &str> = HashMap::new();
+        // Reply messages an operation of this channel lists too: they stay here, and the
+        // reply's channel refers to them.
+        let mut shared: Vec<(&str, &str)> = Vec::new();
         for reply in descriptor.operations.iter().filter_map(|o| o.reply.as_ref()) {
             let Some(name) = reply.channel.filter(|name| *name != descriptor.name) else { continue };
-            if served(name) {
-                moved.extend(reply.messages.iter().filter(|m| !listed.contains(*m)).map(|m| (*m, name)));
-            } else if let Some(object) = reply.channel_object {
+            if !served(name) {
+                let Some(object) = reply.channel_object else { continue };
                 let object = serde_json::from_str::<Map<String, Value>>(object).unwrap_or_default();
                 elsewhere.entry(name).or_insert((object, Map::new()));
-                moved.extend(reply.messages.iter().filter(|m| !listed.contains(*m)).map(|m| (*m, name)));
+            }
+            for message in reply.messages {
+                if listed.contains(message) {
+                    shared.push((message, name));
+                } else {
+                    moved.insert(message, name);
+                }
             }
         }
         let mut messages = Map::new();
@@ -86,6 +94,15 @@ pub(crate) fn build(
                 None => {
                     messages.insert(keys.of(message.key), object);
                 }
+            }
+        }
+        for (message, name) in shared {
+            let here = json!({"$ref": reference(["channels", &channel_key, "messages", &keys.of(message)])});
+            match elsewhere.get_mut(name) {
+                Some((_, their_messages)) => {
+                    their_messages.insert(keys.of(message), here);
+                }
+                None => to_served.push((keys.of(name), keys.of(message), here)),
             }
         }
         for operation in descriptor.operations {
@@ -300,6 +317,7 @@ fn channel_object(address: &str, descriptor: &ChannelDescriptor, messages: Map<S
             if !p.examples.is_empty() {
                 object.insert("examples".into(), p.examples.iter().copied().collect());
             }
+            insert_text(&mut object, "location", p.location);
             (p.name.to_owned(), Value::Object(object))
         });
         object.insert("parameters".into(), parameters.collect());

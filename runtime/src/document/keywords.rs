@@ -91,6 +91,21 @@ keyword_table! {
     IF = "if" carried;
     THEN = "then" carried;
     ELSE = "else" carried;
+    ADDITIONAL_ITEMS = "additionalItems" carried;
+    DEPENDENCIES = "dependencies" carried;
+    // Said by the contract, enforced by nothing a Rust type has: the singular `example` some
+    // tools write, identifiers, and keywords of later drafts that draft-07 ignores.
+    EXAMPLE = "example" carried;
+    ID = "$id" carried;
+    SCHEMA = "$schema" carried;
+    COMMENT = "$comment" carried;
+    PREFIX_ITEMS = "prefixItems" carried;
+    UNEVALUATED_ITEMS = "unevaluatedItems" carried;
+    UNEVALUATED_PROPERTIES = "unevaluatedProperties" carried;
+    DEPENDENT_SCHEMAS = "dependentSchemas" carried;
+    DEPENDENT_REQUIRED = "dependentRequired" carried;
+    MIN_CONTAINS = "minContains" carried;
+    MAX_CONTAINS = "maxContains" carried;
 }
 
 /// The compositions: `oneOf`, `anyOf`, `allOf`.
@@ -160,6 +175,19 @@ mod tests {
             "then",
             "else",
             "not",
+            "additionalItems",
+            "dependencies",
+            "example",
+            "$id",
+            "$schema",
+            "$comment",
+            "prefixItems",
+            "unevaluatedItems",
+            "unevaluatedProperties",
+            "dependentSchemas",
+            "dependentRequired",
+            "minContains",
+            "maxContains",
         ];
         let structural = [
             "oneOf",

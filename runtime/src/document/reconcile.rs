@@ -49,16 +49,47 @@ impl Reconciler<'_> {
         }
         let Some(members) = contract.as_object() else { return };
         let has = keywords(contract_keys(members));
+        // `allOf` of one schema is how contracts give a reference siblings (a description, a
+        // default); typify reads it as that schema. The type is reconciled with the member,
+        // and the wrapper the contract wrote is put back around it.
+        if has & ALL_OF != 0
+            && real_has & ALL_OF == 0
+            && let Some([member]) = contract.get("allOf").and_then(Json::as_array)
+        {
+            // With constraints of its own beside the member (an `enum` narrowing it), the type
+            // is their intersection, and the member is what the contract wrote.
+            let annotation = |key: &str| {
+                matches!(key, "allOf" | "description" | "title" | "default" | "examples" | "example")
+                    || key.starts_with("x-")
+            };
+            let mut inner = std::mem::take(real);
+            if members.iter().all(|(key, _)| annotation(key)) {
+                self.reconcile(&mut inner, member, root);
+            } else {
+                inner = inline_contract(member, root, 0);
+            }
+            let mut wrapper = Map::new();
+            wrapper.insert("allOf".into(), Value::Array(vec![inner]));
+            for (key, value) in members {
+                if keyword(key) & CARRIED != 0 || key.starts_with("x-") {
+                    wrapper.insert((*key).to_owned(), value.to_value());
+                }
+            }
+            *real = Value::Object(wrapper);
+            return;
+        }
         if real.is_object() && has & COMPOSITIONS != 0 && real_has & COMPOSITIONS == 0 {
             // typify flattened the composition into one type; the type and validation
             // against the contract's schema (on by default) accept what the contract says.
             *real = inline_contract(contract, root, 0);
             return;
         }
-        // Any JSON value (`serde_json::Value`, an undocumented field of it) is `true` to
-        // schemars: the contract's words about it are carried onto an empty schema.
+        // Any JSON value (`serde_json::Value`: a schema typed as one, or an undocumented
+        // field of it) is `true` to schemars: the type accepts what the contract says, and
+        // validation (on by default) holds it to that, so the contract's schema is the answer.
         if *real == Value::Bool(true) {
-            *real = Value::Object(Map::new());
+            *real = inline_contract(contract, root, 0);
+            return;
         }
         let Value::Object(real) = real else { return };
         if real_has & FORMAT != 0
@@ -161,19 +192,30 @@ impl Reconciler<'_> {
     }
 }
 
-/// A contract schema with every `$ref` into its own definitions replaced by the target.
+/// A contract schema with every `$ref` into its own definitions replaced by the target. A
+/// reference back into a definition being inlined is left as `{}`: a recursive schema has no
+/// finite inline form (and the application's document names only the real types).
 fn inline_contract(schema: &Json, root: &Json, depth: usize) -> Value {
+    inline_within(schema, root, &mut Vec::new(), depth)
+}
+
+fn inline_within<'j>(schema: &'j Json, root: &'j Json, open: &mut Vec<&'j str>, depth: usize) -> Value {
     match *schema {
         Json::Object(members) => {
-            if depth < 32
-                && let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#'))
+            if let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#'))
                 && let Some(resolved) = root.pointer(target)
             {
-                return inline_contract(resolved, root, depth + 1);
+                if open.contains(&target) || depth >= 32 {
+                    return Value::Object(Map::new());
+                }
+                open.push(target);
+                let inlined = inline_within(resolved, root, open, depth + 1);
+                open.pop();
+                return inlined;
             }
-            Value::Object(members.iter().map(|(k, v)| ((*k).to_owned(), inline_contract(v, root, depth))).collect())
+            Value::Object(members.iter().map(|(k, v)| ((*k).to_owned(), inline_within(v, root, open, depth))).collect())
         }
-        Json::Array(items) => Value::Array(items.iter().map(|v| inline_contract(v, root, depth)).collect()),
+        Json::Array(items) => Value::Array(items.iter().map(|v| inline_within(v, root, open, depth)).collect()),
         _ => schema.to_value(),
     }
 }

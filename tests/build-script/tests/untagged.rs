@@ -119,7 +119,7 @@ async fn binary_and_json_messages_share_a_channel_without_a_tag() {
     server.stop().await.expect("stops");
 }
 
-/// Subscribes with a `result` and pushes an update and a heartbeat; refuses every
+/// Subscribes with a `done` and pushes an update and a heartbeat; refuses every
 /// unsubscription with the contract's `error` example.
 struct Pairs;
 
@@ -134,8 +134,8 @@ impl pairs::rpc::Rpc for Pairs {
         for push in ["update", "heartbeat"] {
             cx.send(message_of::<pairs::rpc::Outgoing>(descriptor, push)).map_err(HandlerError::from)?;
         }
-        let pairs::rpc::Outgoing::Result_(result) = message_of(descriptor, "result") else { unreachable!() };
-        Ok(pairs::rpc::SubscribeReply::Result_(result))
+        let pairs::rpc::Outgoing::Done(done) = message_of(descriptor, "done") else { unreachable!() };
+        Ok(pairs::rpc::SubscribeReply::Done(done))
     }
 
     async fn unsubscribe(
@@ -163,7 +163,7 @@ async fn request_and_response_pairs_are_told_apart_by_shape() {
         received.push(receive::<PeerIn>(&mut socket).await.expect("a message").key());
     }
     // The pushes go out while the handler runs, its reply when it returns.
-    assert_eq!(received, ["update", "heartbeat", "result"]);
+    assert_eq!(received, ["update", "heartbeat", "done"]);
 
     send(&mut socket, &message_of::<PeerOut>(descriptor, "unsubscribe")).await;
     let reply = receive::<PeerIn>(&mut socket).await.expect("a message");

@@ -32,7 +32,12 @@ fn every_accepted_corpus_document_generates_both_sides_that_compile() {
 /// Third-party documents whose round trip is not a fixed point yet, each for a reason
 /// `docs/CORPUS.md` gives. The test fails when one of them becomes a fixed point, so that
 /// the list only shrinks.
-const NOT_YET_FIXED_POINTS: &[&str] = &[];
+const NOT_YET_FIXED_POINTS: &[&str] = &[
+    "l3wi__docs/websockets/asyncapi.yaml",
+    "xyaman__yuke-website/public/asyncapi.json",
+    "__fixtures__/asyncapi-slack-client.yml",
+    "springwolf-kafka-example/src/test/resources/asyncapi.json",
+];
 
 /// The round trip contract → Rust → contract is a fixed point for every accepted document:
 /// what the generated application side describes equals the document under `tidings diff`.

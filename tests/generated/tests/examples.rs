@@ -105,9 +105,9 @@ fn a_frame_no_untagged_message_takes_says_why_for_each() {
     assert_eq!(heartbeat.key(), "heartbeat");
     let update = PeerIncoming::decode_text(r#"{"topic": "heartbeat", "price": 3}"#).expect("an update");
     assert_eq!(update.key(), "update");
-    // A frame with both `result` and `error` fits both shapes; the first in the contract takes it.
-    let both = PeerIncoming::decode_text(r#"{"id": 1, "result": true, "error": {"code": 1}}"#).expect("a result");
-    assert_eq!(both.key(), "result");
+    // A frame with both `done` and `error` fits both shapes; the first in the contract takes it.
+    let both = PeerIncoming::decode_text(r#"{"id": 1, "done": true, "error": {"code": 1}}"#).expect("a reply");
+    assert_eq!(both.key(), "done");
     // Binary frames and JSON frames on one channel.
     use generated::speech::stream::Incoming as Speech;
     assert_eq!(Speech::decode_binary(&[1, 2, 3]).expect("audio").key(), "audio");
