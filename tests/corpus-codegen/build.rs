@@ -8,37 +8,6 @@ use std::path::{Path, PathBuf};
 
 use tidings_build::{Builder, Side};
 
-/// The spec's examples: each single-file example and the root of each social-media service.
-fn spec_examples(examples: &Path) -> Vec<PathBuf> {
-    let mut docs: Vec<PathBuf> = std::fs::read_dir(examples)
-        .expect("spec-examples is readable")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
-        .filter(|p| !p.to_string_lossy().ends_with(".actual.yaml"))
-        .collect();
-    for service in std::fs::read_dir(examples.join("social-media")).expect("social-media is readable").flatten() {
-        let root = service.path().join("asyncapi.yaml");
-        if root.is_file() {
-            docs.push(root);
-        }
-    }
-    docs.sort();
-    docs
-}
-
-/// The third-party documents: every root `SOURCES.tsv` lists (support files say `n/a`).
-fn real_world(dir: &Path) -> Vec<PathBuf> {
-    let sources = std::fs::read_to_string(dir.join("SOURCES.tsv")).expect("SOURCES.tsv is readable");
-    sources
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let columns: Vec<&str> = line.split('\t').collect();
-            (columns.len() > 8 && columns[8] != "n/a").then(|| dir.join(columns[3]))
-        })
-        .collect()
-}
-
 /// A module name from a path: lowercase ASCII words joined by single underscores, without
 /// the word `asyncapi` where it only names the format.
 fn module_name(path: &str) -> String {
@@ -66,7 +35,8 @@ fn third_party_module(dir: &Path, doc: &Path) -> String {
 fn main() {
     println!("cargo:rerun-if-env-changed=CI");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
-    let corpus = manifest.join("../../../shared/asyncapi-corpus");
+    let shared = manifest.join("../../../shared");
+    let corpus = shared.join("asyncapi-corpus");
     let mut out = String::new();
     let mut generated: Vec<String> = Vec::new();
     let mut rejected: Vec<String> = Vec::new();
@@ -79,10 +49,12 @@ fn main() {
         println!("cargo:rerun-if-changed={}", corpus.display());
         let examples = corpus.join("spec-examples");
         let third_party = corpus.join("real-world");
-        let documents = spec_examples(&examples)
-            .into_iter()
-            .map(|d| (example_module(&examples, &d), d))
-            .chain(real_world(&third_party).into_iter().map(|d| (third_party_module(&third_party, &d), d)));
+        let documents =
+            tidings_tests::corpus_documents(&shared).into_iter().map(|d| (example_module(&examples, &d), d)).chain(
+                tidings_tests::real_world_documents(&shared)
+                    .into_iter()
+                    .map(|d| (third_party_module(&third_party, &d), d)),
+            );
         let mut taken = std::collections::HashSet::new();
         for (name, doc_path) in documents {
             // Two documents of one repository may share a file name: number the later ones.
