@@ -1,14 +1,18 @@
 //! The pure generator: a loaded document and settings in, Rust tokens out. No environment,
-//! no files, no printing; `crate::compile` is the build-script front end.
+//! no files, no printing; `crate::Builder` is the build-script front end.
 //!
-//! One [`Generator`] walks the document in order: `channels.rs` decides what each channel
-//! carries in each direction and how messages are told apart, `types.rs` makes the payload
-//! types through typify, `emit.rs` writes the enums, traits, adapters and descriptors, and
-//! [`Generator::generate`] assembles them, in document order.
+//! [`generate`] walks the document in order: `channels.rs` decides what each channel carries
+//! in each direction and how its messages are told apart, `types.rs` makes the payload types
+//! through typify, `messages.rs` writes the message enums and their codecs, `traits.rs` the
+//! parameters, consumer traits and adapters, `descriptors.rs` the descriptors, and `emit.rs`
+//! assembles them, in document order.
 
 mod channels;
+mod descriptors;
 mod emit;
+mod messages;
 pub(crate) mod names;
+mod traits;
 mod types;
 
 use std::collections::HashMap;

@@ -1,0 +1,238 @@
+//! A channel's static descriptor, written as Rust text: what the runtime routes, validates
+//! and describes the application's own document from.
+
+use serde_json::Value;
+use tidings_asyncapi::Document;
+use tidings_asyncapi::model::Action;
+
+use super::channels::{ChannelPlan, MessagePlan, Payload};
+use super::emit::{extra, inline_components, payload_type, text_of, without};
+use super::types::{SchemaSet, Types};
+
+/// Rust source written as text. A descriptor is nearly all literals and paths, and building
+/// it as tokens cost an allocation per token, a tenth of all generation time on large
+/// contracts; the text is the same Rust.
+struct Source(String);
+
+impl Source {
+    fn raw(&mut self, text: &str) -> &mut Self {
+        self.0.push_str(text);
+        self
+    }
+
+    /// A string literal (`Debug` of a `str` is one: quotes, `\"`, `\\`, `\n`, `\u{..}`).
+    fn str(&mut self, text: &str) -> &mut Self {
+        use std::fmt::Write as _;
+        let _ = write!(self.0, "{text:?}");
+        self
+    }
+
+    fn field(&mut self, name: &str) -> &mut Self {
+        self.raw(name).raw(": ")
+    }
+
+    fn opt(&mut self, text: Option<&str>) -> &mut Self {
+        match text {
+            Some(text) => self.raw("::core::option::Option::Some(").str(text).raw(")"),
+            None => self.raw("::core::option::Option::None"),
+        }
+    }
+
+    /// `&["a", "b"]`.
+    fn strs<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> &mut Self {
+        self.raw("&[");
+        for item in items {
+            self.str(item).raw(", ");
+        }
+        self.raw("]")
+    }
+
+    /// A JSON value as a `tidings::descriptor::Json` tree, its variants reached through `J`.
+    fn json(&mut self, value: &Value) -> &mut Self {
+        use std::fmt::Write as _;
+        match value {
+            Value::Null => self.raw("J::Null"),
+            Value::Bool(b) => self.raw(if *b { "J::Bool(true)" } else { "J::Bool(false)" }),
+            Value::Number(n) => {
+                let _ = match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                    (Some(u), _, _) => write!(self.0, "J::Unsigned({u})"),
+                    (None, Some(i), _) => write!(self.0, "J::Signed({i})"),
+                    // `Debug` of an `f64` is a float literal that reads back to the same value
+                    // (`0.5`, `1e300`); JSON has no infinities or NaN.
+                    (None, None, Some(f)) => write!(self.0, "J::Float({f:?})"),
+                    (None, None, None) => write!(self.0, "J::Null"),
+                };
+                self
+            }
+            Value::String(text) => self.raw("J::Str(").str(text).raw(")"),
+            Value::Array(items) => self
+                .raw("J::Array(")
+                .list(items, |out, item| {
+                    out.json(item);
+                })
+                .raw(")"),
+            Value::Object(members) => self
+                .raw("J::Object(")
+                .list(members, |out, (key, value)| {
+                    out.raw("(").str(key).raw(", ").json(value).raw(")");
+                })
+                .raw(")"),
+        }
+    }
+
+    /// `&[item, item]`, each written by `write`.
+    fn list<T>(&mut self, items: impl IntoIterator<Item = T>, mut write: impl FnMut(&mut Self, T)) -> &mut Self {
+        self.raw("&[");
+        for item in items {
+            write(self, item);
+            self.raw(", ");
+        }
+        self.raw("]")
+    }
+}
+
+/// The path of a message's payload type from inside a channel module, as text.
+fn payload_path(message: &MessagePlan, types: &Types) -> String {
+    payload_type(message, types).to_string().replace(' ', "")
+}
+
+pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> String {
+    let fields = &plan.fields;
+    let mut out = Source(String::with_capacity(4096));
+    out.raw("/// What the contract says about this channel, for the running application to describe itself.\n");
+    out.raw(
+        "pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {",
+    );
+    out.field("name").str(&plan.key).raw(", ");
+    out.field("address").opt(text_of(fields, "address")).raw(", ");
+    out.field("title").opt(text_of(fields, "title")).raw(", ");
+    out.field("summary").opt(text_of(fields, "summary")).raw(", ");
+    out.field("description").opt(text_of(fields, "description")).raw(", ");
+    out.field("parameters").list(&plan.params, |out, p| {
+        let strings =
+            |key: &str| p.fields.get(key).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str);
+        out.raw("::tidings::descriptor::ParameterDescriptor {");
+        out.field("name").str(&p.name).raw(", ");
+        out.field("description").opt(text_of(&p.fields, "description")).raw(", ");
+        out.field("allowed").strs(strings("enum")).raw(", ");
+        out.field("default").opt(text_of(&p.fields, "default")).raw(", ");
+        out.field("examples").strs(strings("examples")).raw(", ");
+        out.field("location").opt(text_of(&p.fields, "location")).raw("}");
+    });
+    out.raw(", ");
+    let used = plan
+        .messages
+        .iter()
+        .filter(|m| plan.incoming.messages.contains(&m.key) || plan.outgoing.messages.contains(&m.key));
+    out.field("messages").list(used, |out, m| {
+        let rust_type = payload_path(m, types);
+        let schema = match &m.payload {
+            Payload::Json(def) => schemas.self_contained(def),
+            Payload::Any => Value::Bool(true),
+            // Bytes have no Rust type to describe them: the contract's schema says what they are.
+            Payload::Binary => match m.fields.get("payload") {
+                Some(payload) => {
+                    let mut payload = payload.clone();
+                    inline_components(doc.bundled(), &mut payload, 0);
+                    payload
+                }
+                None => serde_json::json!({"type": "string", "format": "binary"}),
+            },
+        };
+        let tag = plan.incoming.tags.get(&m.key).or_else(|| plan.outgoing.tags.get(&m.key)).map(String::as_str);
+        out.raw("::tidings::descriptor::MessageDescriptor {");
+        out.field("key").str(&m.key).raw(", ");
+        for (field, key) in
+            [("name", "name"), ("title", "title"), ("summary", "summary"), ("description", "description")]
+        {
+            out.field(field).opt(text_of(&m.fields, key)).raw(", ");
+        }
+        out.field("content_type").opt(text_of(&m.fields, "contentType")).raw(", ");
+        out.field("encoding").raw(match m.payload {
+            Payload::Binary => "::tidings::descriptor::Encoding::Binary, ",
+            _ => "::tidings::descriptor::Encoding::Json, ",
+        });
+        out.field("tag").opt(tag).raw(", ");
+        out.field("rust_type").str(&rust_type).raw(", ");
+        out.field("schema").raw("{ use ::tidings::descriptor::Json as J; ").json(&schema).raw(" }, ");
+        out.field("correlation_pointer").opt(m.correlation_pointer.as_deref()).raw(", ");
+        out.field("correlation_description").opt(m.correlation_description.as_deref()).raw(", ");
+        out.field("payload_schema");
+        match m.payload {
+            Payload::Binary => out.raw("::core::option::Option::None, "),
+            _ => out
+                .raw("::core::option::Option::Some(::tidings::descriptor::payload_schema::<")
+                .raw(&rust_type)
+                .raw(">), "),
+        };
+        let examples: Vec<String> = m.examples.iter().map(Value::to_string).collect();
+        out.field("examples").strs(examples.iter().map(String::as_str)).raw(", ");
+        out.field("extra").str(&extra(doc, &m.fields, &["payload"])).raw("}");
+    });
+    out.raw(", ");
+    out.field("operations").list(&plan.operations, |out, o| {
+        out.raw("::tidings::descriptor::OperationDescriptor {");
+        out.field("name").str(&o.key).raw(", ");
+        out.field("action").raw(match o.action {
+            Action::Send => "::tidings::descriptor::Action::Send, ",
+            Action::Receive => "::tidings::descriptor::Action::Receive, ",
+        });
+        for key in ["title", "summary", "description"] {
+            out.field(key).opt(text_of(&o.fields, key)).raw(", ");
+        }
+        let tags = o
+            .fields
+            .get("tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.get("name").and_then(Value::as_str));
+        out.field("tags").strs(tags).raw(", ");
+        out.field("security").strs(o.security.iter().map(String::as_str)).raw(", ");
+        out.field("messages").strs(o.messages.iter().map(String::as_str)).raw(", ");
+        out.field("reply");
+        match &o.reply {
+            Some((channel, messages)) => {
+                // A reply documented on a channel of its own: that channel as the contract
+                // has it, without its messages (they are among this channel's).
+                let foreign = channel.as_deref().filter(|c| *c != plan.key).and_then(|c| {
+                    let object = doc.bundled().get("channels")?.get(c).filter(|o| o.is_object())?;
+                    Some(without(object, &["messages"]).to_string())
+                });
+                out.raw("::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {");
+                out.field("channel").opt(channel.as_deref()).raw(", ");
+                out.field("channel_object").opt(foreign.as_deref()).raw(", ");
+                out.field("messages").strs(messages.iter().map(String::as_str)).raw("}), ");
+            }
+            None => {
+                out.raw("::core::option::Option::None, ");
+            }
+        }
+        out.field("extra").str(&extra(doc, &o.fields, &["action", "channel", "messages", "reply"])).raw("}");
+    });
+    out.raw(", ");
+    let discriminator = plan.outgoing.discriminator.as_deref().or(plan.incoming.discriminator.as_deref());
+    out.field("discriminator").opt(discriminator).raw(", ");
+    // The application's document has components of its own: the bindings' references into
+    // the contract's are inlined, as everywhere else in the descriptor.
+    let bindings = fields.get("bindings").map(|b| {
+        let mut b = b.clone();
+        inline_components(doc.bundled(), &mut b, 0);
+        b.to_string()
+    });
+    out.field("bindings").opt(bindings.as_deref()).raw(", ");
+    out.field("security").list(&plan.security, |out, (key, scheme)| {
+        let extra = without(scheme, &["type", "name", "in", "scheme", "description"]);
+        out.raw("::tidings::descriptor::SecuritySchemeDescriptor {");
+        out.field("key").str(key).raw(", ");
+        out.field("scheme_type").str(text_of(scheme, "type").unwrap_or_default()).raw(", ");
+        out.field("name").opt(text_of(scheme, "name")).raw(", ");
+        out.field("location").opt(text_of(scheme, "in")).raw(", ");
+        out.field("scheme").opt(text_of(scheme, "scheme")).raw(", ");
+        out.field("description").opt(text_of(scheme, "description")).raw(", ");
+        out.field("extra").str(&extra.to_string()).raw("}");
+    });
+    out.raw(", ");
+    out.field("extra").str(&extra(doc, fields, &["address", "messages"])).raw("};");
+    out.0
+}

@@ -1,0 +1,269 @@
+//! A channel's address parameters, its consumer trait (one method per operation the side
+//! receives, argument and reply typed by the contract) and the adapter the runtime calls.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use serde_json::Value;
+
+use super::channels::{ChannelPlan, HandlerPlan, MessagePlan};
+use super::emit::{docs, ident, payload_type};
+use super::types::Types;
+use super::{Settings, Side};
+
+pub(super) fn params(plan: &ChannelPlan) -> TokenStream {
+    let fields = plan.params.iter().map(|p| {
+        let field = ident(&p.field);
+        let doc = docs(&p.fields, &format!("The `{{{}}}` part of the address.", p.name));
+        quote!(#doc pub #field: ::std::string::String)
+    });
+    let names = plan.params.iter().map(|p| p.name.as_str());
+    let reads = plan.params.iter().map(|p| {
+        let field = ident(&p.field);
+        let name = p.name.as_str();
+        let allowed: Vec<&str> =
+            p.fields.get("enum").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        quote! {
+            #field: ::tidings::__private::check_allowed(
+                #name,
+                values.next().unwrap_or_default(),
+                &[#(#allowed),*],
+            )?
+        }
+    });
+    let values = if plan.params.is_empty() { quote!(_values) } else { quote!(values) };
+    let take = if plan.params.is_empty() { quote!() } else { quote!(let mut values = values.into_iter();) };
+    quote! {
+        /// The channel address's parameters.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Params {
+            #(#fields,)*
+        }
+
+        impl ::tidings::__private::Params for Params {
+            const NAMES: &'static [&'static str] = &[#(#names),*];
+
+            fn from_values(#values: ::std::vec::Vec<::std::string::String>) -> ::core::result::Result<Self, ::tidings::__private::ParamError> {
+                #take
+                ::core::result::Result::Ok(Self { #(#reads,)* })
+            }
+        }
+    }
+}
+
+pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> TokenStream {
+    let trait_ident = ident(&plan.trait_name);
+    let side = match settings.side {
+        Side::Application => "application",
+        Side::Peer => "peer",
+    };
+    let methods_list =
+        plan.handlers.iter().map(|h| format!("`{}`", h.method.trim_start_matches("r#"))).collect::<Vec<_>>().join(", ");
+    let note = if plan.handlers.is_empty() {
+        format!("implement `{}::{}` for `{{Self}}`; it has no required method", plan.module, plan.trait_name)
+    } else {
+        format!(
+            "implement `{}::{}` for `{{Self}}`: one async method per operation the {side} receives ({methods_list})",
+            plan.module, plan.trait_name
+        )
+    };
+    // `on_unimplemented` reads braces as parameters; a channel key may have them.
+    let key = plan.key.replace('{', "{{").replace('}', "}}");
+    let message = format!("`{{Self}}` does not implement the `{key}` channel of the contract");
+    let trait_doc =
+        format!(" The `{}` channel, as the {side} implements it: one method per operation it receives.", plan.key);
+    let mut extra_types = Vec::new();
+    let methods: Vec<TokenStream> = plan
+        .handlers
+        .iter()
+        .map(|h| {
+            let method = ident(&h.method);
+            let arg = handler_argument(plan, h, types, &mut extra_types);
+            let ret = handler_reply(plan, h, types, &mut extra_types);
+            let mut doc = docs(&h.fields, &format!("Handles operation `{}`.", h.operation));
+            if !h.also_received_by.is_empty() {
+                let also = h.also_received_by.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+                let line = format!(" Also handles what operation(s) {also} receive of the same messages.");
+                doc.extend(quote!(#[doc = ""] #[doc = #line]));
+            }
+            quote! {
+                #doc
+                fn #method(
+                    &self,
+                    cx: &mut Context,
+                    message: #arg,
+                ) -> impl ::core::future::Future<Output = ::core::result::Result<#ret, ::tidings::HandlerError>> + ::core::marker::Send;
+            }
+        })
+        .collect();
+    let arms = plan.incoming.messages.iter().filter_map(|key| plan.message(key)).map(|m| {
+        let variant = ident(&m.variant);
+        match plan.handlers.iter().find(|h| h.messages.contains(&m.key)) {
+            Some(h) => {
+                let method = ident(&h.method);
+                let argument = match &h.message_enum {
+                    Some(e) => {
+                        let e = ident(e);
+                        quote!(#e::#variant(message))
+                    }
+                    None => quote!(message),
+                };
+                let reply = match (h.replies.as_slice(), &h.reply_enum) {
+                    ([], _) => quote! {
+                        self.0.#method(cx, #argument).await?;
+                        ::core::result::Result::Ok(::core::option::Option::None)
+                    },
+                    ([only], None) => {
+                        let reply_variant = plan.message(only).map(|m| ident(&m.variant));
+                        quote! {
+                            let reply = self.0.#method(cx, #argument).await?;
+                            ::core::result::Result::Ok(::core::option::Option::Some(Outgoing::#reply_variant(reply)))
+                        }
+                    }
+                    _ => quote! {
+                        let reply = self.0.#method(cx, #argument).await?;
+                        ::core::result::Result::Ok(::core::option::Option::Some(reply.into()))
+                    },
+                };
+                quote!(Incoming::#variant(message) => { #reply })
+            }
+            // A reply to a request this side sent: delivered to the hook.
+            None => quote! {
+                Incoming::#variant(message) => {
+                    self.0.on_reply(cx, Incoming::#variant(message)).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            },
+        }
+    });
+    let receives_replies = plan.incoming.messages.iter().any(|k| plan.handlers.iter().all(|h| !h.messages.contains(k)));
+    let on_reply = if receives_replies {
+        quote! {
+            /// Receives replies to requests this side sent.
+            fn on_reply(&self, cx: &mut Context, reply: Incoming) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
+                let _ = (cx, reply);
+                async { ::core::result::Result::Ok(()) }
+            }
+        }
+    } else {
+        quote!()
+    };
+    let handle_body = if plan.incoming.messages.is_empty() {
+        quote! {
+            let _ = cx;
+            match message {}
+        }
+    } else {
+        quote!(match message { #(#arms)* })
+    };
+    let module = plan.module.as_str();
+    let trait_name = plan.trait_name.as_str();
+    let channel_doc = format!(" The `{}` channel, served by `implementation`: mount it on a server.", plan.key);
+    let _ = (module, trait_name);
+    quote! {
+        #(#extra_types)*
+
+        #[doc = #trait_doc]
+        #[diagnostic::on_unimplemented(message = #message, note = #note)]
+        pub trait #trait_ident: ::core::marker::Send + ::core::marker::Sync + 'static {
+            #(#methods)*
+
+            /// Called when a connection opens, before any message; an error refuses the connection.
+            fn on_connect(&self, cx: &mut Context) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
+                let _ = cx;
+                async { ::core::result::Result::Ok(()) }
+            }
+
+            /// Called when a connection has closed.
+            fn on_disconnect(&self, cx: &mut Context) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+                let _ = cx;
+                async {}
+            }
+
+            #on_reply
+        }
+
+        /// Adapts an implementation of the consumer trait to the runtime's handler.
+        struct Adapter<T>(T);
+
+        impl<T: #trait_ident> ::tidings::__private::Handler<Spec> for Adapter<T> {
+            async fn handle(&self, cx: &mut Context, message: Incoming) -> ::core::result::Result<::core::option::Option<Outgoing>, ::tidings::HandlerError> {
+                #handle_body
+            }
+
+            async fn connected(&self, cx: &mut Context) -> ::core::result::Result<(), ::tidings::HandlerError> {
+                self.0.on_connect(cx).await
+            }
+
+            async fn disconnected(&self, cx: &mut Context) {
+                self.0.on_disconnect(cx).await
+            }
+        }
+
+        #[doc = #channel_doc]
+        pub fn channel<T: #trait_ident>(implementation: T) -> ::tidings::Channel {
+            ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+        }
+    }
+}
+
+/// The argument type of a handler, generating an enum when it takes several messages.
+fn handler_argument(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut Vec<TokenStream>) -> TokenStream {
+    match (&h.message_enum, h.messages.as_slice()) {
+        (Some(name), messages) => {
+            let name = ident(name);
+            let doc = format!(" The messages operation `{}` receives.", h.operation);
+            let variants = messages.iter().filter_map(|k| plan.message(k)).map(|m| {
+                let variant = ident(&m.variant);
+                let ty = payload_type(m, types);
+                let doc = format!(" The `{}` message.", m.key);
+                quote!(#[doc = #doc] #variant(#ty))
+            });
+            extra.push(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
+                pub enum #name { #(#variants,)* }
+            });
+            quote!(#name)
+        }
+        (None, [only]) => plan.message(only).map_or(quote!(()), |m| payload_type(m, types)),
+        (None, _) => quote!(()),
+    }
+}
+
+/// The reply type of a handler, generating an enum when the reply may be one of several.
+fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut Vec<TokenStream>) -> TokenStream {
+    match (&h.reply_enum, h.replies.as_slice()) {
+        (_, []) => quote!(()),
+        (None, [only]) => plan.message(only).map_or(quote!(()), |m| payload_type(m, types)),
+        (Some(name), replies) => {
+            let name = ident(name);
+            let doc = format!(" The replies of operation `{}`.", h.operation);
+            let replies: Vec<&MessagePlan> = replies.iter().filter_map(|k| plan.message(k)).collect();
+            let variants = replies.iter().map(|m| {
+                let variant = ident(&m.variant);
+                let ty = payload_type(m, types);
+                let doc = format!(" The `{}` message.", m.key);
+                quote!(#[doc = #doc] #variant(#ty))
+            });
+            let arms = replies.iter().map(|m| {
+                let variant = ident(&m.variant);
+                quote!(#name::#variant(reply) => Outgoing::#variant(reply))
+            });
+            extra.push(quote! {
+                #[doc = #doc]
+                #[derive(Debug, Clone, PartialEq)]
+                #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
+                pub enum #name { #(#variants,)* }
+
+                impl ::core::convert::From<#name> for Outgoing {
+                    fn from(reply: #name) -> Self {
+                        match reply { #(#arms,)* }
+                    }
+                }
+            });
+            quote!(#name)
+        }
+        (None, _) => quote!(()),
+    }
+}
