@@ -73,7 +73,7 @@ pub(super) fn message_enum(
         (_, []) => quote!(::core::result::Result::Err(::tidings::__private::DecodeError::TextNotAccepted)),
         (Some(property), _) => {
             let keys: Vec<String> = json.iter().map(|m| m.key.clone()).collect();
-            let groups = super::channels::tag_groups(&keys, &direction.tags);
+            let groups = super::dispatch::tag_groups(&keys, &direction.tags);
             let arms: Vec<TokenStream> = groups
                 .iter()
                 .enumerate()

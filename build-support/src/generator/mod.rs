@@ -9,6 +9,7 @@
 
 mod channels;
 mod descriptors;
+mod dispatch;
 mod emit;
 mod messages;
 pub(crate) mod names;
