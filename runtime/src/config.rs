@@ -51,6 +51,17 @@ pub struct ServerConfig {
     pub max_frames_per_second: u32,
     /// On shutdown, how long running handlers may take to finish (default 10 s).
     pub shutdown_deadline: Duration,
+    /// From accepting a socket to a completed upgrade (or a documentation answer), at most
+    /// this long (default 5 s); past it the socket is closed. A peer that connects and sends
+    /// nothing, or half a handshake, holds a descriptor and a task only this long.
+    pub handshake_timeout: Duration,
+    /// Connections open at once, handshakes included (default: no limit but the process's
+    /// descriptors, which the accept loop waits out rather than spinning on). Past it a new
+    /// socket gets `503 Service Unavailable` and is closed, costing no task.
+    pub max_connections: Option<usize>,
+    /// Connections open at once from one IP address (default: no limit, so that load tests
+    /// and proxies on one address are not surprised). Past it, `503` as above.
+    pub max_connections_per_address: Option<usize>,
     /// Which browser origins may connect (default: the same host only).
     pub origins: Origins,
     /// Check every incoming frame against the contract's schema of its message (default on).
@@ -71,6 +82,9 @@ impl Default for ServerConfig {
             idle_timeout: Duration::from_secs(90),
             max_frames_per_second: 200,
             shutdown_deadline: Duration::from_secs(10),
+            handshake_timeout: Duration::from_secs(5),
+            max_connections: None,
+            max_connections_per_address: None,
             origins: Origins::SameHost,
             validate: true,
         }
@@ -116,6 +130,24 @@ impl ServerConfig {
     /// Sets [`shutdown_deadline`](Self::shutdown_deadline).
     pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.shutdown_deadline = deadline;
+        self
+    }
+
+    /// Sets [`handshake_timeout`](Self::handshake_timeout).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets [`max_connections`](Self::max_connections).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = Some(connections);
+        self
+    }
+
+    /// Sets [`max_connections_per_address`](Self::max_connections_per_address).
+    pub fn max_connections_per_address(mut self, connections: usize) -> Self {
+        self.max_connections_per_address = Some(connections);
         self
     }
 

@@ -1,8 +1,13 @@
-//! The bare front end: a TCP listener; plain HTTP for the documentation endpoints, peeked
-//! at before the handshake; tungstenite for WebSocket, its handshake decided by
-//! [`Mounted::admit`] before the upgrade; then each connection's loop.
+//! The bare front end: a TCP listener that backs off when descriptors run out and admits
+//! connections within their limits; plain HTTP for the documentation endpoints, peeked at
+//! before the handshake; tungstenite for WebSocket, its handshake decided by
+//! [`Mounted::admit`] before the upgrade and within the handshake deadline; then each
+//! connection's loop.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -26,13 +31,38 @@ pub(crate) async fn serve(listener: TcpListener, started: Started) -> std::io::R
     let Started { mounted, docs, shutdown } = started;
     let mut stop = shutdown.subscribe();
     let mut connections = JoinSet::new();
+    let per_address = AddressCounts::default();
+    let mut backoff = Backoff::default();
     loop {
         tokio::select! {
             _ = stop.changed() => break,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => {
+                        backoff.reset();
+                        accepted
+                    }
+                    Err(error) => {
+                        // Out of descriptors (or another failure that accepting again at once
+                        // would only repeat): wait, longer each time, instead of spinning.
+                        let pause = backoff.next(&error);
+                        tokio::select! {
+                            _ = stop.changed() => break,
+                            () = tokio::time::sleep(pause) => continue,
+                        }
+                    }
+                };
+                let config = &mounted.config;
+                if config.max_connections.is_some_and(|max| connections.len() >= max) {
+                    refuse_at_accept(&stream, "max_connections");
+                    continue;
+                }
+                let Some(slot) = AddressSlot::take(&per_address, peer.ip(), config.max_connections_per_address) else {
+                    refuse_at_accept(&stream, "max_connections_per_address");
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
-                connections.spawn(accept(stream, Arc::clone(&mounted), Arc::clone(&docs), shutdown.subscribe()));
+                connections.spawn(accept(stream, slot, Arc::clone(&mounted), Arc::clone(&docs), shutdown.subscribe()));
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -46,6 +76,74 @@ pub(crate) async fn serve(listener: TcpListener, started: Started) -> std::io::R
     Ok(())
 }
 
+/// How long the accept loop waits after a failed accept: 10 ms, doubling to 1 s, and back to
+/// the start after a success. The first failure of a burst is logged, not each retry.
+#[derive(Debug, Default)]
+struct Backoff {
+    failures: u32,
+}
+
+impl Backoff {
+    fn next(&mut self, error: &std::io::Error) -> Duration {
+        if self.failures == 0 {
+            tracing::warn!(%error, "accepting a connection failed; waiting before accepting again");
+        }
+        self.failures = self.failures.saturating_add(1);
+        Duration::from_millis(10u64.saturating_mul(1 << (self.failures - 1).min(7))).min(Duration::from_secs(1))
+    }
+
+    fn reset(&mut self) {
+        if self.failures > 0 {
+            tracing::info!(failures = self.failures, "accepting connections again");
+        }
+        self.failures = 0;
+    }
+}
+
+/// Open connections by remote address, for `max_connections_per_address`.
+type AddressCounts = Arc<Mutex<HashMap<IpAddr, usize>>>;
+
+/// A connection counted against its address's limit until it is dropped.
+struct AddressSlot {
+    table: Option<(AddressCounts, IpAddr)>,
+}
+
+impl AddressSlot {
+    /// A slot for `ip`, or `None` when `limit` connections from it are open.
+    fn take(table: &AddressCounts, ip: IpAddr, limit: Option<usize>) -> Option<Self> {
+        let Some(limit) = limit else { return Some(Self { table: None }) };
+        let mut counts = table.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let open = counts.entry(ip).or_insert(0);
+        if *open >= limit {
+            return None;
+        }
+        *open += 1;
+        Some(Self { table: Some((Arc::clone(table), ip)) })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let Some((table, ip)) = self.table.take() else { return };
+        let mut counts = table.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(open) = counts.get_mut(&ip) {
+            *open -= 1;
+            if *open == 0 {
+                counts.remove(&ip);
+            }
+        }
+    }
+}
+
+/// Answers a socket over a connection limit with 503 and closes it, without a task: one
+/// non-blocking write of a response that fits any socket buffer.
+fn refuse_at_accept(stream: &TcpStream, limit: &'static str) {
+    tracing::debug!(limit, "connection refused: limit reached");
+    const RESPONSE: &[u8] =
+        b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n";
+    let _ = stream.try_write(RESPONSE);
+}
+
 #[allow(clippy::result_large_err, reason = "tungstenite's handshake error response")]
 fn refuse(status: u16, reason: &str) -> ErrorResponse {
     let mut response = ErrorResponse::new(Some(reason.to_owned()));
@@ -53,12 +151,40 @@ fn refuse(status: u16, reason: &str) -> ErrorResponse {
     response
 }
 
-async fn accept(mut stream: TcpStream, mounted: Arc<Mounted>, docs: Arc<Docs>, shutdown: watch::Receiver<bool>) {
+async fn accept(
+    stream: TcpStream,
+    slot: AddressSlot,
+    mounted: Arc<Mounted>,
+    docs: Arc<Docs>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let deadline = mounted.config.handshake_timeout;
+    let Ok(Some(setup)) = tokio::time::timeout(deadline, handshake(stream, &mounted, &docs, shutdown)).await else {
+        return;
+    };
+    let (ws, setup) = setup;
+    let (sink, stream) = futures_util::StreamExt::split(ws);
+    let stream = futures_util::StreamExt::map(stream, read);
+    connection::run(stream, connection::Writer { sink, convert: write }, setup).await;
+    drop(slot);
+}
+
+/// A WebSocket stream on the tungstenite front end.
+type Socket = tokio_tungstenite::WebSocketStream<TcpStream>;
+
+/// From an accepted socket to an upgraded, admitted connection; `None` when the socket was a
+/// documentation request (answered), a refused handshake, or not a handshake at all.
+async fn handshake(
+    mut stream: TcpStream,
+    mounted: &Arc<Mounted>,
+    docs: &Docs,
+    shutdown: watch::Receiver<bool>,
+) -> Option<(Socket, Setup)> {
     if let Some(target) = http::request_target(&stream).await {
         let (path, query) = target.split_once('?').map_or((target.as_str(), None), |(p, q)| (p, Some(q)));
         if let Some(response) = docs.respond(path, query) {
             let _ = http::answer(&mut stream, &response).await;
-            return;
+            return None;
         }
     }
     let id = ConnectionId::next();
@@ -75,12 +201,10 @@ async fn accept(mut stream: TcpStream, mounted: Arc<Mounted>, docs: Arc<Docs>, s
             Err(refusal) => Err(refuse(refusal.status, &refusal.reason)),
         }
     };
-    let Ok(ws) =
-        tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(mounted.config.websocket())).await
-    else {
-        return;
-    };
-    let Some(Admitted { session, discriminator, concurrency }) = opened else { return };
+    let ws = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(mounted.config.websocket()))
+        .await
+        .ok()?;
+    let Admitted { session, discriminator, concurrency } = opened?;
     let setup = Setup {
         id,
         session,
@@ -92,9 +216,7 @@ async fn accept(mut stream: TcpStream, mounted: Arc<Mounted>, docs: Arc<Docs>, s
         concurrency,
         shutdown,
     };
-    let (sink, stream) = futures_util::StreamExt::split(ws);
-    let stream = futures_util::StreamExt::map(stream, read);
-    connection::run(stream, connection::Writer { sink, convert: write }, setup).await;
+    Some((ws, setup))
 }
 
 fn read(message: Result<Message, Error>) -> Read {
