@@ -53,7 +53,9 @@ pub struct ServerConfig {
     pub shutdown_deadline: Duration,
     /// From accepting a socket to a completed upgrade (or a documentation answer), at most
     /// this long (default 5 s); past it the socket is closed. A peer that connects and sends
-    /// nothing, or half a handshake, holds a descriptor and a task only this long.
+    /// nothing, or half a handshake, holds a descriptor and a task only this long. (Served
+    /// through `App::into_router`, sockets are axum's: its server's own settings apply, as
+    /// for the two limits below.)
     pub handshake_timeout: Duration,
     /// Connections open at once, handshakes included (default: no limit but the process's
     /// descriptors, which the accept loop waits out rather than spinning on). Past it a new
