@@ -101,6 +101,16 @@ impl Reconciler<'_> {
         if real_has & (TYPE | ENUM | ANY_OF) != 0 && !allows_null(contract) && strip_null(real, real_has) {
             real_has = keywords(real_keys(real));
         }
+        // `Option<T>` of a `T` that admits `null` itself (an untagged enum with a `null`
+        // variant, for a contract's `oneOf` that lists `null`): the `Option`'s own `null` says
+        // nothing the contract's alternatives do not, and is dropped with its wrapper.
+        if real_has & ANY_OF != 0
+            && has & ONE_OF != 0
+            && let Some(inner) = redundant_option(real)
+        {
+            *real = inner;
+            real_has = keywords(real_keys(real));
+        }
         // Descriptions of generated types are their doc comments, which came from the
         // contract or stand in for it: the contract's words are the ones to show.
         if real_has & DESCRIPTION != 0 {
@@ -269,6 +279,20 @@ fn allows_null(schema: &Json) -> bool {
         })
     }) || schema.get("const") == Some(&Json::Null)
         || schema.get("enum").and_then(Json::as_array).is_some_and(|e| e.contains(&Json::Null))
+}
+
+/// The `T` of `anyOf: [T, {type: null}]` when `T` is itself an `anyOf` that admits `null`.
+fn redundant_option(schema: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return None };
+    let is_null = |a: &Value| a.get("type").and_then(Value::as_str) == Some("null");
+    let [first, second] = alternatives.as_slice() else { return None };
+    let inner = match (is_null(first), is_null(second)) {
+        (false, true) => first,
+        (true, false) => second,
+        _ => return None,
+    };
+    let admits_null = inner.get("anyOf").and_then(Value::as_array).is_some_and(|a| a.iter().any(is_null));
+    admits_null.then(|| inner.as_object().cloned()).flatten()
 }
 
 /// Removes what `Option<T>` adds to `T`'s schema: a missing property and `null` read alike
