@@ -110,6 +110,9 @@ impl Planner<'_> {
     /// Warns about each message whose shape an earlier one shares: a frame both schemas
     /// accept goes to the earlier one.
     fn warn_indistinct(&mut self, fallback: &[&MessagePlan], verb: &'static str) {
+        if fallback.len() < 2 {
+            return;
+        }
         let shapes: Vec<Shape> = fallback
             .iter()
             .map(|m| match &m.payload {
