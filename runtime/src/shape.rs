@@ -52,7 +52,11 @@ impl Shapes {
                 .iter()
                 .map(|&key| {
                     let schema = self.descriptor.message(key).map(|m| m.schema.to_value()).unwrap_or(Value::Bool(true));
-                    let validator = jsonschema::draft7::new(&schema).ok();
+                    let validator = jsonschema::draft7::new(&schema)
+                        .inspect_err(|error| {
+                            tracing::warn!(message = key, %error, "a schema that cannot be compiled: its shape alone tells the message apart");
+                        })
+                        .ok();
                     Candidate { key, shape: Shape::of(&schema, &schema), validator }
                 })
                 .collect()
