@@ -134,6 +134,16 @@ pub mod shared_receiver;
 #[path = "../../../build-support/tests/snapshots/shared-receiver.peer.rs"]
 pub mod shared_receiver_peer;
 
+/// `shared-tag`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/shared-tag.rs"]
+pub mod shared_tag;
+
+/// `shared-tag`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/shared-tag.peer.rs"]
+pub mod shared_tag_peer;
+
 /// `single`, application side.
 #[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/single.rs"]

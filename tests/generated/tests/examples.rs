@@ -108,6 +108,18 @@ fn a_frame_no_untagged_message_takes_says_why_for_each() {
     // A frame with both `done` and `error` fits both shapes; the first in the contract takes it.
     let both = PeerIncoming::decode_text(r#"{"id": 1, "done": true, "error": {"code": 1}}"#).expect("a reply");
     assert_eq!(both.key(), "done");
+    // A tag two messages share picks the two, and their shapes and schemas pick one; a frame
+    // without the tag is one of the untagged messages.
+    use generated::shared_tag::rpc::Incoming as Rpc;
+    let book = Rpc::decode_text(r#"{"method": "subscribe", "params": {"type": "book", "symbol": "X", "depth": 5}}"#);
+    assert_eq!(book.expect("a book subscription").key(), "subscribeBook");
+    let trades = Rpc::decode_text(r#"{"method": "subscribe", "params": {"type": "trades", "symbol": "X"}}"#);
+    assert_eq!(trades.expect("a trades subscription").key(), "subscribeTrades");
+    assert_eq!(Rpc::decode_text(r#"{"ping": 3}"#).expect("a ping").key(), "ping");
+    let error =
+        Rpc::decode_text(r#"{"method": "subscribe", "params": {"type": "news"}}"#).expect_err("no such subscription");
+    assert!(error.to_string().contains("`subscribeTrades`"), "{error}");
+    assert!(!error.to_string().contains("`ping`"), "only the messages of the tag are candidates: {error}");
     // Binary frames and JSON frames on one channel.
     use generated::speech::stream::Incoming as Speech;
     assert_eq!(Speech::decode_binary(&[1, 2, 3]).expect("audio").key(), "audio");

@@ -42,6 +42,7 @@ fn every_fixture_is_a_fixed_point() {
         security => "security",
         several => "several",
         shared_receiver => "shared-receiver",
+        shared_tag => "shared-tag",
         single => "single",
         speech => "speech",
         traits => "traits",
