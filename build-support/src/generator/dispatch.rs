@@ -113,15 +113,16 @@ impl Planner<'_> {
         if fallback.len() < 2 {
             return;
         }
+        // A message without a JSON Schema payload may be any value.
+        let any = Shape::of(&Value::Bool(true), self.merged);
         let shapes: Vec<Shape> = fallback
             .iter()
             .map(|m| match &m.payload {
                 Payload::Json(_) => {
                     let at = self.channel_at.join("messages").join(m.key.clone()).join("payload");
-                    follow(self.merged, &at)
-                        .map_or(Shape::of(&Value::Bool(true), self.merged), |(_, s)| Shape::of(s, self.merged))
+                    follow(self.merged, &at).map_or_else(|| any.clone(), |(_, s)| Shape::of(s, self.merged))
                 }
-                _ => Shape::of(&Value::Bool(true), self.merged),
+                _ => any.clone(),
             })
             .collect();
         for (j, later) in shapes.iter().enumerate() {

@@ -281,10 +281,15 @@ fn allows_null(schema: &Json) -> bool {
         || schema.get("enum").and_then(Json::as_array).is_some_and(|e| e.contains(&Json::Null))
 }
 
+/// Whether a schema is `{type: null}`, as schemars writes the `None` of an `Option`.
+fn null_schema(schema: &Value) -> bool {
+    schema.get("type").and_then(Value::as_str) == Some("null")
+}
+
 /// The `T` of `anyOf: [T, {type: null}]` when `T` is itself an `anyOf` that admits `null`.
 fn redundant_option(schema: &Map<String, Value>) -> Option<Map<String, Value>> {
     let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return None };
-    let is_null = |a: &Value| a.get("type").and_then(Value::as_str) == Some("null");
+    let is_null = null_schema;
     let [first, second] = alternatives.as_slice() else { return None };
     let inner = match (is_null(first), is_null(second)) {
         (false, true) => first,
@@ -317,7 +322,7 @@ fn strip_null(schema: &mut Map<String, Value>, has: u64) -> bool {
         return false;
     }
     let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return false };
-    let is_null = |a: &Value| a.get("type").and_then(Value::as_str) == Some("null");
+    let is_null = null_schema;
     if !alternatives.iter().any(is_null) {
         return false;
     }
