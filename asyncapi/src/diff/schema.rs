@@ -181,6 +181,11 @@ impl<'a> View<'a> {
         types
     }
 
+    /// Whether a value of JSON type `name` can satisfy the schema's `type` and `enum`.
+    fn allows(&self, name: &str) -> bool {
+        self.types().is_none_or(|types| types.contains(name))
+    }
+
     fn required(&self) -> Vec<&'a str> {
         self.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
     }
@@ -191,6 +196,13 @@ impl<'a> View<'a> {
 
     fn title(&self) -> Option<&'a str> {
         self.get("title").and_then(Value::as_str)
+    }
+
+    /// The names of the properties the schema declares, in order: what tells the variants of
+    /// an externally tagged enum (`{"Hello": {..}}`, `{"Event": {..}}`) apart.
+    fn property_names(&self) -> Option<String> {
+        let names = self.get("properties")?.as_object()?;
+        Some(names.keys().cloned().collect::<BTreeSet<_>>().into_iter().collect::<Vec<_>>().join("\u{0}"))
     }
 }
 
@@ -276,8 +288,14 @@ impl<'a> Differ<'a> {
         }
         self.enumeration(&o, &n, flow);
         self.bounds(&o, &n, flow);
-        self.object(&o, &n, flow, depth);
-        self.array(&o, &n, flow, depth);
+        // Object keywords under `type: string` (how some tools describe an XML payload)
+        // constrain nothing: they apply to objects only, and no value is one.
+        if o.allows("object") && n.allows("object") {
+            self.object(&o, &n, flow, depth);
+        }
+        if o.allows("array") && n.allows("array") {
+            self.array(&o, &n, flow, depth);
+        }
         self.composition(&o, &n, flow, depth);
         let (od, nd) = (o.get("discriminator").and_then(discriminator), n.get("discriminator").and_then(discriminator));
         if od != nd {
@@ -675,12 +693,14 @@ impl<'a> Differ<'a> {
     }
 
     /// The members of two schema lists, matched by what they refer to, by discriminator
-    /// value, by title, by content, by type, and a last pair left alone on each side.
+    /// value, by title, by content, by the names of their properties, by type, and a last
+    /// pair left alone on each side.
     fn members(&mut self, ol: &[Member<'a>], nl: &[Member<'a>], property: Option<&str>, cx: MemberCx) {
         let by_reference: Identity<'_, Member<'_>> = &|m| m.reference.clone();
         let by_tag: Identity<'_, Member<'_>> = &|m| tag(&m.view, property);
         let by_title: Identity<'_, Member<'_>> = &|m| m.view.title().map(str::to_owned);
         let by_content: Identity<'_, Member<'_>> = &|m| Some(m.content().to_owned());
+        let by_properties: Identity<'_, Member<'_>> = &|m| m.view.property_names();
         let by_type: Identity<'_, Member<'_>> = &|m| Some(type_text(&m.view.types()));
         let last_one: Identity<'_, Member<'_>> = &|_| Some(String::new());
         let matching = match_items(
@@ -691,6 +711,7 @@ impl<'a> Differ<'a> {
                 (Unique, by_tag),
                 (Unique, by_title),
                 (InOrder, by_content),
+                (Unique, by_properties),
                 (Unique, by_type),
                 (Unique, last_one),
             ],

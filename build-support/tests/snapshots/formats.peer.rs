@@ -81,6 +81,9 @@ pub mod types {
         pub maybe: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub note: ::std::option::Option<::std::string::String>,
+        ///Always written, `null` when unknown.
+        #[serde(deserialize_with = "::std::option::Option::deserialize")]
+        pub present: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ratio: ::std::option::Option<f64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -525,7 +528,14 @@ pub mod records {
                             ("additionalProperties", J::Bool(false)),
                             (
                                 "required",
-                                J::Array(&[J::Str("id"), J::Str("created"), J::Str("tree")]),
+                                J::Array(
+                                    &[
+                                        J::Str("id"),
+                                        J::Str("created"),
+                                        J::Str("tree"),
+                                        J::Str("present"),
+                                    ],
+                                ),
                             ),
                             (
                                 "properties",
@@ -576,6 +586,18 @@ pub mod records {
                                             "maybe",
                                             J::Object(
                                                 &[("type", J::Array(&[J::Str("string"), J::Str("null")]))],
+                                            ),
+                                        ),
+                                        (
+                                            "present",
+                                            J::Object(
+                                                &[
+                                                    (
+                                                        "description",
+                                                        J::Str("Always written, `null` when unknown."),
+                                                    ),
+                                                    ("type", J::Array(&[J::Str("string"), J::Str("null")])),
+                                                ],
                                             ),
                                         ),
                                         (

@@ -18,6 +18,10 @@ use crate::descriptor::Json;
 const RUST_FORMATS: &[&str] =
     &["int8", "int16", "int32", "int64", "int", "uint8", "uint16", "uint32", "uint64", "uint", "float", "double"];
 
+/// Keywords the reconciler neither acts on nor carries: what the real type says of them
+/// stands (`required`, `patternProperties`), or they only hold what references point at.
+const STRUCTURAL: &[&str] = &["required", "patternProperties", "definitions", "$defs"];
+
 /// Lays the contract's schema over the real type's.
 pub(super) struct Reconciler<'a> {
     /// The real types' named schemas, reconciled in place, each once.
@@ -27,6 +31,50 @@ pub(super) struct Reconciler<'a> {
 }
 
 impl Reconciler<'_> {
+    /// The contract's `schema` written out in place (see [`Inliner`]); the recursive schemas
+    /// it refers to join `components/schemas`, under another name where a different schema
+    /// has theirs.
+    fn inline_contract(&mut self, schema: &Json, root: &Json) -> Value {
+        let mut inliner = Inliner { root, named: Vec::new(), recursive: Vec::new() };
+        let mut inlined = inliner.inline(schema, 0);
+        if inliner.named.is_empty() {
+            return inlined;
+        }
+        let mut definitions = Vec::new();
+        while let Some(&(target, ref name)) = inliner.named.get(definitions.len()) {
+            let name = name.clone();
+            let definition = match root.pointer(target) {
+                Some(resolved) => inliner.inline(resolved, 0),
+                None => Value::Object(Map::new()),
+            };
+            definitions.push((name, definition));
+        }
+        let mut renamed = Vec::new();
+        for (name, definition) in &definitions {
+            let mut free = name.clone();
+            let mut n = 1;
+            while self.definitions.get(&free).is_some_and(|there| there != definition) {
+                n += 1;
+                free = format!("{name}{n}");
+            }
+            if free != *name {
+                renamed.push((format!("#/components/schemas/{name}"), format!("#/components/schemas/{free}")));
+            }
+        }
+        rename_references(&mut inlined, &renamed);
+        for (name, mut definition) in definitions {
+            rename_references(&mut definition, &renamed);
+            let name = renamed
+                .iter()
+                .find(|(from, _)| from.strip_prefix("#/components/schemas/") == Some(name.as_str()))
+                .and_then(|(_, to)| to.strip_prefix("#/components/schemas/"))
+                .map_or(name, str::to_owned);
+            self.done.insert(name.clone());
+            self.definitions.insert(name, definition);
+        }
+        inlined
+    }
+
     /// Lays `contract` (resolved against `root`, its message schema) over `real`.
     pub(super) fn reconcile(&mut self, real: &mut Value, contract: &Json, root: &Json) {
         let contract = resolve(contract, root);
@@ -66,7 +114,7 @@ impl Reconciler<'_> {
             if members.iter().all(|(key, _)| annotation(key)) {
                 self.reconcile(&mut inner, member, root);
             } else {
-                inner = inline_contract(member, root, 0);
+                inner = self.inline_contract(member, root);
             }
             let mut wrapper = Map::new();
             wrapper.insert("allOf".into(), Value::Array(vec![inner]));
@@ -78,17 +126,22 @@ impl Reconciler<'_> {
             *real = Value::Object(wrapper);
             return;
         }
-        if real.is_object() && has & COMPOSITIONS != 0 && real_has & COMPOSITIONS == 0 {
-            // typify flattened the composition into one type; the type and validation
-            // against the contract's schema (on by default) accept what the contract says.
-            *real = inline_contract(contract, root, 0);
+        // typify flattened the composition into one type, or spread the properties written
+        // beside a `oneOf`/`anyOf` into each variant; the type and validation against the
+        // contract's schema (on by default) accept what the contract says.
+        let spread = has & (ONE_OF | ANY_OF) != 0
+            && has & PROPERTIES != 0
+            && real_has & (ONE_OF | ANY_OF) != 0
+            && real_has & PROPERTIES == 0;
+        if real.is_object() && (has & COMPOSITIONS != 0 && real_has & COMPOSITIONS == 0 || spread) {
+            *real = self.inline_contract(contract, root);
             return;
         }
         // Any JSON value (`serde_json::Value`: a schema typed as one, or an undocumented
         // field of it) is `true` to schemars: the type accepts what the contract says, and
         // validation (on by default) holds it to that, so the contract's schema is the answer.
         if *real == Value::Bool(true) {
-            *real = inline_contract(contract, root, 0);
+            *real = self.inline_contract(contract, root);
             return;
         }
         let Value::Object(real) = real else { return };
@@ -148,7 +201,8 @@ impl Reconciler<'_> {
             let carry = if bit & CARRIED != 0 {
                 real_has & bit == 0
             } else {
-                key.starts_with("x-") && !real.contains_key(*key)
+                // Extensions, and keys no draft defines (annotations to JSON Schema).
+                bit == 0 && !STRUCTURAL.contains(key) && !real.contains_key(*key)
             };
             if carry {
                 real.insert((*key).to_owned(), value.to_value());
@@ -156,20 +210,36 @@ impl Reconciler<'_> {
             }
         }
         if has & real_has & PROPERTIES != 0
-            && let (Some(Value::Object(properties)), Some(wanted)) =
-                (real.get_mut("properties"), contract.get("properties").and_then(Json::as_object))
+            && let Some(wanted) = contract.get("properties").and_then(Json::as_object)
         {
-            for (at, (name, schema)) in properties.iter_mut().enumerate() {
-                // The type's fields nearly always come in the contract's order: the property
-                // at the same place is tried first.
-                let contract = match wanted.get(at) {
-                    Some((key, contract)) if key == name => Some(contract),
-                    _ => wanted.iter().find(|(key, _)| key == name).map(|(_, contract)| contract),
-                };
-                if let Some(contract) = contract {
-                    self.reconcile(schema, contract, root);
+            let contract_required: Vec<&str> = contract
+                .get("required")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Json::as_str)
+                .collect();
+            let mut now_required = Vec::new();
+            if let Some(Value::Object(properties)) = real.get_mut("properties") {
+                for (at, (name, schema)) in properties.iter_mut().enumerate() {
+                    // The type's fields nearly always come in the contract's order: the
+                    // property at the same place is tried first.
+                    let contract = match wanted.get(at) {
+                        Some((key, contract)) if key == name => Some(contract),
+                        _ => wanted.iter().find(|(key, _)| key == name).map(|(_, contract)| contract),
+                    };
+                    if let Some(contract) = contract {
+                        self.reconcile(schema, contract, root);
+                    }
+                    // A required property that admits `null` is an `Option` the type still
+                    // requires (typify reads it with `Option::deserialize`), which schemars
+                    // calls optional; validation (on by default) refuses a frame without it.
+                    if contract_required.contains(&name.as_str()) && admits_null(schema) {
+                        now_required.push(name.clone());
+                    }
                 }
             }
+            add_required(real, now_required);
         }
         for (bit, keyword) in SUBSCHEMAS {
             if has & real_has & bit != 0
@@ -202,31 +272,118 @@ impl Reconciler<'_> {
     }
 }
 
-/// A contract schema with every `$ref` into its own definitions replaced by the target. A
-/// reference back into a definition being inlined is left as `{}`: a recursive schema has no
-/// finite inline form (and the application's document names only the real types).
-fn inline_contract(schema: &Json, root: &Json, depth: usize) -> Value {
-    inline_within(schema, root, &mut Vec::new(), depth)
+/// A contract schema written out in place, with every `$ref` replaced by its target, except
+/// a reference to a schema that refers back to itself (a recursive family: schemas typed as
+/// a JSON value, for which no Rust type has a name). Such a schema has no finite form in
+/// place; it is written once in `components/schemas`, under the contract's name for it, and
+/// referred to. The message's own `definitions` are not written: nothing refers to them.
+struct Inliner<'j> {
+    root: &'j Json,
+    /// The recursive targets named so far, with their component names.
+    named: Vec<(&'j str, String)>,
+    /// Whether each target seen refers back to itself.
+    recursive: Vec<(&'j str, bool)>,
 }
 
-fn inline_within<'j>(schema: &'j Json, root: &'j Json, open: &mut Vec<&'j str>, depth: usize) -> Value {
-    match *schema {
-        Json::Object(members) => {
-            if let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#'))
-                && let Some(resolved) = root.pointer(target)
-            {
-                if open.contains(&target) || depth >= 32 {
-                    return Value::Object(Map::new());
+impl<'j> Inliner<'j> {
+    fn inline(&mut self, schema: &'j Json, depth: usize) -> Value {
+        match *schema {
+            Json::Object(members) => {
+                if let Some(target) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#'))
+                    && let Some(resolved) = self.root.pointer(target)
+                {
+                    if self.is_recursive(target) {
+                        return self.reference(target);
+                    }
+                    if depth >= 32 {
+                        return Value::Object(Map::new());
+                    }
+                    return self.inline(resolved, depth + 1);
                 }
-                open.push(target);
-                let inlined = inline_within(resolved, root, open, depth + 1);
-                open.pop();
-                return inlined;
+                Value::Object(
+                    members
+                        .iter()
+                        .filter(|(k, _)| !matches!(*k, "definitions" | "$defs"))
+                        .map(|(k, v)| ((*k).to_owned(), self.inline(v, depth)))
+                        .collect(),
+                )
             }
-            Value::Object(members.iter().map(|(k, v)| ((*k).to_owned(), inline_within(v, root, open, depth))).collect())
+            Json::Array(items) => Value::Array(items.iter().map(|v| self.inline(v, depth)).collect()),
+            _ => schema.to_value(),
         }
-        Json::Array(items) => Value::Array(items.iter().map(|v| inline_within(v, root, open, depth)).collect()),
-        _ => schema.to_value(),
+    }
+
+    /// Whether the schema at `target` reaches itself through references.
+    fn is_recursive(&mut self, target: &'j str) -> bool {
+        if let Some(&(_, known)) = self.recursive.iter().find(|(t, _)| *t == target) {
+            return known;
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        let mut pending: Vec<&Json> = self.root.pointer(target).into_iter().collect();
+        let mut found = false;
+        while let Some(schema) = pending.pop() {
+            match *schema {
+                Json::Object(members) => {
+                    if let Some(to) = schema.get("$ref").and_then(Json::as_str).and_then(|r| r.strip_prefix('#')) {
+                        if to == target {
+                            found = true;
+                            break;
+                        }
+                        if !seen.contains(&to) {
+                            seen.push(to);
+                            pending.extend(self.root.pointer(to));
+                        }
+                    }
+                    pending.extend(members.iter().map(|(_, v)| v));
+                }
+                Json::Array(items) => pending.extend(items.iter()),
+                _ => {}
+            }
+        }
+        self.recursive.push((target, found));
+        found
+    }
+
+    /// `{"$ref": "#/components/schemas/<name>"}` for a recursive target, named once.
+    fn reference(&mut self, target: &'j str) -> Value {
+        let name = match self.named.iter().find(|(t, _)| *t == target) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let last = target.rsplit('/').next().unwrap_or(target).replace("~1", "/").replace("~0", "~");
+                let name: String = last
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+                    .collect();
+                self.named.push((target, name.clone()));
+                name
+            }
+        };
+        let mut reference = Map::new();
+        reference.insert("$ref".into(), Value::String(format!("#/components/schemas/{name}")));
+        Value::Object(reference)
+    }
+}
+
+/// Points every `$ref` equal to a `from` of `renamed` at its `to`.
+fn rename_references(schema: &mut Value, renamed: &[(String, String)]) {
+    if renamed.is_empty() {
+        return;
+    }
+    match schema {
+        Value::Object(members) => {
+            for (key, value) in members.iter_mut() {
+                match value {
+                    Value::String(reference) if key == "$ref" => {
+                        if let Some((_, to)) = renamed.iter().find(|(from, _)| from == reference) {
+                            *reference = to.clone();
+                        }
+                    }
+                    other => rename_references(other, renamed),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| rename_references(item, renamed)),
+        _ => {}
     }
 }
 
@@ -279,6 +436,30 @@ fn allows_null(schema: &Json) -> bool {
         })
     }) || schema.get("const") == Some(&Json::Null)
         || schema.get("enum").and_then(Json::as_array).is_some_and(|e| e.contains(&Json::Null))
+}
+
+/// Whether a real type's schema admits `null`: `Option<T>` as schemars writes it.
+fn admits_null(schema: &Value) -> bool {
+    match schema.get("type") {
+        Some(Value::Array(types)) => types.iter().any(|t| t == "null"),
+        Some(t) => t == "null",
+        None => schema.get("anyOf").and_then(Value::as_array).is_some_and(|a| a.iter().any(null_schema)),
+    }
+}
+
+/// Adds `names` to the schema's `required`, each once.
+fn add_required(schema: &mut Map<String, Value>, names: Vec<String>) {
+    if names.is_empty() {
+        return;
+    }
+    let list = schema.entry("required").or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(list) = list {
+        for name in names {
+            if !list.iter().any(|n| n == name.as_str()) {
+                list.push(Value::String(name));
+            }
+        }
+    }
 }
 
 /// Whether a schema is `{type: null}`, as schemars writes the `None` of an `Option`.
@@ -407,5 +588,24 @@ mod tests {
         let tree = leak(&contract);
         Reconciler { definitions: &mut Map::new(), done: &mut HashSet::new() }.reconcile(&mut real, tree, tree);
         assert_eq!(real, contract);
+    }
+
+    #[test]
+    fn a_required_property_that_admits_null_stays_required() {
+        // typify reads it with `Option::deserialize`; schemars sees an `Option` and calls it
+        // optional. A property that is optional in the contract stays optional.
+        let mut real = json!({"type": "object", "required": ["id"], "properties": {
+            "id": {"type": "string"},
+            "present": {"type": ["string", "null"]},
+            "maybe": {"type": ["string", "null"]},
+        }});
+        let contract = json!({"type": "object", "required": ["id", "present"], "properties": {
+            "id": {"type": "string"},
+            "present": {"type": ["string", "null"]},
+            "maybe": {"type": ["string", "null"]},
+        }});
+        let tree = leak(&contract);
+        Reconciler { definitions: &mut Map::new(), done: &mut HashSet::new() }.reconcile(&mut real, tree, tree);
+        assert_eq!(real["required"], json!(["id", "present"]));
     }
 }

@@ -29,15 +29,6 @@ fn every_accepted_corpus_document_generates_both_sides_that_compile() {
     }
 }
 
-/// Third-party documents whose round trip is not a fixed point yet, each for a reason
-/// `docs/CORPUS.md` gives. The test fails when one of them becomes a fixed point, so that
-/// the list only shrinks.
-const NOT_YET_FIXED_POINTS: &[&str] = &[
-    "xyaman__yuke-website/public/asyncapi.json",
-    "__fixtures__/asyncapi-slack-client.yml",
-    "springwolf-kafka-example/src/test/resources/asyncapi.json",
-];
-
 /// The round trip contract → Rust → contract is a fixed point for every accepted document:
 /// what the generated application side describes equals the document under `tidings diff`.
 #[test]
@@ -49,18 +40,12 @@ fn every_accepted_corpus_document_is_a_fixed_point() {
         .iter()
         .map(|(path, info, channels)| (*path, describe(&DocumentConfig::from_info(info), channels.iter().copied())))
         .collect();
-    let mut failures = Vec::new();
-    let mut unexpected_passes = Vec::new();
-    for (path, document) in &described {
-        let known = NOT_YET_FIXED_POINTS.iter().any(|k| path.contains(k));
-        match (tidings::testing::check_contract(document, path), known) {
-            (Err(error), false) => failures.push(error.to_string()),
-            (Ok(()), true) => unexpected_passes.push(*path),
-            _ => {}
-        }
-    }
+    let failures: Vec<String> = described
+        .iter()
+        .filter_map(|(path, document)| tidings::testing::check_contract(document, path).err())
+        .map(|error| error.to_string())
+        .collect();
     assert!(failures.is_empty(), "{} of {} documents:\n\n{}", failures.len(), documents.len(), failures.join("\n\n"));
-    assert!(unexpected_passes.is_empty(), "now fixed points, take them off the list: {unexpected_passes:?}");
     // Every document described is one the official parser accepts.
     let dir = std::env::temp_dir().join(format!("tidings-corpus-fixed-point-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
@@ -82,11 +67,8 @@ fn every_accepted_corpus_document_is_a_fixed_point() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(refused.is_empty(), "the official parser refuses:\n{}", refused.join("\n"));
     println!(
-        "fixed point: {} of {} corpus documents ({} not yet: {NOT_YET_FIXED_POINTS:?}); each described document \
-         accepted by the official parser",
-        documents.len() - NOT_YET_FIXED_POINTS.len(),
-        documents.len(),
-        NOT_YET_FIXED_POINTS.len()
+        "fixed point: all {} corpus documents, each described document accepted by the official parser",
+        documents.len()
     );
 }
 

@@ -168,6 +168,7 @@ fn frames_of_fixtures_without_examples_round_trip() {
                     "created": "2026-11-23T20:00:00Z",
                     "count": 3,
                     "note": "kept",
+                    "present": null,
                     "level": "mid",
                     "labels": {"a": "b"},
                     "tags": ["x"],
@@ -214,7 +215,7 @@ fn a_null_optional_field_comes_back_absent() {
     // absent; both read as `None`, which writes as absent. A documented normalization.
     use generated::formats::records::Incoming;
     let frame = json!({"id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "created": "2026-11-23T20:00:00Z",
-                       "tree": {"label": "t"}, "note": null});
+                       "tree": {"label": "t"}, "present": "p", "note": null});
     let decoded = Incoming::decode_text(&frame.to_string()).expect("decodes");
     let Ok(Frame::Text(text)) = decoded.encode() else { panic!("encodes") };
     let back: Value = serde_json::from_str(&text).expect("json");

@@ -18,7 +18,7 @@ impl records::Records for Store {
 
 fn record(count: i64) -> Frame {
     let value = json!({"id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "created": "2026-11-23T20:00:00Z",
-                       "tree": {"label": "t"}, "count": count});
+                       "tree": {"label": "t"}, "present": null, "count": count});
     Frame::Text(value.to_string())
 }
 
@@ -41,6 +41,21 @@ async fn constraints_beyond_the_types_are_validated_when_on() {
     let unvalidated =
         channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), false).expect("open");
     assert!(matches!(unvalidated.frame(record(9)).await, Ok(None)));
+}
+
+#[tokio::test]
+async fn a_required_property_that_admits_null_must_be_there_even_unvalidated() {
+    let channel = records::channel(Store);
+    let (outbox, _queue) = Outbox::bounded(4);
+    let unvalidated =
+        channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), false).expect("open");
+    let without = json!({"id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "created": "2026-11-23T20:00:00Z",
+                         "tree": {"label": "t"}});
+    match unvalidated.frame(Frame::Text(without.to_string())).await {
+        Err(FrameError::Decode(e)) => assert!(e.to_string().contains("present"), "{e}"),
+        other => panic!("`present` is required, got {other:?}"),
+    }
+    assert!(matches!(unvalidated.frame(record(1)).await, Ok(None)), "`null` is one of its values");
 }
 
 #[tokio::test]
