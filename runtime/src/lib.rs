@@ -83,7 +83,7 @@ pub use outbox::{ConnectionId, SendError};
 /// [`ConnectionId`] and [`codec::Frame`].
 pub mod layer {
     pub use crate::groups::Groups;
-    pub use crate::membership::{InProcess, Layer, LayerHealth};
+    pub use crate::membership::{Census, InProcess, Layer, LayerHealth};
     pub use crate::outbox::Outbox;
     #[cfg(feature = "redis")]
     pub use crate::redis::{InvalidRedisUrl, RedisConfig, RedisLayer, RedisLayerError};

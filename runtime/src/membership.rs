@@ -36,6 +36,22 @@ pub trait Layer: Send + Sync + 'static {
     fn health(&self) -> LayerHealth {
         LayerHealth { layer: "in-process", connected: true, detail: None }
     }
+    /// How many connections and groups the layer holds in this process (a group no
+    /// connection is in is not held). Zero for a layer that does not count them.
+    fn census(&self) -> Census {
+        Census::default()
+    }
+}
+
+/// What a layer holds in this process: for gauges, and to check that a server that churned
+/// through connections and rooms holds nothing of them afterwards.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Census {
+    /// Connections attached.
+    pub connections: usize,
+    /// Groups with at least one member here.
+    pub groups: usize,
 }
 
 /// How a layer's link to other processes is doing; the server's health endpoint reports it.
@@ -94,6 +110,10 @@ impl Layer for InProcess {
 
     fn members(&self, group: &str) -> Vec<ConnectionId> {
         self.read().members(group)
+    }
+
+    fn census(&self) -> Census {
+        self.read().census()
     }
 }
 
@@ -180,6 +200,10 @@ impl Membership {
 
     /// The groups with members here (the Redis layer resubscribes to them).
     #[cfg(feature = "redis")]
+    pub(crate) fn census(&self) -> Census {
+        Census { connections: self.outboxes.len(), groups: self.groups.len() }
+    }
+
     pub(crate) fn groups(&self) -> impl Iterator<Item = &String> {
         self.groups.keys()
     }

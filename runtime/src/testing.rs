@@ -65,6 +65,11 @@ impl TestServer {
         self.groups.sender::<C>()
     }
 
+    /// The connections and groups the server's layer holds now.
+    pub fn census(&self) -> crate::layer::Census {
+        self.groups.layer().census()
+    }
+
     /// Shuts the server down (Close 1001 to every connection) and waits for it.
     pub async fn stop(self) -> io::Result<()> {
         self.shutdown.shutdown();

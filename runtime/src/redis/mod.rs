@@ -198,6 +198,10 @@ impl Layer for RedisLayer {
         self.shared.read().membership.members(group)
     }
 
+    fn census(&self) -> crate::layer::Census {
+        self.shared.read().membership.census()
+    }
+
     fn health(&self) -> LayerHealth {
         let link = self.shared.link.borrow();
         let connected = link.publisher.is_none() && link.subscriber.is_none();
