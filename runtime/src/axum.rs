@@ -41,9 +41,14 @@ impl App {
             let shutdown = shutdown.clone();
             router = router.route(
                 route.template(),
-                axum::routing::get(move |upgrade: WebSocketUpgrade, uri: Uri, headers: HeaderMap| {
-                    handshake(Arc::clone(&for_route), shutdown.subscribe(), upgrade, uri, headers)
-                }),
+                axum::routing::get(
+                    move |upgrade: WebSocketUpgrade,
+                          uri: Uri,
+                          headers: HeaderMap,
+                          extensions: axum::http::Extensions| {
+                        handshake(Arc::clone(&for_route), shutdown.subscribe(), upgrade, uri, headers, extensions)
+                    },
+                ),
             );
         }
         for path in docs.paths() {
@@ -71,11 +76,13 @@ async fn handshake(
     upgrade: WebSocketUpgrade,
     uri: Uri,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
 ) -> Response {
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(mounted.config.outbound_queue);
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let Admitted { session, discriminator, concurrency } =
+    let remote = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0);
+    let Admitted { session, channel, discriminator, concurrency } =
         match mounted.admit(uri.path(), uri.query(), &header, id, &outbox) {
             Ok(admitted) => admitted,
             Err(refusal) => {
@@ -91,7 +98,19 @@ async fn handshake(
         .read_buffer_size(config.read_buffer_size)
         .write_buffer_size(config.write_buffer_size)
         .on_upgrade(move |socket| async move {
-            let setup = Setup { id, session, outbox, queue, groups, config, discriminator, concurrency, shutdown };
+            let setup = Setup {
+                id,
+                channel,
+                remote,
+                session,
+                outbox,
+                queue,
+                groups,
+                config,
+                discriminator,
+                concurrency,
+                shutdown,
+            };
             let (sink, stream) = futures_util::StreamExt::split(socket);
             let stream = futures_util::StreamExt::map(stream, read);
             connection::run(stream, connection::Writer { sink, convert: write }, setup).await;

@@ -17,6 +17,8 @@ use crate::config::ServerConfig;
 use crate::error::ErrorBody;
 use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Outbox};
+use crate::telemetry::{self, Closed};
+use tracing::Instrument;
 
 /// Close codes tidings sends, with their meaning.
 pub(crate) mod close {
@@ -33,6 +35,10 @@ pub(crate) mod close {
 /// Everything a connection needs from its server.
 pub(crate) struct Setup {
     pub(crate) id: ConnectionId,
+    /// The channel's name in the contract.
+    pub(crate) channel: &'static str,
+    /// The peer's address, when the front end knows it.
+    pub(crate) remote: Option<std::net::SocketAddr>,
     pub(crate) session: Box<dyn Session>,
     pub(crate) outbox: Outbox,
     pub(crate) queue: mpsc::Receiver<Frame>,
@@ -87,14 +93,31 @@ where
 }
 
 /// Runs a connection to its end, over any transport.
-pub(crate) async fn run<R, Si, M, F>(mut stream: R, writer: Writer<Si, F>, setup: Setup)
+pub(crate) async fn run<R, Si, M, F>(stream: R, writer: Writer<Si, F>, setup: Setup)
 where
     R: Stream<Item = Read> + Unpin + Send,
     Si: Sink<M> + Unpin + Send + 'static,
     M: Send + 'static,
     F: Fn(Write) -> M + Send + 'static,
 {
-    let Setup { id, mut session, outbox, queue, groups, config, discriminator, concurrency, mut shutdown } = setup;
+    let span = tracing::info_span!(
+        "tidings.connection",
+        id = %setup.id,
+        channel = setup.channel,
+        remote = setup.remote.map(tracing::field::display),
+    );
+    live(stream, writer, setup).instrument(span).await;
+}
+
+async fn live<R, Si, M, F>(mut stream: R, writer: Writer<Si, F>, setup: Setup)
+where
+    R: Stream<Item = Read> + Unpin + Send,
+    Si: Sink<M> + Unpin + Send + 'static,
+    M: Send + 'static,
+    F: Fn(Write) -> M + Send + 'static,
+{
+    let Setup { id, mut session, outbox, queue, groups, config, discriminator, concurrency, mut shutdown, .. } = setup;
+    telemetry::opened();
     let (close_tx, close_rx) = oneshot::channel::<Close>();
     let writer = tokio::spawn(write_loop(writer, queue, close_rx, config.ping_interval));
     groups.layer().attach(id, outbox.clone());
@@ -106,12 +129,17 @@ where
             connection.run(&mut stream, &mut shutdown).await
         }
         Ok(Err(refused)) => {
+            telemetry::error_frame(refused.code());
             let _ = outbox.push(error_frame(discriminator, refused.code(), refused.message(), None));
             Some((close::POLICY, "refused by the server"))
         }
         Err(_) => Some((close::POLICY, "the connect hook failed")),
     };
     groups.layer().detach(id);
+    match close {
+        Some((code, reason)) => telemetry::closed(Closed::Server(code), reason),
+        None => telemetry::closed(Closed::Peer, ""),
+    }
     let _ = close_tx.send(close);
     // The writer sends the close frame and shuts the socket; a peer that never reads cannot hold it.
     let abort = writer.abort_handle();
@@ -193,6 +221,7 @@ impl Reader<'_> {
                         Some(Read::Binary(bytes)) => Frame::Binary(bytes),
                         Some(Read::Control) => continue,
                     };
+                    telemetry::frame_received();
                     if !budget.take(last_seen) {
                         return Some((close::POLICY, "too many frames per second"));
                     }
@@ -217,11 +246,15 @@ impl Reader<'_> {
     /// The frame to send for a handled frame: its reply, or the error frame saying what failed.
     fn reply(&self, handled: Handled) -> Option<Frame> {
         let discriminator = self.discriminator;
+        let failed = |code: &str, message: &str, pointer: Option<String>| {
+            telemetry::error_frame(code);
+            error_frame(discriminator, code, message, pointer)
+        };
         Some(match handled {
             Ok(Ok(reply)) => return reply,
-            Ok(Err(FrameError::Decode(e))) => error_frame(discriminator, e.code(), &e.to_string(), e.pointer()),
-            Ok(Err(FrameError::Handler(e))) => error_frame(discriminator, e.code(), e.message(), None),
-            Ok(Err(FrameError::Encode(e))) => error_frame(discriminator, "encode_failed", &e.to_string(), None),
+            Ok(Err(FrameError::Decode(e))) => failed(e.code(), &e.to_string(), e.pointer()),
+            Ok(Err(FrameError::Handler(e))) => failed(e.code(), e.message(), None),
+            Ok(Err(FrameError::Encode(e))) => failed("encode_failed", &e.to_string(), None),
             Err(panic) => {
                 let detail = panic
                     .downcast_ref::<&str>()
@@ -229,14 +262,14 @@ impl Reader<'_> {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 tracing::error!(panic = %detail, "tidings: a handler panicked; the peer gets the error frame");
-                error_frame(discriminator, "handler_panicked", "the handler failed; the connection stays open", None)
+                failed("handler_panicked", "the handler failed; the connection stays open", None)
             }
         })
     }
 }
 
 /// How many queued frames the writer adds to one write before it looks at pings and the close.
-const MAX_BURST: usize = 64;
+const MAX_BURST: u64 = 64;
 
 /// Writes queued frames, pings, and finally the close frame.
 async fn write_loop<Si, M, F>(
@@ -261,6 +294,7 @@ async fn write_loop<Si, M, F>(
                         if !sink.send(Write::Frame(frame), queue.is_empty()).await {
                             return;
                         }
+                        telemetry::frames_sent(1);
                     }
                 }
                 if let Some((code, reason)) = closing {
@@ -274,7 +308,7 @@ async fn write_loop<Si, M, F>(
                 // A burst goes out in one write: what is queued behind this frame is added to
                 // it without waiting, up to a bound that keeps pings and the close in turn.
                 let mut next = Some(frame);
-                let mut burst = 0;
+                let mut burst: u64 = 0;
                 while let Some(frame) = next.take() {
                     burst += 1;
                     next = if burst < MAX_BURST { queue.try_recv().ok() } else { None };
@@ -282,6 +316,7 @@ async fn write_loop<Si, M, F>(
                         return;
                     }
                 }
+                telemetry::frames_sent(burst);
             }
             _ = ping.tick() => {
                 if !sink.send(Write::Ping, true).await {

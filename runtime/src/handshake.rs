@@ -13,6 +13,7 @@ use crate::docs::Docs;
 use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Outbox};
 use crate::routing::Route;
+use crate::telemetry::{self, Refused};
 
 /// An application as its connections see it: the routes, settings, groups and authenticator
 /// that every handshake and connection shares.
@@ -37,7 +38,9 @@ pub(crate) struct Refusal {
 }
 
 impl Refusal {
-    fn new(status: u16, reason: impl Into<String>) -> Self {
+    /// A refusal, counted and logged.
+    fn new(why: Refused, status: u16, reason: impl Into<String>) -> Self {
+        telemetry::refused(why, status);
         Self { status, reason: reason.into() }
     }
 }
@@ -45,6 +48,8 @@ impl Refusal {
 /// A connection admitted to a channel, its session opened.
 pub(crate) struct Admitted {
     pub(crate) session: Box<dyn Session>,
+    /// The channel's name in the contract.
+    pub(crate) channel: &'static str,
     pub(crate) discriminator: Option<&'static str>,
     pub(crate) concurrency: usize,
 }
@@ -61,12 +66,12 @@ impl Mounted {
         outbox: &Outbox,
     ) -> Result<Admitted, Refusal> {
         if !auth::origin_allowed(&self.config.origins, header("origin"), header("host")) {
-            return Err(Refusal::new(403, "origin not allowed"));
+            return Err(Refusal::new(Refused::Origin, 403, "origin not allowed"));
         }
         let Some((channel, params)) =
             self.routes.iter().find_map(|(route, channel)| route.matches(path).map(|params| (channel, params)))
         else {
-            return Err(Refusal::new(404, "no channel at this address"));
+            return Err(Refusal::new(Refused::NoRoute, 404, "no channel at this address"));
         };
         let descriptor = channel.descriptor();
         if !descriptor.security.is_empty() {
@@ -78,12 +83,21 @@ impl Mounted {
                 (Some(authenticator), false) => authenticator.authenticate(descriptor, &credentials),
             };
             if let Err(refused) = verdict {
-                return Err(Refusal::new(refused.status(), refused.reason()));
+                let why = match refused {
+                    AuthError::Unauthorized(_) => Refused::Unauthorized,
+                    AuthError::Forbidden { .. } => Refused::Forbidden,
+                };
+                return Err(Refusal::new(why, refused.status(), refused.reason()));
             }
         }
         let session = channel
             .open(id, params, outbox.clone(), self.groups.clone(), self.config.validate)
-            .map_err(|e| Refusal::new(404, e.to_string()))?;
-        Ok(Admitted { session, discriminator: descriptor.discriminator, concurrency: channel.concurrency_limit() })
+            .map_err(|e| Refusal::new(Refused::Parameters, 404, e.to_string()))?;
+        Ok(Admitted {
+            session,
+            channel: descriptor.name,
+            discriminator: descriptor.discriminator,
+            concurrency: channel.concurrency_limit(),
+        })
     }
 }

@@ -49,6 +49,7 @@ mod redis;
 mod routing;
 mod shape;
 mod tcp;
+mod telemetry;
 pub mod testing;
 
 // The application, served by a bound [`Server`] or an axum router.

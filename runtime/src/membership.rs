@@ -198,12 +198,13 @@ impl Membership {
         members
     }
 
-    /// The groups with members here (the Redis layer resubscribes to them).
-    #[cfg(feature = "redis")]
+    /// How many connections and groups are here.
     pub(crate) fn census(&self) -> Census {
         Census { connections: self.outboxes.len(), groups: self.groups.len() }
     }
 
+    /// The groups with members here (the Redis layer resubscribes to them).
+    #[cfg(feature = "redis")]
     pub(crate) fn groups(&self) -> impl Iterator<Item = &String> {
         self.groups.keys()
     }

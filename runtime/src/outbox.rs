@@ -117,6 +117,7 @@ impl Outbox {
     pub fn push(&self, frame: Frame) -> Result<(), SendError> {
         self.tx.try_send(frame).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => {
+                crate::telemetry::outbound_dropped();
                 self.overflow.happened.store(true, Ordering::Release);
                 self.overflow.notify.notify_one();
                 SendError::QueueFull

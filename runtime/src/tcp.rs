@@ -24,6 +24,7 @@ use crate::docs::Docs;
 use crate::handshake::{Admitted, Mounted, Started};
 use crate::http;
 use crate::outbox::{ConnectionId, Outbox};
+use crate::telemetry::{self, Refused};
 
 /// Accepts connections on `listener` until the application's shutdown signal, then gives
 /// open connections the shutdown deadline to close.
@@ -54,15 +55,16 @@ pub(crate) async fn serve(listener: TcpListener, started: Started) -> std::io::R
                 };
                 let config = &mounted.config;
                 if config.max_connections.is_some_and(|max| connections.len() >= max) {
-                    refuse_at_accept(&stream, "max_connections");
+                    refuse_at_accept(&stream, Refused::MaxConnections);
                     continue;
                 }
                 let Some(slot) = AddressSlot::take(&per_address, peer.ip(), config.max_connections_per_address) else {
-                    refuse_at_accept(&stream, "max_connections_per_address");
+                    refuse_at_accept(&stream, Refused::MaxConnectionsPerAddress);
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
-                connections.spawn(accept(stream, slot, Arc::clone(&mounted), Arc::clone(&docs), shutdown.subscribe()));
+                let connection = Peer { stream, remote: peer, slot };
+                connections.spawn(accept(connection, Arc::clone(&mounted), Arc::clone(&docs), shutdown.subscribe()));
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -137,8 +139,8 @@ impl Drop for AddressSlot {
 
 /// Answers a socket over a connection limit with 503 and closes it, without a task: one
 /// non-blocking write of a response that fits any socket buffer.
-fn refuse_at_accept(stream: &TcpStream, limit: &'static str) {
-    tracing::debug!(limit, "connection refused: limit reached");
+fn refuse_at_accept(stream: &TcpStream, limit: Refused) {
+    telemetry::refused(limit, 503);
     const RESPONSE: &[u8] =
         b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 1\r\n\r\n";
     let _ = stream.try_write(RESPONSE);
@@ -151,16 +153,23 @@ fn refuse(status: u16, reason: &str) -> ErrorResponse {
     response
 }
 
-async fn accept(
+/// An accepted socket, with its peer's address and its place under the per-address limit.
+struct Peer {
     stream: TcpStream,
+    remote: std::net::SocketAddr,
     slot: AddressSlot,
-    mounted: Arc<Mounted>,
-    docs: Arc<Docs>,
-    shutdown: watch::Receiver<bool>,
-) {
+}
+
+async fn accept(peer: Peer, mounted: Arc<Mounted>, docs: Arc<Docs>, shutdown: watch::Receiver<bool>) {
+    let Peer { stream, remote, slot } = peer;
     let deadline = mounted.config.handshake_timeout;
-    let Ok(Some(setup)) = tokio::time::timeout(deadline, handshake(stream, &mounted, &docs, shutdown)).await else {
-        return;
+    let setup = match tokio::time::timeout(deadline, handshake(stream, remote, &mounted, &docs, shutdown)).await {
+        Ok(Some(setup)) => setup,
+        Ok(None) => return,
+        Err(_) => {
+            telemetry::refused(Refused::Deadline, 0);
+            return;
+        }
     };
     let (ws, setup) = setup;
     let (sink, stream) = futures_util::StreamExt::split(ws);
@@ -176,6 +185,7 @@ type Socket = tokio_tungstenite::WebSocketStream<TcpStream>;
 /// documentation request (answered), a refused handshake, or not a handshake at all.
 async fn handshake(
     mut stream: TcpStream,
+    remote: std::net::SocketAddr,
     mounted: &Arc<Mounted>,
     docs: &Docs,
     shutdown: watch::Receiver<bool>,
@@ -190,6 +200,7 @@ async fn handshake(
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(mounted.config.outbound_queue);
     let mut opened = None;
+    let mut refused = false;
     #[allow(clippy::result_large_err, reason = "the signature is tungstenite's handshake callback")]
     let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
         let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
@@ -198,15 +209,25 @@ async fn handshake(
                 opened = Some(admitted);
                 Ok(response)
             }
-            Err(refusal) => Err(refuse(refusal.status, &refusal.reason)),
+            Err(refusal) => {
+                refused = true;
+                Err(refuse(refusal.status, &refusal.reason))
+            }
         }
     };
-    let ws = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(mounted.config.websocket()))
-        .await
-        .ok()?;
-    let Admitted { session, discriminator, concurrency } = opened?;
+    let upgraded = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(mounted.config.websocket()));
+    let Ok(ws) = upgraded.await else {
+        // A refusal was counted where it was decided; anything else is not a handshake.
+        if !refused {
+            telemetry::refused(Refused::Malformed, 400);
+        }
+        return None;
+    };
+    let Admitted { session, channel, discriminator, concurrency } = opened?;
     let setup = Setup {
         id,
+        channel,
+        remote: Some(remote),
         session,
         outbox,
         queue,

@@ -121,6 +121,7 @@ impl Shared {
                 state.applied = applied;
             }
         });
+        crate::telemetry::redis_link(side.name(), true);
         if let Some(problem) = was_down {
             tracing::info!(
                 redis = %self.address,
@@ -145,6 +146,7 @@ impl Shared {
             was_up = slot.is_none();
             *slot = Some(problem.clone());
         });
+        crate::telemetry::redis_link(side.name(), false);
         if was_up {
             tracing::warn!(
                 redis = %self.address,

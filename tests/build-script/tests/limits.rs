@@ -1,6 +1,7 @@
 //! Connection-level abuse on real sockets: peers that never finish a handshake are closed at
-//! the handshake deadline, and connection limits refuse with 503 without locking anyone out
-//! once connections close.
+//! the handshake deadline, a request head over 64 KiB at once, connection limits refuse with
+//! 503 without locking anyone out once connections close, and a server out of file
+//! descriptors waits instead of spinning and serves again once sockets close.
 
 use std::time::Duration;
 
@@ -95,4 +96,90 @@ async fn past_the_limit_per_address_a_socket_gets_503() {
     first.close().await;
     let _again = connect_when_room(&server).await;
     server.stop().await.expect("stops");
+}
+
+#[tokio::test]
+async fn a_request_head_over_64_kib_is_closed_before_the_deadline() {
+    // tungstenite reads at most 64 KiB of handshake; a longer head fails the handshake at
+    // once, without waiting for the deadline and without buffering more.
+    let server = start(ServerConfig::default().handshake_timeout(WAIT * 2)).await;
+    let mut stream = TcpStream::connect(server.addr()).await.expect("connect");
+    let started = tokio::time::Instant::now();
+    stream.write_all(b"GET /ws/chat/lobby HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ").await.expect("head");
+    let padding = vec![b'a'; 80 * 1024];
+    // The server may close while this is still being written.
+    let _ = stream.write_all(&padding).await;
+    let answer = until_closed(&mut stream).await;
+    assert!(answer.is_empty() || answer.starts_with(b"HTTP/1.1 4"), "{}", String::from_utf8_lossy(&answer));
+    assert!(started.elapsed() < WAIT, "closed only at {:?}", started.elapsed());
+    let mut client = server.client::<contract::chat::Spec>("/ws/chat/lobby").await.expect("others are served");
+    let pong = client.request(contract::types::Ping { action: contract::types::PingAction::Ping }).await;
+    assert!(pong.is_ok(), "{pong:?}");
+    server.stop().await.expect("stops");
+}
+
+/// The CPU time (user and system) process `pid` has used.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the server's stat");
+    // After the command name in parentheses: state, then 10 fields, then utime and stime.
+    let fields: Vec<&str> = stat.rsplit_once(')').expect("stat").1.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    // Linux reports these in USER_HZ, 100 a second on every platform it runs on.
+    Duration::from_millis(ticks * 10)
+}
+
+#[tokio::test]
+async fn out_of_descriptors_the_server_waits_instead_of_spinning_and_serves_again() {
+    use std::process::{Command, Stdio};
+    use tokio::io::AsyncBufReadExt;
+
+    // The server, in a process of its own limited to 64 descriptors; silent sockets hold
+    // theirs for the whole test.
+    let mut child = tokio::process::Command::from({
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(r#"ulimit -n 64 && exec "$0" --handshake-timeout-ms 60000"#)
+            .arg(env!("CARGO_BIN_EXE_chat-server"))
+            .stdout(Stdio::piped());
+        command
+    })
+    .kill_on_drop(true)
+    .spawn()
+    .expect("the server starts");
+    let pid = child.id().expect("running");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = tokio::time::timeout(WAIT, lines.next_line()).await.expect("in time").expect("read").expect("a line");
+    let addr = first.strip_prefix("listening on ").expect("the address").to_owned();
+
+    let mut silent = Vec::new();
+    for _ in 0..100 {
+        silent.push(TcpStream::connect(&addr).await.expect("the kernel queues what the server cannot accept"));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let open = std::fs::read_dir(format!("/proc/{pid}/fd")).expect("the server's descriptors").count();
+    assert!(open >= 62, "the server should be out of descriptors, it has {open} of 64 open");
+    let before = cpu_time(pid);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = cpu_time(pid) - before;
+    assert!(used < Duration::from_millis(200), "the server used {used:?} of CPU in 2 s while out of descriptors");
+
+    // Once the sockets close, the server accepts (and drops) the queued ones and serves again.
+    drop(silent);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let url = format!("ws://{addr}/ws/chat/lobby");
+        match tidings::Client::<contract::chat::Spec>::connect(&url).await {
+            Ok(mut client) => {
+                let pong = client.request(contract::types::Ping { action: contract::types::PingAction::Ping }).await;
+                assert!(pong.is_ok(), "{pong:?}");
+                break;
+            }
+            Err(error) => {
+                assert!(tokio::time::Instant::now() < deadline, "not served again: {error:?}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+    child.kill().await.expect("stopped");
 }
