@@ -92,8 +92,9 @@ where
     }
 }
 
-/// Runs a connection to its end, over any transport.
-pub(crate) async fn run<R, Si, M, F>(stream: R, writer: Writer<Si, F>, setup: Setup)
+/// Runs a connection to its end, over any transport, in its span. (A plain function: an
+/// `async fn` here would keep its arguments beside the connection's future, in every task.)
+pub(crate) fn run<R, Si, M, F>(stream: R, writer: Writer<Si, F>, setup: Setup) -> impl Future<Output = ()> + Send
 where
     R: Stream<Item = Read> + Unpin + Send,
     Si: Sink<M> + Unpin + Send + 'static,
@@ -106,7 +107,7 @@ where
         channel = setup.channel,
         remote = setup.remote.map(tracing::field::display),
     );
-    live(stream, writer, setup).instrument(span).await;
+    live(stream, writer, setup).instrument(span)
 }
 
 async fn live<R, Si, M, F>(mut stream: R, writer: Writer<Si, F>, setup: Setup)
