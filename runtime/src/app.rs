@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::watch;
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, ErasedAuthenticator};
 use crate::channel::Channel;
 use crate::config::ServerConfig;
 use crate::contract::ChannelSpec;
@@ -39,7 +39,7 @@ pub struct App {
     channels: Vec<Channel>,
     config: ServerConfig,
     groups: Groups,
-    authenticator: Option<Arc<dyn Authenticator>>,
+    authenticator: Option<Arc<dyn ErasedAuthenticator>>,
     docs: DocsConfig,
     document: DocumentConfig,
     shutdown: watch::Sender<bool>,
@@ -114,8 +114,11 @@ impl App {
         self
     }
 
-    /// Checks the credentials of channels whose operations name security schemes. Without
-    /// one, such channels refuse every handshake with 401: secure by default.
+    /// Decides who opens connections: called during the handshake of channels whose
+    /// operations name security schemes, and of channels whose handlers read a principal;
+    /// see [`Authenticator`]. Without one, secured channels refuse every handshake with 401
+    /// (secure by default), and an application with a channel that reads a principal does
+    /// not start.
     #[must_use]
     pub fn authenticator(mut self, authenticator: impl Authenticator) -> Self {
         self.authenticator = Some(Arc::new(authenticator));
@@ -186,6 +189,21 @@ impl App {
             .map(|channel| (Route::new(&document::mount_address(channel.descriptor())), channel.clone()))
             .collect();
         for (route, channel) in &routes {
+            // A channel whose handlers read a principal needs an authenticator returning it.
+            if let Some((wanted, name)) = channel.principal() {
+                let given = self.authenticator.as_ref().map(|a| a.principal());
+                if given.is_none_or(|(given, _)| given != wanted) {
+                    let said = given
+                        .map_or("no authenticator".to_owned(), |(_, n)| format!("the authenticator returns `{n}`"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!(
+                            "channel `{}` reads a principal of type `{name}`, and {said}: set an authenticator whose `Principal` is `{name}`",
+                            channel.descriptor().name
+                        ),
+                    ));
+                }
+            }
             if !channel.descriptor().security.is_empty() && self.authenticator.is_none() {
                 tracing::warn!(
                     channel = channel.descriptor().name,

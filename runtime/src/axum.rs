@@ -23,7 +23,7 @@ use tokio::sync::watch;
 use crate::app::App;
 use crate::codec::Frame;
 use crate::connection::{self, Read, Setup, Write};
-use crate::handshake::{Admitted, Mounted, Started};
+use crate::handshake::{Admitted, Mounted, Request, Started};
 use crate::outbox::{ConnectionId, Outbox};
 
 impl App {
@@ -80,16 +80,17 @@ async fn handshake(
 ) -> Response {
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(mounted.config.outbound_queue);
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let remote = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0);
-    let Admitted { session, channel, discriminator, concurrency } =
-        match mounted.admit(uri.path(), uri.query(), &header, id, &outbox) {
-            Ok(admitted) => admitted,
-            Err(refusal) => {
-                let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
-                return (status, refusal.reason).into_response();
-            }
-        };
+    let headers: Vec<(&str, &str)> =
+        headers.iter().filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str(), v))).collect();
+    let request = Request { path: uri.path(), query: uri.query(), headers: &headers, remote };
+    let Admitted { session, channel, discriminator, concurrency } = match mounted.admit(&request, id, &outbox).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => {
+            let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
+            return (status, refusal.reason).into_response();
+        }
+    };
     let config = Arc::clone(&mounted.config);
     let groups = mounted.groups.clone();
     upgrade

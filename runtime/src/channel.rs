@@ -7,8 +7,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use std::any::TypeId;
+
+use crate::auth::{AnyPrincipal, Principal};
 use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
-use crate::context::Context;
+use crate::context::{Context, Peer};
 use crate::contract::{ChannelSpec, ParamError, Params};
 use crate::descriptor::ChannelDescriptor;
 use crate::error::HandlerError;
@@ -16,20 +19,47 @@ use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Outbox};
 
 /// Handles a channel's messages: generated as an adapter over the channel's consumer trait,
-/// which is what users implement.
-pub trait Handler<C: ChannelSpec>: Send + Sync + 'static {
+/// which is what users implement. `P` is the principal its handlers read, `S` the state each
+/// connection keeps.
+pub trait Handler<C: ChannelSpec, P = (), S = ()>: Send + Sync + 'static {
     /// Handles one message; `Some` is the reply the contract defines for it.
     fn handle(
         &self,
-        cx: &mut Context<C>,
+        cx: &mut Context<C, P, S>,
         message: C::Incoming,
     ) -> impl Future<Output = Result<Option<C::Outgoing>, HandlerError>> + Send;
 
     /// Called once the connection is open, before any message.
-    fn connected(&self, cx: &mut Context<C>) -> impl Future<Output = Result<(), HandlerError>> + Send;
+    fn connected(&self, cx: &mut Context<C, P, S>) -> impl Future<Output = Result<(), HandlerError>> + Send;
 
     /// Called once the connection is closed.
-    fn disconnected(&self, cx: &mut Context<C>) -> impl Future<Output = ()> + Send;
+    fn disconnected(&self, cx: &mut Context<C, P, S>) -> impl Future<Output = ()> + Send;
+}
+
+/// Why a session could not be opened.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The address parameters do not fit the channel's.
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    /// The channel's handlers read a principal of type `expected`, and none of that type was
+    /// given (the application has no authenticator returning it).
+    #[error("the channel's handlers need a principal of type `{expected}`")]
+    NoPrincipal {
+        /// The principal type the handlers read.
+        expected: &'static str,
+    },
+}
+
+/// What the handshake said about the peer of a session being opened.
+#[derive(Default)]
+pub(crate) struct Opening {
+    pub(crate) principal: Option<AnyPrincipal>,
+    pub(crate) key: Option<String>,
+    pub(crate) remote: Option<std::net::SocketAddr>,
+    pub(crate) query: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 /// What went wrong with one incoming frame.
@@ -61,6 +91,8 @@ pub trait Session: Send + Sync {
 
 trait ErasedChannel: Send + Sync {
     fn descriptor(&self) -> &'static ChannelDescriptor;
+    /// The principal type the handlers read, unless it is `()`.
+    fn principal(&self) -> Option<(TypeId, &'static str)>;
     fn open(
         &self,
         id: ConnectionId,
@@ -68,14 +100,18 @@ trait ErasedChannel: Send + Sync {
         outbox: Outbox,
         groups: Groups,
         validate: bool,
-    ) -> Result<Box<dyn Session>, ParamError>;
+        opening: Opening,
+    ) -> Result<Box<dyn Session>, OpenError>;
 }
 
-struct TypedChannel<C, H> {
+struct TypedChannel<C, P, S, H> {
     handler: Arc<H>,
     validators: Arc<Validators>,
-    _channel: std::marker::PhantomData<fn() -> C>,
+    _channel: Marker<C, P, S>,
 }
+
+/// The channel, principal and state types a [`TypedChannel`] is for.
+type Marker<C, P, S> = std::marker::PhantomData<fn() -> (C, P, S)>;
 
 /// The contract's payload schemas of one channel, compiled once, on first use.
 #[derive(Default)]
@@ -111,9 +147,19 @@ impl Validators {
     }
 }
 
-impl<C: ChannelSpec, H: Handler<C>> ErasedChannel for TypedChannel<C, H> {
+impl<C, P, S, H> ErasedChannel for TypedChannel<C, P, S, H>
+where
+    C: ChannelSpec,
+    P: Principal,
+    S: Default + Send + Sync + 'static,
+    H: Handler<C, P, S>,
+{
     fn descriptor(&self) -> &'static ChannelDescriptor {
         C::DESCRIPTOR
+    }
+
+    fn principal(&self) -> Option<(TypeId, &'static str)> {
+        (TypeId::of::<P>() != TypeId::of::<()>()).then(|| (TypeId::of::<P>(), std::any::type_name::<P>()))
     }
 
     fn open(
@@ -123,24 +169,53 @@ impl<C: ChannelSpec, H: Handler<C>> ErasedChannel for TypedChannel<C, H> {
         outbox: Outbox,
         groups: Groups,
         validate: bool,
-    ) -> Result<Box<dyn Session>, ParamError> {
+        opening: Opening,
+    ) -> Result<Box<dyn Session>, OpenError> {
         let params = C::Params::from_values(params)?;
-        let cx = Context::<C>::new(id, params, outbox, groups);
+        let principal = match opening.principal.map(|p| p.downcast::<P>()) {
+            Some(Ok(principal)) => principal,
+            // `()` is what a channel without a principal reads, whatever the authenticator said.
+            _ if TypeId::of::<P>() == TypeId::of::<()>() => {
+                let unit: Arc<dyn std::any::Any + Send + Sync> = Arc::new(());
+                unit.downcast::<P>().map_err(|_| OpenError::NoPrincipal { expected: std::any::type_name::<P>() })?
+            }
+            _ => return Err(OpenError::NoPrincipal { expected: std::any::type_name::<P>() }),
+        };
+        let peer = Peer {
+            principal,
+            key: opening.key,
+            remote: opening.remote,
+            query: opening.query,
+            headers: opening.headers,
+        };
+        let cx = Context::<C, P, S>::new(id, params, outbox, groups, peer, S::default());
         let validators = validate.then(|| Arc::clone(&self.validators));
         Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx, validators }))
     }
 }
 
-struct TypedSession<C: ChannelSpec, H> {
+struct TypedSession<C: ChannelSpec, P, S, H> {
     handler: Arc<H>,
-    cx: Context<C>,
+    cx: Context<C, P, S>,
     /// The contract's schemas, when frames are validated against them.
     validators: Option<Arc<Validators>>,
 }
 
-impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
+impl<C, P, S, H> Session for TypedSession<C, P, S, H>
+where
+    C: ChannelSpec,
+    P: Principal,
+    S: Send + Sync + 'static,
+    H: Handler<C, P, S>,
+{
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>> {
-        Box::pin(self.handler.connected(&mut self.cx))
+        Box::pin(async move {
+            self.cx.join_principal();
+            self.cx.hold().await;
+            let connected = self.handler.connected(&mut self.cx).await;
+            self.cx.release();
+            connected
+        })
     }
 
     fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, FrameError>> {
@@ -148,6 +223,7 @@ impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
         let mut cx = self.cx.clone();
         let validators = self.validators.clone();
         Box::pin(async move {
+            cx.hold().await;
             let (message, correlation) = match &frame {
                 Frame::Text(text) => {
                     let message = C::Incoming::decode_text(text)?;
@@ -170,7 +246,11 @@ impl<C: ChannelSpec, H: Handler<C>> Session for TypedSession<C, H> {
     }
 
     fn disconnected(&mut self) -> BoxFuture<'_, ()> {
-        Box::pin(self.handler.disconnected(&mut self.cx))
+        Box::pin(async move {
+            self.cx.hold().await;
+            self.handler.disconnected(&mut self.cx).await;
+            self.cx.release();
+        })
     }
 }
 
@@ -231,10 +311,17 @@ pub struct Channel {
 }
 
 impl Channel {
-    /// Wraps a handler of channel `C`. Generated code calls this from `<channel>::channel(imp)`.
-    pub fn new<C: ChannelSpec, H: Handler<C>>(handler: H) -> Self {
+    /// Wraps a handler of channel `C` whose handlers read principal `P` and keep state `S`.
+    /// Generated code calls this from `<channel>::channel(imp)`.
+    pub fn new<C, P, S, H>(handler: H) -> Self
+    where
+        C: ChannelSpec,
+        P: Principal,
+        S: Default + Send + Sync + 'static,
+        H: Handler<C, P, S>,
+    {
         Self {
-            inner: Arc::new(TypedChannel::<C, H> {
+            inner: Arc::new(TypedChannel::<C, P, S, H> {
                 handler: Arc::new(handler),
                 validators: Arc::default(),
                 _channel: std::marker::PhantomData,
@@ -269,7 +356,9 @@ impl Channel {
 
     /// Opens a session for connection `id` with the address parameters' values (in address
     /// order), the connection's outbound queue and the groups it may join; `validate` checks
-    /// every incoming frame against the contract's schema of its message.
+    /// every incoming frame against the contract's schema of its message. (Without a
+    /// handshake there is no principal: a channel whose handlers read one cannot be opened
+    /// this way.)
     pub fn open(
         &self,
         id: ConnectionId,
@@ -277,8 +366,26 @@ impl Channel {
         outbox: Outbox,
         groups: Groups,
         validate: bool,
-    ) -> Result<Box<dyn Session>, ParamError> {
-        self.inner.open(id, params, outbox, groups, validate)
+    ) -> Result<Box<dyn Session>, OpenError> {
+        self.inner.open(id, params, outbox, groups, validate, Opening::default())
+    }
+
+    /// Opens a session for a handshake that was admitted.
+    pub(crate) fn open_admitted(
+        &self,
+        id: ConnectionId,
+        params: Vec<String>,
+        outbox: Outbox,
+        groups: Groups,
+        validate: bool,
+        opening: Opening,
+    ) -> Result<Box<dyn Session>, OpenError> {
+        self.inner.open(id, params, outbox, groups, validate, opening)
+    }
+
+    /// The principal type the channel's handlers read, unless it is `()`.
+    pub(crate) fn principal(&self) -> Option<(TypeId, &'static str)> {
+        self.inner.principal()
     }
 }
 

@@ -57,6 +57,12 @@ pub struct ServerConfig {
     /// through `App::into_router`, sockets are axum's: its server's own settings apply, as
     /// for the two limits below.)
     pub handshake_timeout: Duration,
+    /// How long an [`Authenticator`](crate::Authenticator) may take to answer (default 5 s,
+    /// within the handshake deadline); past it the handshake gets `503`.
+    pub auth_timeout: Duration,
+    /// Request headers a connection keeps for its handlers (`cx.header(name)`), by name,
+    /// case-insensitive (default none: a header is kept only when asked for).
+    pub context_headers: Vec<String>,
     /// Connections open at once, handshakes included (default: no limit but the process's
     /// descriptors, which the accept loop waits out rather than spinning on). Past it a new
     /// socket gets `503 Service Unavailable` and is closed, costing no task.
@@ -85,6 +91,8 @@ impl Default for ServerConfig {
             max_frames_per_second: 200,
             shutdown_deadline: Duration::from_secs(10),
             handshake_timeout: Duration::from_secs(5),
+            auth_timeout: Duration::from_secs(5),
+            context_headers: Vec::new(),
             max_connections: None,
             max_connections_per_address: None,
             origins: Origins::SameHost,
@@ -138,6 +146,18 @@ impl ServerConfig {
     /// Sets [`handshake_timeout`](Self::handshake_timeout).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
         self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Sets [`auth_timeout`](Self::auth_timeout).
+    pub fn auth_timeout(mut self, timeout: Duration) -> Self {
+        self.auth_timeout = timeout;
+        self
+    }
+
+    /// Sets [`context_headers`](Self::context_headers).
+    pub fn context_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
+        self.context_headers = names.into_iter().map(Into::into).collect();
         self
     }
 

@@ -1,6 +1,9 @@
 //! What a handler knows about, and can do with, its connection.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use crate::codec::Outbound;
 use crate::contract::ChannelSpec;
@@ -8,24 +11,144 @@ use crate::groups::{Groups, Sender, scoped};
 use crate::outbox::{ConnectionId, Outbox, SendError};
 
 /// A handler's view of its connection on channel `C`: the address parameters, the
-/// connection's id, typed sending of what the channel may send, and groups.
-pub struct Context<C: ChannelSpec> {
+/// connection's id, who opened it (`P`, the [`Principal`](crate::Principal) the application's
+/// authenticator returned), the connection's own state `S`, what the handshake said, typed
+/// sending of what the channel may send, and groups.
+///
+/// `P` and `S` are `()` unless the channel's consumer trait is implemented for others
+/// (`impl chat::Chat<User, Session> for Consumer`).
+pub struct Context<C: ChannelSpec, P = (), S = ()> {
     id: ConnectionId,
     params: Arc<C::Params>,
     outbox: Outbox,
     groups: Groups,
+    peer: Arc<Peer<P>>,
+    state: Arc<Mutex<S>>,
+    /// The state, while a handler or hook of this connection runs.
+    held: Option<OwnedMutexGuard<S>>,
 }
 
-impl<C: ChannelSpec> Clone for Context<C> {
+/// What the handshake said about the peer, kept for the connection's life.
+#[derive(Debug)]
+pub(crate) struct Peer<P> {
+    pub(crate) principal: Arc<P>,
+    /// The principal's key, which its connections are addressed by.
+    pub(crate) key: Option<String>,
+    pub(crate) remote: Option<SocketAddr>,
+    pub(crate) query: Option<String>,
+    /// The headers `ServerConfig::context_headers` names, lower-cased.
+    pub(crate) headers: Vec<(String, String)>,
+}
+
+impl<C: ChannelSpec, P, S> Clone for Context<C, P, S> {
+    /// A context for a task the handler spawns: it sends, broadcasts and reads what the
+    /// handshake said, but has not the connection's state (see [`Context::state`]).
     fn clone(&self) -> Self {
-        Self { id: self.id, params: Arc::clone(&self.params), outbox: self.outbox.clone(), groups: self.groups.clone() }
+        Self {
+            id: self.id,
+            params: Arc::clone(&self.params),
+            outbox: self.outbox.clone(),
+            groups: self.groups.clone(),
+            peer: Arc::clone(&self.peer),
+            state: Arc::clone(&self.state),
+            held: None,
+        }
     }
 }
 
-impl<C: ChannelSpec> Context<C> {
+impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context<C, P, S> {
     /// A context for connection `id`.
-    pub(crate) fn new(id: ConnectionId, params: C::Params, outbox: Outbox, groups: Groups) -> Self {
-        Self { id, params: Arc::new(params), outbox, groups }
+    pub(crate) fn new(
+        id: ConnectionId,
+        params: C::Params,
+        outbox: Outbox,
+        groups: Groups,
+        peer: Peer<P>,
+        state: S,
+    ) -> Self {
+        Self {
+            id,
+            params: Arc::new(params),
+            outbox,
+            groups,
+            peer: Arc::new(peer),
+            state: Arc::new(Mutex::new(state)),
+            held: None,
+        }
+    }
+
+    /// Takes the connection's state for a handler or hook to use (waiting for another
+    /// handler of the same connection that has it, when frames are handled concurrently).
+    pub(crate) async fn hold(&mut self) {
+        if self.held.is_none() {
+            self.held = Some(Arc::clone(&self.state).lock_owned().await);
+        }
+    }
+
+    /// Gives the state back.
+    pub(crate) fn release(&mut self) {
+        self.held = None;
+    }
+
+    /// Joins the group every connection of its principal is in, when the principal has a key.
+    pub(crate) fn join_principal(&self) {
+        if let Some(key) = &self.peer.key {
+            self.groups.layer().join(self.id, &crate::groups::principal_group(C::DESCRIPTOR.name, key));
+        }
+    }
+}
+
+impl<C: ChannelSpec, P, S> Context<C, P, S> {
+    /// Who opened the connection: what the application's authenticator returned for its
+    /// handshake.
+    pub fn principal(&self) -> &P {
+        &self.peer.principal
+    }
+
+    /// The connection's state: set in `on_connect`, read and changed by every handler of the
+    /// connection, gone when it closes. Handlers of one connection never share it at once:
+    /// on a channel with `concurrency(n)`, a handler waits for the one before it to finish.
+    ///
+    /// # Panics
+    ///
+    /// In a clone of the context (a task the handler spawned): the state belongs to the
+    /// connection's handlers.
+    pub fn state(&self) -> &S {
+        self.held
+            .as_deref()
+            .expect("the connection's state is for its handlers and hooks, not for a clone of their context")
+    }
+
+    /// The connection's state, to change. See [`state`](Self::state).
+    ///
+    /// # Panics
+    ///
+    /// In a clone of the context, as [`state`](Self::state).
+    pub fn state_mut(&mut self) -> &mut S {
+        self.held
+            .as_deref_mut()
+            .expect("the connection's state is for its handlers and hooks, not for a clone of their context")
+    }
+
+    /// The peer's address, when the front end knows it.
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.peer.remote
+    }
+
+    /// The handshake's query string, without the `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.peer.query.as_deref()
+    }
+
+    /// The value of the handshake's query parameter `name`, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.peer.query.as_deref().and_then(|q| crate::auth::query_value(q, name))
+    }
+
+    /// The value of handshake header `name`, when
+    /// [`ServerConfig::context_headers`](crate::ServerConfig::context_headers) keeps it.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.peer.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Joins `group` of this channel.
@@ -42,6 +165,12 @@ impl<C: ChannelSpec> Context<C> {
     /// if it is a member; encoded once. Returns how many members it was queued for here.
     pub fn broadcast(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, SendError> {
         Ok(self.groups.sender::<C>().broadcast(group, message)?)
+    }
+
+    /// Sends `message` to every member of `group` on this channel but this connection (in
+    /// every process); encoded once. Returns how many members it was queued for here.
+    pub fn broadcast_others(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, SendError> {
+        Ok(self.groups.sender::<C>().broadcast_except(group, self.id, message)?)
     }
 
     /// Typed sends on this channel from tasks the handler spawns.

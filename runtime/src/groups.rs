@@ -51,6 +51,12 @@ pub(crate) fn scoped(channel: &str, group: &str) -> String {
     format!("{channel}\u{1f}{group}")
 }
 
+/// The group every connection of the principal with `key` on `channel` is in. Its name
+/// starts with a character no group name a handler joins by a word is likely to.
+pub(crate) fn principal_group(channel: &str, key: &str) -> String {
+    format!("{channel}\u{1f}\u{1e}principal\u{1e}{key}")
+}
+
 /// Sends channel `C`'s outgoing messages to its groups and connections, from anywhere.
 pub struct Sender<C: ChannelSpec> {
     groups: Groups,
@@ -75,6 +81,27 @@ impl<C: ChannelSpec> Sender<C> {
     pub fn broadcast(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, EncodeError> {
         let frame = message.into().encode()?;
         Ok(self.groups.layer.broadcast(&scoped(C::DESCRIPTOR.name, group), frame))
+    }
+
+    /// Sends `message` to every member of `group` on this channel but connection `except`
+    /// (the sender, usually); encoded once for all. Returns how many members it was queued
+    /// for in this process.
+    pub fn broadcast_except(
+        &self,
+        group: &str,
+        except: ConnectionId,
+        message: impl Into<C::Outgoing>,
+    ) -> Result<usize, EncodeError> {
+        let frame = message.into().encode()?;
+        Ok(self.groups.layer.broadcast_except(&scoped(C::DESCRIPTOR.name, group), frame, except))
+    }
+
+    /// Sends `message` to every connection on this channel whose principal has `key`
+    /// ([`Principal::key`](crate::Principal::key)): all of one user's tabs, in this process
+    /// and, through the Redis layer, in others. Returns how many it was queued for here.
+    pub fn to_principal(&self, key: &str, message: impl Into<C::Outgoing>) -> Result<usize, EncodeError> {
+        let frame = message.into().encode()?;
+        Ok(self.groups.layer.broadcast(&principal_group(C::DESCRIPTOR.name, key), frame))
     }
 
     /// Sends `message` to one connection; `false` when it is not connected here.

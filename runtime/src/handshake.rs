@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use tokio::sync::watch;
 
-use crate::auth::{self, AuthError, Authenticator, Handshake, Unauthorized};
-use crate::channel::{Channel, Session};
+use crate::auth::{self, AuthError, ErasedAuthenticator, Handshake, Unauthorized};
+use crate::channel::{Channel, OpenError, Opening, Session};
 use crate::config::ServerConfig;
 use crate::docs::Docs;
 use crate::groups::Groups;
@@ -21,7 +21,7 @@ pub(crate) struct Mounted {
     pub(crate) routes: Vec<(Route, Channel)>,
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) groups: Groups,
-    pub(crate) authenticator: Option<Arc<dyn Authenticator>>,
+    pub(crate) authenticator: Option<Arc<dyn ErasedAuthenticator>>,
 }
 
 /// An application ready to serve: what `App::start` gives a front end.
@@ -54,45 +54,98 @@ pub(crate) struct Admitted {
     pub(crate) concurrency: usize,
 }
 
+/// A handshake request, as a front end read it.
+pub(crate) struct Request<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a [(&'a str, &'a str)],
+    pub(crate) remote: Option<std::net::SocketAddr>,
+}
+
+impl Request<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| *v)
+    }
+}
+
 impl Mounted {
     /// Decides a handshake: the origin, the route, the credentials of the channel's security
-    /// schemes, the address parameters. Opens the session when admitted.
-    pub(crate) fn admit<'a>(
+    /// schemes and the authenticator's answer, the address parameters. Opens the session
+    /// when admitted.
+    pub(crate) async fn admit(
         &self,
-        path: &str,
-        query: Option<&'a str>,
-        header: &'a dyn Fn(&str) -> Option<&'a str>,
+        request: &Request<'_>,
         id: ConnectionId,
         outbox: &Outbox,
     ) -> Result<Admitted, Refusal> {
-        if !auth::origin_allowed(&self.config.origins, header("origin"), header("host")) {
+        if !auth::origin_allowed(&self.config.origins, request.header("origin"), request.header("host")) {
             return Err(Refusal::new(Refused::Origin, 403, "origin not allowed"));
         }
-        let Some((channel, params)) =
-            self.routes.iter().find_map(|(route, channel)| route.matches(path).map(|params| (channel, params)))
+        let Some((route, channel, params)) = self
+            .routes
+            .iter()
+            .find_map(|(route, channel)| route.matches(request.path).map(|params| (route, channel, params)))
         else {
             return Err(Refusal::new(Refused::NoRoute, 404, "no channel at this address"));
         };
         let descriptor = channel.descriptor();
-        if !descriptor.security.is_empty() {
-            let handshake = Handshake { query, header };
-            let credentials = auth::credentials(descriptor.security, &handshake);
-            let verdict = match (&self.authenticator, credentials.is_empty()) {
-                (None, _) => Err(AuthError::Unauthorized(Unauthorized::NoAuthenticator)),
-                (Some(_), true) => Err(AuthError::Unauthorized(Unauthorized::MissingCredentials)),
-                (Some(authenticator), false) => authenticator.authenticate(descriptor, &credentials),
+        let mut opening = Opening {
+            remote: request.remote,
+            query: request.query.map(str::to_owned),
+            headers: self
+                .config
+                .context_headers
+                .iter()
+                .filter_map(|name| request.header(name).map(|value| (name.to_ascii_lowercase(), value.to_owned())))
+                .collect(),
+            ..Opening::default()
+        };
+        let secured = !descriptor.security.is_empty();
+        if secured || channel.principal().is_some() {
+            let credentials = auth::credentials(descriptor.security, request.query, |name| request.header(name));
+            let verdict = match &self.authenticator {
+                None => Err(AuthError::Unauthorized(Unauthorized::NoAuthenticator)),
+                Some(_) if secured && credentials.is_empty() => {
+                    Err(AuthError::Unauthorized(Unauthorized::MissingCredentials))
+                }
+                Some(authenticator) => {
+                    let named: Vec<(&str, String)> = route.names().zip(params.iter().cloned()).collect();
+                    let handshake = Handshake {
+                        channel: descriptor,
+                        credentials: &credentials,
+                        params: &named,
+                        path: request.path,
+                        query: request.query,
+                        headers: request.headers,
+                        remote: request.remote,
+                    };
+                    let answer = authenticator.authenticate(&handshake);
+                    match tokio::time::timeout(self.config.auth_timeout, answer).await {
+                        Ok(verdict) => verdict,
+                        Err(_) => return Err(Refusal::new(Refused::AuthTimeout, 503, "authentication timed out")),
+                    }
+                }
             };
-            if let Err(refused) = verdict {
-                let why = match refused {
-                    AuthError::Unauthorized(_) => Refused::Unauthorized,
-                    AuthError::Forbidden { .. } => Refused::Forbidden,
-                };
-                return Err(Refusal::new(why, refused.status(), refused.reason()));
+            match verdict {
+                Ok(admission) => {
+                    opening.principal = Some(admission.principal);
+                    opening.key = admission.key;
+                }
+                Err(refused) => {
+                    let why = match refused {
+                        AuthError::Unauthorized(_) => Refused::Unauthorized,
+                        AuthError::Forbidden { .. } => Refused::Forbidden,
+                    };
+                    return Err(Refusal::new(why, refused.status(), refused.reason()));
+                }
             }
         }
         let session = channel
-            .open(id, params, outbox.clone(), self.groups.clone(), self.config.validate)
-            .map_err(|e| Refusal::new(Refused::Parameters, 404, e.to_string()))?;
+            .open_admitted(id, params, outbox.clone(), self.groups.clone(), self.config.validate, opening)
+            .map_err(|e| match e {
+                OpenError::Params(e) => Refusal::new(Refused::Parameters, 404, e.to_string()),
+                other => Refusal::new(Refused::Unauthorized, 500, other.to_string()),
+            })?;
         Ok(Admitted {
             session,
             channel: descriptor.name,

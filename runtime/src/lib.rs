@@ -55,7 +55,7 @@ pub mod testing;
 // The application, served by a bound [`Server`] or an axum router.
 pub use app::{App, Server, ShutdownHandle};
 // Who may connect: the authenticator of the contract's security schemes.
-pub use auth::{AuthError, Authenticator, Credential, Unauthorized};
+pub use auth::{AuthError, Authenticator, Credential, Handshake, Principal, Unauthorized};
 // A channel implementation, as `contract::<channel>::channel(imp)` returns it.
 pub use channel::Channel;
 // A typed client of a channel.

@@ -28,6 +28,10 @@ pub trait Layer: Send + Sync + 'static {
     /// Queues `frame` for every member of `group`; returns how many members it was queued for
     /// here (a cross-process layer also delivers to members elsewhere).
     fn broadcast(&self, group: &str, frame: Frame) -> usize;
+    /// Queues `frame` for every member of `group` but `except`; returns how many members it
+    /// was queued for here. (The connection left out is always one of this process: a
+    /// cross-process layer delivers to the others as for [`broadcast`](Self::broadcast).)
+    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize;
     /// Queues `frame` for connection `id`; `false` when it is not connected here.
     fn send_to(&self, id: ConnectionId, frame: Frame) -> bool;
     /// The members of `group` connected here.
@@ -102,6 +106,10 @@ impl Layer for InProcess {
 
     fn broadcast(&self, group: &str, frame: Frame) -> usize {
         self.read().deliver(group, &frame)
+    }
+
+    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize {
+        self.read().deliver_except(group, &frame, except)
     }
 
     fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
@@ -179,6 +187,12 @@ impl Membership {
     pub(crate) fn deliver(&self, group: &str, frame: &Frame) -> usize {
         let Some(members) = self.groups.get(group) else { return 0 };
         members.values().filter(|outbox| outbox.push(frame.clone()).is_ok()).count()
+    }
+
+    /// Queues `frame` for every member of `group` here but `except`.
+    pub(crate) fn deliver_except(&self, group: &str, frame: &Frame, except: ConnectionId) -> usize {
+        let Some(members) = self.groups.get(group) else { return 0 };
+        members.iter().filter(|(id, outbox)| **id != except && outbox.push(frame.clone()).is_ok()).count()
     }
 
     /// Queues `frame` for `id`: whether it was queued, or the frame back when `id` is not

@@ -4,7 +4,8 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Segment {
     Literal(String),
-    Parameter,
+    /// A parameter, by name.
+    Parameter(String),
 }
 
 /// A compiled address template such as `/ws/chat/{room_id}`: each `{name}` matches one
@@ -19,8 +20,9 @@ impl Route {
     /// Compiles a template. Parameters are whole segments, as WebSocket addresses use them.
     pub(crate) fn new(template: &str) -> Self {
         let segments = split(template)
-            .map(|s| {
-                if s.starts_with('{') && s.ends_with('}') { Segment::Parameter } else { Segment::Literal(s.to_owned()) }
+            .map(|s| match s.strip_prefix('{').and_then(|rest| rest.strip_suffix('}')) {
+                Some(name) => Segment::Parameter(name.to_owned()),
+                None => Segment::Literal(s.to_owned()),
             })
             .collect();
         Self { template: template.to_owned(), segments }
@@ -29,6 +31,14 @@ impl Route {
     /// The template the route was compiled from.
     pub(crate) fn template(&self) -> &str {
         &self.template
+    }
+
+    /// The parameters' names, in template order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Parameter(name) => Some(name.as_str()),
+            Segment::Literal(_) => None,
+        })
     }
 
     /// The parameter values, percent-decoded and in template order, when `path` matches.
@@ -41,7 +51,7 @@ impl Route {
         for (segment, part) in self.segments.iter().zip(parts) {
             match segment {
                 Segment::Literal(literal) if literal == part => {}
-                Segment::Parameter if !part.is_empty() => values.push(percent_decode(part)?),
+                Segment::Parameter(_) if !part.is_empty() => values.push(percent_decode(part)?),
                 _ => return None,
             }
         }

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request as HandshakeRequest, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -21,7 +21,7 @@ use tokio_tungstenite::tungstenite::{Error, Message};
 use crate::codec::Frame;
 use crate::connection::{self, Read, Setup, Write};
 use crate::docs::Docs;
-use crate::handshake::{Admitted, Mounted, Started};
+use crate::handshake::{Admitted, Mounted, Request, Started};
 use crate::http;
 use crate::outbox::{ConnectionId, Outbox};
 use crate::telemetry::{self, Refused};
@@ -179,10 +179,14 @@ async fn accept(peer: Peer, mounted: Arc<Mounted>, docs: Arc<Docs>, shutdown: wa
 }
 
 /// A WebSocket stream on the tungstenite front end.
-type Socket = tokio_tungstenite::WebSocketStream<TcpStream>;
+type Socket = tokio_tungstenite::WebSocketStream<http::Replayed>;
 
 /// From an accepted socket to an upgraded, admitted connection; `None` when the socket was a
 /// documentation request (answered), a refused handshake, or not a handshake at all.
+///
+/// The request head is read here, before tungstenite, so that the admission (and an
+/// authenticator that awaits) runs on it; tungstenite then reads the same bytes again and
+/// answers the upgrade, or the refusal decided here.
 async fn handshake(
     mut stream: TcpStream,
     remote: std::net::SocketAddr,
@@ -190,31 +194,42 @@ async fn handshake(
     docs: &Docs,
     shutdown: watch::Receiver<bool>,
 ) -> Option<(Socket, Setup)> {
-    if let Some(target) = http::request_target(&stream).await {
-        let (path, query) = target.split_once('?').map_or((target.as_str(), None), |(p, q)| (p, Some(q)));
-        if let Some(response) = docs.respond(path, query) {
-            let _ = http::answer(&mut stream, &response).await;
-            return None;
-        }
-    }
+    let Ok(Some(head)) = http::Head::read(&mut stream).await else {
+        telemetry::refused(Refused::Malformed, 400);
+        return None;
+    };
     let id = ConnectionId::next();
     let (outbox, queue) = Outbox::bounded(mounted.config.outbound_queue);
+    let decision = {
+        let Some(request) = head.parse() else {
+            telemetry::refused(Refused::Malformed, 400);
+            return None;
+        };
+        let (path, query) = request.target.split_once('?').map_or((request.target, None), |(p, q)| (p, Some(q)));
+        if request.method == "GET"
+            && let Some(response) = docs.respond(path, query)
+        {
+            let _ = http::answer_read(&mut stream, &response).await;
+            return None;
+        }
+        let request = Request { path, query, headers: &request.headers, remote: Some(remote) };
+        mounted.admit(&request, id, &outbox).await
+    };
+    let refused = decision.is_err();
+    let mut decision = Some(decision);
     let mut opened = None;
-    let mut refused = false;
     #[allow(clippy::result_large_err, reason = "the signature is tungstenite's handshake callback")]
-    let callback = |request: &Request, response: Response| -> Result<Response, ErrorResponse> {
-        let header = |name: &str| request.headers().get(name).and_then(|v| v.to_str().ok());
-        match mounted.admit(request.uri().path(), request.uri().query(), &header, id, &outbox) {
-            Ok(admitted) => {
+    let callback = |_: &HandshakeRequest, response: Response| -> Result<Response, ErrorResponse> {
+        match decision.take() {
+            Some(Ok(admitted)) => {
                 opened = Some(admitted);
                 Ok(response)
             }
-            Err(refusal) => {
-                refused = true;
-                Err(refuse(refusal.status, &refusal.reason))
-            }
+            Some(Err(refusal)) => Err(refuse(refusal.status, &refusal.reason)),
+            None => Err(refuse(500, "handshake decided twice")),
         }
     };
+    let stream = head.replay(stream);
     let upgraded = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(mounted.config.websocket()));
     let Ok(ws) = upgraded.await else {
         // A refusal was counted where it was decided; anything else is not a handshake.

@@ -28,6 +28,8 @@ pub(crate) enum Refused {
     Unauthorized,
     /// A valid credential that may not use the channel (403).
     Forbidden,
+    /// The authenticator did not answer within `ServerConfig::auth_timeout` (503).
+    AuthTimeout,
     /// `ServerConfig::max_connections` reached (503).
     MaxConnections,
     /// `ServerConfig::max_connections_per_address` reached (503).
@@ -47,6 +49,7 @@ impl Refused {
             Self::Parameters => "parameters",
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
+            Self::AuthTimeout => "auth_timeout",
             Self::MaxConnections => "max_connections",
             Self::MaxConnectionsPerAddress => "max_connections_per_address",
             Self::Deadline => "deadline",

@@ -115,6 +115,15 @@ impl Layer for Recorder {
             .push(frame.clone());
         self.inner.broadcast(group, frame)
     }
+    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize {
+        self.frames
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(group.to_owned())
+            .or_default()
+            .push(frame.clone());
+        self.inner.broadcast_except(group, frame, except)
+    }
     fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
         self.inner.send_to(id, frame)
     }

@@ -198,7 +198,7 @@ fn channel(doc: &Document, settings: &Settings, plan: &ChannelPlan, types: &Type
             }
 
             /// A handler's view of its connection on this channel.
-            pub type Context = ::tidings::Context<Spec>;
+            pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
 
             #consumer
     };

@@ -89,7 +89,7 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
                 #doc
                 fn #method(
                     &self,
-                    cx: &mut Context,
+                    cx: &mut Context<P, S>,
                     message: #arg,
                 ) -> impl ::core::future::Future<Output = ::core::result::Result<#ret, ::tidings::HandlerError>> + ::core::marker::Send;
             }
@@ -139,7 +139,7 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
     let on_reply = if receives_replies {
         quote! {
             /// Receives replies to requests this side sent.
-            fn on_reply(&self, cx: &mut Context, reply: Incoming) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
+            fn on_reply(&self, cx: &mut Context<P, S>, reply: Incoming) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
                 let _ = (cx, reply);
                 async { ::core::result::Result::Ok(()) }
             }
@@ -164,17 +164,17 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
 
         #[doc = #trait_doc]
         #[diagnostic::on_unimplemented(message = #message, note = #note)]
-        pub trait #trait_ident: ::core::marker::Send + ::core::marker::Sync + 'static {
+        pub trait #trait_ident<P: ::tidings::Principal = (), S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static = ()>: ::core::marker::Send + ::core::marker::Sync + 'static {
             #(#methods)*
 
             /// Called when a connection opens, before any message; an error refuses the connection.
-            fn on_connect(&self, cx: &mut Context) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
+            fn on_connect(&self, cx: &mut Context<P, S>) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
                 let _ = cx;
                 async { ::core::result::Result::Ok(()) }
             }
 
             /// Called when a connection has closed.
-            fn on_disconnect(&self, cx: &mut Context) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+            fn on_disconnect(&self, cx: &mut Context<P, S>) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
                 let _ = cx;
                 async {}
             }
@@ -183,25 +183,35 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
         }
 
         /// Adapts an implementation of the consumer trait to the runtime's handler.
-        struct Adapter<T>(T);
+        struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
 
-        impl<T: #trait_ident> ::tidings::__private::Handler<Spec> for Adapter<T> {
-            async fn handle(&self, cx: &mut Context, message: Incoming) -> ::core::result::Result<::core::option::Option<Outgoing>, ::tidings::HandlerError> {
+        impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+        where
+            T: #trait_ident<P, S>,
+            P: ::tidings::Principal,
+            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            async fn handle(&self, cx: &mut Context<P, S>, message: Incoming) -> ::core::result::Result<::core::option::Option<Outgoing>, ::tidings::HandlerError> {
                 #handle_body
             }
 
-            async fn connected(&self, cx: &mut Context) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            async fn connected(&self, cx: &mut Context<P, S>) -> ::core::result::Result<(), ::tidings::HandlerError> {
                 self.0.on_connect(cx).await
             }
 
-            async fn disconnected(&self, cx: &mut Context) {
+            async fn disconnected(&self, cx: &mut Context<P, S>) {
                 self.0.on_disconnect(cx).await
             }
         }
 
         #[doc = #channel_doc]
-        pub fn channel<T: #trait_ident>(implementation: T) -> ::tidings::Channel {
-            ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+        pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+        where
+            T: #trait_ident<P, S>,
+            P: ::tidings::Principal,
+            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            ::tidings::Channel::new::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
         }
     }
 }

@@ -543,17 +543,21 @@ pub mod chat {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `chat` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `chat` channel of the contract",
         note = "implement `chat::Chat` for `{Self}`: one async method per operation the peer receives (`send_chat_notification`, `send_room_event`)"
     )]
-    pub trait Chat: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait Chat<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Tells a room's members what one of them said.
         fn send_chat_notification(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: super::types::ChatNotification,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -561,7 +565,7 @@ pub mod chat {
         /// Tells a room about something that happened outside it.
         fn send_room_event(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: super::types::RoomEvent,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -569,7 +573,7 @@ pub mod chat {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -579,7 +583,7 @@ pub mod chat {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
@@ -587,7 +591,7 @@ pub mod chat {
         /// Receives replies to requests this side sent.
         fn on_reply(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             reply: Incoming,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -597,11 +601,17 @@ pub mod chat {
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: Chat> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Chat<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -624,17 +634,28 @@ pub mod chat {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `chat` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: Chat>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Chat<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {
@@ -1203,17 +1224,21 @@ pub mod registration {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `registration` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `registration` channel of the contract",
         note = "implement `registration::Registration` for `{Self}`; it has no required method"
     )]
-    pub trait Registration: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait Registration<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -1223,7 +1248,7 @@ pub mod registration {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
@@ -1231,7 +1256,7 @@ pub mod registration {
         /// Receives replies to requests this side sent.
         fn on_reply(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             reply: Incoming,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -1241,11 +1266,17 @@ pub mod registration {
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: Registration> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Registration<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -1260,17 +1291,28 @@ pub mod registration {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `registration` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: Registration>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Registration<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {
@@ -1589,17 +1631,21 @@ pub mod announcements {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `announcements` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `announcements` channel of the contract",
         note = "implement `announcements::Announcements` for `{Self}`; it has no required method"
     )]
-    pub trait Announcements: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait Announcements<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -1609,7 +1655,7 @@ pub mod announcements {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
@@ -1617,7 +1663,7 @@ pub mod announcements {
         /// Receives replies to requests this side sent.
         fn on_reply(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             reply: Incoming,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -1627,11 +1673,17 @@ pub mod announcements {
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: Announcements> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Announcements<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -1646,17 +1698,28 @@ pub mod announcements {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `announcements` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: Announcements>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Announcements<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {

@@ -438,17 +438,21 @@ pub mod records {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `records` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `records` channel of the contract",
         note = "implement `records::Records` for `{Self}`; it has no required method"
     )]
-    pub trait Records: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait Records<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -458,18 +462,24 @@ pub mod records {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: Records> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Records<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -480,17 +490,28 @@ pub mod records {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `records` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: Records>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Records<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {

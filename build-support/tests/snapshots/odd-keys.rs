@@ -327,17 +327,21 @@ pub mod stream {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `/stream` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `/stream` channel of the contract",
         note = "implement `stream::Stream` for `{Self}`: one async method per operation the application receives (`receive_tick`)"
     )]
-    pub trait Stream: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait Stream<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Handles operation `Receive Tick`.
         fn receive_tick(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: super::types::Tick,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -345,7 +349,7 @@ pub mod stream {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -355,18 +359,24 @@ pub mod stream {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: Stream> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Stream<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -381,17 +391,28 @@ pub mod stream {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `/stream` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: Stream>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Stream<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {
@@ -609,17 +630,21 @@ pub mod pair_trades {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `{pair}-trades` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `{{pair}}-trades` channel of the contract",
         note = "implement `pair_trades::PairTrades` for `{Self}`; it has no required method"
     )]
-    pub trait PairTrades: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait PairTrades<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -629,18 +654,24 @@ pub mod pair_trades {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: PairTrades> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: PairTrades<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -651,17 +682,28 @@ pub mod pair_trades {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `{pair}-trades` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: PairTrades>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: PairTrades<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {
@@ -879,17 +921,21 @@ pub mod n42 {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `42` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `42` channel of the contract",
         note = "implement `n42::N42` for `{Self}`: one async method per operation the application receives (`type`)"
     )]
-    pub trait N42: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait N42<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Handles operation `type`.
         fn r#type(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: super::types::Unnamed,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -897,7 +943,7 @@ pub mod n42 {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -907,18 +953,24 @@ pub mod n42 {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: N42> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: N42<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -933,17 +985,28 @@ pub mod n42 {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `42` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: N42>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: N42<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {

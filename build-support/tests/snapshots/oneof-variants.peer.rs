@@ -390,17 +390,21 @@ pub mod shapes {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The `shapes` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `shapes` channel of the contract",
         note = "implement `shapes::Shapes` for `{Self}`; it has no required method"
     )]
-    pub trait Shapes: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait Shapes<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -410,7 +414,7 @@ pub mod shapes {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
@@ -418,7 +422,7 @@ pub mod shapes {
         /// Receives replies to requests this side sent.
         fn on_reply(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             reply: Incoming,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -428,11 +432,17 @@ pub mod shapes {
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: Shapes> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Shapes<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -447,17 +457,28 @@ pub mod shapes {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `shapes` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: Shapes>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Shapes<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {

@@ -287,7 +287,7 @@ pub mod orders {
         const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
     }
     /// A handler's view of its connection on this channel.
-    pub type Context = ::tidings::Context<Spec>;
+    pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
     /// The messages operation `placeOrders` receives.
     #[derive(Debug, Clone, PartialEq)]
     #[allow(
@@ -305,13 +305,17 @@ pub mod orders {
         message = "`{Self}` does not implement the `orders` channel of the contract",
         note = "implement `orders::Orders` for `{Self}`: one async method per operation the application receives (`place_orders`, `audit_orders`)"
     )]
-    pub trait Orders: ::core::marker::Send + ::core::marker::Sync + 'static {
+    pub trait Orders<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
         /// Handles operation `placeOrders`.
         ///
         /// Also handles what operation(s) `auditOrders`, `logOrders` receive of the same messages.
         fn place_orders(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: PlaceOrdersMessage,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -319,7 +323,7 @@ pub mod orders {
         /// Handles operation `auditOrders`.
         fn audit_orders(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: super::types::Audit,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
@@ -327,7 +331,7 @@ pub mod orders {
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send {
@@ -337,18 +341,24 @@ pub mod orders {
         /// Called when a connection has closed.
         fn on_disconnect(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
             let _ = cx;
             async {}
         }
     }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T>(T);
-    impl<T: Orders> ::tidings::__private::Handler<Spec> for Adapter<T> {
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Orders<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
         async fn handle(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
             message: Incoming,
         ) -> ::core::result::Result<
             ::core::option::Option<Outgoing>,
@@ -371,17 +381,28 @@ pub mod orders {
         }
         async fn connected(
             &self,
-            cx: &mut Context,
+            cx: &mut Context<P, S>,
         ) -> ::core::result::Result<(), ::tidings::HandlerError> {
             self.0.on_connect(cx).await
         }
-        async fn disconnected(&self, cx: &mut Context) {
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
             self.0.on_disconnect(cx).await
         }
     }
     /// The `orders` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T: Orders>(implementation: T) -> ::tidings::Channel {
-        ::tidings::Channel::new::<Spec, _>(Adapter(implementation))
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Orders<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {

@@ -192,8 +192,8 @@ async fn main() -> std::io::Result<()> {
         .mount(contract::chat::channel(chat.clone()))
         .mount(contract::registration::channel(chat))
         .mount(contract::announcements::channel(Announcements { state: Arc::clone(&state), rooms: rooms.clone() }))
-        .authenticator(move |_: &tidings::descriptor::ChannelDescriptor, credentials: &[tidings::Credential]| {
-            if credentials.iter().any(|c| c.value == api_key) {
+        .authenticator(move |handshake: &tidings::Handshake<'_>| {
+            if handshake.credentials().iter().any(|c| c.value == api_key) {
                 Ok(())
             } else {
                 Err(AuthError::forbidden("unknown api_key"))

@@ -179,6 +179,15 @@ impl Layer for RedisLayer {
         delivered
     }
 
+    /// The connection left out is one of this process (a sender), so other processes deliver
+    /// the envelope to all their members, as for a broadcast.
+    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize {
+        let delivered = self.shared.read().membership.deliver_except(group, &frame, except);
+        let channel = format!("{}{group}", self.shared.group_prefix);
+        self.shared.publish(channel, Envelope::encode(self.shared.instance, None, &frame));
+        delivered
+    }
+
     /// Queues `frame` for connection `id`: directly when it is connected here, else through
     /// Redis to the process that issued the id. `true` when queued here or handed to the
     /// link; `false` when it is neither (the link is down or its queue is full).

@@ -37,11 +37,9 @@ async fn start_with(config: ServerConfig, concurrency: usize) -> Running {
         .mount(contract::chat::channel(Shared(Arc::clone(&chat))))
         .mount(contract::registration::channel(Shared(Arc::clone(&chat))).concurrency(concurrency))
         .mount(contract::announcements::channel(Announcements))
-        .authenticator(|_: &tidings::descriptor::ChannelDescriptor, credentials: &[tidings::Credential]| {
-            match credentials.iter().find(|c| c.scheme == "apiKey").map(|c| c.value.as_str()) {
-                Some("let-me-in") => Ok(()),
-                _ => Err(AuthError::forbidden("unknown key")),
-            }
+        .authenticator(|handshake: &tidings::Handshake<'_>| match handshake.credential("apiKey") {
+            Some("let-me-in") => Ok(()),
+            _ => Err(AuthError::forbidden("unknown key")),
         })
         .bind("127.0.0.1:0")
         .await
