@@ -164,8 +164,32 @@ impl App {
     }
 
     /// Listens on `addr` (`127.0.0.1:0` picks a free port; see [`Server::local_addr`]).
+    /// Fails, before listening, when a channel's handlers read a principal that no
+    /// authenticator of the application returns.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
+        self.check_principals()?;
         Ok(Server { app: self, listener: TcpListener::bind(addr).await? })
+    }
+
+    /// Every channel whose handlers read a principal has an authenticator returning it.
+    fn check_principals(&self) -> io::Result<()> {
+        for channel in &self.channels {
+            let Some((wanted, name)) = channel.principal() else { continue };
+            let given = self.authenticator.as_ref().map(|a| a.principal());
+            if given.is_none_or(|(given, _)| given != wanted) {
+                let said = given.map_or("there is no authenticator".to_owned(), |(_, n)| {
+                    format!("the authenticator returns `{n}`")
+                });
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!(
+                        "channel `{}` reads a principal of type `{name}`, and {said}: set an authenticator whose `Principal` is `{name}`",
+                        channel.descriptor().name
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Serves on a listener already bound, until shut down.
@@ -183,27 +207,13 @@ impl App {
     /// shutdown signal. Fails only when the docs page's component is served from local files
     /// that cannot be read.
     pub(crate) fn start(self, listening: Option<SocketAddr>) -> io::Result<Started> {
+        self.check_principals()?;
         let routes: Vec<(Route, Channel)> = self
             .channels
             .iter()
             .map(|channel| (Route::new(&document::mount_address(channel.descriptor())), channel.clone()))
             .collect();
         for (route, channel) in &routes {
-            // A channel whose handlers read a principal needs an authenticator returning it.
-            if let Some((wanted, name)) = channel.principal() {
-                let given = self.authenticator.as_ref().map(|a| a.principal());
-                if given.is_none_or(|(given, _)| given != wanted) {
-                    let said = given
-                        .map_or("no authenticator".to_owned(), |(_, n)| format!("the authenticator returns `{n}`"));
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        format!(
-                            "channel `{}` reads a principal of type `{name}`, and {said}: set an authenticator whose `Principal` is `{name}`",
-                            channel.descriptor().name
-                        ),
-                    ));
-                }
-            }
             if !channel.descriptor().security.is_empty() && self.authenticator.is_none() {
                 tracing::warn!(
                     channel = channel.descriptor().name,
