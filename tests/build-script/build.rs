@@ -1,9 +1,9 @@
-//! Generates both sides of the chat contract, a multi-file contract, a snake_case contract
-//! with its wire camelized, and two contracts without a discriminator, as a user's build
-//! script would.
+//! Generates both sides of the chat contract (the fixture the example's contract grew from),
+//! a multi-file contract, a snake_case contract with its wire camelized, and two contracts
+//! without a discriminator, as a user's build script would.
 fn main() {
-    tidings_build::compile("../../examples/chat/asyncapi.yaml");
-    tidings_build::Builder::new("../../examples/chat/asyncapi.yaml")
+    tidings_build::compile("../../build-support/tests/fixtures/chat.yaml");
+    tidings_build::Builder::new("../../build-support/tests/fixtures/chat.yaml")
         .side(tidings_build::Side::Peer)
         .output_name("chat_peer")
         .compile();

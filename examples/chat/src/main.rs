@@ -1,14 +1,20 @@
 //! The tidings chat example, contract first: `asyncapi.yaml` is the source of truth.
 //!
 //! Run it with `cargo run -p chat` (ws://127.0.0.1:8080; its contract as served, rendered at
-//! http://127.0.0.1:8080/asyncapi), or `cargo run -p chat -- --addr
-//! 127.0.0.1:9000 --api-key secret --tick-seconds 10`. With `--layer redis://127.0.0.1:6379`,
-//! several processes share their rooms through Redis: start two on different `--addr`s, and
-//! what is said in a room on one reaches the room's members on the other. Then, with any
-//! WebSocket client:
+//! http://127.0.0.1:8080/asyncapi), or `cargo run -p chat -- --addr 127.0.0.1:9000 --api-key
+//! secret --tick-seconds 10 --user eve:eve-token --private staff=ada,eve`. The users are
+//! `ada:ada-token` and `bob:bob-token` unless `--user NAME:TOKEN` (repeatable) says otherwise;
+//! the private room `staff` admits ada only unless `--private ROOM=NAME,NAME` (repeatable)
+//! says otherwise. With `--layer redis://127.0.0.1:6379`, several processes share their rooms
+//! through Redis: start two on different `--addr`s, and what is said in a room on one reaches
+//! the room's members on the other. Then, with any WebSocket client:
 //!
-//! - `ws://127.0.0.1:8080/ws/chat/lobby`: send `{"action": "chat", "payload": {"message":
-//!   "hi"}}` and everyone in `lobby` gets a `chatNotification`; `{"action": "ping"}` gets a pong.
+//! - `ws://127.0.0.1:8080/ws/chat/lobby?token=ada-token`: send `{"action": "chat",
+//!   "payload": {"message": "hi @bob"}}` and everyone in `lobby` gets a
+//!   `chatNotification` signed `ada` (whatever `sender` the client wrote), and every
+//!   connection of bob's, in any room, a `roomEvent` saying ada mentioned him;
+//!   `{"action": "ping"}` gets a pong. Without a token the handshake gets 401; bob opening
+//!   `/ws/chat/staff` gets 403.
 //! - `ws://127.0.0.1:8080/ws/register`: `{"action": "register", "request_id": "1", "name":
 //!   "ada"}` is answered with `registrationComplete` carrying the same `request_id`.
 //! - `ws://127.0.0.1:8080/ws/announcements?api_key=<key>`: `{"action": "announce", "text":
@@ -19,7 +25,7 @@
 //! process, and reach those rooms' members on every process: a room open on two processes
 //! hears two timers.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -41,25 +47,92 @@ struct State {
     next_user: AtomicU64,
 }
 
+/// Who opened a connection: a user (by token), or an operator (by the announcements key).
+#[derive(Debug)]
+enum Who {
+    User(String),
+    Operator,
+}
+
+impl tidings::Principal for Who {
+    /// A user's connections are reached together: all tabs of one user.
+    fn key(&self) -> Option<&str> {
+        match self {
+            Who::User(name) => Some(name),
+            Who::Operator => None,
+        }
+    }
+}
+
+/// The example's users and private rooms, from the command line.
+struct Directory {
+    /// Token to user name.
+    users: HashMap<String, String>,
+    /// Private room to the users it admits.
+    private: HashMap<String, Vec<String>>,
+    api_key: String,
+}
+
+impl tidings::Authenticator for Directory {
+    type Principal = Who;
+
+    async fn authenticate(&self, handshake: &tidings::Handshake<'_>) -> Result<Who, AuthError> {
+        if let Some(key) = handshake.credential("apiKey") {
+            return if key == self.api_key { Ok(Who::Operator) } else { Err(AuthError::forbidden("unknown api_key")) };
+        }
+        let token = handshake.credential("token").ok_or_else(|| AuthError::invalid_credential("token"))?;
+        let name = self.users.get(token).ok_or_else(|| AuthError::invalid_credential("token"))?;
+        // Who may open a room is decided here, before the upgrade: a user who may not enter
+        // a private room never gets a socket in it.
+        if let Some(admitted) = handshake.param("room_id").and_then(|room| self.private.get(room))
+            && !admitted.contains(name)
+        {
+            return Err(AuthError::forbidden("a private room"));
+        }
+        Ok(Who::User(name.clone()))
+    }
+}
+
 #[derive(Clone)]
 struct Chat(Arc<State>);
 
-impl contract::chat::Chat for Chat {
-    async fn receive_chat(&self, cx: &mut contract::chat::Context, message: types::Chat) -> Result<(), HandlerError> {
+impl contract::chat::Chat<Who> for Chat {
+    async fn receive_chat(
+        &self,
+        cx: &mut contract::chat::Context<Who>,
+        message: types::Chat,
+    ) -> Result<(), HandlerError> {
+        let Who::User(name) = cx.principal() else { return Err(HandlerError::new("forbidden", "users only")) };
+        let name = name.clone();
         let mut text = message.payload;
-        text.sender.get_or_insert_with(|| format!("guest-{}", cx.id().get()));
+        // The speaker is who the token says, never what the client wrote.
+        text.sender = Some(name.clone());
         let room = cx.params().room_id.clone();
+        let mentioned: BTreeSet<String> = text
+            .message
+            .split_whitespace()
+            .filter_map(|word| word.strip_prefix('@'))
+            .map(|who| who.trim_end_matches(|c: char| !c.is_alphanumeric()).to_owned())
+            .filter(|who| !who.is_empty() && *who != name)
+            .collect();
         let notification =
             types::ChatNotification { action: types::ChatNotificationAction::ChatNotification, payload: text };
         cx.broadcast(&room, notification)?;
+        for who in mentioned {
+            cx.sender().to_principal(&who, room_event(&format!("{name} mentioned you in {room}"))?)?;
+        }
         Ok(())
     }
 
-    async fn receive_ping(&self, _: &mut contract::chat::Context, _: types::Ping) -> Result<types::Pong, HandlerError> {
+    async fn receive_ping(
+        &self,
+        _: &mut contract::chat::Context<Who>,
+        _: types::Ping,
+    ) -> Result<types::Pong, HandlerError> {
         Ok(types::Pong { action: types::PongAction::Pong })
     }
 
-    async fn on_connect(&self, cx: &mut contract::chat::Context) -> Result<(), HandlerError> {
+    async fn on_connect(&self, cx: &mut contract::chat::Context<Who>) -> Result<(), HandlerError> {
         let room = cx.params().room_id.clone();
         cx.join(&room);
         self.0.rooms.lock().map_err(|_| HandlerError::new("unavailable", "try again"))?.insert(room);
@@ -113,6 +186,10 @@ fn room_event(text: &str) -> Result<types::RoomEvent, HandlerError> {
 struct Options {
     addr: String,
     api_key: String,
+    /// `NAME:TOKEN` pairs.
+    users: Vec<(String, String)>,
+    /// Private rooms and who they admit.
+    private: Vec<(String, Vec<String>)>,
     tick: Duration,
     /// Print the served AsyncAPI document in this format (`json` or `yaml`) and exit.
     print_spec: Option<String>,
@@ -126,6 +203,8 @@ fn options() -> Result<Options, String> {
     let mut options = Options {
         addr: "127.0.0.1:8080".into(),
         api_key: "let-me-in".into(),
+        users: Vec::new(),
+        private: Vec::new(),
         tick: Duration::from_secs(30),
         print_spec: None,
         docs_assets: None,
@@ -137,6 +216,14 @@ fn options() -> Result<Options, String> {
         match arg.as_str() {
             "--addr" => options.addr = value,
             "--api-key" => options.api_key = value,
+            "--user" => {
+                let (name, token) = value.split_once(':').ok_or("--user takes NAME:TOKEN")?;
+                options.users.push((name.to_owned(), token.to_owned()));
+            }
+            "--private" => {
+                let (room, names) = value.split_once('=').ok_or("--private takes ROOM=NAME,NAME")?;
+                options.private.push((room.to_owned(), names.split(',').map(str::to_owned).collect()));
+            }
             "--tick-seconds" => {
                 options.tick = Duration::from_secs(value.parse().map_err(|_| "--tick-seconds takes seconds")?)
             }
@@ -146,11 +233,18 @@ fn options() -> Result<Options, String> {
             "--layer" => return Err("--layer takes a Redis URL: redis://HOST:PORT".into()),
             _ => {
                 return Err(format!(
-                    "unknown option {arg} {value}; use --addr HOST:PORT, --api-key KEY, --tick-seconds N, \
+                    "unknown option {arg} {value}; use --addr HOST:PORT, --api-key KEY, --user NAME:TOKEN, \
+                     --private ROOM=NAME,NAME, --tick-seconds N, \
                      --layer redis://HOST:PORT, --print-spec json|yaml, --docs-assets DIR"
                 ));
             }
         }
+    }
+    if options.users.is_empty() {
+        options.users = vec![("ada".into(), "ada-token".into()), ("bob".into(), "bob-token".into())];
+    }
+    if options.private.is_empty() {
+        options.private = vec![("staff".into(), vec!["ada".into()])];
     }
     Ok(options)
 }
@@ -176,7 +270,11 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let state = Arc::new(State::default());
     let chat = Chat(Arc::clone(&state));
-    let api_key = options.api_key.clone();
+    let directory = Directory {
+        users: options.users.iter().map(|(name, token)| (token.clone(), name.clone())).collect(),
+        private: options.private.iter().cloned().collect(),
+        api_key: options.api_key.clone(),
+    };
     let mut app = App::new();
     if let Some(url) = &options.layer {
         match RedisLayer::start(url, RedisConfig::default()) {
@@ -192,13 +290,7 @@ async fn main() -> std::io::Result<()> {
         .mount(contract::chat::channel(chat.clone()))
         .mount(contract::registration::channel(chat))
         .mount(contract::announcements::channel(Announcements { state: Arc::clone(&state), rooms: rooms.clone() }))
-        .authenticator(move |handshake: &tidings::Handshake<'_>| {
-            if handshake.credentials().iter().any(|c| c.value == api_key) {
-                Ok(())
-            } else {
-                Err(AuthError::forbidden("unknown api_key"))
-            }
-        })
+        .authenticator(directory)
         // The served document's info and servers are the contract's.
         .document_config(DocumentConfig::from_info(&contract::INFO))
         .docs(match &options.docs_assets {
@@ -217,7 +309,11 @@ async fn main() -> std::io::Result<()> {
         return Ok(());
     }
     let addr = server.local_addr()?;
-    say(&format!("chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}, /ws/register, /ws/announcements)"));
+    say(&format!(
+        "chat: listening on ws://{addr} (rooms at /ws/chat/{{room_id}}?token=TOKEN, /ws/register, /ws/announcements)"
+    ));
+    let users: Vec<String> = options.users.iter().map(|(name, token)| format!("{name}:{token}")).collect();
+    say(&format!("chat: users {}, e.g. ws://{addr}/ws/chat/lobby?token={}", users.join(" "), options.users[0].1));
     say(&format!("chat: the contract as served: http://{addr}/asyncapi (also /asyncapi.json, /asyncapi.yaml)"));
     if options.layer.is_some() {
         say("chat: rooms are shared with every process on the same Redis");

@@ -1,6 +1,7 @@
 """Drives the chat example through its scenario with the `websockets` library: a client
-that is not tidings'. Usage: python_client.py ws://HOST:PORT API_KEY. Exits non-zero on
-the first thing that is not as the contract says."""
+that is not tidings'. Usage: python_client.py ws://HOST:PORT API_KEY, against a server with
+its default users (ada:ada-token, bob:bob-token) and private room (staff, for ada). Exits
+non-zero on the first thing that is not as the contract says."""
 
 import asyncio
 import json
@@ -15,12 +16,15 @@ async def recv(ws):
 
 
 async def main(base, api_key):
-    async with connect(f"{base}/ws/chat/lobby") as ada, connect(f"{base}/ws/chat/lobby") as bob, \
-            connect(f"{base}/ws/chat/attic") as eve:
-        for ws in (ada, bob, eve):
+    async with connect(f"{base}/ws/chat/lobby?token=ada-token") as ada, \
+            connect(f"{base}/ws/chat/lobby?token=bob-token") as bob, \
+            connect(f"{base}/ws/chat/attic?token=bob-token") as eve, \
+            connect(f"{base}/ws/chat/staff?token=ada-token") as staff:
+        for ws in (ada, bob, eve, staff):
             await ws.send(json.dumps({"action": "ping"}))
             assert await recv(ws) == {"action": "pong"}
-        await ada.send(json.dumps({"action": "chat", "payload": {"message": "hello", "sender": "ada"}}))
+        # Whatever the client claims, the server signs with the token's user.
+        await ada.send(json.dumps({"action": "chat", "payload": {"message": "hello", "sender": "mallory"}}))
         for ws in (ada, bob):
             got = await recv(ws)
             assert got == {"action": "chatNotification", "payload": {"message": "hello", "sender": "ada"}}, got
@@ -29,6 +33,17 @@ async def main(base, api_key):
             raise AssertionError(f"another room heard the broadcast: {got}")
         except asyncio.TimeoutError:
             pass
+        # A mention reaches every connection of bob's (lobby and attic), and nobody else.
+        await ada.send(json.dumps({"action": "chat", "payload": {"message": "lunch, @bob?"}}))
+        assert (await recv(ada))["payload"]["message"] == "lunch, @bob?"
+        said = await recv(bob)
+        assert said["action"] == "chatNotification", said
+        for ws in (bob, eve):
+            event = await recv(ws)
+            assert event == {"action": "roomEvent", "payload": {"event": "ada mentioned you in lobby"}}, event
+        for ws in (ada, staff):
+            await ws.send(json.dumps({"action": "ping"}))
+            assert await recv(ws) == {"action": "pong"}, "only bob was mentioned"
 
         await ada.send("not json")
         error = await recv(ada)
@@ -40,8 +55,8 @@ async def main(base, api_key):
         async with connect(f"{base}/ws/announcements?api_key={api_key}") as operator:
             await operator.send(json.dumps({"action": "announce", "text": "maintenance at noon"}))
             announced = await recv(operator)
-            assert announced == {"action": "announced", "rooms": 2}, announced
-        for ws in (ada, bob, eve):
+            assert announced == {"action": "announced", "rooms": 3}, announced
+        for ws in (ada, bob, eve, staff):
             event = await recv(ws)
             assert event == {"action": "roomEvent", "payload": {"event": "maintenance at noon"}}, event
 
@@ -51,7 +66,15 @@ async def main(base, api_key):
         assert reply["action"] == "registrationComplete" and reply["request_id"] == "py-1", reply
         assert reply["user_id"] >= 1
 
-    for path, status in (("/ws/announcements", 401), ("/ws/announcements?api_key=wrong", 403), ("/nowhere", 404)):
+    refusals = (
+        ("/ws/chat/lobby", 401),
+        ("/ws/chat/lobby?token=forged", 401),
+        ("/ws/chat/staff?token=bob-token", 403),
+        ("/ws/announcements", 401),
+        ("/ws/announcements?api_key=wrong", 403),
+        ("/nowhere", 404),
+    )
+    for path, status in refusals:
         try:
             async with connect(f"{base}{path}"):
                 raise AssertionError(f"{path} opened")

@@ -59,7 +59,7 @@ impl ChatProcess {
     }
 
     async fn room(&self, room: &str) -> Room {
-        Client::connect(&format!("{}/ws/chat/{room}", self.url)).await.expect("the room opens")
+        Client::connect(&format!("{}/ws/chat/{room}?token=ada-token", self.url)).await.expect("the room opens")
     }
 
     /// The status and body of the server's `/healthz`.

@@ -70,7 +70,7 @@ async fn channels_served_by_axum_behave_as_on_the_server() {
             assert_eq!(serde_json::from_str::<serde_json::Value>(&body).expect("JSON"), document);
         }
     }
-    tidings::assert_contract!(document, "../../examples/chat/asyncapi.yaml");
+    tidings::assert_contract!(document, "../../build-support/tests/fixtures/chat.yaml");
 
     shutdown.shutdown();
     assert_eq!(ada.closed(WAIT).await.expect("closed in time"), Some(1001));

@@ -80,7 +80,7 @@ fn the_build_script_watches_every_file_it_read() {
     // Cargo keeps a build script's output next to OUT_DIR.
     let out_dir = std::path::Path::new(env!("OUT_DIR"));
     let output = std::fs::read_to_string(out_dir.join("../output")).expect("build script output");
-    for file in ["examples/chat/asyncapi.yaml", "collisions/asyncapi.yaml", "collisions/a.yaml", "collisions/b.yaml"] {
+    for file in ["fixtures/chat.yaml", "collisions/asyncapi.yaml", "collisions/a.yaml", "collisions/b.yaml"] {
         assert!(
             output.lines().any(|l| l.starts_with("cargo:rerun-if-changed=") && l.ends_with(file)),
             "no rerun-if-changed for {file} in:\n{output}"
