@@ -168,7 +168,8 @@ impl App {
     /// authenticator of the application returns.
     pub async fn bind(self, addr: impl ToSocketAddrs) -> io::Result<Server> {
         self.check_principals()?;
-        Ok(Server { app: self, listener: TcpListener::bind(addr).await? })
+        let backlog = self.config.listen_backlog;
+        Ok(Server { app: self, listener: listen(addr, backlog).await? })
     }
 
     /// Every channel whose handlers read a principal has an authenticator returning it.
@@ -279,4 +280,20 @@ impl Server {
         let started = self.app.start(listening)?;
         crate::tcp::serve(self.listener, started).await
     }
+}
+
+/// Binds the first of `addr`'s addresses that can be bound, listening with `backlog`
+/// connections queued (tokio's `TcpListener::bind` queues 128; a burst of reconnections
+/// larger than that waits a second for the kernel's retry).
+async fn listen(addr: impl ToSocketAddrs, backlog: u32) -> io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(addr).await? {
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(backlog)) {
+            Ok(listener) => return Ok(listener),
+            Err(error) => last = Some(error),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the address resolves to nothing")))
 }

@@ -63,6 +63,11 @@ pub struct ServerConfig {
     /// Request headers a connection keeps for its handlers (`cx.header(name)`), by name,
     /// case-insensitive (default none: a header is kept only when asked for).
     pub context_headers: Vec<String>,
+    /// Connections the kernel queues for the accept loop (default 1024; Linux caps it at
+    /// `net.core.somaxconn`). A burst of connections larger than the queue (clients
+    /// reconnecting together after a restart) is not refused but waits for the kernel's
+    /// retry, a second later. `App::bind` only; a listener of yours has its own.
+    pub listen_backlog: u32,
     /// Connections open at once, handshakes included (default: no limit but the process's
     /// descriptors, which the accept loop waits out rather than spinning on). Past it a new
     /// socket gets `503 Service Unavailable` and is closed, costing no task.
@@ -93,6 +98,7 @@ impl Default for ServerConfig {
             handshake_timeout: Duration::from_secs(5),
             auth_timeout: Duration::from_secs(5),
             context_headers: Vec::new(),
+            listen_backlog: 1024,
             max_connections: None,
             max_connections_per_address: None,
             origins: Origins::SameHost,
@@ -158,6 +164,12 @@ impl ServerConfig {
     /// Sets [`context_headers`](Self::context_headers).
     pub fn context_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
         self.context_headers = names.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets [`listen_backlog`](Self::listen_backlog).
+    pub fn listen_backlog(mut self, connections: u32) -> Self {
+        self.listen_backlog = connections;
         self
     }
 

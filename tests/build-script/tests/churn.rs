@@ -27,10 +27,10 @@ use tokio::time::Instant;
 const DEFAULT_CONNECTIONS: u64 = 20_000;
 /// Connections open at once.
 const WAVE: usize = 200;
-/// Connections being opened at once, below the listener's backlog of 128 (the standard
-/// library's, which `App::bind` keeps): past it, the kernel drops SYNs and a client waits a
-/// second for its retransmission.
-const CONNECTING: usize = 64;
+/// Connections being opened at once: a whole wave, well within the listener's backlog
+/// (`ServerConfig::listen_backlog`, 1024). Past a backlog, the kernel drops SYNs and a client
+/// waits a second for its retransmission.
+const CONNECTING: usize = WAVE;
 /// Rooms the connections spread over.
 const ROOMS: usize = 500;
 /// Waves before the memory reference is taken (at most; half the waves of a shorter run).
