@@ -31,8 +31,9 @@ impl App {
     /// documentation endpoints. Its document names no server unless
     /// [`document_config`](Self::document_config) does: a router does not know where it is
     /// served. Stop its WebSocket connections with [`shutdown_handle`](Self::shutdown_handle)
-    /// (taken before this call), alongside axum's `with_graceful_shutdown`. Fails only when
-    /// the docs page's component is served locally and its files cannot be read.
+    /// (taken before this call), alongside axum's `with_graceful_shutdown`. Fails when the docs
+    /// page's component is served locally and its files cannot be read, and when a channel's
+    /// handlers read a principal that no authenticator of the application returns.
     pub fn into_router<S: Clone + Send + Sync + 'static>(self) -> std::io::Result<axum::Router<S>> {
         let Started { mounted, docs, shutdown } = self.start(None)?;
         let mut router = axum::Router::new();
@@ -84,13 +85,14 @@ async fn handshake(
     let headers: Vec<(&str, &str)> =
         headers.iter().filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str(), v))).collect();
     let request = Request { path: uri.path(), query: uri.query(), headers: &headers, remote };
-    let Admitted { session, channel, discriminator, concurrency } = match mounted.admit(&request, id, &outbox).await {
-        Ok(admitted) => admitted,
-        Err(refusal) => {
-            let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
-            return (status, refusal.reason).into_response();
-        }
-    };
+    let Admitted { session, principal, channel, discriminator, concurrency } =
+        match mounted.admit(&request, id, &outbox).await {
+            Ok(admitted) => admitted,
+            Err(refusal) => {
+                let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
+                return (status, refusal.reason).into_response();
+            }
+        };
     let config = Arc::clone(&mounted.config);
     let groups = mounted.groups.clone();
     upgrade
@@ -103,6 +105,7 @@ async fn handshake(
                 id,
                 channel,
                 remote,
+                principal,
                 session,
                 outbox,
                 queue,

@@ -39,6 +39,8 @@ pub(crate) struct Setup {
     pub(crate) channel: &'static str,
     /// The peer's address, when the front end knows it.
     pub(crate) remote: Option<std::net::SocketAddr>,
+    /// The principal's key, when it has one.
+    pub(crate) principal: Option<String>,
     pub(crate) session: Box<dyn Session>,
     pub(crate) outbox: Outbox,
     pub(crate) queue: mpsc::Receiver<Frame>,
@@ -106,6 +108,7 @@ where
         id = %setup.id,
         channel = setup.channel,
         remote = setup.remote.map(tracing::field::display),
+        principal = setup.principal.as_deref(),
     );
     live(stream, writer, setup).instrument(span)
 }

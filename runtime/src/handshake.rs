@@ -48,6 +48,8 @@ impl Refusal {
 /// A connection admitted to a channel, its session opened.
 pub(crate) struct Admitted {
     pub(crate) session: Box<dyn Session>,
+    /// The principal's key, when it has one: for the connection's span.
+    pub(crate) principal: Option<String>,
     /// The channel's name in the contract.
     pub(crate) channel: &'static str,
     pub(crate) discriminator: Option<&'static str>,
@@ -140,6 +142,7 @@ impl Mounted {
                 }
             }
         }
+        let principal = opening.key.clone();
         let session = channel
             .open_admitted(id, params, outbox.clone(), self.groups.clone(), self.config.validate, opening)
             .map_err(|e| match e {
@@ -148,6 +151,7 @@ impl Mounted {
             })?;
         Ok(Admitted {
             session,
+            principal,
             channel: descriptor.name,
             discriminator: descriptor.discriminator,
             concurrency: channel.concurrency_limit(),

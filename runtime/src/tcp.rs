@@ -238,11 +238,12 @@ async fn handshake(
         }
         return None;
     };
-    let Admitted { session, channel, discriminator, concurrency } = opened?;
+    let Admitted { session, principal, channel, discriminator, concurrency } = opened?;
     let setup = Setup {
         id,
         channel,
         remote: Some(remote),
+        principal,
         session,
         outbox,
         queue,

@@ -282,3 +282,28 @@ async fn a_message_to_a_principal_reaches_its_connections_in_another_process_thr
     here.stop().await.expect("stops");
     there.stop().await.expect("stops");
 }
+
+#[tokio::test]
+async fn on_axum_the_same_authenticator_decides_and_the_handlers_read_the_principal() {
+    let app = App::new().mount(chat::channel(Rooms)).authenticator(Directory);
+    let router: axum::Router = app.into_router().expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, service).await });
+    let url = |path: &str| format!("ws://{addr}{path}");
+
+    for (path, status) in [("/ws/chat/lobby", 401), ("/ws/chat/staff?token=bob-token", 403)] {
+        match tidings::Client::<chat::Spec>::connect(&url(path)).await {
+            Err(tidings::ClientError::Refused(refused)) => assert_eq!(refused, status, "{path}"),
+            other => panic!("{path}: expected {status}, got {:?}", other.map(|_| "a connection")),
+        }
+    }
+    let mut ada = tidings::Client::<chat::Spec>::connect(&url("/ws/chat/lobby?token=ada-token")).await.expect("ada");
+    let mut bob = tidings::Client::<chat::Spec>::connect(&url("/ws/chat/lobby?token=bob-token")).await.expect("bob");
+    ada.send(chat_message("hello", "mallory")).await.expect("sent");
+    match next(&mut bob).await {
+        chat::Outgoing::ChatNotification(said) => assert_eq!(said.payload.sender.as_deref(), Some("ada")),
+        other => panic!("expected a notification, got {other:?}"),
+    }
+}
