@@ -205,7 +205,7 @@ impl<C, P, S, H> Session for TypedSession<C, P, S, H>
 where
     C: ChannelSpec,
     P: Principal,
-    S: Send + Sync + 'static,
+    S: Default + Send + Sync + 'static,
     H: Handler<C, P, S>,
 {
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>> {

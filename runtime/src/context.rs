@@ -26,6 +26,8 @@ pub struct Context<C: ChannelSpec, P = (), S = ()> {
     state: Arc<Mutex<S>>,
     /// The state, while a handler or hook of this connection runs.
     held: Option<OwnedMutexGuard<S>>,
+    /// A state of no type (`()`), which handlers need not take turns for.
+    unit: Option<S>,
 }
 
 /// What the handshake said about the peer, kept for the connection's life.
@@ -52,6 +54,7 @@ impl<C: ChannelSpec, P, S> Clone for Context<C, P, S> {
             peer: Arc::clone(&self.peer),
             state: Arc::clone(&self.state),
             held: None,
+            unit: None,
         }
     }
 }
@@ -74,13 +77,20 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
             peer: Arc::new(peer),
             state: Arc::new(Mutex::new(state)),
             held: None,
+            unit: None,
         }
     }
 
     /// Takes the connection's state for a handler or hook to use (waiting for another
     /// handler of the same connection that has it, when frames are handled concurrently).
-    pub(crate) async fn hold(&mut self) {
-        if self.held.is_none() {
+    /// A channel without state (`()`) takes nothing: its handlers never wait for each other.
+    pub(crate) async fn hold(&mut self)
+    where
+        S: Default,
+    {
+        if std::any::TypeId::of::<S>() == std::any::TypeId::of::<()>() {
+            self.unit.get_or_insert_with(S::default);
+        } else if self.held.is_none() {
             self.held = Some(Arc::clone(&self.state).lock_owned().await);
         }
     }
@@ -107,7 +117,8 @@ impl<C: ChannelSpec, P, S> Context<C, P, S> {
 
     /// The connection's state: set in `on_connect`, read and changed by every handler of the
     /// connection, gone when it closes. Handlers of one connection never share it at once:
-    /// on a channel with `concurrency(n)`, a handler waits for the one before it to finish.
+    /// on a channel with `concurrency(n)` and a state, a handler waits for the one before it
+    /// to finish (without a state, `()`, they do not wait).
     ///
     /// # Panics
     ///
@@ -116,6 +127,7 @@ impl<C: ChannelSpec, P, S> Context<C, P, S> {
     pub fn state(&self) -> &S {
         self.held
             .as_deref()
+            .or(self.unit.as_ref())
             .expect("the connection's state is for its handlers and hooks, not for a clone of their context")
     }
 
@@ -125,8 +137,9 @@ impl<C: ChannelSpec, P, S> Context<C, P, S> {
     ///
     /// In a clone of the context, as [`state`](Self::state).
     pub fn state_mut(&mut self) -> &mut S {
-        self.held
-            .as_deref_mut()
+        let Self { held, unit, .. } = self;
+        held.as_deref_mut()
+            .or(unit.as_mut())
             .expect("the connection's state is for its handlers and hooks, not for a clone of their context")
     }
 
