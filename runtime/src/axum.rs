@@ -85,7 +85,7 @@ async fn handshake(
     let headers: Vec<(&str, &str)> =
         headers.iter().filter_map(|(name, value)| value.to_str().ok().map(|v| (name.as_str(), v))).collect();
     let request = Request { path: uri.path(), query: uri.query(), headers: &headers, remote };
-    let Admitted { session, principal, channel, discriminator, concurrency } =
+    let Admitted { session, slot, principal, channel, discriminator, concurrency } =
         match mounted.admit(&request, id, &outbox).await {
             Ok(admitted) => admitted,
             Err(refusal) => {
@@ -106,6 +106,7 @@ async fn handshake(
                 channel,
                 remote,
                 principal,
+                slot,
                 session,
                 outbox,
                 queue,

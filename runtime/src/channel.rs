@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use std::any::TypeId;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::auth::{AnyPrincipal, Principal};
 use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
@@ -308,6 +309,21 @@ pub(crate) fn set_pointer(value: &mut serde_json::Value, pointer: &str, new: ser
 pub struct Channel {
     inner: Arc<dyn ErasedChannel>,
     concurrency: usize,
+    /// At most this many connections open at once, counted in `open`.
+    limit: Option<usize>,
+    open: Arc<AtomicUsize>,
+}
+
+/// A connection counted against its channel's [`Channel::max_connections`] until dropped.
+#[derive(Debug)]
+pub(crate) struct ChannelSlot(Option<Arc<AtomicUsize>>);
+
+impl Drop for ChannelSlot {
+    fn drop(&mut self) {
+        if let Some(open) = self.0.take() {
+            open.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
 }
 
 impl Channel {
@@ -327,7 +343,27 @@ impl Channel {
                 _channel: std::marker::PhantomData,
             }),
             concurrency: 1,
+            limit: None,
+            open: Arc::default(),
         }
+    }
+
+    /// Lets at most `limit` connections be open on this channel at once (default: no limit
+    /// but the server's). Past it, a handshake gets `503 Service Unavailable` before the
+    /// upgrade, and the refusal is counted (`reason="max_channel_connections"`).
+    #[must_use]
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// A place for one more connection, or `None` when the channel is full.
+    pub(crate) fn slot(&self) -> Option<ChannelSlot> {
+        let Some(limit) = self.limit else { return Some(ChannelSlot(None)) };
+        self.open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |open| (open < limit).then_some(open + 1))
+            .ok()
+            .map(|_| ChannelSlot(Some(Arc::clone(&self.open))))
     }
 
     /// Lets up to `limit` frames of one connection be handled at once (default 1).

@@ -41,6 +41,8 @@ pub(crate) struct Setup {
     pub(crate) remote: Option<std::net::SocketAddr>,
     /// The principal's key, when it has one.
     pub(crate) principal: Option<String>,
+    /// The connection's place under its channel's limit, given back when it ends.
+    pub(crate) slot: crate::channel::ChannelSlot,
     pub(crate) session: Box<dyn Session>,
     pub(crate) outbox: Outbox,
     pub(crate) queue: mpsc::Receiver<Frame>,
@@ -120,7 +122,9 @@ where
     M: Send + 'static,
     F: Fn(Write) -> M + Send + 'static,
 {
-    let Setup { id, mut session, outbox, queue, groups, config, discriminator, concurrency, mut shutdown, .. } = setup;
+    let Setup {
+        id, mut session, outbox, queue, groups, config, discriminator, concurrency, mut shutdown, slot, ..
+    } = setup;
     telemetry::opened();
     let (close_tx, close_rx) = oneshot::channel::<Close>();
     let writer = tokio::spawn(write_loop(writer, queue, close_rx, config.ping_interval));
@@ -151,6 +155,8 @@ where
         abort.abort();
     }
     let _ = AssertUnwindSafe(session.disconnected()).catch_unwind().await;
+    // Only now is the channel's place free for another connection.
+    drop(slot);
 }
 
 type Handled = std::thread::Result<Result<Option<Frame>, FrameError>>;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 
 use crate::auth::{self, AuthError, ErasedAuthenticator, Handshake, Unauthorized};
-use crate::channel::{Channel, OpenError, Opening, Session};
+use crate::channel::{Channel, ChannelSlot, OpenError, Opening, Session};
 use crate::config::ServerConfig;
 use crate::docs::Docs;
 use crate::groups::Groups;
@@ -48,6 +48,8 @@ impl Refusal {
 /// A connection admitted to a channel, its session opened.
 pub(crate) struct Admitted {
     pub(crate) session: Box<dyn Session>,
+    /// The connection's place under its channel's limit, held for its life.
+    pub(crate) slot: ChannelSlot,
     /// The principal's key, when it has one: for the connection's span.
     pub(crate) principal: Option<String>,
     /// The channel's name in the contract.
@@ -91,6 +93,9 @@ impl Mounted {
             return Err(Refusal::new(Refused::NoRoute, 404, "no channel at this address"));
         };
         let descriptor = channel.descriptor();
+        let Some(slot) = channel.slot() else {
+            return Err(Refusal::new(Refused::MaxChannelConnections, 503, "the channel is full"));
+        };
         let mut opening = Opening {
             remote: request.remote,
             query: request.query.map(str::to_owned),
@@ -151,6 +156,7 @@ impl Mounted {
             })?;
         Ok(Admitted {
             session,
+            slot,
             principal,
             channel: descriptor.name,
             discriminator: descriptor.discriminator,

@@ -238,12 +238,13 @@ async fn handshake(
         }
         return None;
     };
-    let Admitted { session, principal, channel, discriminator, concurrency } = opened?;
+    let Admitted { session, slot, principal, channel, discriminator, concurrency } = opened?;
     let setup = Setup {
         id,
         channel,
         remote: Some(remote),
         principal,
+        slot,
         session,
         outbox,
         queue,

@@ -34,6 +34,8 @@ pub(crate) enum Refused {
     MaxConnections,
     /// `ServerConfig::max_connections_per_address` reached (503).
     MaxConnectionsPerAddress,
+    /// `Channel::max_connections` reached (503).
+    MaxChannelConnections,
     /// The handshake did not complete within `ServerConfig::handshake_timeout`.
     Deadline,
     /// Not a WebSocket handshake tungstenite accepts (a malformed request, a head over its
@@ -52,6 +54,7 @@ impl Refused {
             Self::AuthTimeout => "auth_timeout",
             Self::MaxConnections => "max_connections",
             Self::MaxConnectionsPerAddress => "max_connections_per_address",
+            Self::MaxChannelConnections => "max_channel_connections",
             Self::Deadline => "deadline",
             Self::Malformed => "malformed",
         }

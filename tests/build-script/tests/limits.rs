@@ -183,3 +183,25 @@ async fn out_of_descriptors_the_server_waits_instead_of_spinning_and_serves_agai
     }
     child.kill().await.expect("stopped");
 }
+
+#[tokio::test]
+async fn past_a_channels_own_limit_its_handshakes_get_503_and_other_channels_are_open() {
+    let server = TestServer::start(|app: App| {
+        app.mount(contract::chat::channel(Chat::default()).max_connections(1))
+            .mount(contract::registration::channel(Chat::default()))
+    })
+    .await
+    .expect("start");
+    let first = server.client::<contract::chat::Spec>("/ws/chat/lobby").await.expect("first");
+    match server.client::<contract::chat::Spec>("/ws/chat/other-room").await {
+        Err(tidings::ClientError::Refused(status)) => assert_eq!(status, 503),
+        other => panic!("expected a 503 refusal, got {other:?}"),
+    }
+    let _registration =
+        server.client::<contract::registration::Spec>("/ws/register").await.expect("another channel has room");
+    first.close().await;
+    let mut again = connect_when_room(&server).await;
+    let pong = again.request(contract::types::Ping { action: contract::types::PingAction::Ping }).await;
+    assert!(pong.is_ok(), "{pong:?}");
+    server.stop().await.expect("stops");
+}
