@@ -403,7 +403,7 @@ impl Channel {
         groups: Groups,
         validate: bool,
     ) -> Result<Box<dyn Session>, OpenError> {
-        self.inner.open(id, params, outbox, groups, validate, Opening::default())
+        self.open_admitted(id, params, outbox, groups, validate, Opening::default())
     }
 
     /// Opens a session for a handshake that was admitted.

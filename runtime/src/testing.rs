@@ -91,6 +91,16 @@ impl Recorder {
         let frames = self.frames.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         frames.get(&scoped(C::DESCRIPTOR.name, group)).cloned().unwrap_or_default()
     }
+
+    /// Keeps `frame` as broadcast to `group`.
+    fn record(&self, group: &str, frame: &Frame) {
+        self.frames
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(group.to_owned())
+            .or_default()
+            .push(frame.clone());
+    }
 }
 
 impl Layer for Recorder {
@@ -107,21 +117,11 @@ impl Layer for Recorder {
         self.inner.leave(id, group);
     }
     fn broadcast(&self, group: &str, frame: Frame) -> usize {
-        self.frames
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(group.to_owned())
-            .or_default()
-            .push(frame.clone());
+        self.record(group, &frame);
         self.inner.broadcast(group, frame)
     }
     fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize {
-        self.frames
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(group.to_owned())
-            .or_default()
-            .push(frame.clone());
+        self.record(group, &frame);
         self.inner.broadcast_except(group, frame, except)
     }
     fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
