@@ -152,7 +152,7 @@ impl Mounted {
             .open_admitted(id, params, outbox.clone(), self.groups.clone(), self.config.validate, opening)
             .map_err(|e| match e {
                 OpenError::Params(e) => Refusal::new(Refused::Parameters, 404, e.to_string()),
-                other => Refusal::new(Refused::Unauthorized, 500, other.to_string()),
+                other => Refusal::new(Refused::Internal, 500, other.to_string()),
             })?;
         Ok(Admitted {
             session,

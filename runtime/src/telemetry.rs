@@ -38,6 +38,8 @@ pub(crate) enum Refused {
     MaxChannelConnections,
     /// The handshake did not complete within `ServerConfig::handshake_timeout`.
     Deadline,
+    /// The channel could not be opened for a reason `bind` rules out (500).
+    Internal,
     /// Not a WebSocket handshake tungstenite accepts (a malformed request, a head over its
     /// 64 KiB cap, a socket closed half-way).
     Malformed,
@@ -56,6 +58,7 @@ impl Refused {
             Self::MaxConnectionsPerAddress => "max_connections_per_address",
             Self::MaxChannelConnections => "max_channel_connections",
             Self::Deadline => "deadline",
+            Self::Internal => "internal",
             Self::Malformed => "malformed",
         }
     }
