@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tidings::ConnectionId;
 use tidings::codec::Frame;
-use tidings::layer::{InProcess, Layer, Outbox, RedisConfig, RedisLayer};
+use tidings::layer::{Delivery, InProcess, Layer, Outbox, RedisConfig, RedisLayer};
 use tidings::testing::RedisServer;
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
@@ -33,7 +33,7 @@ fn frame() -> Frame {
 /// A sender's layer and a receiver's queue, for one member of group `room` on `receiver`.
 struct Path<L: Layer> {
     sender: L,
-    frames: mpsc::Receiver<Frame>,
+    frames: mpsc::Receiver<Delivery>,
     _receiver: Option<L>,
 }
 
@@ -57,7 +57,7 @@ fn redis(runtime: &Runtime, url: &str) -> Path<RedisLayer> {
     Path { sender, frames, _receiver: Some(receiver) }
 }
 
-fn member(layer: &impl Layer) -> mpsc::Receiver<Frame> {
+fn member(layer: &impl Layer) -> mpsc::Receiver<Delivery> {
     let id = ConnectionId::next();
     let (outbox, frames) = Outbox::bounded(2 * BURST);
     layer.attach(id, outbox);
@@ -71,7 +71,7 @@ impl<L: Layer> Path<L> {
         let mut total = Duration::ZERO;
         for _ in 0..count {
             let start = Instant::now();
-            self.sender.broadcast("room", frame());
+            self.sender.broadcast("room", frame().into());
             self.receive().await;
             total += start.elapsed();
         }
@@ -84,7 +84,7 @@ impl<L: Layer> Path<L> {
         for _ in 0..count {
             let start = Instant::now();
             for _ in 0..BURST {
-                self.sender.broadcast("room", frame());
+                self.sender.broadcast("room", frame().into());
             }
             for _ in 0..BURST {
                 self.receive().await;

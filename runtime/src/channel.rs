@@ -16,6 +16,7 @@ use crate::context::{Context, Peer};
 use crate::contract::{ChannelSpec, ParamError, Params};
 use crate::descriptor::ChannelDescriptor;
 use crate::error::HandlerError;
+use crate::event::{Event, Events};
 use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Outbox};
 
@@ -79,6 +80,10 @@ pub enum FrameError {
 
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Turns the server events one connection receives into its frames: `None` for an event
+/// the connection skips (or cannot read). Each future owns what it needs.
+pub type EventMapper = Box<dyn Fn(Event) -> BoxFuture<'static, Option<Frame>> + Send + Sync>;
+
 /// One open connection on a channel, with its handler and context.
 pub trait Session: Send + Sync {
     /// Runs the connect hook.
@@ -88,6 +93,11 @@ pub trait Session: Send + Sync {
     fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, FrameError>>;
     /// Runs the disconnect hook.
     fn disconnected(&mut self) -> BoxFuture<'_, ()>;
+    /// What turns server events into this connection's frames, when its channel handles
+    /// events.
+    fn events(&self) -> Option<EventMapper> {
+        None
+    }
 }
 
 trait ErasedChannel: Send + Sync {
@@ -105,10 +115,57 @@ trait ErasedChannel: Send + Sync {
     ) -> Result<Box<dyn Session>, OpenError>;
 }
 
-struct TypedChannel<C, P, S, H> {
+struct TypedChannel<C: ChannelSpec, P, S, H> {
     handler: Arc<H>,
     validators: Arc<Validators>,
+    /// How a connection's server events reach the handler, when it handles them.
+    events: Option<MakeMapper<C, P, S, H>>,
     _channel: Marker<C, P, S>,
+}
+
+type MakeMapper<C, P, S, H> = fn(&Arc<H>, &Context<C, P, S>) -> EventMapper;
+
+/// The event mapper of one connection of a channel whose handler handles events.
+fn event_mapper<C, P, S, H>(handler: &Arc<H>, cx: &Context<C, P, S>) -> EventMapper
+where
+    C: ChannelSpec,
+    P: Principal,
+    S: Default + Send + Sync + 'static,
+    H: Handler<C, P, S> + Events<C, P, S>,
+{
+    let handler = Arc::clone(handler);
+    let cx = cx.clone();
+    Box::new(move |event: Event| {
+        let handler = Arc::clone(&handler);
+        let mut cx = cx.clone();
+        Box::pin(async move {
+            use crate::telemetry::{EventOutcome, event as counted};
+            let value = match event.read::<H::Event>() {
+                Ok(value) => value,
+                Err(error) => {
+                    counted(EventOutcome::Unreadable);
+                    tracing::warn!(%error, "tidings: dropped a server event the channel's event type cannot read");
+                    return None;
+                }
+            };
+            cx.hold().await;
+            let Some(message) = handler.on_event(&mut cx, &value).await else {
+                counted(EventOutcome::Skipped);
+                return None;
+            };
+            match message.encode() {
+                Ok(frame) => {
+                    counted(EventOutcome::Sent);
+                    Some(frame)
+                }
+                Err(error) => {
+                    counted(EventOutcome::Failed);
+                    tracing::warn!(%error, "tidings: the message an event handler returned cannot be encoded");
+                    None
+                }
+            }
+        })
+    })
 }
 
 /// The channel, principal and state types a [`TypedChannel`] is for.
@@ -191,7 +248,7 @@ where
         };
         let cx = Context::<C, P, S>::new(id, params, outbox, groups, peer, S::default());
         let validators = validate.then(|| Arc::clone(&self.validators));
-        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx, validators }))
+        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx, validators, events: self.events }))
     }
 }
 
@@ -200,6 +257,7 @@ struct TypedSession<C: ChannelSpec, P, S, H> {
     cx: Context<C, P, S>,
     /// The contract's schemas, when frames are validated against them.
     validators: Option<Arc<Validators>>,
+    events: Option<MakeMapper<C, P, S, H>>,
 }
 
 impl<C, P, S, H> Session for TypedSession<C, P, S, H>
@@ -212,6 +270,9 @@ where
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>> {
         Box::pin(async move {
             self.cx.join_principal();
+            if self.events.is_some() {
+                self.cx.join_channel();
+            }
             self.cx.hold().await;
             let connected = self.handler.connected(&mut self.cx).await;
             self.cx.release();
@@ -252,6 +313,10 @@ where
             self.handler.disconnected(&mut self.cx).await;
             self.cx.release();
         })
+    }
+
+    fn events(&self) -> Option<EventMapper> {
+        self.events.map(|make| make(&self.handler, &self.cx))
     }
 }
 
@@ -336,10 +401,34 @@ impl Channel {
         S: Default + Send + Sync + 'static,
         H: Handler<C, P, S>,
     {
+        Self::typed::<C, P, S, H>(handler, None)
+    }
+
+    /// Wraps a handler of channel `C` that also turns server events into messages
+    /// ([`Events`]): every connection on the channel receives the events published to it.
+    /// Generated code calls this from `<channel>::channel_with_events(imp)`.
+    pub fn with_events<C, P, S, H>(handler: H) -> Self
+    where
+        C: ChannelSpec,
+        P: Principal,
+        S: Default + Send + Sync + 'static,
+        H: Handler<C, P, S> + Events<C, P, S>,
+    {
+        Self::typed::<C, P, S, H>(handler, Some(event_mapper::<C, P, S, H>))
+    }
+
+    fn typed<C, P, S, H>(handler: H, events: Option<MakeMapper<C, P, S, H>>) -> Self
+    where
+        C: ChannelSpec,
+        P: Principal,
+        S: Default + Send + Sync + 'static,
+        H: Handler<C, P, S>,
+    {
         Self {
             inner: Arc::new(TypedChannel::<C, P, S, H> {
                 handler: Arc::new(handler),
                 validators: Arc::default(),
+                events,
                 _channel: std::marker::PhantomData,
             }),
             concurrency: 1,

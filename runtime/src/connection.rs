@@ -11,13 +11,13 @@ use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::channel::{FrameError, Session};
+use crate::channel::{EventMapper, FrameError, Session};
 use crate::codec::Frame;
 use crate::config::ServerConfig;
 use crate::error::ErrorBody;
 use crate::groups::Groups;
-use crate::outbox::{ConnectionId, Outbox};
-use crate::telemetry::{self, Closed};
+use crate::outbox::{ConnectionId, Delivery, Outbox};
+use crate::telemetry::{self, Closed, EventOutcome};
 use tracing::Instrument;
 
 /// Close codes tidings sends, with their meaning.
@@ -45,7 +45,7 @@ pub(crate) struct Setup {
     pub(crate) slot: crate::channel::ChannelSlot,
     pub(crate) session: Box<dyn Session>,
     pub(crate) outbox: Outbox,
-    pub(crate) queue: mpsc::Receiver<Frame>,
+    pub(crate) queue: mpsc::Receiver<Delivery>,
     pub(crate) groups: Groups,
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) discriminator: Option<&'static str>,
@@ -91,6 +91,10 @@ where
         if flush { self.sink.send(message).await.is_ok() } else { self.sink.feed(message).await.is_ok() }
     }
 
+    async fn flush(&mut self) -> bool {
+        self.sink.flush().await.is_ok()
+    }
+
     async fn close(&mut self) {
         let _ = self.sink.close().await;
     }
@@ -127,7 +131,8 @@ where
     } = setup;
     telemetry::opened();
     let (close_tx, close_rx) = oneshot::channel::<Close>();
-    let writer = tokio::spawn(write_loop(writer, queue, close_rx, config.ping_interval));
+    let outgoing = Outgoing { queue, events: session.events() };
+    let writer = tokio::spawn(write_loop(writer, outgoing, close_rx, config.ping_interval));
     groups.layer().attach(id, outbox.clone());
 
     let close: Close = match AssertUnwindSafe(session.connected()).catch_unwind().await {
@@ -281,10 +286,40 @@ impl Reader<'_> {
 /// How many queued frames the writer adds to one write before it looks at pings and the close.
 const MAX_BURST: u64 = 64;
 
-/// Writes queued frames, pings, and finally the close frame.
+/// What a connection's writer takes from: its queue, and what turns the server events in it
+/// into frames (when its channel handles events).
+struct Outgoing {
+    queue: mpsc::Receiver<Delivery>,
+    events: Option<EventMapper>,
+}
+
+impl Outgoing {
+    /// The frame a delivery becomes: a frame as it is; an event as the channel's event
+    /// handler maps it (or nothing).
+    async fn frame(&self, delivery: Delivery) -> Option<Frame> {
+        let event = match delivery {
+            Delivery::Frame(frame) => return Some(frame),
+            Delivery::Event(event) => event,
+        };
+        let Some(events) = &self.events else {
+            telemetry::event(EventOutcome::Unhandled);
+            return None;
+        };
+        match AssertUnwindSafe(events(event)).catch_unwind().await {
+            Ok(frame) => frame,
+            Err(_) => {
+                telemetry::event(EventOutcome::Failed);
+                tracing::error!("tidings: an event handler panicked; the connection skips the event");
+                None
+            }
+        }
+    }
+}
+
+/// Writes queued frames and what server events become, pings, and finally the close frame.
 async fn write_loop<Si, M, F>(
     mut sink: Writer<Si, F>,
-    mut queue: mpsc::Receiver<Frame>,
+    mut outgoing: Outgoing,
     mut close: oneshot::Receiver<Close>,
     ping_interval: Duration,
 ) where
@@ -300,8 +335,9 @@ async fn write_loop<Si, M, F>(
                 // What was queued before the close goes first (replies of handlers that ran
                 // to the end during a shutdown), unless the close is for not reading it.
                 if closing.is_none_or(|(code, _)| code != close::TRY_AGAIN_LATER) {
-                    while let Ok(frame) = queue.try_recv() {
-                        if !sink.send(Write::Frame(frame), queue.is_empty()).await {
+                    while let Ok(delivery) = outgoing.queue.try_recv() {
+                        let Some(frame) = outgoing.frame(delivery).await else { continue };
+                        if !sink.send(Write::Frame(frame), outgoing.queue.is_empty()).await {
                             return;
                         }
                         telemetry::frames_sent(1);
@@ -313,20 +349,28 @@ async fn write_loop<Si, M, F>(
                 sink.close().await;
                 return;
             }
-            frame = queue.recv() => {
-                let Some(frame) = frame else { return };
+            delivery = outgoing.queue.recv() => {
+                let Some(delivery) = delivery else { return };
                 // A burst goes out in one write: what is queued behind this frame is added to
                 // it without waiting, up to a bound that keeps pings and the close in turn.
-                let mut next = Some(frame);
-                let mut burst: u64 = 0;
-                while let Some(frame) = next.take() {
-                    burst += 1;
-                    next = if burst < MAX_BURST { queue.try_recv().ok() } else { None };
+                let mut next = Some(delivery);
+                let (mut taken, mut sent, mut unflushed): (u64, u64, bool) = (0, 0, false);
+                while let Some(delivery) = next.take() {
+                    taken += 1;
+                    let frame = outgoing.frame(delivery).await;
+                    next = if taken < MAX_BURST { outgoing.queue.try_recv().ok() } else { None };
+                    let Some(frame) = frame else { continue };
                     if !sink.send(Write::Frame(frame), next.is_none()).await {
                         return;
                     }
+                    sent += 1;
+                    unflushed = next.is_some();
                 }
-                telemetry::frames_sent(burst);
+                // The burst ended on an event that became nothing: what was added goes out now.
+                if unflushed && !sink.flush().await {
+                    return;
+                }
+                telemetry::frames_sent(sent);
             }
             _ = ping.tick() => {
                 if !sink.send(Write::Ping, true).await {

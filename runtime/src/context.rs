@@ -100,6 +100,11 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
         self.held = None;
     }
 
+    /// Joins the group of everyone on the channel, which server events reach.
+    pub(crate) fn join_channel(&self) {
+        self.groups.layer().join(self.id, &crate::groups::channel_group(C::DESCRIPTOR.name));
+    }
+
     /// Joins the group every connection of its principal is in, when the principal has a key.
     pub(crate) fn join_principal(&self) {
         if let Some(key) = &self.peer.key {
@@ -184,6 +189,12 @@ impl<C: ChannelSpec, P, S> Context<C, P, S> {
     /// every process); encoded once. Returns how many members it was queued for here.
     pub fn broadcast_others(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, SendError> {
         Ok(self.groups.sender::<C>().broadcast_except(group, self.id, message)?)
+    }
+
+    /// Publishes server event `event` to connections of this channel: see
+    /// [`Sender::publish`]. `To::group(room).except(cx.id())` leaves this connection out.
+    pub fn publish<E: serde::Serialize + Send + Sync + 'static>(&self, to: crate::To<'_>, event: E) -> usize {
+        self.groups.sender::<C>().publish(to, event)
     }
 
     /// Typed sends on this channel from tasks the handler spawns.

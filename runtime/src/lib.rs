@@ -39,6 +39,7 @@ pub mod descriptor;
 pub mod docs;
 pub mod document;
 mod error;
+mod event;
 mod groups;
 mod handshake;
 mod http;
@@ -72,6 +73,8 @@ pub use docs::DocsConfig;
 pub use document::DocumentConfig;
 // Errors a handler returns.
 pub use error::HandlerError;
+// Server events: published to connections, turned into messages by each.
+pub use event::{Event, Events, To};
 // Typed sends from outside any connection.
 pub use groups::Sender;
 // A connection's id, and why a send to it failed.
@@ -85,7 +88,7 @@ pub use outbox::{ConnectionId, SendError};
 pub mod layer {
     pub use crate::groups::Groups;
     pub use crate::membership::{Census, InProcess, Layer, LayerHealth};
-    pub use crate::outbox::Outbox;
+    pub use crate::outbox::{Delivery, Outbox};
     #[cfg(feature = "redis")]
     pub use crate::redis::{InvalidRedisUrl, RedisConfig, RedisLayer, RedisLayerError};
 }
@@ -128,6 +131,7 @@ pub mod __private {
     pub use crate::contract::{ChannelSpec, ParamError, Params, check_allowed};
     pub use crate::descriptor;
     pub use crate::error::HandlerError;
+    pub use crate::event::Events;
     pub use crate::shape::{Reader, Shapes, decode_value};
     pub use crate::{__bounded_string as bounded_string, __tag as tag};
     pub use chrono;

@@ -7,15 +7,16 @@ use std::sync::RwLock;
 
 use indexmap::IndexMap;
 
-use crate::codec::Frame;
-use crate::outbox::{ConnectionId, Outbox};
+use crate::outbox::{ConnectionId, Delivery, Outbox};
 
-/// Where group membership lives and how frames reach members.
+/// Where group membership lives and how frames and server events reach members.
 ///
 /// Every method is synchronous and must not block: a layer that talks to another process
-/// queues the work and returns. Delivery is at most once: a frame that cannot be queued for a
+/// queues the work and returns. Delivery is at most once: what cannot be queued for a
 /// member (its queue is full, or the layer's link is down) is dropped for that member, and a
-/// full queue closes that member as too slow.
+/// full queue closes that member as too slow. A [`Delivery`] is a frame or a server event;
+/// a layer carries both alike (a cross-process layer encodes an event with
+/// [`Event::to_json`](crate::Event::to_json)).
 pub trait Layer: Send + Sync + 'static {
     /// A connection opened, with the queue its frames go to.
     fn attach(&self, id: ConnectionId, outbox: Outbox);
@@ -25,15 +26,16 @@ pub trait Layer: Send + Sync + 'static {
     fn join(&self, id: ConnectionId, group: &str);
     /// `id` leaves `group`.
     fn leave(&self, id: ConnectionId, group: &str);
-    /// Queues `frame` for every member of `group`; returns how many members it was queued for
-    /// here (a cross-process layer also delivers to members elsewhere).
-    fn broadcast(&self, group: &str, frame: Frame) -> usize;
-    /// Queues `frame` for every member of `group` but `except`; returns how many members it
-    /// was queued for here. (The connection left out is always one of this process: a
+    /// Queues `delivery` for every member of `group`; returns how many members it was queued
+    /// for here (a cross-process layer also delivers to members elsewhere).
+    fn broadcast(&self, group: &str, delivery: Delivery) -> usize;
+    /// Queues `delivery` for every member of `group` but `except`; returns how many members
+    /// it was queued for here. (The connection left out is always one of this process: a
     /// cross-process layer delivers to the others as for [`broadcast`](Self::broadcast).)
-    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize;
-    /// Queues `frame` for connection `id`; `false` when it is not connected here.
-    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool;
+    fn broadcast_except(&self, group: &str, delivery: Delivery, except: ConnectionId) -> usize;
+    /// Queues `delivery` for connection `id`; `false` when it is not connected here (a
+    /// cross-process layer hands it on to the process that holds it).
+    fn send_to(&self, id: ConnectionId, delivery: Delivery) -> bool;
     /// The members of `group` connected here.
     fn members(&self, group: &str) -> Vec<ConnectionId>;
     /// How the layer's link to other processes is doing, for health endpoints.
@@ -104,16 +106,16 @@ impl Layer for InProcess {
         self.write().leave(id, group);
     }
 
-    fn broadcast(&self, group: &str, frame: Frame) -> usize {
-        self.read().deliver(group, &frame)
+    fn broadcast(&self, group: &str, delivery: Delivery) -> usize {
+        self.read().deliver(group, &delivery)
     }
 
-    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize {
-        self.read().deliver_except(group, &frame, except)
+    fn broadcast_except(&self, group: &str, delivery: Delivery, except: ConnectionId) -> usize {
+        self.read().deliver_except(group, &delivery, except)
     }
 
-    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
-        self.read().send_to(id, frame).unwrap_or(false)
+    fn send_to(&self, id: ConnectionId, delivery: Delivery) -> bool {
+        self.read().send_to(id, delivery).unwrap_or(false)
     }
 
     fn members(&self, group: &str) -> Vec<ConnectionId> {
@@ -183,24 +185,24 @@ impl Membership {
         true
     }
 
-    /// Queues `frame` for every member of `group` here; how many it was queued for.
-    pub(crate) fn deliver(&self, group: &str, frame: &Frame) -> usize {
+    /// Queues `delivery` for every member of `group` here; how many it was queued for.
+    pub(crate) fn deliver(&self, group: &str, delivery: &Delivery) -> usize {
         let Some(members) = self.groups.get(group) else { return 0 };
-        members.values().filter(|outbox| outbox.push(frame.clone()).is_ok()).count()
+        members.values().filter(|outbox| outbox.deliver(delivery.clone()).is_ok()).count()
     }
 
-    /// Queues `frame` for every member of `group` here but `except`.
-    pub(crate) fn deliver_except(&self, group: &str, frame: &Frame, except: ConnectionId) -> usize {
+    /// Queues `delivery` for every member of `group` here but `except`.
+    pub(crate) fn deliver_except(&self, group: &str, delivery: &Delivery, except: ConnectionId) -> usize {
         let Some(members) = self.groups.get(group) else { return 0 };
-        members.iter().filter(|(id, outbox)| **id != except && outbox.push(frame.clone()).is_ok()).count()
+        members.iter().filter(|(id, outbox)| **id != except && outbox.deliver(delivery.clone()).is_ok()).count()
     }
 
-    /// Queues `frame` for `id`: whether it was queued, or the frame back when `id` is not
-    /// connected here.
-    pub(crate) fn send_to(&self, id: ConnectionId, frame: Frame) -> Result<bool, Frame> {
+    /// Queues `delivery` for `id`: whether it was queued, or the delivery back when `id` is
+    /// not connected here.
+    pub(crate) fn send_to(&self, id: ConnectionId, delivery: Delivery) -> Result<bool, Delivery> {
         match self.outboxes.get(&id) {
-            Some(outbox) => Ok(outbox.push(frame).is_ok()),
-            None => Err(frame),
+            Some(outbox) => Ok(outbox.deliver(delivery).is_ok()),
+            None => Err(delivery),
         }
     }
 

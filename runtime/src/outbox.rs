@@ -1,5 +1,6 @@
 //! Connections as the rest of the runtime sees them: their ids, unique across processes, and
-//! the bounded queue of frames waiting to be written to each.
+//! the bounded queue of what waits to be written to each: frames, and server events each
+//! connection turns into a frame.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Notify, mpsc};
 
 use crate::codec::Frame;
+use crate::event::Event;
 
 /// A connection's identity, unique across processes for its lifetime.
 ///
@@ -90,13 +92,35 @@ pub enum SendError {
     Encode(#[from] crate::codec::EncodeError),
 }
 
+/// What a layer delivers to a connection: a frame to write as it is, or a server event for
+/// the connection's [`Events`](crate::Events) handler to turn into one (or none).
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// A frame, written as it is.
+    Frame(Frame),
+    /// A server event.
+    Event(Event),
+}
+
+impl From<Frame> for Delivery {
+    fn from(frame: Frame) -> Self {
+        Self::Frame(frame)
+    }
+}
+
+impl From<Event> for Delivery {
+    fn from(event: Event) -> Self {
+        Self::Event(event)
+    }
+}
+
 /// The sending half of a connection's bounded outbound queue.
 ///
 /// Pushing never waits: a full queue means the peer reads slower than the server writes,
 /// and the connection is closed as too slow rather than let memory grow.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<Frame>,
+    tx: mpsc::Sender<Delivery>,
     overflow: Arc<Overflow>,
 }
 
@@ -107,15 +131,20 @@ struct Overflow {
 }
 
 impl Outbox {
-    /// A queue of `capacity` frames and its receiving end.
-    pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<Frame>) {
+    /// A queue of `capacity` deliveries and its receiving end.
+    pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<Delivery>) {
         let (tx, rx) = mpsc::channel(capacity.max(1));
         (Self { tx, overflow: Arc::default() }, rx)
     }
 
     /// Queues a frame without waiting.
     pub fn push(&self, frame: Frame) -> Result<(), SendError> {
-        self.tx.try_send(frame).map_err(|e| match e {
+        self.deliver(Delivery::Frame(frame))
+    }
+
+    /// Queues a frame or an event without waiting.
+    pub fn deliver(&self, delivery: Delivery) -> Result<(), SendError> {
+        self.tx.try_send(delivery).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => {
                 crate::telemetry::outbound_dropped();
                 self.overflow.happened.store(true, Ordering::Release);
@@ -131,7 +160,7 @@ impl Outbox {
     /// closed, unless it stops reading altogether.
     pub(crate) async fn push_reply(&self, frame: Frame, patience: std::time::Duration) -> Result<(), SendError> {
         // The usual case, a queue with room, needs no timer.
-        let frame = match self.tx.try_send(frame) {
+        let frame = match self.tx.try_send(Delivery::Frame(frame)) {
             Ok(()) => return Ok(()),
             Err(mpsc::error::TrySendError::Closed(_)) => return Err(SendError::Closed),
             Err(mpsc::error::TrySendError::Full(frame)) => frame,

@@ -11,6 +11,7 @@
 //! | `tidings_frames_sent_total` | counter | | data frames written to peers |
 //! | `tidings_error_frames_total` | counter | `code` | error frames sent, by their `code` |
 //! | `tidings_outbound_dropped_total` | counter | | frames dropped for a member whose outbound queue was full |
+//! | `tidings_events_total` | counter | `outcome` | server events reaching a connection, by what became of them (see [`EventOutcome`]) |
 //! | `tidings_redis_link_up` | gauge | `link` | 1 while the Redis link (`publishing` or `subscribing`) is up, else 0 |
 
 use metrics::{counter, gauge};
@@ -85,6 +86,38 @@ impl Closed {
             Self::Server(_) => "server_other",
         }
     }
+}
+
+/// What became of a server event at one recipient connection: the `outcome` label of
+/// `tidings_events_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EventOutcome {
+    /// The handler returned a message, queued for the peer.
+    Sent,
+    /// The handler returned `None`.
+    Skipped,
+    /// The channel's event type cannot read the event.
+    Unreadable,
+    /// The handler panicked, or its message could not be encoded.
+    Failed,
+    /// The connection's channel handles no events.
+    Unhandled,
+}
+
+impl EventOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Skipped => "skipped",
+            Self::Unreadable => "unreadable",
+            Self::Failed => "failed",
+            Self::Unhandled => "unhandled",
+        }
+    }
+}
+
+pub(crate) fn event(outcome: EventOutcome) {
+    counter!("tidings_events_total", "outcome" => outcome.label()).increment(1);
 }
 
 pub(crate) fn refused(reason: Refused, status: u16) {

@@ -23,7 +23,7 @@ use crate::contract::ChannelSpec;
 use crate::document::{ERROR_FRAME_EXTENSION, reference};
 use crate::groups::{Groups, Sender, scoped};
 use crate::membership::{InProcess, Layer};
-use crate::outbox::{ConnectionId, Outbox};
+use crate::outbox::{ConnectionId, Delivery, Outbox};
 
 /// A server on `127.0.0.1:0`, running in the background.
 #[derive(Debug)]
@@ -78,7 +78,7 @@ impl TestServer {
 }
 
 /// A layer that keeps membership in process, like [`InProcess`], and records every frame
-/// broadcast to each group, for tests to look at.
+/// broadcast to each group, for tests to look at (server events are delivered, not recorded).
 #[derive(Debug, Default, Clone)]
 pub struct Recorder {
     inner: Arc<InProcess>,
@@ -92,8 +92,9 @@ impl Recorder {
         frames.get(&scoped(C::DESCRIPTOR.name, group)).cloned().unwrap_or_default()
     }
 
-    /// Keeps `frame` as broadcast to `group`.
-    fn record(&self, group: &str, frame: &Frame) {
+    /// Keeps `delivery` as broadcast to `group`, when it is a frame.
+    fn record(&self, group: &str, delivery: &Delivery) {
+        let Delivery::Frame(frame) = delivery else { return };
         self.frames
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -116,16 +117,16 @@ impl Layer for Recorder {
     fn leave(&self, id: ConnectionId, group: &str) {
         self.inner.leave(id, group);
     }
-    fn broadcast(&self, group: &str, frame: Frame) -> usize {
-        self.record(group, &frame);
-        self.inner.broadcast(group, frame)
+    fn broadcast(&self, group: &str, delivery: Delivery) -> usize {
+        self.record(group, &delivery);
+        self.inner.broadcast(group, delivery)
     }
-    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize {
-        self.record(group, &frame);
-        self.inner.broadcast_except(group, frame, except)
+    fn broadcast_except(&self, group: &str, delivery: Delivery, except: ConnectionId) -> usize {
+        self.record(group, &delivery);
+        self.inner.broadcast_except(group, delivery, except)
     }
-    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
-        self.inner.send_to(id, frame)
+    fn send_to(&self, id: ConnectionId, delivery: Delivery) -> bool {
+        self.inner.send_to(id, delivery)
     }
     fn members(&self, group: &str) -> Vec<ConnectionId> {
         self.inner.members(group)

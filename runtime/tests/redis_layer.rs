@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use tidings::ConnectionId;
 use tidings::codec::Frame;
-use tidings::layer::{Layer, Outbox, RedisConfig, RedisLayer, RedisLayerError};
+use tidings::layer::{Delivery, Layer, Outbox, RedisConfig, RedisLayer, RedisLayerError};
 use tidings::testing::RedisServer;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -24,7 +24,7 @@ fn text(s: &str) -> Frame {
 }
 
 /// A connection attached to `layer`: its id and what it receives.
-fn connect(layer: &RedisLayer) -> (ConnectionId, mpsc::Receiver<Frame>) {
+fn connect(layer: &RedisLayer) -> (ConnectionId, mpsc::Receiver<Delivery>) {
     let id = ConnectionId::next();
     let (outbox, frames) = Outbox::bounded(64);
     layer.attach(id, outbox);
@@ -45,8 +45,15 @@ async fn ready(layers: &[&RedisLayer]) {
     }
 }
 
-async fn next(frames: &mut mpsc::Receiver<Frame>) -> Frame {
-    timeout(PATIENCE, frames.recv()).await.expect("a frame within 20 s").expect("the queue is open")
+async fn next(frames: &mut mpsc::Receiver<Delivery>) -> Frame {
+    match next_delivery(frames).await {
+        Delivery::Frame(frame) => frame,
+        Delivery::Event(event) => panic!("expected a frame, got {event:?}"),
+    }
+}
+
+async fn next_delivery(frames: &mut mpsc::Receiver<Delivery>) -> Delivery {
+    timeout(PATIENCE, frames.recv()).await.expect("a delivery within 20 s").expect("the queue is open")
 }
 
 /// Redis's own count of subscribers to `channel`.
@@ -80,19 +87,19 @@ async fn a_broadcast_reaches_every_member_once_and_no_other_group() {
     b.join(b2, "other");
     ready(&[&a, &b]).await;
 
-    assert_eq!(a.broadcast("room", text("hello")), 1, "queued for the one member in the publishing process");
+    assert_eq!(a.broadcast("room", text("hello").into()), 1, "queued for the one member in the publishing process");
     assert_eq!(next(&mut a1_frames).await, text("hello"));
     assert_eq!(next(&mut b1_frames).await, text("hello"));
 
     // Redis sends a's own publication back to it before b's reply, which b sent after
     // receiving it: had a delivered that echo, a1 would see `hello` twice before `reply`.
-    b.broadcast("room", text("reply"));
+    b.broadcast("room", text("reply").into());
     assert_eq!(next(&mut a1_frames).await, text("reply"), "a delivered its own publication twice");
     assert_eq!(next(&mut b1_frames).await, text("reply"));
 
     // One publisher's messages arrive in order: had `hello` leaked into `other`, b2 would get
     // it before this.
-    a.broadcast("other", text("for other"));
+    a.broadcast("other", text("for other").into());
     assert_eq!(next(&mut b2_frames).await, text("for other"));
     assert_eq!(a.dropped(), 0);
     assert_eq!(b.members("room"), vec![b1]);
@@ -106,8 +113,37 @@ async fn binary_frames_cross_unchanged() {
     b.join(b1, "bytes");
     ready(&[&a, &b]).await;
     let bytes: Vec<u8> = (0..=255).collect();
-    assert_eq!(a.broadcast("bytes", Frame::Binary(bytes.clone())), 0);
+    assert_eq!(a.broadcast("bytes", Frame::Binary(bytes.clone()).into()), 0);
     assert_eq!(next(&mut b1_frames).await, Frame::Binary(bytes));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_cross_as_json_from_a_layer_or_any_redis_client() {
+    let Some(redis) = RedisServer::for_test() else { return };
+    let (a, b) = (layer(&redis, "events"), layer(&redis, "events"));
+    let (b1, mut b1_frames) = connect(&b);
+    b.join(b1, "room");
+    ready(&[&a, &b]).await;
+    let json = |delivery: Delivery| match delivery {
+        Delivery::Event(event) => event.to_json().expect("json").to_string(),
+        Delivery::Frame(frame) => panic!("expected an event, got {frame:?}"),
+    };
+
+    let event = tidings::Event::new(serde_json::json!({"kind": "mention", "by": "ada"}));
+    assert_eq!(a.broadcast("room", event.into()), 0);
+    assert_eq!(json(next_delivery(&mut b1_frames).await), r#"{"kind":"mention","by":"ada"}"#);
+
+    // What a service in another language publishes: the documented header, then the JSON.
+    let client = redis::Client::open(redis.url()).expect("a client");
+    let mut connection = client.get_multiplexed_async_connection().await.expect("a connection");
+    let mut payload = vec![1, b'e'];
+    payload.extend_from_slice(&0u64.to_be_bytes()); // origin: not a layer
+    payload.extend_from_slice(&0u64.to_be_bytes()); // target: every member of the group
+    payload.extend_from_slice(br#"{"kind":"notice","text":"from python"}"#);
+    let receivers: i64 =
+        redis::cmd("PUBLISH").arg("events:g:room").arg(payload).query_async(&mut connection).await.expect("PUBLISH");
+    assert_eq!(receivers, 1, "b's subscription");
+    assert_eq!(json(next_delivery(&mut b1_frames).await), r#"{"kind":"notice","text":"from python"}"#);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -118,13 +154,13 @@ async fn directed_sends_reach_connections_of_another_layer() {
     let (b1, mut b1_frames) = connect(&b);
     ready(&[&a, &b]).await;
 
-    assert!(a.send_to(a1, text("to a1")), "local: queued directly");
-    assert!(a.send_to(b1, text("to b1")), "elsewhere: handed to the link");
+    assert!(a.send_to(a1, text("to a1").into()), "local: queued directly");
+    assert!(a.send_to(b1, text("to b1").into()), "elsewhere: handed to the link");
     assert_eq!(next(&mut a1_frames).await, text("to a1"));
     assert_eq!(next(&mut b1_frames).await, text("to b1"));
     b.detach(b1);
-    a.send_to(b1, text("too late"));
-    assert!(a.send_to(a1, text("after")));
+    a.send_to(b1, text("too late").into());
+    assert!(a.send_to(a1, text("after").into()));
     assert_eq!(next(&mut a1_frames).await, text("after"));
     assert!(b1_frames.recv().await.is_none(), "a closed connection's queue gets nothing more");
 }
@@ -197,9 +233,9 @@ async fn directed_sends_reach_another_process_and_its_death_leaves_nothing() {
     let a = layer(&redis, "peer");
     ready(&[&a]).await;
     assert_ne!(peer_id.node(), ConnectionId::next().node(), "another process, another node");
-    assert!(a.send_to(peer_id, text("directed")));
+    assert!(a.send_to(peer_id, text("directed").into()));
     assert_eq!(next_line("got="), "directed");
-    assert_eq!(a.broadcast("room", text("broadcast")), 0);
+    assert_eq!(a.broadcast("room", text("broadcast").into()), 0);
     assert_eq!(next_line("got="), "broadcast");
 
     let status = peer.wait().expect("the peer exits");
@@ -234,9 +270,9 @@ async fn an_outage_keeps_local_delivery_and_both_layers_recover() {
     assert!(health.detail.as_deref().is_some_and(|d| d.contains("reconnecting")), "{health:?}");
 
     // Local traffic goes on, and nothing blocks.
-    assert_eq!(a.broadcast("room", text("during")), 1);
+    assert_eq!(a.broadcast("room", text("during").into()), 1);
     assert_eq!(next(&mut a1_frames).await, text("during"));
-    assert!(a.send_to(a1, text("direct during")));
+    assert!(a.send_to(a1, text("direct during").into()));
     assert_eq!(next(&mut a1_frames).await, text("direct during"));
     assert!(a.dropped() >= 1, "the broadcast did not reach other processes, and is counted");
 
@@ -247,10 +283,10 @@ async fn an_outage_keeps_local_delivery_and_both_layers_recover() {
     redis.restart().expect("redis starts again on its port");
     ready(&[&a, &b]).await;
     assert!(a.health().connected && b.health().connected);
-    assert_eq!(a.broadcast("room", text("after")), 1);
+    assert_eq!(a.broadcast("room", text("after").into()), 1);
     assert_eq!(next(&mut a1_frames).await, text("after"));
     assert_eq!(next(&mut b1_frames).await, text("after"), "at most once: `during` is lost, `after` arrives");
-    a.broadcast("late", text("late"));
+    a.broadcast("late", text("late").into());
     assert_eq!(next(&mut b2_frames).await, text("late"));
 }
 
@@ -261,7 +297,7 @@ async fn without_redis_the_layer_serves_locally_and_says_why() {
     let a = RedisLayer::start(&format!("redis://127.0.0.1:{port}"), config("absent")).expect("starts anyway");
     let (a1, mut a1_frames) = connect(&a);
     a.join(a1, "room");
-    assert_eq!(a.broadcast("room", text("local")), 1);
+    assert_eq!(a.broadcast("room", text("local").into()), 1);
     assert_eq!(next(&mut a1_frames).await, text("local"));
     let health = a.health();
     assert!(!health.connected);
@@ -296,7 +332,7 @@ async fn a_redis_that_never_answers_wedges_nothing() {
     a.join(a1, "room");
     let started = std::time::Instant::now();
     for n in 0..1000 {
-        a.broadcast("room", text(&format!("{n}")));
+        a.broadcast("room", text(&format!("{n}")).into());
     }
     assert!(started.elapsed() < Duration::from_secs(1), "broadcasting waited on Redis: {:?}", started.elapsed());
     assert_eq!(next(&mut a1_frames).await, text("0"));

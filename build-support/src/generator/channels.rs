@@ -130,8 +130,18 @@ impl ChannelPlan {
 }
 
 /// Names every channel module must keep for itself.
-pub(crate) const RESERVED: &[&str] =
-    &["Incoming", "Outgoing", "Params", "Spec", "Context", "Adapter", "channel", "DESCRIPTOR", "types"];
+pub(crate) const RESERVED: &[&str] = &[
+    "Incoming",
+    "Outgoing",
+    "Params",
+    "Spec",
+    "Context",
+    "Adapter",
+    "channel",
+    "channel_with_events",
+    "DESCRIPTOR",
+    "types",
+];
 
 /// Plans every channel of the document that has operations.
 pub(crate) fn plan(

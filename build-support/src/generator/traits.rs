@@ -158,6 +158,12 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
     let module = plan.module.as_str();
     let trait_name = plan.trait_name.as_str();
     let channel_doc = format!(" The `{}` channel, served by `implementation`: mount it on a server.", plan.key);
+    let events_doc = format!(
+        " The `{}` channel, served by `implementation`, whose connections also receive server events: \
+         each event published to them reaches its [`tidings::Events`] handler, which decides \
+         what that connection receives.",
+        plan.key
+    );
     let _ = (module, trait_name);
     quote! {
         #(#extra_types)*
@@ -212,6 +218,29 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
             S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
         {
             ::tidings::Channel::new::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
+        }
+
+        impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+        where
+            T: ::tidings::Events<Spec, P, S>,
+            P: ::tidings::Principal,
+            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            type Event = T::Event;
+
+            fn on_event(&self, cx: &mut Context<P, S>, event: &Self::Event) -> impl ::core::future::Future<Output = ::core::option::Option<Outgoing>> + ::core::marker::Send {
+                self.0.on_event(cx, event)
+            }
+        }
+
+        #[doc = #events_doc]
+        pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
+        where
+            T: #trait_ident<P, S> + ::tidings::Events<Spec, P, S>,
+            P: ::tidings::Principal,
+            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            ::tidings::Channel::with_events::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
         }
     }
 }

@@ -446,6 +446,39 @@ pub mod audio {
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
     }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
+    /// The `audio` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
+    pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Audio<P, S> + ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::with_events::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
+    }
     /// What the contract says about this channel, for the running application to describe itself.
     pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {
         name: "audio",

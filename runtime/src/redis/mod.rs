@@ -18,9 +18,8 @@ use envelope::Envelope;
 use link::{publisher, subscriber};
 use shared::{LinkState, Shared};
 
-use crate::codec::Frame;
 use crate::membership::{Layer, LayerHealth};
-use crate::outbox::{ConnectionId, Outbox, process_node, random_u64};
+use crate::outbox::{ConnectionId, Delivery, Outbox, process_node, random_u64};
 
 /// Group membership shared between processes through Redis Pub/Sub.
 ///
@@ -123,6 +122,21 @@ impl RedisLayer {
     pub fn dropped(&self) -> u64 {
         self.shared.dropped.load(Ordering::Relaxed)
     }
+
+    /// Publishes `delivery` to the members of `group` in other processes.
+    fn publish_group(&self, group: &str, delivery: &Delivery) {
+        match Envelope::encode(self.shared.instance, None, delivery) {
+            Ok(envelope) => {
+                self.shared.publish(format!("{}{group}", self.shared.group_prefix), envelope);
+            }
+            Err(error) => unpublishable(&error),
+        }
+    }
+}
+
+/// An event whose value does not serialize reaches this process's recipients only.
+fn unpublishable(error: &str) {
+    tracing::warn!(%error, "tidings: a server event that cannot be encoded as JSON reaches this process only");
 }
 
 impl Layer for RedisLayer {
@@ -172,35 +186,39 @@ impl Layer for RedisLayer {
         }
     }
 
-    fn broadcast(&self, group: &str, frame: Frame) -> usize {
-        let delivered = self.shared.read().membership.deliver(group, &frame);
-        let channel = format!("{}{group}", self.shared.group_prefix);
-        self.shared.publish(channel, Envelope::encode(self.shared.instance, None, &frame));
+    fn broadcast(&self, group: &str, delivery: Delivery) -> usize {
+        let delivered = self.shared.read().membership.deliver(group, &delivery);
+        self.publish_group(group, &delivery);
         delivered
     }
 
     /// The connection left out is one of this process (a sender), so other processes deliver
     /// the envelope to all their members, as for a broadcast.
-    fn broadcast_except(&self, group: &str, frame: Frame, except: ConnectionId) -> usize {
-        let delivered = self.shared.read().membership.deliver_except(group, &frame, except);
-        let channel = format!("{}{group}", self.shared.group_prefix);
-        self.shared.publish(channel, Envelope::encode(self.shared.instance, None, &frame));
+    fn broadcast_except(&self, group: &str, delivery: Delivery, except: ConnectionId) -> usize {
+        let delivered = self.shared.read().membership.deliver_except(group, &delivery, except);
+        self.publish_group(group, &delivery);
         delivered
     }
 
-    /// Queues `frame` for connection `id`: directly when it is connected here, else through
-    /// Redis to the process that issued the id. `true` when queued here or handed to the
-    /// link; `false` when it is neither (the link is down or its queue is full).
-    fn send_to(&self, id: ConnectionId, frame: Frame) -> bool {
-        let here = self.shared.read().membership.send_to(id, frame);
-        let frame = match here {
+    /// Queues `delivery` for connection `id`: directly when it is connected here, else
+    /// through Redis to the process that issued the id. `true` when queued here or handed to
+    /// the link; `false` when it is neither (the link is down or its queue is full).
+    fn send_to(&self, id: ConnectionId, delivery: Delivery) -> bool {
+        let here = self.shared.read().membership.send_to(id, delivery);
+        let delivery = match here {
             Ok(queued) => return queued,
-            Err(frame) => frame,
+            Err(delivery) => delivery,
         };
         // Not here. Its process may still be this one, with another layer (two servers in
         // one process); that layer listens on the same node channel.
         let channel = format!("{}:n:{:08x}", self.shared.config.prefix, id.node());
-        self.shared.publish(channel, Envelope::encode(self.shared.instance, Some(id), &frame))
+        match Envelope::encode(self.shared.instance, Some(id), &delivery) {
+            Ok(envelope) => self.shared.publish(channel, envelope),
+            Err(error) => {
+                unpublishable(&error);
+                false
+            }
+        }
     }
 
     fn members(&self, group: &str) -> Vec<ConnectionId> {

@@ -170,12 +170,12 @@ impl Shared {
             if envelope.origin == self.instance {
                 return; // Our own broadcast: the members here had it directly.
             }
-            let Some(frame) = envelope.frame() else { return };
-            self.read().membership.deliver(group, &frame);
+            let Some(delivery) = envelope.delivery() else { return };
+            self.read().membership.deliver(group, &delivery);
         } else if channel == self.node_channel {
             let Some(target) = envelope.target else { return };
-            if let Some(frame) = envelope.frame() {
-                let _ = self.read().membership.send_to(target, frame);
+            if let Some(delivery) = envelope.delivery() {
+                let _ = self.read().membership.send_to(target, delivery);
             }
         }
     }

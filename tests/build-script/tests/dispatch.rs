@@ -34,7 +34,10 @@ async fn a_request_gets_its_reply_and_a_chat_message_its_notification() {
 
     let reply = session.frame(text(json!({"action": "chat", "payload": {"message": "hi"}}))).await.expect("handled");
     assert_eq!(reply, None, "chat has no reply in the contract");
-    let notification = json_of(queued.try_recv().expect("the handler broadcast a notification to its room"));
+    let Ok(tidings::layer::Delivery::Frame(notification)) = queued.try_recv() else {
+        panic!("the handler broadcast a notification to its room")
+    };
+    let notification = json_of(notification);
     assert_eq!(notification["action"], "chatNotification");
     assert_eq!(notification["payload"]["message"], "hi");
     assert_eq!(notification["payload"]["sender"], format!("{id}"));
