@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::any::TypeId;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::auth::{AnyPrincipal, Principal};
+use crate::auth::{AnyPrincipal, AuthError, Principal};
 use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
 use crate::context::{Context, Peer};
 use crate::contract::{ChannelSpec, ParamError, Params};
@@ -30,6 +30,14 @@ pub trait Handler<C: ChannelSpec, P = (), S = ()>: Send + Sync + 'static {
         cx: &mut Context<C, P, S>,
         message: C::Incoming,
     ) -> impl Future<Output = Result<Option<C::Outgoing>, HandlerError>> + Send;
+
+    /// Decides, before the upgrade, whether `principal` may open a connection at these
+    /// address parameters: an error refuses the handshake with its status (403 for
+    /// [`AuthError::forbidden`]). Everyone may, unless the consumer trait says otherwise.
+    fn authorize(&self, principal: &P, params: &C::Params) -> impl Future<Output = Result<(), AuthError>> + Send {
+        let _ = (principal, params);
+        async { Ok(()) }
+    }
 
     /// Called once the connection is open, before any message.
     fn connected(&self, cx: &mut Context<C, P, S>) -> impl Future<Output = Result<(), HandlerError>> + Send;
@@ -86,6 +94,10 @@ pub type EventMapper = Box<dyn Fn(Event) -> BoxFuture<'static, Option<Frame>> + 
 
 /// One open connection on a channel, with its handler and context.
 pub trait Session: Send + Sync {
+    /// Runs the authorization hook, before the upgrade.
+    fn authorize(&self) -> BoxFuture<'_, Result<(), AuthError>> {
+        Box::pin(async { Ok(()) })
+    }
     /// Runs the connect hook.
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>>;
     /// Handles one frame; `Ok(Some(frame))` is the reply to send. The future owns what it
@@ -267,6 +279,10 @@ where
     S: Default + Send + Sync + 'static,
     H: Handler<C, P, S>,
 {
+    fn authorize(&self) -> BoxFuture<'_, Result<(), AuthError>> {
+        Box::pin(self.handler.authorize(self.cx.principal(), self.cx.params()))
+    }
+
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>> {
         Box::pin(async move {
             self.cx.join_principal();

@@ -126,8 +126,10 @@ struct Inner {
     json: OnceLock<Result<Arc<str>, String>>,
     /// The JSON read as the recipients' type, on the first recipient (received from elsewhere,
     /// or published as another type).
-    decoded: OnceLock<(TypeId, Result<Arc<dyn Any + Send + Sync>, String>)>,
+    decoded: OnceLock<(TypeId, Result<AnyValue, String>)>,
 }
+
+type AnyValue = Arc<dyn Any + Send + Sync>;
 
 struct Published {
     value: Arc<dyn Any + Send + Sync>,
@@ -186,7 +188,7 @@ impl Event {
         {
             return Ok(value);
         }
-        let decode = || -> Result<Arc<dyn Any + Send + Sync>, String> {
+        let decode = || -> Result<AnyValue, String> {
             let json = self.to_json()?;
             let value: E = serde_json::from_str(&json).map_err(|e| e.to_string())?;
             Ok(Arc::new(value))

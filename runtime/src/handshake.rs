@@ -154,6 +154,18 @@ impl Mounted {
                 OpenError::Params(e) => Refusal::new(Refused::Parameters, 404, e.to_string()),
                 other => Refusal::new(Refused::Internal, 500, other.to_string()),
             })?;
+        // The channel's own say, with the principal and the typed parameters.
+        match tokio::time::timeout(self.config.auth_timeout, session.authorize()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(refused)) => {
+                let why = match refused {
+                    AuthError::Unauthorized(_) => Refused::Unauthorized,
+                    AuthError::Forbidden { .. } => Refused::Forbidden,
+                };
+                return Err(Refusal::new(why, refused.status(), refused.reason()));
+            }
+            Err(_) => return Err(Refusal::new(Refused::AuthTimeout, 503, "authorization timed out")),
+        }
         Ok(Admitted {
             session,
             slot,

@@ -173,6 +173,15 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
         pub trait #trait_ident<P: ::tidings::Principal = (), S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static = ()>: ::core::marker::Send + ::core::marker::Sync + 'static {
             #(#methods)*
 
+            /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+            /// these address parameters: an error refuses the handshake with its status
+            /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+            /// unless this says otherwise.
+            fn authorize(&self, principal: &P, params: &Params) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::AuthError>> + ::core::marker::Send {
+                let _ = (principal, params);
+                async { ::core::result::Result::Ok(()) }
+            }
+
             /// Called when a connection opens, before any message; an error refuses the connection.
             fn on_connect(&self, cx: &mut Context<P, S>) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
                 let _ = cx;
@@ -199,6 +208,10 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
         {
             async fn handle(&self, cx: &mut Context<P, S>, message: Incoming) -> ::core::result::Result<::core::option::Option<Outgoing>, ::tidings::HandlerError> {
                 #handle_body
+            }
+
+            fn authorize(&self, principal: &P, params: &Params) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::AuthError>> + ::core::marker::Send {
+                self.0.authorize(principal, params)
             }
 
             async fn connected(&self, cx: &mut Context<P, S>) -> ::core::result::Result<(), ::tidings::HandlerError> {

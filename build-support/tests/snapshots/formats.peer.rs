@@ -449,6 +449,20 @@ pub mod records {
         S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
             + 'static = (),
     >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -487,6 +501,15 @@ pub mod records {
         > {
             let _ = cx;
             match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,

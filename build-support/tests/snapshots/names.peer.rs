@@ -397,6 +397,20 @@ pub mod user_events {
         S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
             + 'static = (),
     >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -435,6 +449,15 @@ pub mod user_events {
         > {
             let _ = cx;
             match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,
@@ -755,6 +778,20 @@ pub mod r#type {
         S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
             + 'static = (),
     >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -808,6 +845,15 @@ pub mod r#type {
                     ::core::result::Result::Ok(::core::option::Option::None)
                 }
             }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,

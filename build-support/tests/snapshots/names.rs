@@ -417,6 +417,20 @@ pub mod user_events {
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send;
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -473,6 +487,15 @@ pub mod user_events {
                     ::core::result::Result::Ok(::core::option::Option::None)
                 }
             }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,
@@ -801,6 +824,20 @@ pub mod r#type {
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<super::types::Box, ::tidings::HandlerError>,
         > + ::core::marker::Send;
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -845,6 +882,15 @@ pub mod r#type {
                     )
                 }
             }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,

@@ -338,6 +338,20 @@ pub mod stream {
         S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
             + 'static = (),
     >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -376,6 +390,15 @@ pub mod stream {
         > {
             let _ = cx;
             match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,
@@ -682,6 +705,20 @@ pub mod pair_trades {
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send;
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -728,6 +765,15 @@ pub mod pair_trades {
                     ::core::result::Result::Ok(::core::option::Option::None)
                 }
             }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,
@@ -1014,6 +1060,20 @@ pub mod n42 {
         S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
             + 'static = (),
     >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -1052,6 +1112,15 @@ pub mod n42 {
         > {
             let _ = cx;
             match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,

@@ -346,6 +346,20 @@ pub mod stream {
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send;
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -388,6 +402,15 @@ pub mod stream {
                     ::core::result::Result::Ok(::core::option::Option::None)
                 }
             }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,
@@ -674,6 +697,20 @@ pub mod pair_trades {
         S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
             + 'static = (),
     >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -712,6 +749,15 @@ pub mod pair_trades {
         > {
             let _ = cx;
             match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,
@@ -1006,6 +1052,20 @@ pub mod n42 {
         ) -> impl ::core::future::Future<
             Output = ::core::result::Result<(), ::tidings::HandlerError>,
         > + ::core::marker::Send;
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
         /// Called when a connection opens, before any message; an error refuses the connection.
         fn on_connect(
             &self,
@@ -1048,6 +1108,15 @@ pub mod n42 {
                     ::core::result::Result::Ok(::core::option::Option::None)
                 }
             }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
         }
         async fn connected(
             &self,

@@ -12,18 +12,19 @@
 //! - `ws://127.0.0.1:8080/ws/chat/lobby?token=ada-token`: send `{"action": "chat",
 //!   "payload": {"message": "hi @bob"}}` and everyone in `lobby` gets a
 //!   `chatNotification` signed `ada` (whatever `sender` the client wrote), and every
-//!   connection of bob's, in any room, a `roomEvent` saying ada mentioned him;
+//!   connection of bob's, in any room, a `roomEvent` saying ada mentioned him (`here` in
+//!   the lobby, `in lobby` elsewhere: a server event each connection words for itself);
 //!   `{"action": "ping"}` gets a pong. Without a token the handshake gets 401; bob opening
 //!   `/ws/chat/staff` gets 403.
 //! - `ws://127.0.0.1:8080/ws/register`: `{"action": "register", "request_id": "1", "name":
 //!   "ada"}` is answered with `registrationComplete` carrying the same `request_id`.
 //! - `ws://127.0.0.1:8080/ws/announcements?api_key=<key>`: `{"action": "announce", "text":
-//!   "..."}` reaches every room as a `roomEvent`; without the key the handshake gets 401.
+//!   "..."}` reaches every connection in every room as a `roomEvent`; without the key the
+//!   handshake gets 401.
 //!
-//! Every room also gets a `roomEvent` from a timer, pushed from outside any connection.
-//! With `--layer`, each process's timer and announcements go to the rooms opened on that
-//! process, and reach those rooms' members on every process: a room open on two processes
-//! hears two timers.
+//! Every connection also gets a `roomEvent` from a timer, published from outside any
+//! connection. With `--layer`, announcements and each process's timer reach the chat
+//! connections of every process: with two processes, each connection hears two timers.
 
 use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU64;
@@ -31,8 +32,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use tidings::layer::{RedisConfig, RedisLayer};
-use tidings::{App, AuthError, DocsConfig, DocumentConfig, HandlerError};
+use tidings::{App, AuthError, DocsConfig, DocumentConfig, HandlerError, To};
 
 mod contract {
     tidings::include_contract!();
@@ -40,9 +42,11 @@ mod contract {
 
 use contract::types;
 
-/// What the server knows: the rooms that have been opened, and the next user id.
+/// What the server knows: the private rooms and who may enter them, the rooms that have
+/// been opened, and the next user id.
 #[derive(Debug, Default)]
 struct State {
+    private: HashMap<String, Vec<String>>,
     rooms: Mutex<BTreeSet<String>>,
     next_user: AtomicU64,
 }
@@ -64,12 +68,10 @@ impl tidings::Principal for Who {
     }
 }
 
-/// The example's users and private rooms, from the command line.
+/// The example's users, from the command line, and the operators' key.
 struct Directory {
     /// Token to user name.
     users: HashMap<String, String>,
-    /// Private room to the users it admits.
-    private: HashMap<String, Vec<String>>,
     api_key: String,
 }
 
@@ -82,15 +84,21 @@ impl tidings::Authenticator for Directory {
         }
         let token = handshake.credential("token").ok_or_else(|| AuthError::invalid_credential("token"))?;
         let name = self.users.get(token).ok_or_else(|| AuthError::invalid_credential("token"))?;
-        // Who may open a room is decided here, before the upgrade: a user who may not enter
-        // a private room never gets a socket in it.
-        if let Some(admitted) = handshake.param("room_id").and_then(|room| self.private.get(room))
-            && !admitted.contains(name)
-        {
-            return Err(AuthError::forbidden("a private room"));
-        }
         Ok(Who::User(name.clone()))
     }
+}
+
+/// What the server tells the chat's connections, from a handler, the timer or the
+/// announcements channel; each connection's event handler words it for its own user. The
+/// JSON form (`{"event": "notice", "text": "..."}`) is what another service publishes
+/// through Redis (see `docs/REDIS.md`).
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum RoomNews {
+    /// `by` mentioned the recipient in `room`.
+    Mention { by: String, room: String },
+    /// For everyone: an announcement, the timer.
+    Notice { text: String },
 }
 
 #[derive(Clone)]
@@ -119,7 +127,7 @@ impl contract::chat::Chat<Who> for Chat {
             types::ChatNotification { action: types::ChatNotificationAction::ChatNotification, payload: text };
         cx.broadcast(&room, notification)?;
         for who in mentioned {
-            cx.sender().to_principal(&who, room_event(&format!("{name} mentioned you in {room}"))?)?;
+            cx.publish(To::principal(&who), RoomNews::Mention { by: name.clone(), room: room.clone() });
         }
         Ok(())
     }
@@ -132,11 +140,40 @@ impl contract::chat::Chat<Who> for Chat {
         Ok(types::Pong { action: types::PongAction::Pong })
     }
 
+    /// Who may enter a room is decided before the upgrade: a user who may not enter a
+    /// private room never gets a socket in it (403).
+    async fn authorize(&self, who: &Who, params: &contract::chat::Params) -> Result<(), AuthError> {
+        match (who, self.0.private.get(&params.room_id)) {
+            (Who::User(name), Some(admitted)) if !admitted.contains(name) => {
+                Err(AuthError::forbidden("a private room"))
+            }
+            (Who::Operator, _) => Err(AuthError::forbidden("the rooms are for users")),
+            _ => Ok(()),
+        }
+    }
+
     async fn on_connect(&self, cx: &mut contract::chat::Context<Who>) -> Result<(), HandlerError> {
         let room = cx.params().room_id.clone();
         cx.join(&room);
         self.0.rooms.lock().map_err(|_| HandlerError::new("unavailable", "try again"))?.insert(room);
         Ok(())
+    }
+}
+
+impl tidings::Events<contract::chat::Spec, Who> for Chat {
+    type Event = RoomNews;
+
+    async fn on_event(
+        &self,
+        cx: &mut contract::chat::Context<Who>,
+        event: &RoomNews,
+    ) -> Option<contract::chat::Outgoing> {
+        let text = match event {
+            RoomNews::Mention { by, room } if *room == cx.params().room_id => format!("{by} mentioned you here"),
+            RoomNews::Mention { by, room } => format!("{by} mentioned you in {room}"),
+            RoomNews::Notice { text } => text.clone(),
+        };
+        room_event(&text).ok().map(Into::into)
     }
 }
 
@@ -168,12 +205,9 @@ impl contract::announcements::Announcements for Announcements {
         _: &mut contract::announcements::Context,
         message: types::Announce,
     ) -> Result<types::Announced, HandlerError> {
-        let event = room_event(message.text.as_str())?;
-        let rooms: Vec<String> = self.state.rooms.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default();
-        for room in &rooms {
-            self.rooms.broadcast(room, event.clone())?;
-        }
-        Ok(types::Announced { action: types::AnnouncedAction::Announced, rooms: rooms.len() as u64 })
+        let rooms = self.state.rooms.lock().map(|r| r.len()).unwrap_or_default();
+        self.rooms.publish(To::channel(), RoomNews::Notice { text: message.text.to_string() });
+        Ok(types::Announced { action: types::AnnouncedAction::Announced, rooms: rooms as u64 })
     }
 }
 
@@ -268,11 +302,10 @@ async fn main() -> std::io::Result<()> {
     };
     // The runtime logs through `tracing` (the Redis layer's link going down and coming back).
     tracing_subscriber::fmt().with_writer(std::io::stderr).init();
-    let state = Arc::new(State::default());
+    let state = Arc::new(State { private: options.private.iter().cloned().collect(), ..State::default() });
     let chat = Chat(Arc::clone(&state));
     let directory = Directory {
         users: options.users.iter().map(|(name, token)| (token.clone(), name.clone())).collect(),
-        private: options.private.iter().cloned().collect(),
         api_key: options.api_key.clone(),
     };
     let mut app = App::new();
@@ -287,7 +320,7 @@ async fn main() -> std::io::Result<()> {
     }
     let rooms = app.sender::<contract::chat::Spec>();
     let app = app
-        .mount(contract::chat::channel(chat.clone()))
+        .mount(contract::chat::channel_with_events(chat.clone()))
         .mount(contract::registration::channel(chat))
         .mount(contract::announcements::channel(Announcements { state: Arc::clone(&state), rooms: rooms.clone() }))
         .authenticator(directory)
@@ -319,8 +352,7 @@ async fn main() -> std::io::Result<()> {
         say("chat: rooms are shared with every process on the same Redis");
     }
 
-    // The seed's event handler: events pushed to rooms from outside any connection.
-    let ticker_state = Arc::clone(&state);
+    // Events published from outside any connection, to every connection on the channel.
     let ticker = rooms.clone();
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(options.tick);
@@ -329,12 +361,7 @@ async fn main() -> std::io::Result<()> {
         loop {
             ticks.tick().await;
             count += 1;
-            let open: Vec<String> = ticker_state.rooms.lock().map(|r| r.iter().cloned().collect()).unwrap_or_default();
-            if let Ok(event) = room_event(&format!("tick {count}")) {
-                for room in open {
-                    let _ = ticker.broadcast(&room, event.clone());
-                }
-            }
+            ticker.publish(To::channel(), RoomNews::Notice { text: format!("tick {count}") });
         }
     });
 

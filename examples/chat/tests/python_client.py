@@ -38,9 +38,10 @@ async def main(base, api_key):
         assert (await recv(ada))["payload"]["message"] == "lunch, @bob?"
         said = await recv(bob)
         assert said["action"] == "chatNotification", said
-        for ws in (bob, eve):
+        # Each of bob's connections words the mention for itself.
+        for ws, where in ((bob, "here"), (eve, "in lobby")):
             event = await recv(ws)
-            assert event == {"action": "roomEvent", "payload": {"event": "ada mentioned you in lobby"}}, event
+            assert event == {"action": "roomEvent", "payload": {"event": f"ada mentioned you {where}"}}, event
         for ws in (ada, staff):
             await ws.send(json.dumps({"action": "ping"}))
             assert await recv(ws) == {"action": "pong"}, "only bob was mentioned"

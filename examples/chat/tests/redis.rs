@@ -216,3 +216,56 @@ async fn both_servers_recover_when_redis_restarts() {
         assert_eq!(process.health().0, 200, "healthy again");
     }
 }
+
+/// The next room event's text in `room`, or `None` if none comes within `wait`.
+async fn room_event(room: &mut Room, wait: Duration) -> Option<String> {
+    loop {
+        match room.receive_timeout(wait).await {
+            Ok(chat::Outgoing::RoomEvent(event)) => return Some(event.payload.event.to_string()),
+            Ok(_) => continue,
+            Err(tidings::ClientError::Timeout) => return None,
+            Err(e) => panic!("the room failed: {e}"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_service_publishes_events_that_every_process_delivers() {
+    let has_redis_py = std::process::Command::new("python3").args(["-c", "import redis"]).status();
+    if !has_redis_py.is_ok_and(|s| s.success()) {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but python3 cannot import redis");
+        eprintln!("note: `pip install -r examples/chat/tests/requirements.txt` to run this test");
+        return;
+    }
+    let Some(redis) = RedisServer::for_test() else { return };
+    let (one, two) = (ChatProcess::start(&redis), ChatProcess::start(&redis));
+    let mut ada = one.room("lobby").await;
+    let mut bob = Client::<chat::Spec>::connect(&format!("{}/ws/chat/attic?token=bob-token", two.url))
+        .await
+        .expect("the room opens");
+
+    // The processes subscribe in the background: the service publishes again until both have.
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/publish_event.py");
+    let mut heard_by = [false, false];
+    for attempt in 0..(PATIENCE.as_millis() / 200) {
+        let text = format!("deploy {attempt}");
+        let status = Command::new("python3").args([script, &redis.url(), &text]).status().expect("python3 runs");
+        assert!(status.success(), "the publishing script failed");
+        for (heard, room) in heard_by.iter_mut().zip([&mut ada, &mut bob]) {
+            while let Some(event) = room_event(room, Duration::from_millis(200)).await {
+                *heard |= event.starts_with("deploy ");
+            }
+        }
+        if heard_by == [true, true] {
+            break;
+        }
+    }
+    assert_eq!(heard_by, [true, true], "the notice reached ada on one process and bob on the other");
+    // The mention went to ada's connections only, worded by hers for the room she is in.
+    let mention = Command::new("python3").args([script, &redis.url(), "last"]).status().expect("python3 runs");
+    assert!(mention.success());
+    assert_eq!(room_event(&mut ada, PATIENCE).await.as_deref(), Some("last"));
+    assert_eq!(room_event(&mut ada, PATIENCE).await.as_deref(), Some("billing mentioned you here"));
+    assert_eq!(room_event(&mut bob, PATIENCE).await.as_deref(), Some("last"));
+    assert_eq!(room_event(&mut bob, Duration::from_millis(300)).await, None, "bob was not mentioned");
+}

@@ -1,6 +1,7 @@
 //! Who is connected, over real sockets: an authenticator that awaits (a simulated lookup)
 //! gives each connection its principal, or refuses with 401/403 before the upgrade, and a
-//! slow one holds up only its own handshake; handlers read the principal (a forged `sender`
+//! slow one holds up only its own handshake; the channel's typed `authorize` hook refuses
+//! a room with 403 before the upgrade too; handlers read the principal (a forged `sender`
 //! is replaced by it) and keep state across a connection's frames; a broadcast can leave the
 //! sender out; a message can reach every connection of one principal and nobody else.
 
@@ -84,6 +85,15 @@ impl chat::Chat<User, Seen> for Rooms {
     async fn on_connect(&self, cx: &mut chat::Context<User, Seen>) -> Result<(), HandlerError> {
         cx.join(&cx.params().room_id.clone());
         Ok(())
+    }
+
+    /// The channel's own check, typed: rooms named `ada-*` are ada's.
+    async fn authorize(&self, user: &User, params: &chat::Params) -> Result<(), AuthError> {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        match params.room_id.strip_prefix("ada-") {
+            Some(_) if user.name != "ada" => Err(AuthError::forbidden("ada's rooms are ada's")),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -203,6 +213,9 @@ async fn handshakes_are_refused_before_the_upgrade_and_a_slow_lookup_holds_up_on
     assert_eq!(refused("/ws/chat/lobby?token=forged").await, 401, "an unknown token");
     assert_eq!(refused("/ws/chat/staff?token=bob-token").await, 403, "a room bob may not enter");
     let _ada_in_staff = connect(&server, "/ws/chat/staff?token=ada-token").await;
+    // The channel's typed hook refuses before the upgrade too.
+    assert_eq!(refused("/ws/chat/ada-notes?token=bob-token").await, 403, "the channel's authorize hook");
+    let _ada_in_hers = connect(&server, "/ws/chat/ada-notes?token=ada-token").await;
 
     // A lookup that never answers in time gets 503 at the deadline; meanwhile others are let in.
     let slow = tokio::spawn(refused("/ws/chat/lobby?token=slow-token"));
@@ -293,7 +306,9 @@ async fn on_axum_the_same_authenticator_decides_and_the_handlers_read_the_princi
     tokio::spawn(async move { axum::serve(listener, service).await });
     let url = |path: &str| format!("ws://{addr}{path}");
 
-    for (path, status) in [("/ws/chat/lobby", 401), ("/ws/chat/staff?token=bob-token", 403)] {
+    for (path, status) in
+        [("/ws/chat/lobby", 401), ("/ws/chat/staff?token=bob-token", 403), ("/ws/chat/ada-x?token=bob-token", 403)]
+    {
         match tidings::Client::<chat::Spec>::connect(&url(path)).await {
             Err(tidings::ClientError::Refused(refused)) => assert_eq!(refused, status, "{path}"),
             other => panic!("{path}: expected {status}, got {:?}", other.map(|_| "a connection")),
