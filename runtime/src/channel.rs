@@ -243,22 +243,18 @@ where
     ) -> Result<Box<dyn Session>, OpenError> {
         let params = C::Params::from_values(params)?;
         let principal = match opening.principal.map(|p| p.downcast::<P>()) {
-            Some(Ok(principal)) => principal,
+            Some(Ok(principal)) => Some(principal),
             // `()` is what a channel without a principal reads, whatever the authenticator said.
-            _ if TypeId::of::<P>() == TypeId::of::<()>() => {
-                let unit: Arc<dyn std::any::Any + Send + Sync> = Arc::new(());
-                unit.downcast::<P>().map_err(|_| OpenError::NoPrincipal { expected: std::any::type_name::<P>() })?
-            }
+            _ if TypeId::of::<P>() == TypeId::of::<()>() => None,
             _ => return Err(OpenError::NoPrincipal { expected: std::any::type_name::<P>() }),
         };
-        let peer = Peer {
-            principal,
-            key: opening.key,
-            remote: opening.remote,
-            query: opening.query,
-            headers: opening.headers,
-        };
-        let cx = Context::<C, P, S>::new(id, params, outbox, groups, peer, S::default());
+        // Most connections of a channel without users have nothing more to keep than their
+        // address: no allocation for them.
+        let said_more =
+            principal.is_some() || opening.key.is_some() || opening.query.is_some() || !opening.headers.is_empty();
+        let peer =
+            said_more.then(|| Peer { principal, key: opening.key, query: opening.query, headers: opening.headers });
+        let cx = Context::<C, P, S>::new(id, params, outbox, groups, opening.remote, peer, S::default());
         let validators = validate.then(|| Arc::clone(&self.validators));
         Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx, validators, events: self.events }))
     }

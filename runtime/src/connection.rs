@@ -100,8 +100,11 @@ where
     }
 }
 
-/// Runs a connection to its end, over any transport, in its span. (A plain function: an
-/// `async fn` here would keep its arguments beside the connection's future, in every task.)
+/// Runs a connection to its end, over any transport, in its span.
+///
+/// A plain function that spawns the writer and hands `live` one struct: an `async fn` keeps
+/// its arguments, and every local they are moved into, in its future for the connection's
+/// whole life (a few hundred bytes in every connection's task).
 pub(crate) fn run<R, Si, M, F>(stream: R, writer: Writer<Si, F>, setup: Setup) -> impl Future<Output = ()> + Send
 where
     R: Stream<Item = Read> + Unpin + Send,
@@ -116,44 +119,63 @@ where
         remote = setup.remote.map(tracing::field::display),
         principal = setup.principal.as_deref(),
     );
-    live(stream, writer, setup).instrument(span)
+    let Setup { id, session, outbox, queue, groups, config, discriminator, concurrency, shutdown, slot, .. } = setup;
+    telemetry::opened();
+    let (close, closing) = oneshot::channel::<Close>();
+    let outgoing = Outgoing { queue, events: session.events() };
+    let writer = tokio::spawn(write_loop(writer, outgoing, closing, config.ping_interval));
+    groups.layer().attach(id, outbox.clone());
+    let connection =
+        Live { id, session, outbox, groups, config, discriminator, concurrency, shutdown, slot, close, writer };
+    live(stream, connection).instrument(span)
 }
 
-async fn live<R, Si, M, F>(mut stream: R, writer: Writer<Si, F>, setup: Setup)
+/// What a connection holds while it lives, once its writer runs.
+struct Live {
+    id: ConnectionId,
+    session: Box<dyn Session>,
+    outbox: Outbox,
+    groups: Groups,
+    config: Arc<ServerConfig>,
+    discriminator: Option<&'static str>,
+    concurrency: usize,
+    shutdown: watch::Receiver<bool>,
+    slot: crate::channel::ChannelSlot,
+    /// Tells the writer how the connection closes.
+    close: oneshot::Sender<Close>,
+    writer: tokio::task::JoinHandle<()>,
+}
+
+async fn live<R>(mut stream: R, mut connection: Live)
 where
     R: Stream<Item = Read> + Unpin + Send,
-    Si: Sink<M> + Unpin + Send + 'static,
-    M: Send + 'static,
-    F: Fn(Write) -> M + Send + 'static,
 {
-    let Setup {
-        id, mut session, outbox, queue, groups, config, discriminator, concurrency, mut shutdown, slot, ..
-    } = setup;
-    telemetry::opened();
-    let (close_tx, close_rx) = oneshot::channel::<Close>();
-    let outgoing = Outgoing { queue, events: session.events() };
-    let writer = tokio::spawn(write_loop(writer, outgoing, close_rx, config.ping_interval));
-    groups.layer().attach(id, outbox.clone());
-
-    let close: Close = match AssertUnwindSafe(session.connected()).catch_unwind().await {
+    let close: Close = match AssertUnwindSafe(connection.session.connected()).catch_unwind().await {
         Ok(Ok(())) => {
-            let connection =
-                Reader { session: &*session, outbox: &outbox, config: &config, discriminator, concurrency };
-            connection.run(&mut stream, &mut shutdown).await
+            let reader = Reader {
+                session: &*connection.session,
+                outbox: &connection.outbox,
+                config: &connection.config,
+                discriminator: connection.discriminator,
+                concurrency: connection.concurrency,
+            };
+            reader.run(&mut stream, &mut connection.shutdown).await
         }
         Ok(Err(refused)) => {
             telemetry::error_frame(refused.code());
-            let _ = outbox.push(error_frame(discriminator, refused.code(), refused.message(), None));
+            let frame = error_frame(connection.discriminator, refused.code(), refused.message(), None);
+            let _ = connection.outbox.push(frame);
             Some((close::POLICY, "refused by the server"))
         }
         Err(_) => Some((close::POLICY, "the connect hook failed")),
     };
-    groups.layer().detach(id);
+    connection.groups.layer().detach(connection.id);
     match close {
         Some((code, reason)) => telemetry::closed(Closed::Server(code), reason),
         None => telemetry::closed(Closed::Peer, ""),
     }
-    let _ = close_tx.send(close);
+    let Live { mut session, close: closing, writer, slot, .. } = connection;
+    let _ = closing.send(close);
     // The writer sends the close frame and shuts the socket; a peer that never reads cannot hold it.
     let abort = writer.abort_handle();
     if tokio::time::timeout(Duration::from_secs(5), writer).await.is_err() {

@@ -22,21 +22,25 @@ pub struct Context<C: ChannelSpec, P = (), S = ()> {
     params: Arc<C::Params>,
     outbox: Outbox,
     groups: Groups,
-    peer: Arc<Peer<P>>,
-    state: Arc<Mutex<S>>,
+    remote: Option<SocketAddr>,
+    /// What else the handshake said; `None` when it said nothing more (no principal, query,
+    /// or kept header), as for most connections of a channel without users.
+    peer: Option<Arc<Peer<P>>>,
+    /// The state its handlers share; `None` for a state of no type (`()`).
+    state: Option<Arc<Mutex<S>>>,
     /// The state, while a handler or hook of this connection runs.
     held: Option<OwnedMutexGuard<S>>,
     /// A state of no type (`()`), which handlers need not take turns for.
     unit: Option<S>,
 }
 
-/// What the handshake said about the peer, kept for the connection's life.
+/// What the handshake said about the peer beyond its address, kept for the connection's life.
 #[derive(Debug)]
 pub(crate) struct Peer<P> {
-    pub(crate) principal: Arc<P>,
+    /// `None` for a channel whose principal is `()`.
+    pub(crate) principal: Option<Arc<P>>,
     /// The principal's key, which its connections are addressed by.
     pub(crate) key: Option<String>,
-    pub(crate) remote: Option<SocketAddr>,
     pub(crate) query: Option<String>,
     /// The headers `ServerConfig::context_headers` names, lower-cased.
     pub(crate) headers: Vec<(String, String)>,
@@ -51,8 +55,9 @@ impl<C: ChannelSpec, P, S> Clone for Context<C, P, S> {
             params: Arc::clone(&self.params),
             outbox: self.outbox.clone(),
             groups: self.groups.clone(),
-            peer: Arc::clone(&self.peer),
-            state: Arc::clone(&self.state),
+            remote: self.remote,
+            peer: self.peer.clone(),
+            state: self.state.clone(),
             held: None,
             unit: None,
         }
@@ -66,16 +71,19 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
         params: C::Params,
         outbox: Outbox,
         groups: Groups,
-        peer: Peer<P>,
+        remote: Option<SocketAddr>,
+        peer: Option<Peer<P>>,
         state: S,
     ) -> Self {
+        let unit = std::any::TypeId::of::<S>() == std::any::TypeId::of::<()>();
         Self {
             id,
             params: Arc::new(params),
             outbox,
             groups,
-            peer: Arc::new(peer),
-            state: Arc::new(Mutex::new(state)),
+            remote,
+            peer: peer.map(Arc::new),
+            state: (!unit).then(|| Arc::new(Mutex::new(state))),
             held: None,
             unit: None,
         }
@@ -88,10 +96,12 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
     where
         S: Default,
     {
-        if std::any::TypeId::of::<S>() == std::any::TypeId::of::<()>() {
-            self.unit.get_or_insert_with(S::default);
-        } else if self.held.is_none() {
-            self.held = Some(Arc::clone(&self.state).lock_owned().await);
+        match &self.state {
+            None => {
+                self.unit.get_or_insert_with(S::default);
+            }
+            Some(state) if self.held.is_none() => self.held = Some(Arc::clone(state).lock_owned().await),
+            Some(_) => {}
         }
     }
 
@@ -107,17 +117,29 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
 
     /// Joins the group every connection of its principal is in, when the principal has a key.
     pub(crate) fn join_principal(&self) {
-        if let Some(key) = &self.peer.key {
+        if let Some(key) = self.peer.as_ref().and_then(|peer| peer.key.as_ref()) {
             self.groups.layer().join(self.id, &crate::groups::principal_group(C::DESCRIPTOR.name, key));
         }
     }
 }
 
-impl<C: ChannelSpec, P, S> Context<C, P, S> {
+impl<C: ChannelSpec, P: 'static, S> Context<C, P, S> {
     /// Who opened the connection: what the application's authenticator returned for its
     /// handshake.
     pub fn principal(&self) -> &P {
-        &self.peer.principal
+        match self.peer.as_ref().and_then(|peer| peer.principal.as_deref()) {
+            Some(principal) => principal,
+            None => {
+                // Only a channel whose principal is `()` opens without one.
+                static UNIT: () = ();
+                let unit: &dyn std::any::Any = &UNIT;
+                unit.downcast_ref::<P>().expect("a connection opened without a principal reads `()`")
+            }
+        }
+    }
+
+    fn peer(&self) -> Option<&Peer<P>> {
+        self.peer.as_deref()
     }
 
     /// The connection's state: set in `on_connect`, read and changed by every handler of the
@@ -150,23 +172,23 @@ impl<C: ChannelSpec, P, S> Context<C, P, S> {
 
     /// The peer's address, when the front end knows it.
     pub fn remote_addr(&self) -> Option<SocketAddr> {
-        self.peer.remote
+        self.remote
     }
 
     /// The handshake's query string, without the `?`.
     pub fn query(&self) -> Option<&str> {
-        self.peer.query.as_deref()
+        self.peer()?.query.as_deref()
     }
 
     /// The value of the handshake's query parameter `name`, decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        self.peer.query.as_deref().and_then(|q| crate::auth::query_value(q, name))
+        self.query().and_then(|q| crate::auth::query_value(q, name))
     }
 
     /// The value of handshake header `name`, when
     /// [`ServerConfig::context_headers`](crate::ServerConfig::context_headers) keeps it.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.peer.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.peer()?.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// Joins `group` of this channel.

@@ -165,7 +165,9 @@ impl Outbox {
             Err(mpsc::error::TrySendError::Closed(_)) => return Err(SendError::Closed),
             Err(mpsc::error::TrySendError::Full(frame)) => frame,
         };
-        match tokio::time::timeout(patience, self.tx.send(frame)).await {
+        // Boxed: the wait (a timer and a place in the queue's wait list, 390 bytes) would
+        // otherwise be part of every connection's task, for the rare peer that needs it.
+        match Box::pin(tokio::time::timeout(patience, self.tx.send(frame))).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(SendError::Closed),
             Err(_) => Err(SendError::QueueFull),

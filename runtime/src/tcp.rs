@@ -160,22 +160,47 @@ struct Peer {
     slot: AddressSlot,
 }
 
-async fn accept(peer: Peer, mounted: Arc<Mounted>, docs: Arc<Docs>, shutdown: watch::Receiver<bool>) {
+/// A connection's task: the handshake within its deadline, then the connection.
+///
+/// Composed from two futures rather than written as one `async fn`: an `async fn` keeps a
+/// place for every value moved between its two halves (the upgraded socket, its setup, the
+/// split halves) beside the future of each half, which tripled the task of every open
+/// connection (7.7 KB instead of the 2.4 KB of its larger half). Combined, the task holds
+/// one half at a time.
+fn accept(
+    peer: Peer,
+    mounted: Arc<Mounted>,
+    docs: Arc<Docs>,
+    shutdown: watch::Receiver<bool>,
+) -> impl Future<Output = ()> + Send {
+    use futures_util::FutureExt as _;
+    use futures_util::future::Either;
     let Peer { stream, remote, slot } = peer;
     let deadline = mounted.config.handshake_timeout;
-    let setup = match tokio::time::timeout(deadline, handshake(stream, remote, &mounted, &docs, shutdown)).await {
-        Ok(Some(setup)) => setup,
-        Ok(None) => return,
+    // Boxed, so that the task is the size of the connection it becomes: the handshake's
+    // state (the request head, the admission, tungstenite's handshake) is larger, and
+    // freed once it is done.
+    let handshake = Box::pin(async move {
+        let admitted = handshake(stream, remote, &mounted, &docs, shutdown);
+        tokio::time::timeout(deadline, admitted).await
+    });
+    handshake.then(move |decided| match decided {
+        Ok(Some((ws, setup))) => Either::Left(connect(ws, setup, slot)),
+        Ok(None) => Either::Right(std::future::ready(())),
         Err(_) => {
             telemetry::refused(Refused::Deadline, 0);
-            return;
+            Either::Right(std::future::ready(()))
         }
-    };
-    let (ws, setup) = setup;
+    })
+}
+
+/// An upgraded connection, to its end; its place under the per-address limit is given back
+/// when it ends.
+fn connect(ws: Socket, setup: Setup, slot: AddressSlot) -> impl Future<Output = ()> + Send {
     let (sink, stream) = futures_util::StreamExt::split(ws);
     let stream = futures_util::StreamExt::map(stream, read);
-    connection::run(stream, connection::Writer { sink, convert: write }, setup).await;
-    drop(slot);
+    let run = connection::run(stream, connection::Writer { sink, convert: write }, setup);
+    futures_util::FutureExt::map(run, move |()| drop(slot))
 }
 
 /// A WebSocket stream on the tungstenite front end.
