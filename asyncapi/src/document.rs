@@ -36,6 +36,8 @@ pub struct Document {
     bundle: Bundle,
     spec: AsyncApi,
     warnings: Diagnostics,
+    /// The document with its traits applied, as JSON and typed: made on first use.
+    merged: std::sync::OnceLock<(Value, AsyncApi)>,
 }
 
 impl Document {
@@ -83,7 +85,7 @@ impl Document {
         match spec {
             Some(spec) if !doc_diagnostics.has_errors() => {
                 doc_diagnostics.finish();
-                Ok(Self { workspace, bundle, spec, warnings: doc_diagnostics })
+                Ok(Self { workspace, bundle, spec, warnings: doc_diagnostics, merged: std::sync::OnceLock::new() })
             }
             _ => fail(doc_diagnostics),
         }
@@ -96,16 +98,30 @@ impl Document {
 
     /// The typed document with every message and operation trait merged into its object.
     pub fn with_traits_applied(&self) -> AsyncApi {
-        let merged = traits::apply(&self.workspace.root().value);
-        let mut cx = Cx::new();
-        // Merging keeps every field well-typed: both sides were checked.
-        AsyncApi::from_node(&merged, &mut cx).unwrap_or_else(|| self.spec.clone())
+        self.merged().1.clone()
     }
 
     /// The bundled document with every message and operation trait merged into its object,
     /// as a JSON value: the same pointers lead to the same objects as in [`bundled`](Self::bundled).
     pub fn bundled_with_traits(&self) -> Value {
-        traits::apply(&self.workspace.root().value)
+        self.merged().0.clone()
+    }
+
+    /// The resolved, typed view of the document, traits applied: what readers of channels,
+    /// operations, messages and replies go through (see [`View`](crate::view::View)).
+    pub fn view(&self) -> crate::view::View<'_> {
+        let (raw, spec) = self.merged();
+        crate::view::View::new(raw, spec)
+    }
+
+    fn merged(&self) -> &(Value, AsyncApi) {
+        self.merged.get_or_init(|| {
+            let merged = traits::apply(&self.workspace.root().value);
+            let mut cx = Cx::new();
+            // Merging keeps every field well-typed: both sides were checked.
+            let spec = AsyncApi::from_node(&merged, &mut cx).unwrap_or_else(|| self.spec.clone());
+            (merged, spec)
+        })
     }
 
     /// The self-contained document as a JSON value: external references inlined under

@@ -43,6 +43,7 @@ pub mod model;
 pub mod pointer;
 pub mod shape;
 pub mod source;
+pub mod view;
 
 mod bundle;
 mod document;

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 use tidings_asyncapi::model::Action;
-use tidings_asyncapi::pointer::follow;
-use tidings_asyncapi::{Document, JsonPointer, RefTarget};
+use tidings_asyncapi::view::{ChannelView, MessageView, OperationView, View};
+use tidings_asyncapi::{Document, JsonPointer};
 
 use super::names::{Case, Scope};
 use super::types::SchemaSet;
@@ -50,6 +50,8 @@ pub(crate) enum Payload {
 #[derive(Debug, Clone)]
 pub(crate) struct MessagePlan {
     pub(crate) key: String,
+    /// Where the message is written, references followed.
+    pub(crate) pointer: JsonPointer,
     pub(crate) variant: String,
     pub(crate) payload: Payload,
     pub(crate) fields: Value,
@@ -90,6 +92,10 @@ pub(crate) struct HandlerPlan {
 #[derive(Debug, Clone)]
 pub(crate) struct OperationInfo {
     pub(crate) key: String,
+    /// The names of its tags.
+    pub(crate) tags: Vec<String>,
+    /// The channel its reply travels on, when that is another channel: as the contract has it.
+    pub(crate) reply_channel: Option<Value>,
     pub(crate) action: Action,
     pub(crate) fields: Value,
     pub(crate) messages: Vec<String>,
@@ -101,6 +107,8 @@ pub(crate) struct OperationInfo {
 #[derive(Debug, Clone)]
 pub(crate) struct ParamPlan {
     pub(crate) name: String,
+    /// The values it may take, when limited.
+    pub(crate) allowed: Vec<String>,
     pub(crate) field: String,
     pub(crate) fields: Value,
 }
@@ -150,43 +158,36 @@ pub(crate) fn plan(
     schemas: &mut SchemaSet,
     findings: &mut Vec<Finding>,
 ) -> Vec<ChannelPlan> {
-    let merged = doc.bundled_with_traits();
+    let view = doc.view();
     let mut modules = Scope::with_reserved(&["types"]);
     let mut plans = Vec::new();
-    let channels: Vec<String> =
-        merged.get("channels").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default();
-    let all_operations = operations(&merged);
-    for key in channels {
-        let pointer = JsonPointer::from_tokens(["channels", key.as_str()]);
-        let Some((channel_at, channel)) = follow(&merged, &pointer) else { continue };
-        let operations: Vec<(String, JsonPointer, &Value)> = all_operations
-            .iter()
-            .filter(|(target, ..)| target.as_ref() == Some(&pointer))
-            .map(|(_, key, at, op)| (key.clone(), at.clone(), *op))
-            .collect();
+    let all_operations: Vec<OperationView<'_>> = view.operations().collect();
+    for channel in view.channels() {
+        let operations: Vec<&OperationView<'_>> =
+            all_operations.iter().filter(|op| op.names_channel(channel.key)).collect();
         if operations.is_empty() {
             continue;
         }
+        let key = channel.key.to_owned();
         let module = modules.name(&key, Case::Value);
         let mut scope = Scope::with_reserved(RESERVED);
         let trait_name = scope.name(&key, Case::Type);
         let mut planner = Planner {
             doc,
-            merged: &merged,
+            view: &view,
             key: &key,
-            channel_at: &channel_at,
-            channel,
+            channel_at: &channel.pointer,
             schemas: &mut *schemas,
             findings: &mut *findings,
         };
-        let messages_by_key = planner.messages(&mut scope);
+        let messages = planner.messages(&channel, &mut scope);
         let mut plan = ChannelPlan {
             key: key.clone(),
             module,
             trait_name,
-            fields: channel.clone(),
-            params: params(&merged, channel, &channel_at),
-            messages: messages_by_key,
+            fields: view.value(&channel.pointer).cloned().unwrap_or(Value::Null),
+            params: params(&view, &channel),
+            messages,
             incoming: Direction::default(),
             outgoing: Direction::default(),
             handlers: Vec::new(),
@@ -194,21 +195,17 @@ pub(crate) fn plan(
             scope,
             security: Vec::new(),
         };
-        for (op_key, op_at, op) in &operations {
-            planner.operation(settings, &mut plan, op_key, op_at, op);
+        for op in &operations {
+            planner.operation(settings, &mut plan, op);
         }
-        for (_, _, op) in &operations {
-            for scheme in op.get("security").and_then(Value::as_array).into_iter().flatten() {
-                let resolved = match scheme.get("$ref").and_then(Value::as_str) {
-                    Some(r) => RefTarget::split(r).pointer().ok().and_then(|p| {
-                        follow(&merged, &p).map(|(at, v)| (at.last().unwrap_or("scheme").to_owned(), v.clone()))
-                    }),
-                    None => Some((format!("{key}-inline"), scheme.clone())),
+        for op in &operations {
+            for scheme in op.security() {
+                let name = match (scheme.referenced, scheme.pointer.last()) {
+                    (true, Some(last)) => last.to_owned(),
+                    _ => format!("{key}-inline"),
                 };
-                if let Some((name, value)) = resolved
-                    && plan.security.iter().all(|(k, _)| *k != name)
-                {
-                    plan.security.push((name, value));
+                if plan.security.iter().all(|(k, _)| *k != name) {
+                    plan.security.push((name, view.value(&scheme.pointer).cloned().unwrap_or(Value::Null)));
                 }
             }
         }
@@ -227,230 +224,152 @@ pub(crate) fn plan(
     plans
 }
 
-/// Every root operation, resolved, with the pointer of its channel, in document order.
-fn operations(merged: &Value) -> Vec<(Option<JsonPointer>, String, JsonPointer, &Value)> {
-    let mut out = Vec::new();
-    for (key, _) in merged.get("operations").and_then(Value::as_object).into_iter().flatten() {
-        let at = JsonPointer::from_tokens(["operations", key.as_str()]);
-        let Some((op_at, op)) = follow(merged, &at) else { continue };
-        let target =
-            op.pointer("/channel/$ref").and_then(Value::as_str).and_then(|r| RefTarget::split(r).pointer().ok());
-        out.push((target, key.clone(), op_at, op));
-    }
-    out
-}
-
-fn params(merged: &Value, channel: &Value, channel_at: &JsonPointer) -> Vec<ParamPlan> {
-    let address = channel.get("address").and_then(Value::as_str).unwrap_or_default();
+fn params(view: &View<'_>, channel: &ChannelView<'_>) -> Vec<ParamPlan> {
     let mut scope = Scope::default();
-    let mut out = Vec::new();
-    let mut rest = address;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else { break };
-        let name = &rest[open + 1..open + close];
-        rest = &rest[open + close + 1..];
-        let at = channel_at.join("parameters").join(name);
-        let fields = follow(merged, &at).map(|(_, v)| v.clone()).unwrap_or(Value::Null);
-        out.push(ParamPlan { name: name.to_owned(), field: scope.name(name, Case::Value), fields });
-    }
-    out
+    channel
+        .address_parameters()
+        .into_iter()
+        .map(|(name, declared)| {
+            let fields = declared.as_ref().and_then(|d| view.value(&d.pointer)).cloned().unwrap_or(Value::Null);
+            let allowed = declared.map(|d| d.item.allowed.clone()).unwrap_or_default();
+            ParamPlan { name: name.to_owned(), allowed, field: scope.name(name, Case::Value), fields }
+        })
+        .collect()
 }
 
 /// Plans one channel: its messages, its operations, and (in `dispatch.rs`) how each
 /// direction's messages are told apart.
 pub(super) struct Planner<'a> {
     doc: &'a Document,
-    pub(super) merged: &'a Value,
+    pub(super) view: &'a View<'a>,
     pub(super) key: &'a str,
     pub(super) channel_at: &'a JsonPointer,
-    channel: &'a Value,
     schemas: &'a mut SchemaSet,
     pub(super) findings: &'a mut Vec<Finding>,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     /// Every message of the channel, with its payload typed.
-    fn messages(&mut self, scope: &mut Scope) -> Vec<MessagePlan> {
-        let mut out = Vec::new();
-        for (key, _) in self.channel.get("messages").and_then(Value::as_object).into_iter().flatten() {
-            let at = self.channel_at.join("messages").join(key.clone());
-            if let Some(message) = self.message_plan(key, &at, scope) {
-                out.push(message);
-            }
-        }
-        out
+    fn messages(&mut self, channel: &ChannelView<'a>, scope: &mut Scope) -> Vec<MessagePlan> {
+        channel.messages().iter().map(|m| self.message_plan(&m.key, m, scope)).collect()
     }
 
-    /// One message, by its key and where it is written.
-    fn message_plan(&mut self, key: &str, at: &JsonPointer, scope: &mut Scope) -> Option<MessagePlan> {
-        let (message_at, message) = follow(self.merged, at)?;
+    /// One message, under `key`.
+    fn message_plan(&mut self, key: &str, m: &MessageView<'a>, scope: &mut Scope) -> MessagePlan {
         let variant = scope.name(key, Case::Type);
-        let payload = self.payload(key, &message_at, message);
-        let correlation = message.get("correlationId").and_then(|c| match c.get("$ref").and_then(Value::as_str) {
-            Some(r) => follow(self.merged, &RefTarget::split(r).pointer().ok()?).map(|(_, v)| v),
-            None => Some(c),
-        });
-        let correlation_description =
-            correlation.and_then(|c| c.get("description")).and_then(Value::as_str).map(str::to_owned);
-        let correlation_pointer = correlation
-            .and_then(|c| c.get("location"))
-            .and_then(Value::as_str)
-            .and_then(|l| l.strip_prefix("$message.payload#"))
-            .map(str::to_owned);
-        let examples = message
-            .get("examples")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.get("payload").cloned())
-            .collect();
-        Some(MessagePlan {
+        let payload = self.payload(key, m);
+        let correlation = m.correlation_id(self.view);
+        MessagePlan {
             key: key.to_owned(),
+            pointer: m.pointer.clone(),
             variant,
             payload,
-            fields: message.clone(),
-            correlation_pointer,
-            correlation_description,
-            examples,
-        })
+            fields: self.view.value(&m.pointer).cloned().unwrap_or(Value::Null),
+            correlation_pointer: m.correlation_pointer(self.view).map(str::to_owned),
+            correlation_description: correlation.and_then(|c| c.item.description.clone()),
+            examples: m.message.examples.iter().filter_map(|e| e.payload.clone()).collect(),
+        }
     }
 
     /// The reply messages of an operation whose reply travels on another channel: they join
     /// this channel's messages (over WebSocket a reply comes back on the same connection).
-    fn foreign_replies(&mut self, plan: &mut ChannelPlan, list: Option<&Value>) -> Vec<String> {
+    fn foreign_replies(&mut self, plan: &mut ChannelPlan, replies: &[MessageView<'a>]) -> Vec<String> {
         let mut keys = Vec::new();
-        for reference in
-            list.and_then(Value::as_array).into_iter().flatten().filter_map(|m| m.get("$ref").and_then(Value::as_str))
-        {
-            let Ok(written) = RefTarget::split(reference).pointer() else { continue };
-            let Some(key) = written.last().map(str::to_owned) else { continue };
-            let target = follow(self.merged, &written).map(|(p, _)| p);
-            let existing = plan.messages.iter().find(|m| {
-                let at = self.channel_at.join("messages").join(m.key.clone());
-                m.key == key && follow(self.merged, &at).map(|(p, _)| p) == target
-            });
-            if let Some(existing) = existing {
+        for m in replies {
+            if let Some(existing) = plan.messages.iter().find(|p| p.key == m.key && p.pointer == m.pointer) {
                 keys.push(existing.key.clone());
                 continue;
             }
-            let mut unique = key.clone();
+            let mut unique = m.key.clone();
             let mut n = 2;
             while plan.message(&unique).is_some() {
-                unique = format!("{key}{n}");
+                unique = format!("{}{n}", m.key);
                 n += 1;
             }
-            if let Some(mut message) = self.message_plan(&unique, &written, &mut plan.scope) {
-                message.key = unique.clone();
-                plan.messages.push(message);
-                keys.push(unique);
-            }
+            let message = self.message_plan(&unique, m, &mut plan.scope);
+            plan.messages.push(message);
+            keys.push(unique);
         }
         keys
     }
 
-    fn payload(&mut self, key: &str, message_at: &JsonPointer, message: &Value) -> Payload {
-        let content_type = message
-            .get("contentType")
-            .or_else(|| self.merged.get("defaultContentType"))
-            .and_then(Value::as_str)
+    fn payload(&mut self, key: &str, m: &MessageView<'a>) -> Payload {
+        let content_type = m
+            .message
+            .content_type
+            .as_deref()
+            .or_else(|| self.view.default_content_type())
             .unwrap_or("application/json");
-        let Some(payload) = message.get("payload") else { return Payload::Any };
-        let payload_at = message_at.join("payload");
-        let resolved = follow(self.merged, &payload_at).map(|(_, v)| v).unwrap_or(payload);
-        let is_binary_schema = resolved.get("type") == Some(&Value::from("string"))
-            && resolved.get("format") == Some(&Value::from("binary"));
-        if content_type == "application/octet-stream" || is_binary_schema {
+        let Some(schema) = m.payload_schema(self.view) else { return Payload::Any };
+        if content_type == "application/octet-stream" || schema.is_binary_string() {
             return Payload::Binary;
         }
-        if let Some(format) = resolved.get("schemaFormat").and_then(Value::as_str) {
+        if let Some(format) = schema.format {
             let json = tidings_asyncapi::model::SchemaFormat::parse(format).is_some_and(|f| f.is_json_schema());
             if !json {
                 self.findings.push(Finding::warning(
                     BuildProblem::NotJsonSchema { format: format.to_owned() },
-                    payload_at.join("schemaFormat"),
+                    schema.pointer.join("schemaFormat"),
                 ));
                 return Payload::Any;
             }
         }
-        let name = message.get("name").and_then(Value::as_str).unwrap_or(key);
-        Payload::Json(self.schemas.add(self.doc, &payload_at, name, self.findings))
+        let name = m.message.name.as_deref().unwrap_or(key);
+        Payload::Json(self.schemas.add(self.doc, &schema.pointer, name, self.findings))
     }
 
-    /// The channel's message keys an operation (or reply) lists; all of them when it lists none.
-    fn message_keys(&self, plan: &ChannelPlan, list: Option<&Value>, all_when_empty: bool) -> Vec<String> {
-        let refs: Vec<&str> = list
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|m| m.get("$ref").and_then(Value::as_str))
-            .collect();
-        if refs.is_empty() {
-            return if all_when_empty { plan.messages.iter().map(|m| m.key.clone()).collect() } else { Vec::new() };
-        }
-        // Where each of the channel's messages finally is, worked out only for a reference
-        // written some other way than `#/channels/<this>/messages/<key>`.
-        let mut finals: Option<Vec<(String, Option<JsonPointer>)>> = None;
-        refs.iter()
-            .filter_map(|r| {
-                let written = RefTarget::split(r).pointer().ok()?;
-                if let [c, _, m, key] = written.tokens()
-                    && c == "channels"
-                    && m == "messages"
-                    && plan.message(key).is_some()
-                {
-                    return Some(key.clone());
-                }
-                let fin = follow(self.merged, &written).map(|(p, _)| p)?;
-                let finals = finals.get_or_insert_with(|| {
-                    plan.messages
-                        .iter()
-                        .map(|m| {
-                            let at = self.channel_at.join("messages").join(m.key.clone());
-                            (m.key.clone(), follow(self.merged, &at).map(|(p, _)| p))
-                        })
-                        .collect()
-                });
-                finals.iter().find(|(_, p)| p.as_ref() == Some(&fin)).map(|(k, _)| k.clone())
+    /// The keys of the channel's messages among `listed`.
+    fn message_keys(plan: &ChannelPlan, listed: &[MessageView<'a>]) -> Vec<String> {
+        listed
+            .iter()
+            .filter_map(|m| {
+                plan.messages
+                    .iter()
+                    .find(|p| p.key == m.key && p.pointer == m.pointer)
+                    .or_else(|| plan.messages.iter().find(|p| p.pointer == m.pointer))
+                    .map(|p| p.key.clone())
             })
             .collect()
     }
 
-    fn operation(&mut self, settings: &Settings, plan: &mut ChannelPlan, key: &str, at: &JsonPointer, op: &Value) {
-        let action = match op.get("action").and_then(Value::as_str) {
-            Some("send") => Action::Send,
-            _ => Action::Receive,
+    fn operation(&mut self, settings: &Settings, plan: &mut ChannelPlan, op: &OperationView<'a>) {
+        let key = op.key;
+        let action = op.action();
+        // An operation that lists no messages handles all of the channel's.
+        let messages = if op.operation.messages.is_empty() {
+            plan.messages.iter().map(|m| m.key.clone()).collect()
+        } else {
+            Self::message_keys(plan, &op.messages().unwrap_or_default())
         };
-        let messages = self.message_keys(plan, op.get("messages"), true);
-        let reply = op.get("reply").and_then(|r| match r.get("$ref").and_then(Value::as_str) {
-            Some(reference) => follow(self.merged, &RefTarget::split(reference).pointer().ok()?).map(|(_, v)| v),
-            None => Some(r),
-        });
-        let reply_channel = reply
-            .and_then(|r| r.pointer("/channel/$ref"))
-            .and_then(Value::as_str)
-            .and_then(|r| RefTarget::split(r).pointer().ok())
-            .and_then(|p| p.last().map(str::to_owned));
-        let replies = match (reply, &reply_channel) {
-            (Some(r), Some(channel)) if channel != self.key => self.foreign_replies(plan, r.get("messages")),
-            (Some(r), _) => self.message_keys(plan, r.get("messages"), false),
+        let reply = op.reply().ok().flatten();
+        let reply_channel = reply.as_ref().and_then(|r| r.channel.as_ref()).map(|c| c.key.to_owned());
+        let foreign_channel = reply
+            .as_ref()
+            .and_then(|r| r.channel.as_ref())
+            .filter(|c| c.key != self.key)
+            .and_then(|c| self.view.value(&c.pointer))
+            .cloned();
+        let replies = match (&reply, &reply_channel) {
+            (Some(r), Some(channel)) if channel != self.key => self.foreign_replies(plan, &r.messages),
+            (Some(r), _) => Self::message_keys(plan, &r.messages),
             (None, _) => Vec::new(),
         };
         let security = op
-            .get("security")
-            .and_then(Value::as_array)
+            .security()
             .into_iter()
-            .flatten()
-            .filter_map(|s| s.get("$ref").and_then(Value::as_str))
-            .filter_map(|r| RefTarget::split(r).pointer().ok())
-            .filter_map(|p| p.last().map(str::to_owned))
+            .filter(|s| s.referenced)
+            .filter_map(|s| s.pointer.last().map(str::to_owned))
             .collect();
+        let fields = self.view.value(&op.pointer).cloned().unwrap_or(Value::Null);
         plan.operations.push(OperationInfo {
             key: key.to_owned(),
+            tags: op.tag_names().into_iter().map(str::to_owned).collect(),
+            reply_channel: foreign_channel,
             action,
-            fields: op.clone(),
+            fields: fields.clone(),
             messages: messages.clone(),
             security,
-            reply: reply.map(|_| (reply_channel, replies.clone())),
+            reply: reply.as_ref().map(|_| (reply_channel, replies.clone())),
         });
         let side_receives = settings.side.receives(action);
         let (received, sent) = if side_receives { (&messages, &replies) } else { (&replies, &messages) };
@@ -481,7 +400,7 @@ impl Planner<'_> {
                     other: key.to_owned(),
                     left_empty: messages.is_empty(),
                 },
-                at.clone(),
+                op.pointer.clone(),
             ));
         }
         if messages.is_empty() {
@@ -498,7 +417,7 @@ impl Planner<'_> {
             replies,
             message_enum,
             reply_enum,
-            fields: op.clone(),
+            fields,
         });
     }
 }

@@ -180,14 +180,7 @@ pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, sche
         for key in ["title", "summary", "description"] {
             out.field(key).opt(text_of(&o.fields, key)).raw(", ");
         }
-        let tags = o
-            .fields
-            .get("tags")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.get("name").and_then(Value::as_str));
-        out.field("tags").strs(tags).raw(", ");
+        out.field("tags").strs(o.tags.iter().map(String::as_str)).raw(", ");
         out.field("security").strs(o.security.iter().map(String::as_str)).raw(", ");
         out.field("messages").strs(o.messages.iter().map(String::as_str)).raw(", ");
         out.field("reply");
@@ -195,10 +188,8 @@ pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, sche
             Some((channel, messages)) => {
                 // A reply documented on a channel of its own: that channel as the contract
                 // has it, without its messages (they are among this channel's).
-                let foreign = channel.as_deref().filter(|c| *c != plan.key).and_then(|c| {
-                    let object = doc.bundled().get("channels")?.get(c).filter(|o| o.is_object())?;
-                    Some(without(object, &["messages"]).to_string())
-                });
+                let foreign =
+                    o.reply_channel.as_ref().filter(|c| c.is_object()).map(|c| without(c, &["messages"]).to_string());
                 out.raw("::core::option::Option::Some(::tidings::descriptor::ReplyDescriptor {");
                 out.field("channel").opt(channel.as_deref()).raw(", ");
                 out.field("channel_object").opt(foreign.as_deref()).raw(", ");

@@ -48,19 +48,20 @@ impl Planner<'_> {
                 self.channel_at.clone(),
             ));
         }
-        let payload_at = |m: &MessagePlan| self.channel_at.join("messages").join(m.key.clone()).join("payload");
+        let merged = self.view.json();
+        let payload_at = |m: &MessagePlan| m.pointer.join("payload");
         let all_tags: Vec<Vec<(String, String)>> = json
             .iter()
             .map(|m| {
-                follow(self.merged, &payload_at(m))
-                    .map(|(_, schema)| constant_properties(self.merged, schema))
+                follow(merged, &payload_at(m))
+                    .map(|(_, schema)| constant_properties(merged, schema))
                     .unwrap_or_default()
             })
             .collect();
         let explicit = json
             .iter()
             .map(|m| {
-                follow(self.merged, &payload_at(m))
+                follow(merged, &payload_at(m))
                     .and_then(|(_, s)| s.get("discriminator").and_then(Value::as_str).map(str::to_owned))
             })
             .collect::<Option<Vec<String>>>()
@@ -114,13 +115,14 @@ impl Planner<'_> {
             return;
         }
         // A message without a JSON Schema payload may be any value.
-        let any = Shape::of(&Value::Bool(true), self.merged);
+        let merged = self.view.json();
+        let any = Shape::of(&Value::Bool(true), merged);
         let shapes: Vec<Shape> = fallback
             .iter()
             .map(|m| match &m.payload {
                 Payload::Json(_) => {
-                    let at = self.channel_at.join("messages").join(m.key.clone()).join("payload");
-                    follow(self.merged, &at).map_or_else(|| any.clone(), |(_, s)| Shape::of(s, self.merged))
+                    let at = m.pointer.join("payload");
+                    follow(merged, &at).map_or_else(|| any.clone(), |(_, s)| Shape::of(s, merged))
                 }
                 _ => any.clone(),
             })

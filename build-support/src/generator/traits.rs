@@ -3,7 +3,6 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use serde_json::Value;
 
 use super::channels::{ChannelPlan, HandlerPlan, MessagePlan};
 use super::emit::{docs, ident, payload_type};
@@ -20,8 +19,7 @@ pub(super) fn params(plan: &ChannelPlan) -> TokenStream {
     let reads = plan.params.iter().map(|p| {
         let field = ident(&p.field);
         let name = p.name.as_str();
-        let allowed: Vec<&str> =
-            p.fields.get("enum").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+        let allowed: Vec<&str> = p.allowed.iter().map(String::as_str).collect();
         quote! {
             #field: ::tidings::__private::check_allowed(
                 #name,
