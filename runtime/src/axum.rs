@@ -90,7 +90,11 @@ async fn handshake(
             Ok(admitted) => admitted,
             Err(refusal) => {
                 let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::FORBIDDEN);
-                return (status, refusal.reason).into_response();
+                let mut response = (status, refusal.reason).into_response();
+                if let Some(value) = refusal.challenge.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+                    response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, value);
+                }
+                return response;
             }
         };
     let config = Arc::clone(&mounted.config);

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use crate::auth::{self, AuthError, ErasedAuthenticator, Handshake, Unauthorized};
 use crate::channel::{Channel, ChannelSlot, OpenError, Opening, Session};
 use crate::config::ServerConfig;
+use crate::descriptor::SecuritySchemeDescriptor;
 use crate::docs::Docs;
 use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Outbox};
@@ -35,13 +36,43 @@ pub(crate) struct Started {
 pub(crate) struct Refusal {
     pub(crate) status: u16,
     pub(crate) reason: String,
+    /// For a 401: the `WWW-Authenticate` challenges of the channel's security schemes.
+    pub(crate) challenge: Option<String>,
 }
 
 impl Refusal {
     /// A refusal, counted and logged.
     fn new(why: Refused, status: u16, reason: impl Into<String>) -> Self {
         telemetry::refused(why, status);
-        Self { status, reason: reason.into() }
+        Self { status, reason: reason.into(), challenge: None }
+    }
+
+    /// A refusal whose 401 names the credentials the channel accepts.
+    fn with_challenge(mut self, security: &[SecuritySchemeDescriptor]) -> Self {
+        if self.status == 401 {
+            let challenges: Vec<String> = security.iter().map(challenge).collect();
+            self.challenge = (!challenges.is_empty()).then(|| challenges.join(", "));
+        }
+        self
+    }
+}
+
+/// The `WWW-Authenticate` challenge of one security scheme (RFC 9110, section 11.6.1):
+/// the HTTP scheme it names (`Bearer`, `Basic`), or, for a key sent as a query parameter,
+/// header or cookie, an `ApiKey` challenge saying which and where.
+fn challenge(scheme: &SecuritySchemeDescriptor) -> String {
+    match (scheme.scheme_type, scheme.scheme, scheme.name, scheme.location) {
+        ("http", Some(http), _, _) => {
+            let mut name = http.to_owned();
+            if let Some(first) = name.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            format!("{name} realm=\"{}\"", scheme.key)
+        }
+        (_, _, Some(name), Some(location)) => {
+            format!("ApiKey realm=\"{}\", in=\"{location}\", name=\"{name}\"", scheme.key)
+        }
+        (kind, ..) => format!("{} realm=\"{}\"", if kind.is_empty() { "Unknown" } else { kind }, scheme.key),
     }
 }
 
@@ -143,7 +174,8 @@ impl Mounted {
                         AuthError::Unauthorized(_) => Refused::Unauthorized,
                         AuthError::Forbidden { .. } => Refused::Forbidden,
                     };
-                    return Err(Refusal::new(why, refused.status(), refused.reason()));
+                    let refusal = Refusal::new(why, refused.status(), refused.reason());
+                    return Err(refusal.with_challenge(descriptor.security));
                 }
             }
         }
@@ -162,7 +194,8 @@ impl Mounted {
                     AuthError::Unauthorized(_) => Refused::Unauthorized,
                     AuthError::Forbidden { .. } => Refused::Forbidden,
                 };
-                return Err(Refusal::new(why, refused.status(), refused.reason()));
+                let refusal = Refusal::new(why, refused.status(), refused.reason());
+                return Err(refusal.with_challenge(descriptor.security));
             }
             Err(_) => return Err(Refusal::new(Refused::AuthTimeout, 503, "authorization timed out")),
         }

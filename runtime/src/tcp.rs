@@ -147,9 +147,12 @@ fn refuse_at_accept(stream: &TcpStream, limit: Refused) {
 }
 
 #[allow(clippy::result_large_err, reason = "tungstenite's handshake error response")]
-fn refuse(status: u16, reason: &str) -> ErrorResponse {
+fn refuse(status: u16, reason: &str, challenge: Option<&str>) -> ErrorResponse {
     let mut response = ErrorResponse::new(Some(reason.to_owned()));
     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    if let Some(value) = challenge.and_then(|c| tokio_tungstenite::tungstenite::http::HeaderValue::from_str(c).ok()) {
+        response.headers_mut().insert(tokio_tungstenite::tungstenite::http::header::WWW_AUTHENTICATE, value);
+    }
     response
 }
 
@@ -250,8 +253,8 @@ async fn handshake(
                 opened = Some(admitted);
                 Ok(response)
             }
-            Some(Err(refusal)) => Err(refuse(refusal.status, &refusal.reason)),
-            None => Err(refuse(500, "handshake decided twice")),
+            Some(Err(refusal)) => Err(refuse(refusal.status, &refusal.reason, refusal.challenge.as_deref())),
+            None => Err(refuse(500, "handshake decided twice", None)),
         }
     };
     let stream = head.replay(stream);

@@ -49,6 +49,15 @@ async fn channels_served_by_axum_behave_as_on_the_server() {
 
     let refused = Client::<contract::announcements::Spec>::connect(&format!("ws://{addr}/ws/announcements")).await;
     assert!(matches!(refused, Err(ClientError::Refused(401))), "{refused:?}");
+    let mut http = tokio::net::TcpStream::connect(addr).await.expect("http");
+    let upgrade = "GET /ws/announcements HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\n\
+                   sec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+    tokio::io::AsyncWriteExt::write_all(&mut http, upgrade.as_bytes()).await.expect("write");
+    let mut head = vec![0; 1024];
+    let n = tokio::io::AsyncReadExt::read(&mut http, &mut head).await.expect("read");
+    let head = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 401"), "{head}");
+    assert!(head.contains(r#"www-authenticate: apikey realm="apikey", in="query", name="api_key""#), "{head}");
     // The router's HTTP routes live beside the channels.
     let mut http = tokio::net::TcpStream::connect(addr).await.expect("http");
     tokio::io::AsyncWriteExt::write_all(&mut http, b"GET /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")

@@ -281,6 +281,28 @@ async fn handshakes_are_refused_before_the_upgrade() {
 }
 
 #[tokio::test]
+async fn a_401_says_which_credentials_the_channel_accepts() {
+    let server = start(ServerConfig::default()).await;
+    let request = format!("ws://{}/ws/announcements", server.addr).into_client_request().expect("request");
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = tokio_tungstenite::connect_async(request).await
+    else {
+        panic!("expected a refusal");
+    };
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let challenge = response.headers().get("www-authenticate").and_then(|v| v.to_str().ok());
+    assert_eq!(challenge, Some(r#"ApiKey realm="apiKey", in="query", name="api_key""#));
+    // A refusal for another reason challenges nothing.
+    let request =
+        format!("ws://{}/ws/announcements?api_key=wrong", server.addr).into_client_request().expect("request");
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = tokio_tungstenite::connect_async(request).await
+    else {
+        panic!("expected a refusal");
+    };
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.headers().get("www-authenticate").is_none());
+}
+
+#[tokio::test]
 async fn an_oversized_message_is_closed_with_1009() {
     let server = start(ServerConfig::default().max_message_size(1024)).await;
     let mut client = connect(server.addr, "/ws/chat/lobby").await;
