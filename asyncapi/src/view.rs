@@ -265,17 +265,27 @@ impl<'a> View<'a> {
         self.spec.default_content_type.as_deref()
     }
 
-    /// The channel at `pointer`, when one is written there.
-    fn channel_at(&'a self, pointer: &JsonPointer) -> Option<ChannelView<'a>> {
-        let channel = self.index.get(pointer)?.downcast_ref::<Channel>()?;
-        let key = match pointer.tokens() {
-            [root, key] if root == "channels" => self.spec.channels.get_key_value(key)?.0,
-            [c, root, key] if c == "components" && root == "channels" => {
-                self.spec.components.as_ref()?.channels.get_key_value(key)?.0
+    /// The channel `reference` (written at `at`) names, keyed as it names it: a reference to
+    /// root channel `chat` gives key `chat` even when that channel is itself a reference to
+    /// a component, as the root channels' own views do.
+    fn channel_of(&'a self, at: &JsonPointer, reference: &Reference) -> Result<ChannelView<'a>, ViewError> {
+        let resolved: Resolved<'a, Channel> = self.follow_reference(at, reference)?;
+        let written = RefTarget::split(&reference.reference).pointer().unwrap_or_default();
+        let key = match (written.tokens(), resolved.pointer.tokens()) {
+            ([root, key], _) if root == "channels" => self.spec.channels.get_key_value(key).map(|(k, _)| k),
+            (_, [c, root, key]) if c == "components" && root == "channels" => {
+                self.spec.components.as_ref().and_then(|c| c.channels.get_key_value(key)).map(|(k, _)| k)
             }
-            _ => return None,
+            (_, [root, key]) if root == "channels" => self.spec.channels.get_key_value(key).map(|(k, _)| k),
+            _ => None,
         };
-        Some(ChannelView { key, pointer: pointer.clone(), channel, view: self })
+        let key = key.ok_or_else(|| ViewError::WrongKind {
+            reference: reference.reference.clone(),
+            at: at.clone(),
+            expected: "a channel of `channels` or `components/channels`",
+            found: resolved.pointer.clone(),
+        })?;
+        Ok(ChannelView { key, pointer: resolved.pointer, channel: resolved.item, view: self })
     }
 }
 
@@ -361,11 +371,7 @@ impl<'a> OperationView<'a> {
 
     /// The operation's channel.
     pub fn channel(&self) -> Result<ChannelView<'a>, ViewError> {
-        let at = self.pointer.join("channel");
-        let resolved: Resolved<'a, Channel> = self.view.follow_reference(&at, &self.operation.channel)?;
-        self.view
-            .channel_at(&resolved.pointer)
-            .ok_or(ViewError::Dangling { reference: self.operation.channel.reference.clone(), at })
+        self.view.channel_of(&self.pointer.join("channel"), &self.operation.channel)
     }
 
     /// The messages the operation handles: those it lists, else all of its channel's. A
@@ -384,11 +390,7 @@ impl<'a> OperationView<'a> {
         let Some(node) = &self.operation.reply else { return Ok(None) };
         let Resolved { pointer, item: reply } = self.view.resolve(&self.pointer.join("reply"), node)?;
         let channel = match &reply.channel {
-            Some(reference) => {
-                let at = pointer.join("channel");
-                let resolved: Resolved<'a, Channel> = self.view.follow_reference(&at, reference)?;
-                self.view.channel_at(&resolved.pointer)
-            }
+            Some(reference) => Some(self.view.channel_of(&pointer.join("channel"), reference)?),
             None => None,
         };
         let keyed_by = match &channel {
@@ -562,5 +564,84 @@ impl<'a> Index<'a> {
         self.each(&at.join("replies"), &c.replies, Self::reply);
         self.each(&at.join("replyAddresses"), &c.reply_addresses, |_, _, _| {});
         self.each(&at.join("tags"), &c.tags, |_, _, _| {});
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Document;
+
+    const TEXT: &str = r##"
+asyncapi: 3.0.0
+info: { title: Rooms, version: 1.0.0 }
+channels:
+  rooms: { $ref: '#/components/channels/roomChannel' }
+  replies:
+    address: /ws/replies
+    messages:
+      joined: { $ref: '#/components/messages/joined' }
+operations:
+  join:
+    action: receive
+    channel: { $ref: '#/channels/rooms' }
+    tags: [{ $ref: '#/components/tags/rooms' }, { name: inline }]
+    messages: [{ $ref: '#/channels/rooms/messages/join' }]
+    reply:
+      channel: { $ref: '#/channels/replies' }
+      messages: [{ $ref: '#/channels/replies/messages/joined' }]
+components:
+  channels:
+    roomChannel:
+      address: /ws/rooms/{room}
+      parameters: { room: { enum: [a, b] } }
+      messages:
+        join: { payload: { type: object } }
+  messages:
+    joined: { payload: { type: object } }
+  tags:
+    rooms: { name: rooms }
+"##;
+
+    #[test]
+    fn references_resolve_to_typed_objects_keyed_as_written() {
+        let doc = Document::from_text("rooms.yaml", TEXT).expect("valid");
+        let view = doc.view();
+        let rooms = view.channels().next().expect("a channel");
+        assert_eq!((rooms.key, rooms.pointer.to_string().as_str()), ("rooms", "/components/channels/roomChannel"));
+        let params = rooms.address_parameters();
+        assert_eq!(params[0].0, "room");
+        assert_eq!(params[0].1.as_ref().map(|p| p.item.allowed.clone()), Some(vec!["a".to_owned(), "b".to_owned()]));
+
+        let join = view.operations().next().expect("an operation");
+        let channel = join.channel().expect("its channel");
+        assert_eq!(channel.key, "rooms", "keyed by the root channel the operation names");
+        assert_eq!(join.tag_names(), ["rooms", "inline"]);
+        let messages = join.messages().expect("its messages");
+        assert_eq!(
+            (messages[0].key.as_str(), messages[0].pointer.to_string()),
+            ("join", "/components/channels/roomChannel/messages/join".to_owned())
+        );
+
+        let reply = join.reply().expect("resolves").expect("a reply");
+        assert_eq!(reply.channel.as_ref().map(|c| c.key), Some("replies"));
+        assert_eq!(reply.messages[0].key, "joined");
+        assert_eq!(reply.messages[0].pointer.to_string(), "/components/messages/joined");
+    }
+
+    #[test]
+    fn a_reference_to_another_kind_of_object_is_an_error_naming_both_places() {
+        let doc = Document::from_text("rooms.yaml", TEXT).expect("valid");
+        let view = doc.view();
+        let at = JsonPointer::from_tokens(["somewhere"]);
+        let reference = Reference { reference: "#/components/messages/joined".into() };
+        let error = view.follow_reference::<Channel>(&at, &reference).expect_err("a message, not a channel");
+        assert!(matches!(error, ViewError::WrongKind { expected: "a Channel Object", .. }), "{error}");
+        assert_eq!(
+            error.to_string(),
+            "`$ref: #/components/messages/joined` at /somewhere must point at a Channel Object, and points at /components/messages/joined"
+        );
+        let missing = Reference { reference: "#/components/messages/gone".into() };
+        assert!(matches!(view.follow_reference::<Message>(&at, &missing), Err(ViewError::Dangling { .. })));
     }
 }
