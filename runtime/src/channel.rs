@@ -86,6 +86,25 @@ pub enum FrameError {
     Encode(#[from] EncodeError),
 }
 
+/// A frame that could not be handled: what went wrong, and the correlation id of the
+/// request it was, when its message declares one, which the error frame carries back so
+/// that a peer with several requests in flight knows which one failed.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct Failed {
+    /// What went wrong.
+    pub error: FrameError,
+    /// Where the request's message carries its correlation id (a JSON pointer into the
+    /// frame), and the id the request carried there.
+    pub correlation: Option<(&'static str, serde_json::Value)>,
+}
+
+impl From<FrameError> for Failed {
+    fn from(error: FrameError) -> Self {
+        Self { error, correlation: None }
+    }
+}
+
 type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Turns the server events one connection receives into its frames: `None` for an event
@@ -102,7 +121,7 @@ pub trait Session: Send + Sync {
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>>;
     /// Handles one frame; `Ok(Some(frame))` is the reply to send. The future owns what it
     /// needs, so that a channel that allows it can have several frames in flight.
-    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, FrameError>>;
+    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Failed>>;
     /// Runs the disconnect hook.
     fn disconnected(&mut self) -> BoxFuture<'_, ()>;
     /// What turns server events into this connection's frames, when its channel handles
@@ -292,30 +311,51 @@ where
         })
     }
 
-    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, FrameError>> {
+    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Failed>> {
         let handler = Arc::clone(&self.handler);
         let mut cx = self.cx.clone();
         let validators = self.validators.clone();
         Box::pin(async move {
             cx.hold().await;
-            let (message, correlation) = match &frame {
-                Frame::Text(text) => {
-                    let message = C::Incoming::decode_text(text)?;
-                    if let Some(validators) = &validators {
-                        validate::<C>(validators, message.key(), text)?;
+            // The message's key, once known: an error frame answering it carries its
+            // correlation id.
+            let mut key: Option<&'static str> = None;
+            let outcome: Result<Option<Frame>, FrameError> = async {
+                let (message, correlation) = match &frame {
+                    Frame::Text(text) => {
+                        let message = C::Incoming::decode_text(text)?;
+                        key = Some(message.key());
+                        if let Some(validators) = &validators {
+                            validate::<C>(validators, message.key(), text)?;
+                        }
+                        let correlation = correlation_of::<C>(message.key(), text);
+                        (message, correlation)
                     }
-                    let correlation = correlation_of::<C>(message.key(), text);
-                    (message, correlation)
-                }
-                Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
-            };
-            let reply = handler.handle(&mut cx, message).await.map_err(FrameError::Handler)?;
-            let Some(reply) = reply else { return Ok(None) };
-            let frame = reply.encode()?;
-            Ok(Some(match correlation {
-                Some(id) => with_correlation::<C>(frame, reply.key(), id),
-                None => frame,
-            }))
+                    Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
+                };
+                let reply = handler.handle(&mut cx, message).await.map_err(FrameError::Handler)?;
+                let Some(reply) = reply else { return Ok(None) };
+                let frame = reply.encode()?;
+                Ok(Some(match correlation {
+                    Some(id) => with_correlation::<C>(frame, reply.key(), id),
+                    None => frame,
+                }))
+            }
+            .await;
+            outcome.map_err(|error| {
+                let key = key.or(match &error {
+                    FrameError::Decode(DecodeError::Invalid { message, .. }) => Some(*message),
+                    _ => None,
+                });
+                let correlation = match (&frame, key) {
+                    (Frame::Text(text), Some(key)) => C::DESCRIPTOR
+                        .message(key)
+                        .and_then(|m| m.correlation_pointer)
+                        .zip(correlation_of::<C>(key, text)),
+                    _ => None,
+                };
+                Failed { error, correlation }
+            })
         })
     }
 

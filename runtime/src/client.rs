@@ -214,8 +214,11 @@ impl<C: ChannelSpec> Client<C> {
         loop {
             let text = self.next_text().await?;
             let value: Option<serde_json::Value> = serde_json::from_str(&text).ok();
-            let is_reply = value.as_ref().and_then(|v| v.pointer(pointer)) == Some(&id);
-            let is_error = value.as_ref().is_some_and(is_error_frame);
+            let carried = value.as_ref().and_then(|v| v.pointer(pointer));
+            let is_reply = carried == Some(&id);
+            // An error frame names the request it answers, as a reply does; one that names
+            // another request is that request's.
+            let is_error = value.as_ref().is_some_and(is_error_frame) && carried.is_none_or(|c| *c == id);
             if is_reply || is_error {
                 return decode::<C>(&text);
             }

@@ -11,7 +11,7 @@ use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use crate::channel::{EventMapper, FrameError, Session};
+use crate::channel::{EventMapper, Failed, FrameError, Session};
 use crate::codec::Frame;
 use crate::config::ServerConfig;
 use crate::error::ErrorBody;
@@ -186,7 +186,7 @@ where
     drop(slot);
 }
 
-type Handled = std::thread::Result<Result<Option<Frame>, FrameError>>;
+type Handled = std::thread::Result<Result<Option<Frame>, Failed>>;
 
 /// The reading half of a connection and what it needs.
 struct Reader<'a> {
@@ -280,18 +280,13 @@ impl Reader<'_> {
         }
     }
 
-    /// The frame to send for a handled frame: its reply, or the error frame saying what failed.
+    /// The frame to send for a handled frame: its reply, or the error frame saying what failed
+    /// (with the request's correlation id, when it had one).
     fn reply(&self, handled: Handled) -> Option<Frame> {
         let discriminator = self.discriminator;
-        let failed = |code: &str, message: &str, pointer: Option<String>| {
-            telemetry::error_frame(code);
-            error_frame(discriminator, code, message, pointer)
-        };
-        Some(match handled {
+        let (error, correlation) = match handled {
             Ok(Ok(reply)) => return reply,
-            Ok(Err(FrameError::Decode(e))) => failed(e.code(), &e.to_string(), e.pointer()),
-            Ok(Err(FrameError::Handler(e))) => failed(e.code(), e.message(), None),
-            Ok(Err(FrameError::Encode(e))) => failed("encode_failed", &e.to_string(), None),
+            Ok(Err(Failed { error, correlation })) => (error, correlation),
             Err(panic) => {
                 let detail = panic
                     .downcast_ref::<&str>()
@@ -299,10 +294,38 @@ impl Reader<'_> {
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 tracing::error!(panic = %detail, "tidings: a handler panicked; the peer gets the error frame");
-                failed("handler_panicked", "the handler failed; the connection stays open", None)
+                telemetry::error_frame("handler_panicked");
+                let message = "the handler failed; the connection stays open";
+                return Some(error_frame(discriminator, "handler_panicked", message, None));
             }
+        };
+        let (code, message, pointer) = match &error {
+            FrameError::Decode(e) => (e.code(), e.to_string(), e.pointer()),
+            FrameError::Handler(e) => (e.code(), e.message().to_owned(), None),
+            FrameError::Encode(e) => ("encode_failed", e.to_string(), None),
+        };
+        telemetry::error_frame(code);
+        let frame = error_frame(discriminator, code, &message, pointer);
+        Some(match correlation {
+            Some((at, id)) => with_correlation(frame, discriminator, at, id),
+            None => frame,
         })
     }
+}
+
+/// The error frame with a request's correlation id written where the request carried it,
+/// unless that place is the error frame's own (`error`, or the discriminator).
+fn with_correlation(frame: Frame, discriminator: Option<&str>, at: &str, id: serde_json::Value) -> Frame {
+    let first = at.split('/').nth(1).unwrap_or_default();
+    let Frame::Text(text) = &frame else { return frame };
+    if first == "error" || Some(first) == discriminator {
+        return frame;
+    }
+    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else { return frame };
+    if !crate::channel::set_pointer(&mut value, at, id) {
+        return frame;
+    }
+    Frame::Text(value.to_string())
 }
 
 /// How many queued frames the writer adds to one write before it looks at pings and the close.

@@ -401,6 +401,7 @@ fn error_message(discriminator: Option<&str>) -> Value {
         "name": "error",
         "title": "Error",
         "summary": "A frame of the peer's could not be handled; the connection stays open.",
+        "description": "An error frame answering a request whose message declares a correlation id carries that request's id where the request carried it, as the reply would, so that a peer with several requests in flight knows which one failed.",
         "payload": {"type": "object", "required": required, "properties": properties},
         ERROR_FRAME_EXTENSION: true,
     })

@@ -66,13 +66,14 @@ async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
         .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::layer::Groups::default(), true)
         .expect("no params");
     let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");
-    assert!(matches!(err, FrameError::Decode(ref e) if e.code() == "not_json"), "{err}");
+    assert!(matches!(err.error, FrameError::Decode(ref e) if e.code() == "not_json"), "{err}");
     let err =
         session.frame(text(json!({"action": "register", "request_id": "r", "name": "x"}))).await.expect_err("short");
-    assert!(matches!(err, FrameError::Decode(ref e) if e.pointer().as_deref() == Some("/name")), "{err}");
+    assert!(matches!(err.error, FrameError::Decode(ref e) if e.pointer().as_deref() == Some("/name")), "{err}");
+    assert_eq!(err.correlation, Some(("/request_id", json!("r"))), "the request's id, for the error frame");
     let err =
         session.frame(text(json!({"action": "register", "request_id": "r", "name": "root"}))).await.expect_err("taken");
-    assert!(matches!(err, FrameError::Handler(ref e) if e.code() == "name_taken"), "{err}");
+    assert!(matches!(err.error, FrameError::Handler(ref e) if e.code() == "name_taken"), "{err}");
     // The session lives on.
     let reply = session.frame(text(json!({"action": "register", "request_id": "r2", "name": "bob"}))).await;
     assert!(matches!(reply, Ok(Some(_))));

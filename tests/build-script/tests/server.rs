@@ -392,6 +392,31 @@ fn register(id: &str, name: &str) -> Value {
 }
 
 #[tokio::test]
+async fn error_frames_answering_a_request_carry_its_correlation_id() {
+    let server = start(ServerConfig::default()).await;
+    let mut client = connect(server.addr, "/ws/register").await;
+    // A field the contract refuses, and a handler's refusal: each error names its request.
+    send(&mut client, register("r-1", "x")).await;
+    let invalid = recv(&mut client).await;
+    assert_eq!(
+        (invalid["error"]["code"].as_str(), invalid["error"]["pointer"].as_str()),
+        (Some("invalid_message"), Some("/name"))
+    );
+    assert_eq!(invalid["request_id"], "r-1", "{invalid}");
+    send(&mut client, register("r-2", "root")).await;
+    let refused = recv(&mut client).await;
+    assert_eq!(refused["error"]["code"], "name_taken");
+    assert_eq!(refused["request_id"], "r-2", "{refused}");
+    // Without a request to name, there is nothing to carry back.
+    send(&mut client, json!({"action": "register", "name": "ada"})).await;
+    let anonymous = recv(&mut client).await;
+    assert_eq!(anonymous["error"]["code"], "invalid_message");
+    assert!(anonymous.get("request_id").is_none(), "{anonymous}");
+    client.send(Message::Text("not json".into())).await.expect("send");
+    assert!(recv(&mut client).await.get("request_id").is_none());
+}
+
+#[tokio::test]
 async fn by_default_a_frame_waits_for_the_one_before() {
     let server = start(ServerConfig::default()).await;
     let mut client = connect(server.addr, "/ws/register").await;

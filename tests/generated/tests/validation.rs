@@ -29,7 +29,7 @@ async fn constraints_beyond_the_types_are_validated_when_on() {
     let validated =
         channel.open(ConnectionId::next(), vec!["user".into()], outbox.clone(), Groups::default(), true).expect("open");
     assert!(matches!(validated.frame(record(5)).await, Ok(None)), "within the bounds");
-    match validated.frame(record(9)).await {
+    match validated.frame(record(9)).await.map_err(|failed| failed.error) {
         Err(FrameError::Decode(e)) => {
             assert_eq!(e.code(), "invalid_message");
             assert_eq!(e.pointer().as_deref(), Some("/count"));
@@ -51,7 +51,7 @@ async fn a_required_property_that_admits_null_must_be_there_even_unvalidated() {
         channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), false).expect("open");
     let without = json!({"id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "created": "2026-11-23T20:00:00Z",
                          "tree": {"label": "t"}});
-    match unvalidated.frame(Frame::Text(without.to_string())).await {
+    match unvalidated.frame(Frame::Text(without.to_string())).await.map_err(|failed| failed.error) {
         Err(FrameError::Decode(e)) => assert!(e.to_string().contains("present"), "{e}"),
         other => panic!("`present` is required, got {other:?}"),
     }
