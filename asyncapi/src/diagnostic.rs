@@ -77,12 +77,15 @@ pub enum RefFailure {
         path: PathBuf,
     },
     /// The pointer names no node of the target document.
-    #[error("`#{pointer}` does not exist in `{path}`")]
+    #[error("`#{pointer}` does not exist in `{path}`{}", did_you_mean(suggestion.as_ref()))]
     NoSuchNode {
         /// The target file.
         path: PathBuf,
         /// The pointer that was followed.
         pointer: JsonPointer,
+        /// The existing node whose last step is spelled most like the missing one, when one
+        /// is close: a likely typo.
+        suggestion: Option<JsonPointer>,
     },
     /// The fragment is not a JSON Pointer.
     #[error("{0}")]
@@ -90,6 +93,10 @@ pub enum RefFailure {
     /// A `$ref` value that is not a string.
     #[error("`$ref` must be a string")]
     NotAString,
+}
+
+fn did_you_mean(suggestion: Option<&JsonPointer>) -> String {
+    suggestion.map(|p| format!("; did you mean `#{p}`?")).unwrap_or_default()
 }
 
 /// Everything that can be wrong in a document.
@@ -170,6 +177,16 @@ pub enum Problem {
         keyword: String,
         /// Whether its value is not what the later draft allows either.
         malformed: bool,
+    },
+    /// A name in `required` that `properties` does not define.
+    #[error("`required` names `{name}`, which `properties` does not define{}{}", if *closed { "; with `additionalProperties: false` no message can have it, so none is valid" } else { "" }, suggestion.as_ref().map(|s| format!("; did you mean `{s}`?")).unwrap_or_default())]
+    RequiredNotDefined {
+        /// The name in `required`.
+        name: String,
+        /// Whether `additionalProperties: false` forbids every property outside `properties`.
+        closed: bool,
+        /// A property of `properties` spelled like it, when one is close.
+        suggestion: Option<String>,
     },
     /// A reference to something on the network.
     #[error("remote references are not fetched: `{reference}`")]
@@ -278,6 +295,9 @@ impl Problem {
                 "refer to the message through its channel, as `#/channels/<channel>/messages/<message>`"
             }
             Problem::UnknownField { .. } => "check the spelling against the AsyncAPI 3.0 specification",
+            Problem::RequiredNotDefined { .. } => {
+                "define the property under `properties`, or correct the name in `required`"
+            }
             _ => return None,
         })
     }

@@ -216,6 +216,7 @@ impl Workspace {
                 ResolveError::Failure(RefFailure::NoSuchNode {
                     path: self.files[file.0].path.clone(),
                     pointer: at.join(token.clone()),
+                    suggestion: closest_key(node, token).map(|key| at.join(key.to_owned())),
                 })
             })?;
             at.push(token.clone());
@@ -239,6 +240,7 @@ impl Workspace {
                     ResolveError::Failure(RefFailure::NoSuchNode {
                         path: self.files[resolved.file.0].path.clone(),
                         pointer: resolved.pointer.clone(),
+                        suggestion: None,
                     })
                 })?;
                 Ok((resolved.file, resolved.pointer, value))
@@ -288,4 +290,18 @@ fn normalize(path: &Path) -> PathBuf {
 /// The identity of a file: its canonical path where it exists, else its normalized path.
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| normalize(path))
+}
+
+/// The key of object `node` spelled most like `missing`, when it is close enough to be a
+/// typo of it: at most a third of its characters differ, or its case alone.
+fn closest_key<'a>(node: &'a Value, missing: &str) -> Option<&'a str> {
+    let keys = node.as_object()?.keys();
+    let limit = (missing.chars().count() / 3).max(1);
+    keys.map(|key| {
+        let distance = if key.eq_ignore_ascii_case(missing) { 0 } else { strsim::levenshtein(key, missing) };
+        (distance, key.as_str())
+    })
+    .filter(|(distance, _)| *distance <= limit)
+    .min_by_key(|(distance, _)| *distance)
+    .map(|(_, key)| key)
 }

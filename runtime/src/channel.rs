@@ -378,10 +378,9 @@ fn validate<C: ChannelSpec>(validators: &Validators, key: &'static str, text: &s
     let Some(validator) = validators.get(C::DESCRIPTOR, key) else { return Ok(()) };
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| DecodeError::NotJson { detail: e.to_string() })?;
-    validator.validate(&value).map_err(|e| DecodeError::Invalid {
-        message: key,
-        pointer: e.instance_path().as_str().to_owned(),
-        detail: e.to_string(),
+    validator.validate(&value).map_err(|e| {
+        let (pointer, detail) = crate::wording::schema_violation(&e);
+        DecodeError::Invalid { message: key, pointer, detail }
     })
 }
 

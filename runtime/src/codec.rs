@@ -67,7 +67,7 @@ pub enum DecodeError {
         details: String,
     },
     /// The message's type is known but its content does not fit it (or the contract's constraints).
-    #[error("invalid `{message}` message at `{pointer}`: {detail}")]
+    #[error("invalid `{message}` message{at}: {detail}", at = at_pointer(pointer))]
     Invalid {
         /// The message's key in the channel.
         message: &'static str,
@@ -309,7 +309,8 @@ pub fn decode_json<T: DeserializeOwned>(text: &str, key: &'static str) -> Result
         if inner.is_syntax() || inner.is_eof() {
             DecodeError::NotJson { detail: inner.to_string() }
         } else {
-            DecodeError::Invalid { message: key, pointer, detail: strip_position(&inner.to_string()) }
+            let (pointer, detail) = crate::wording::decode_failure(pointer, &strip_position(&inner.to_string()));
+            DecodeError::Invalid { message: key, pointer, detail }
         }
     })?;
     de.end().map_err(|e| DecodeError::NotJson { detail: e.to_string() })?;
@@ -349,8 +350,13 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-fn escape_token(token: &str) -> String {
+pub(crate) fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
+}
+
+/// ` at `/pointer`` for a place inside the frame; nothing for the whole frame.
+fn at_pointer(pointer: &str) -> String {
+    if pointer.is_empty() { String::new() } else { format!(" at `{pointer}`") }
 }
 
 #[cfg(test)]

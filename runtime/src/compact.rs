@@ -29,20 +29,38 @@ impl From<String> for ConversionError {
     }
 }
 
-/// Checks a string against `minLength` and `maxLength`, counted in characters.
+/// Checks a string against `minLength` and `maxLength`, counted in characters, and says
+/// what is wrong in the contract's words.
 pub fn check_length(value: &str, min: Option<usize>, max: Option<usize>) -> Result<(), ConversionError> {
     let count = value.chars().count();
     if let Some(max) = max
         && count > max
     {
-        return Err(format!("longer than {max} characters").into());
+        return Err(format!("must be at most {max} {}", characters(max)).into());
     }
     if let Some(min) = min
         && count < min
     {
-        return Err(format!("shorter than {min} characters").into());
+        return Err(match min {
+            1 => "must not be empty".into(),
+            _ => format!("must be at least {min} {}", characters(min)).into(),
+        });
     }
     Ok(())
+}
+
+/// [`check_length`], for a value converted in code: the error names the field it was for.
+pub fn check_field_length(
+    field: &'static str,
+    value: &str,
+    min: Option<usize>,
+    max: Option<usize>,
+) -> Result<(), ConversionError> {
+    check_length(value, min, max).map_err(|e| ConversionError(format!("`{field}` {}", e.0).into()))
+}
+
+fn characters(count: usize) -> &'static str {
+    if count == 1 { "character" } else { "characters" }
 }
 
 /// Reads a string that must be `expected`.
@@ -126,11 +144,12 @@ macro_rules! __tag {
     };
 }
 
-/// A string newtype with length bounds: `bounded_string!(Name, min = Some(2), max = Some(32))`.
+/// A string newtype with length bounds: `bounded_string!(Name, field = "name", min = Some(2), max = Some(32))`;
+/// `field` names the property in errors from conversions in code.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __bounded_string {
-    ($(#[$meta:meta])* $name:ident, min = $min:expr, max = $max:expr) => {
+    ($(#[$meta:meta])* $name:ident, field = $field:literal, min = $min:expr, max = $max:expr) => {
         $(#[$meta])*
         #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
         pub struct $name(::std::string::String);
@@ -150,10 +169,18 @@ macro_rules! __bounded_string {
                 f.write_str(&self.0)
             }
         }
+        impl $name {
+            /// An empty value, for a correlation id the runtime fills in before it is sent.
+            #[doc(hidden)]
+            #[must_use]
+            pub fn __unfilled() -> Self {
+                Self(::std::string::String::new())
+            }
+        }
         impl ::std::str::FromStr for $name {
             type Err = $crate::__private::ConversionError;
             fn from_str(value: &str) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
-                $crate::__private::check_length(value, $min, $max)?;
+                $crate::__private::check_field_length($field, value, $min, $max)?;
                 Ok(Self(value.to_owned()))
             }
         }
@@ -166,7 +193,7 @@ macro_rules! __bounded_string {
         impl ::std::convert::TryFrom<::std::string::String> for $name {
             type Error = $crate::__private::ConversionError;
             fn try_from(value: ::std::string::String) -> ::std::result::Result<Self, $crate::__private::ConversionError> {
-                $crate::__private::check_length(&value, $min, $max)?;
+                $crate::__private::check_field_length($field, &value, $min, $max)?;
                 Ok(Self(value))
             }
         }
@@ -178,8 +205,10 @@ macro_rules! __bounded_string {
         impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::std::string::String as $crate::__private::serde::Deserialize>::deserialize(deserializer)?;
-                ::std::convert::TryFrom::try_from(value)
-                    .map_err(|e: $crate::__private::ConversionError| <D::Error as $crate::__private::serde::de::Error>::custom(e))
+                // On the wire the error frame's pointer names the field.
+                $crate::__private::check_length(&value, $min, $max)
+                    .map_err(<D::Error as $crate::__private::serde::de::Error>::custom)?;
+                Ok(Self(value))
             }
         }
         impl $crate::__private::schemars::JsonSchema for $name {
@@ -212,7 +241,7 @@ mod tests {
     );
     crate::__bounded_string!(
         /// A name.
-        Name, min = Some(2), max = Some(4)
+        Name, field = "name", min = Some(2), max = Some(4)
     );
 
     #[test]
@@ -227,8 +256,12 @@ mod tests {
     #[test]
     fn bounded_strings_check_their_lengths_in_characters() {
         assert!(serde_json::from_str::<Name>("\"éé\"").is_ok());
-        assert!(serde_json::from_str::<Name>("\"a\"").is_err());
-        assert_eq!("abcde".parse::<Name>().err().map(|e| e.to_string()).as_deref(), Some("longer than 4 characters"));
+        let short = serde_json::from_str::<Name>("\"a\"").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(short.starts_with("must be at least 2 characters"), "{short}");
+        assert_eq!(
+            "abcde".parse::<Name>().err().map(|e| e.to_string()).as_deref(),
+            Some("`name` must be at most 4 characters")
+        );
         let schema = schemars::schema_for!(Name);
         assert_eq!(schema.get("maxLength"), Some(&serde_json::json!(4)));
         assert_eq!(schemars::schema_for!(Kind).get("const"), Some(&serde_json::json!("chat")));

@@ -52,6 +52,7 @@ mod shape;
 mod tcp;
 mod telemetry;
 pub mod testing;
+mod wording;
 
 // The application, served by a bound [`Server`] or an axum router.
 pub use app::{App, Server, ShutdownHandle};
@@ -126,7 +127,7 @@ pub mod __private {
     pub use crate::channel::{Channel, Handler};
     pub use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
     pub use crate::codec::{decode_json, encode_json, read_tag};
-    pub use crate::compact::{ConversionError, check_length, deserialize_tag};
+    pub use crate::compact::{ConversionError, check_field_length, check_length, deserialize_tag};
     pub use crate::context::Context;
     pub use crate::contract::{ChannelSpec, ParamError, Params, check_allowed};
     pub use crate::descriptor;

@@ -81,9 +81,9 @@ impl Shapes {
         for i in order {
             let candidate = &candidates[i];
             if let Some(error) = candidate.validator.as_ref().and_then(|v| v.validate(&value).err()) {
-                let at = error.instance_path().as_str();
+                let (at, words) = crate::wording::schema_violation(&error);
                 let at = if at.is_empty() { String::new() } else { format!(" at `{at}`") };
-                reasons.push(format!("`{}` does not accept it{at}: {error}", candidate.key));
+                reasons.push(format!("`{}` does not accept it{at}: {words}", candidate.key));
                 continue;
             }
             let Some(read) = readers.get(i) else { continue };
@@ -98,9 +98,8 @@ impl Shapes {
 
 /// Reads a parsed frame as the payload of message `key`.
 pub fn decode_value<T: DeserializeOwned>(value: &Value, key: &'static str) -> Result<T, DecodeError> {
-    serde_path_to_error::deserialize(value).map_err(|e| DecodeError::Invalid {
-        message: key,
-        pointer: path_to_pointer(e.path()),
-        detail: e.into_inner().to_string(),
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let (pointer, detail) = crate::wording::decode_failure(path_to_pointer(e.path()), &e.into_inner().to_string());
+        DecodeError::Invalid { message: key, pointer, detail }
     })
 }

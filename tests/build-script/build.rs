@@ -1,6 +1,7 @@
 //! Generates both sides of the chat contract (the fixture the example's contract grew from),
-//! a multi-file contract, a snake_case contract with its wire camelized, and two contracts
-//! without a discriminator, as a user's build script would.
+//! a multi-file contract, a snake_case contract with its wire camelized, an auction whose
+//! bids carry a correlation id, and two contracts without a discriminator, as a user's build
+//! script would.
 fn main() {
     tidings_build::compile("../../build-support/tests/fixtures/chat.yaml");
     tidings_build::Builder::new("../../build-support/tests/fixtures/chat.yaml")
@@ -12,6 +13,8 @@ fn main() {
         .derive("Eq")
         .compile();
     tidings_build::Builder::new("contracts/events.yaml").camelize(true).output_name("events_camel").compile();
+    // Bids with bounded fields and a correlation id, for error frames word for word.
+    tidings_build::Builder::new("contracts/auction.yaml").output_name("auction").compile();
     // Contracts with no discriminator: binary and JSON on one channel, and untagged
     // request/response pairs, both sides.
     for (fixture, name) in [("speech", "speech"), ("untagged-pairs", "pairs")] {

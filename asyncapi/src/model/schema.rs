@@ -47,6 +47,39 @@ fn check_schema(v: &Value, cx: &mut Cx) {
     for (key, value) in map {
         cx.within(key, |cx| check_keyword(key, value, cx));
     }
+    check_required_defined(map, cx);
+}
+
+/// A `required` name that `properties` does not define is a typo more often than not
+/// (`bider` for `bidder`): the generated type then has an optional `bidder` and nothing
+/// called `bider`. JSON Schema allows it, so it is a warning; with `additionalProperties:
+/// false` no message can satisfy the schema, and the warning says so. Schemas that may get
+/// properties elsewhere (composition, pattern properties, conditionals) are left alone.
+fn check_required_defined(map: &serde_json::Map<String, Value>, cx: &mut Cx) {
+    let (Some(Value::Array(required)), Some(Value::Object(properties))) = (map.get("required"), map.get("properties"))
+    else {
+        return;
+    };
+    let open_elsewhere = ["allOf", "anyOf", "oneOf", "patternProperties", "if", "dependencies", "$ref"];
+    if open_elsewhere.iter().any(|k| map.contains_key(*k)) {
+        return;
+    }
+    let closed = map.get("additionalProperties") == Some(&Value::Bool(false));
+    for (i, name) in required.iter().enumerate() {
+        let Some(name) = name.as_str() else { continue };
+        if properties.contains_key(name) {
+            continue;
+        }
+        let suggestion = properties
+            .keys()
+            .filter(|key| !required.iter().any(|r| r.as_str() == Some(key.as_str())))
+            .map(|key| (strsim::levenshtein(key, name), key))
+            .filter(|(distance, _)| *distance <= (name.chars().count() / 3).max(1))
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, key)| key.clone());
+        let problem = Problem::RequiredNotDefined { name: name.to_owned(), closed, suggestion };
+        cx.within("required", |cx| cx.within(&i.to_string(), |cx| cx.warning(problem)));
+    }
 }
 
 fn check_keyword(key: &str, value: &Value, cx: &mut Cx) {

@@ -258,6 +258,9 @@ impl<'a> Planner<'a> {
     fn message_plan(&mut self, key: &str, m: &MessageView<'a>, scope: &mut Scope) -> MessagePlan {
         let variant = scope.name(key, Case::Type);
         let payload = self.payload(key, m);
+        if let Payload::Json(def) = &payload {
+            self.schemas.mark_payload(def, m.correlation_pointer(self.view));
+        }
         let correlation = m.correlation_id(self.view);
         MessagePlan {
             key: key.to_owned(),

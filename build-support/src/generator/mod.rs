@@ -8,6 +8,7 @@
 //! assembles them, in document order.
 
 mod channels;
+mod constructors;
 mod descriptors;
 mod dispatch;
 mod emit;

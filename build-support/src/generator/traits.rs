@@ -268,11 +268,14 @@ fn handler_argument(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &
                 let doc = format!(" The `{}` message.", m.key);
                 quote!(#[doc = #doc] #variant(#ty))
             });
+            let messages: Vec<&MessagePlan> = messages.iter().filter_map(|k| plan.message(k)).collect();
+            let froms = variant_froms(&name, &messages, types);
             extra.push(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq)]
                 #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
                 pub enum #name { #(#variants,)* }
+                #froms
             });
             quote!(#name)
         }
@@ -296,6 +299,7 @@ fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut
                 let doc = format!(" The `{}` message.", m.key);
                 quote!(#[doc = #doc] #variant(#ty))
             });
+            let froms = variant_froms(&name, &replies, types);
             let arms = replies.iter().map(|m| {
                 let variant = ident(&m.variant);
                 quote!(#name::#variant(reply) => Outgoing::#variant(reply))
@@ -311,9 +315,29 @@ fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut
                         match reply { #(#arms,)* }
                     }
                 }
+                #froms
             });
             quote!(#name)
         }
         (None, _) => quote!(()),
     }
+}
+
+/// `From` each message's payload into enum `name`, for the payloads only one variant holds
+/// (`Ok(Accepted { .. }.into())` instead of naming the variant).
+fn variant_froms(name: &proc_macro2::Ident, messages: &[&MessagePlan], types: &Types) -> TokenStream {
+    let payloads: Vec<String> = messages.iter().map(|m| payload_type(m, types).to_string()).collect();
+    let froms = messages.iter().zip(&payloads).filter(|(_, ty)| payloads.iter().filter(|o| o == ty).count() == 1);
+    let froms = froms.map(|(m, _)| {
+        let variant = ident(&m.variant);
+        let ty = payload_type(m, types);
+        quote! {
+            impl ::core::convert::From<#ty> for #name {
+                fn from(payload: #ty) -> Self {
+                    Self::#variant(payload)
+                }
+            }
+        }
+    });
+    quote!(#(#froms)*)
 }

@@ -37,22 +37,26 @@ pub(crate) struct SchemaSet {
     by_pointer: HashMap<JsonPointer, String>,
     /// Definitions written as one runtime macro call instead of by typify.
     compact: IndexMap<String, Compact>,
+    /// The definitions that are message payloads, each with the top-level property that
+    /// holds its correlation id, when it has one: they get constructors.
+    payloads: IndexMap<String, Option<String>>,
 }
 
 /// A small type every contract has many of, written as one call of a runtime macro with
 /// the API typify would give it, instead of typify's hundred-odd lines: generating and
 /// compiling a large contract stays fast.
 #[derive(Debug, Clone)]
-enum Compact {
+pub(crate) enum Compact {
     /// A string `const` (or one-value `enum`), such as a discriminator: a one-variant enum.
     Tag { value: String, variant: String },
     /// A string with length bounds and nothing else: a checked newtype.
-    Bounded { min: Option<u64>, max: Option<u64> },
+    /// `field` is the property's name, for errors from conversions in code.
+    Bounded { min: Option<u64>, max: Option<u64>, field: String },
 }
 
 impl Compact {
     /// The compact form of a property's schema, when it has one.
-    fn of(schema: &Value) -> Option<Self> {
+    fn of(schema: &Value, property: &str) -> Option<Self> {
         let map = schema.as_object()?;
         let annotation = |k: &str| matches!(k, "description" | "title" | "examples");
         let string_typed = map.get("type").is_none_or(|t| t == "string");
@@ -71,7 +75,7 @@ impl Compact {
         let max = map.get("maxLength").and_then(Value::as_u64);
         let only = map.keys().all(|k| matches!(k.as_str(), "type" | "minLength" | "maxLength") || annotation(k));
         (map.get("type").is_some_and(|t| t == "string") && only && (min.is_some() || max.is_some()))
-            .then_some(Self::Bounded { min, max })
+            .then(|| Self::Bounded { min, max, field: property.to_owned() })
     }
 
     /// The macro call that defines type `name`.
@@ -83,7 +87,7 @@ impl Compact {
                 let doc = format!(" Always `{value:?}`.");
                 quote::quote!(::tidings::__private::tag!(#[doc = #doc] #ident, #variant = #value);)
             }
-            Self::Bounded { min, max } => {
+            Self::Bounded { min, max, field } => {
                 let bound = |b: &Option<u64>| match b.and_then(|b| usize::try_from(b).ok()) {
                     Some(b) => quote::quote!(::core::option::Option::Some(#b)),
                     None => quote::quote!(::core::option::Option::None),
@@ -94,7 +98,7 @@ impl Compact {
                     (Some(min), None) => format!(" A string of at least {min} characters."),
                     (None, _) => format!(" A string of at most {} characters.", max.unwrap_or_default()),
                 };
-                quote::quote!(::tidings::__private::bounded_string!(#[doc = #doc] #ident, min = #min_tokens, max = #max_tokens);)
+                quote::quote!(::tidings::__private::bounded_string!(#[doc = #doc] #ident, field = #field, min = #min_tokens, max = #max_tokens);)
             }
         }
     }
@@ -146,12 +150,30 @@ impl SchemaSet {
         def
     }
 
+    /// Marks definition `def` as a message's payload whose correlation id, if any, is at
+    /// `correlation` (a JSON pointer into the payload). A definition that is the payload of
+    /// several messages keeps a correlation property only when they all agree on it.
+    pub(crate) fn mark_payload(&mut self, def: &str, correlation: Option<&str>) {
+        let property = correlation.and_then(|pointer| match JsonPointer::parse(pointer).ok()?.tokens() {
+            [only] => Some(only.clone()),
+            _ => None,
+        });
+        self.payloads
+            .entry(def.to_owned())
+            .and_modify(|existing| {
+                if *existing != property {
+                    *existing = None;
+                }
+            })
+            .or_insert(property);
+    }
+
     /// Moves the properties that have a [`Compact`] form into definitions of their own,
     /// named as typify would name them (`ChatAction` for `action` of `Chat`).
     fn compact_properties(&mut self, def: &str, at: &JsonPointer, schema: &mut Value) {
         let Some(Value::Object(properties)) = schema.get_mut("properties") else { return };
         for (property, sub) in properties.iter_mut() {
-            let Some(compact) = Compact::of(sub) else { continue };
+            let Some(compact) = Compact::of(sub, property) else { continue };
             let name = self.unique_def_name(&format!("{def} {property}"));
             self.defs.insert(name.clone(), serde_json::json!({"type": "string"}));
             self.origins.insert(name.clone(), at.join("properties").join(property));
@@ -252,7 +274,7 @@ impl SchemaSet {
         }
         // Each failure names one definition; a contract has finitely many.
         for _ in 0..=defs.len() {
-            let detail = match run_typify(defs.clone(), settings, &self.compact) {
+            let detail = match run_typify(defs.clone(), settings, self) {
                 Ok(mut types) => {
                     types.json_fallbacks = fallbacks;
                     return Some(types);
@@ -263,7 +285,7 @@ impl SchemaSet {
             let (mut good, mut bad) = (0, defs.len());
             while bad - good > 1 {
                 let middle = good + (bad - good) / 2;
-                if run_typify(defs[..middle].to_vec(), settings, &self.compact).is_ok() {
+                if run_typify(defs[..middle].to_vec(), settings, self).is_ok() {
                     good = middle;
                 } else {
                     bad = middle;
@@ -446,8 +468,9 @@ fn resolve_pointer(doc: &Document, pointer: &JsonPointer) -> JsonPointer {
 fn run_typify(
     defs: Vec<(String, schemars08::schema::Schema)>,
     settings: &super::Settings,
-    compact: &IndexMap<String, Compact>,
+    set: &SchemaSet,
 ) -> Result<Types, String> {
+    let (compact, payloads) = (&set.compact, &set.payloads);
     let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
     let result = catch_unwind(AssertUnwindSafe(|| {
         let mut typify_settings = typify::TypeSpaceSettings::default();
@@ -487,7 +510,21 @@ fn run_typify(
                 (def.clone(), path)
             })
             .collect();
+        let payload_types = payloads
+            .iter()
+            .filter_map(|(def, correlation)| Some((map.get(def)?.clone(), correlation.clone())))
+            .collect();
+        // typify orders properties by name; constructors take them in the contract's order.
+        let orders = set
+            .originals
+            .iter()
+            .filter_map(|(def, schema)| {
+                let properties = schema.get("properties")?.as_object()?;
+                Some((map.get(def)?.clone(), properties.keys().cloned().collect()))
+            })
+            .collect();
         let mut tokens = redirect(space.to_stream());
+        tokens.extend(redirect(super::constructors::constructors(&space, &payload_types, &orders, compact)));
         tokens.extend(compact.iter().map(|(name, c)| c.tokens(name)));
         Ok::<_, String>(Types { tokens, paths, json_fallbacks: 0 })
     }));

@@ -170,6 +170,30 @@ pub mod types {
             }
         }
     }
+    impl Start {
+        /// Builds `Start` from its required fields: `event` is always `"start"`.
+        #[must_use]
+        pub fn new(codec: StartCodec) -> Self {
+            Self {
+                event: StartEvent::Start,
+                codec,
+            }
+        }
+    }
+    impl Stop {
+        /// Builds `Stop` from its required fields: `event` is always `"stop"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { event: StopEvent::Stop }
+        }
+    }
+    impl Transcript {
+        /// Builds `Transcript` from its required fields.
+        #[must_use]
+        pub fn new(text: ::std::string::String) -> Self {
+            Self { text }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"start\"`."] StartEvent, Start = "start"
     );

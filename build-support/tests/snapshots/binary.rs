@@ -170,6 +170,30 @@ pub mod types {
             }
         }
     }
+    impl Start {
+        /// Builds `Start` from its required fields: `event` is always `"start"`.
+        #[must_use]
+        pub fn new(codec: StartCodec) -> Self {
+            Self {
+                event: StartEvent::Start,
+                codec,
+            }
+        }
+    }
+    impl Stop {
+        /// Builds `Stop` from its required fields: `event` is always `"stop"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { event: StopEvent::Stop }
+        }
+    }
+    impl Transcript {
+        /// Builds `Transcript` from its required fields.
+        #[must_use]
+        pub fn new(text: ::std::string::String) -> Self {
+            Self { text }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"start\"`."] StartEvent, Start = "start"
     );
@@ -351,6 +375,21 @@ pub mod audio {
         Start(super::types::Start),
         /// The `stop` message.
         Stop(super::types::Stop),
+    }
+    impl ::core::convert::From<::std::vec::Vec<u8>> for UploadMessage {
+        fn from(payload: ::std::vec::Vec<u8>) -> Self {
+            Self::Chunk(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Start> for UploadMessage {
+        fn from(payload: super::types::Start) -> Self {
+            Self::Start(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Stop> for UploadMessage {
+        fn from(payload: super::types::Stop) -> Self {
+            Self::Stop(payload)
+        }
     }
     /// The `audio` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

@@ -305,9 +305,95 @@ pub mod types {
             }
         }
     }
+    impl Chat {
+        /// Builds `Chat` from its required fields: `action` is always `"chat"`.
+        #[must_use]
+        pub fn new(payload: ChatText) -> Self {
+            Self {
+                action: ChatAction::Chat,
+                payload,
+            }
+        }
+    }
+    impl Ping {
+        /// Builds `Ping` from its required fields: `action` is always `"ping"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { action: PingAction::Ping }
+        }
+    }
+    impl ChatNotification {
+        /// Builds `ChatNotification` from its required fields: `action` is always `"chatNotification"`.
+        #[must_use]
+        pub fn new(payload: ChatText) -> Self {
+            Self {
+                action: ChatNotificationAction::ChatNotification,
+                payload,
+            }
+        }
+    }
+    impl Pong {
+        /// Builds `Pong` from its required fields: `action` is always `"pong"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { action: PongAction::Pong }
+        }
+    }
+    impl RoomEvent {
+        /// Builds `RoomEvent` from its required fields: `action` is always `"roomEvent"`.
+        #[must_use]
+        pub fn new(payload: RoomEventPayload) -> Self {
+            Self {
+                action: RoomEventAction::RoomEvent,
+                payload,
+            }
+        }
+    }
+    impl Register {
+        /// Builds `Register` from its required fields: `action` is always `"register"`; `request_id` starts empty: the runtime writes the request's correlation id there.
+        #[must_use]
+        pub fn new(name: RegisterName) -> Self {
+            Self {
+                action: RegisterAction::Register,
+                request_id: RegisterRequestId::__unfilled(),
+                name,
+            }
+        }
+    }
+    impl RegistrationComplete {
+        /// Builds `RegistrationComplete` from its required fields: `action` is always `"registrationComplete"`; `request_id` starts empty: the runtime writes the request's correlation id there.
+        #[must_use]
+        pub fn new(user_id: ::std::num::NonZeroU64) -> Self {
+            Self {
+                action: RegistrationCompleteAction::RegistrationComplete,
+                request_id: ::std::string::String::new(),
+                user_id,
+            }
+        }
+    }
+    impl Announce {
+        /// Builds `Announce` from its required fields: `action` is always `"announce"`.
+        #[must_use]
+        pub fn new(text: AnnounceText) -> Self {
+            Self {
+                action: AnnounceAction::Announce,
+                text,
+            }
+        }
+    }
+    impl Announced {
+        /// Builds `Announced` from its required fields: `action` is always `"announced"`.
+        #[must_use]
+        pub fn new(rooms: u64) -> Self {
+            Self {
+                action: AnnouncedAction::Announced,
+                rooms,
+            }
+        }
+    }
     ::tidings::__private::bounded_string!(
-        #[doc = " A string of 1 to 2000 characters."] ChatTextMessage, min =
-        ::core::option::Option::Some(1usize), max =
+        #[doc = " A string of 1 to 2000 characters."] ChatTextMessage, field = "message",
+        min = ::core::option::Option::Some(1usize), max =
         ::core::option::Option::Some(2000usize)
     );
     ::tidings::__private::tag!(#[doc = " Always `\"chat\"`."] ChatAction, Chat = "chat");
@@ -324,11 +410,12 @@ pub mod types {
         #[doc = " Always `\"register\"`."] RegisterAction, Register = "register"
     );
     ::tidings::__private::bounded_string!(
-        #[doc = " A string of 1 to 64 characters."] RegisterRequestId, min =
-        ::core::option::Option::Some(1usize), max = ::core::option::Option::Some(64usize)
+        #[doc = " A string of 1 to 64 characters."] RegisterRequestId, field =
+        "request_id", min = ::core::option::Option::Some(1usize), max =
+        ::core::option::Option::Some(64usize)
     );
     ::tidings::__private::bounded_string!(
-        #[doc = " A string of 2 to 32 characters."] RegisterName, min =
+        #[doc = " A string of 2 to 32 characters."] RegisterName, field = "name", min =
         ::core::option::Option::Some(2usize), max = ::core::option::Option::Some(32usize)
     );
     ::tidings::__private::tag!(
@@ -339,7 +426,7 @@ pub mod types {
         #[doc = " Always `\"announce\"`."] AnnounceAction, Announce = "announce"
     );
     ::tidings::__private::bounded_string!(
-        #[doc = " A string of 1 to 500 characters."] AnnounceText, min =
+        #[doc = " A string of 1 to 500 characters."] AnnounceText, field = "text", min =
         ::core::option::Option::Some(1usize), max =
         ::core::option::Option::Some(500usize)
     );

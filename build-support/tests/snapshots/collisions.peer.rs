@@ -133,6 +133,26 @@ pub mod types {
             }
         }
     }
+    impl FromA {
+        /// Builds `FromA` from its required fields: `source` is always `"a"`.
+        #[must_use]
+        pub fn new(foo: Foo) -> Self {
+            Self {
+                source: FromASource::A,
+                foo,
+            }
+        }
+    }
+    impl FromB {
+        /// Builds `FromB` from its required fields: `source` is always `"b"`.
+        #[must_use]
+        pub fn new(foo: Foo2) -> Self {
+            Self {
+                source: FromBSource::B,
+                foo,
+            }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"a\"`."] FromASource, A = "a");
     ::tidings::__private::tag!(#[doc = " Always `\"b\"`."] FromBSource, B = "b");
 }

@@ -133,6 +133,26 @@ pub mod types {
             }
         }
     }
+    impl FromA {
+        /// Builds `FromA` from its required fields: `source` is always `"a"`.
+        #[must_use]
+        pub fn new(foo: Foo) -> Self {
+            Self {
+                source: FromASource::A,
+                foo,
+            }
+        }
+    }
+    impl FromB {
+        /// Builds `FromB` from its required fields: `source` is always `"b"`.
+        #[must_use]
+        pub fn new(foo: Foo2) -> Self {
+            Self {
+                source: FromBSource::B,
+                foo,
+            }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"a\"`."] FromASource, A = "a");
     ::tidings::__private::tag!(#[doc = " Always `\"b\"`."] FromBSource, B = "b");
 }
@@ -288,6 +308,16 @@ pub mod things {
         FromA(super::types::FromA),
         /// The `fromB` message.
         FromB(super::types::FromB),
+    }
+    impl ::core::convert::From<super::types::FromA> for ReceiveThingsMessage {
+        fn from(payload: super::types::FromA) -> Self {
+            Self::FromA(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::FromB> for ReceiveThingsMessage {
+        fn from(payload: super::types::FromB) -> Self {
+            Self::FromB(payload)
+        }
     }
     /// The `things` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

@@ -101,6 +101,26 @@ pub mod types {
             }
         }
     }
+    impl Start {
+        /// Builds `Start` from its required fields: `action` is always `"go"`; `kind` is always `"start"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                action: StartAction::Go,
+                kind: StartKind::Start,
+            }
+        }
+    }
+    impl Halt {
+        /// Builds `Halt` from its required fields: `action` is always `"stop"`; `kind` is always `"halt"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                action: HaltAction::Stop,
+                kind: HaltKind::Halt,
+            }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"go\"`."] StartAction, Go = "go");
     ::tidings::__private::tag!(
         #[doc = " Always `\"start\"`."] StartKind, Start = "start"

@@ -101,6 +101,26 @@ pub mod types {
             }
         }
     }
+    impl Start {
+        /// Builds `Start` from its required fields: `action` is always `"go"`; `kind` is always `"start"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                action: StartAction::Go,
+                kind: StartKind::Start,
+            }
+        }
+    }
+    impl Halt {
+        /// Builds `Halt` from its required fields: `action` is always `"stop"`; `kind` is always `"halt"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                action: HaltAction::Stop,
+                kind: HaltKind::Halt,
+            }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"go\"`."] StartAction, Go = "go");
     ::tidings::__private::tag!(
         #[doc = " Always `\"start\"`."] StartKind, Start = "start"
@@ -260,6 +280,16 @@ pub mod jobs {
         Start(super::types::Start),
         /// The `halt` message.
         Halt(super::types::Halt),
+    }
+    impl ::core::convert::From<super::types::Start> for ControlMessage {
+        fn from(payload: super::types::Start) -> Self {
+            Self::Start(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Halt> for ControlMessage {
+        fn from(payload: super::types::Halt) -> Self {
+            Self::Halt(payload)
+        }
     }
     /// The `jobs` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

@@ -223,6 +223,38 @@ pub mod types {
             }
         }
     }
+    impl Circle {
+        /// Builds `Circle` from its required fields: `version` is always `"v1"`.
+        #[must_use]
+        pub fn new(radius: f64, shape: CircleShape) -> Self {
+            Self {
+                radius,
+                shape,
+                version: ShapeVersion::V1,
+            }
+        }
+    }
+    impl Shape {
+        /// Builds `Shape` from its required fields: `version` is always `"v1"`.
+        #[must_use]
+        pub fn new(shape: ::std::string::String) -> Self {
+            Self {
+                shape,
+                version: ShapeVersion::V1,
+            }
+        }
+    }
+    impl Square {
+        /// Builds `Square` from its required fields: `version` is always `"v1"`.
+        #[must_use]
+        pub fn new(shape: SquareShape, side: f64) -> Self {
+            Self {
+                shape,
+                side,
+                version: ShapeVersion::V1,
+            }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"v1\"`."] ShapeVersion, V1 = "v1");
 }
 /// The `shapes` channel.

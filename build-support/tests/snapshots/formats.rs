@@ -309,6 +309,37 @@ pub mod types {
             }
         }
     }
+    impl Record {
+        /// Builds `Record` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new(
+            id: ::tidings::__private::uuid::Uuid,
+            created: ::tidings::__private::chrono::DateTime<
+                ::tidings::__private::chrono::offset::Utc,
+            >,
+            present: ::std::option::Option<::std::string::String>,
+            level: RecordLevel,
+            tree: Tree,
+        ) -> Self {
+            Self {
+                id,
+                created,
+                count: ::core::option::Option::None,
+                ratio: ::core::option::Option::None,
+                note: ::core::option::Option::None,
+                maybe: ::core::option::Option::None,
+                present,
+                level,
+                labels: ::core::default::Default::default(),
+                tags: ::core::option::Option::None,
+                code: ::core::option::Option::None,
+                anything: ::core::option::Option::None,
+                tree,
+                choice: ::core::option::Option::None,
+                gated: ::core::option::Option::None,
+            }
+        }
+    }
 }
 /// The `records` channel.
 #[allow(

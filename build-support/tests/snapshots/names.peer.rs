@@ -225,6 +225,47 @@ pub mod types {
             }
         }
     }
+    impl Option {
+        /// Builds `Option` from its required fields: `type_` is always `"option"`; optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                type_: OptionType::Option_,
+                self_: ::core::option::Option::None,
+                crate_: ::core::option::Option::None,
+                dashed_name: ::core::option::Option::None,
+                with_space: ::core::option::Option::None,
+            }
+        }
+    }
+    impl Self_ {
+        /// Builds `Self_` from its required fields: `type_` is always `"2fa"`; optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                type_: SelfType::N2fa,
+                code: ::core::option::Option::None,
+            }
+        }
+    }
+    impl Result {
+        /// Builds `Result` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                ok: ::core::option::Option::None,
+            }
+        }
+    }
+    impl Box {
+        /// Builds `Box` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                size: ::core::option::Option::None,
+            }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"option\"`."] OptionType, Option_ = "option"
     );

@@ -225,6 +225,47 @@ pub mod types {
             }
         }
     }
+    impl Option {
+        /// Builds `Option` from its required fields: `type_` is always `"option"`; optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                type_: OptionType::Option_,
+                self_: ::core::option::Option::None,
+                crate_: ::core::option::Option::None,
+                dashed_name: ::core::option::Option::None,
+                with_space: ::core::option::Option::None,
+            }
+        }
+    }
+    impl Self_ {
+        /// Builds `Self_` from its required fields: `type_` is always `"2fa"`; optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                type_: SelfType::N2fa,
+                code: ::core::option::Option::None,
+            }
+        }
+    }
+    impl Result {
+        /// Builds `Result` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                ok: ::core::option::Option::None,
+            }
+        }
+    }
+    impl Box {
+        /// Builds `Box` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                size: ::core::option::Option::None,
+            }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"option\"`."] OptionType, Option_ = "option"
     );
@@ -398,6 +439,16 @@ pub mod user_events {
         UserEvents(super::types::Option),
         /// The `2fa code` message.
         N2faCode(super::types::Self_),
+    }
+    impl ::core::convert::From<super::types::Option> for ReceiveUserEventsMessage {
+        fn from(payload: super::types::Option) -> Self {
+            Self::UserEvents(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Self_> for ReceiveUserEventsMessage {
+        fn from(payload: super::types::Self_) -> Self {
+            Self::N2faCode(payload)
+        }
     }
     /// The `user.events` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

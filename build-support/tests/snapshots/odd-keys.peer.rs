@@ -210,6 +210,27 @@ pub mod types {
             }
         }
     }
+    impl Tick {
+        /// Builds `Tick` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                p: ::core::option::Option::None,
+            }
+        }
+    }
+    impl TradeV1 {
+        /// Builds `TradeV1` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                x1st: ::core::option::Option::None,
+                type_: ::core::option::Option::None,
+                prix: ::core::option::Option::None,
+                self_: ::core::option::Option::None,
+            }
+        }
+    }
 }
 /// The `/stream` channel.
 #[allow(
@@ -686,6 +707,16 @@ pub mod pair_trades {
         TradeV1(super::types::TradeV1),
         /// The `Größe` message.
         GrE(super::types::GrE),
+    }
+    impl ::core::convert::From<super::types::TradeV1> for N2ndOpMessage {
+        fn from(payload: super::types::TradeV1) -> Self {
+            Self::TradeV1(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::GrE> for N2ndOpMessage {
+        fn from(payload: super::types::GrE) -> Self {
+            Self::GrE(payload)
+        }
     }
     /// The `{pair}-trades` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

@@ -210,6 +210,27 @@ pub mod types {
             }
         }
     }
+    impl Tick {
+        /// Builds `Tick` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                p: ::core::option::Option::None,
+            }
+        }
+    }
+    impl TradeV1 {
+        /// Builds `TradeV1` from its required fields: optional fields start empty.
+        #[must_use]
+        pub fn new() -> Self {
+            Self {
+                x1st: ::core::option::Option::None,
+                type_: ::core::option::Option::None,
+                prix: ::core::option::Option::None,
+                self_: ::core::option::Option::None,
+            }
+        }
+    }
 }
 /// The `/stream` channel.
 #[allow(

@@ -221,6 +221,13 @@ pub mod types {
             }
         }
     }
+    impl Area {
+        /// Builds `Area` from its required fields.
+        #[must_use]
+        pub fn new(area: f64) -> Self {
+            Self { area }
+        }
+    }
 }
 /// The `shapes` channel.
 #[allow(

@@ -221,6 +221,13 @@ pub mod types {
             }
         }
     }
+    impl Area {
+        /// Builds `Area` from its required fields.
+        #[must_use]
+        pub fn new(area: f64) -> Self {
+            Self { area }
+        }
+    }
 }
 /// The `shapes` channel.
 #[allow(
@@ -404,6 +411,21 @@ pub mod shapes {
         Label(super::types::Label),
         /// The `count` message.
         Count(super::types::Count),
+    }
+    impl ::core::convert::From<super::types::Shape> for DrawMessage {
+        fn from(payload: super::types::Shape) -> Self {
+            Self::Shape(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Label> for DrawMessage {
+        fn from(payload: super::types::Label) -> Self {
+            Self::Label(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Count> for DrawMessage {
+        fn from(payload: super::types::Count) -> Self {
+            Self::Count(payload)
+        }
     }
     /// The `shapes` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

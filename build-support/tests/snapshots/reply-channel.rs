@@ -102,6 +102,27 @@ pub mod types {
             }
         }
     }
+    impl Sum {
+        /// Builds `Sum` from its required fields: `method` is always `"sum"`; `id` starts empty: the runtime writes the request's correlation id there.
+        #[must_use]
+        pub fn new(numbers: ::std::vec::Vec<f64>) -> Self {
+            Self {
+                method: SumMethod::Sum,
+                id: ::core::default::Default::default(),
+                numbers,
+            }
+        }
+    }
+    impl Result {
+        /// Builds `Result` from its required fields: `id` starts empty: the runtime writes the request's correlation id there.
+        #[must_use]
+        pub fn new(result: f64) -> Self {
+            Self {
+                id: ::core::default::Default::default(),
+                result,
+            }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"sum\"`."] SumMethod, Sum = "sum");
 }
 /// The `requests` channel.

@@ -86,6 +86,13 @@ pub mod types {
             }
         }
     }
+    impl Command {
+        /// Builds `Command` from its required fields.
+        #[must_use]
+        pub fn new(command: ::std::string::String) -> Self {
+            Self { command }
+        }
+    }
 }
 /// The `admin` channel.
 #[allow(

@@ -148,6 +148,56 @@ pub mod types {
             }
         }
     }
+    impl Place {
+        /// Builds `Place` from its required fields: `type_` is always `"place"`.
+        #[must_use]
+        pub fn new(item: ::std::string::String) -> Self {
+            Self {
+                type_: PlaceType::Place,
+                item,
+            }
+        }
+    }
+    impl Amend {
+        /// Builds `Amend` from its required fields: `type_` is always `"amend"`.
+        #[must_use]
+        pub fn new(id: i64) -> Self {
+            Self {
+                type_: AmendType::Amend,
+                id,
+            }
+        }
+    }
+    impl Accepted {
+        /// Builds `Accepted` from its required fields: `type_` is always `"accepted"`.
+        #[must_use]
+        pub fn new(id: i64) -> Self {
+            Self {
+                type_: AcceptedType::Accepted,
+                id,
+            }
+        }
+    }
+    impl Rejected {
+        /// Builds `Rejected` from its required fields: `type_` is always `"rejected"`.
+        #[must_use]
+        pub fn new(reason: ::std::string::String) -> Self {
+            Self {
+                type_: RejectedType::Rejected,
+                reason,
+            }
+        }
+    }
+    impl Cancel {
+        /// Builds `Cancel` from its required fields: `type_` is always `"cancel"`.
+        #[must_use]
+        pub fn new(id: i64) -> Self {
+            Self {
+                type_: CancelType::Cancel,
+                id,
+            }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"place\"`."] PlaceType, Place = "place"
     );

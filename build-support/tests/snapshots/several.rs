@@ -148,6 +148,56 @@ pub mod types {
             }
         }
     }
+    impl Place {
+        /// Builds `Place` from its required fields: `type_` is always `"place"`.
+        #[must_use]
+        pub fn new(item: ::std::string::String) -> Self {
+            Self {
+                type_: PlaceType::Place,
+                item,
+            }
+        }
+    }
+    impl Amend {
+        /// Builds `Amend` from its required fields: `type_` is always `"amend"`.
+        #[must_use]
+        pub fn new(id: i64) -> Self {
+            Self {
+                type_: AmendType::Amend,
+                id,
+            }
+        }
+    }
+    impl Accepted {
+        /// Builds `Accepted` from its required fields: `type_` is always `"accepted"`.
+        #[must_use]
+        pub fn new(id: i64) -> Self {
+            Self {
+                type_: AcceptedType::Accepted,
+                id,
+            }
+        }
+    }
+    impl Rejected {
+        /// Builds `Rejected` from its required fields: `type_` is always `"rejected"`.
+        #[must_use]
+        pub fn new(reason: ::std::string::String) -> Self {
+            Self {
+                type_: RejectedType::Rejected,
+                reason,
+            }
+        }
+    }
+    impl Cancel {
+        /// Builds `Cancel` from its required fields: `type_` is always `"cancel"`.
+        #[must_use]
+        pub fn new(id: i64) -> Self {
+            Self {
+                type_: CancelType::Cancel,
+                id,
+            }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"place\"`."] PlaceType, Place = "place"
     );
@@ -375,6 +425,16 @@ pub mod orders {
         /// The `amend` message.
         Amend(super::types::Amend),
     }
+    impl ::core::convert::From<super::types::Place> for OrderMessage {
+        fn from(payload: super::types::Place) -> Self {
+            Self::Place(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Amend> for OrderMessage {
+        fn from(payload: super::types::Amend) -> Self {
+            Self::Amend(payload)
+        }
+    }
     /// The replies of operation `order`.
     #[derive(Debug, Clone, PartialEq)]
     #[allow(
@@ -393,6 +453,16 @@ pub mod orders {
                 OrderReply::Accepted(reply) => Outgoing::Accepted(reply),
                 OrderReply::Rejected(reply) => Outgoing::Rejected(reply),
             }
+        }
+    }
+    impl ::core::convert::From<super::types::Accepted> for OrderReply {
+        fn from(payload: super::types::Accepted) -> Self {
+            Self::Accepted(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Rejected> for OrderReply {
+        fn from(payload: super::types::Rejected) -> Self {
+            Self::Rejected(payload)
         }
     }
     /// The `orders` channel, as the application implements it: one method per operation it receives.

@@ -119,6 +119,33 @@ pub mod types {
             }
         }
     }
+    impl Order {
+        /// Builds `Order` from its required fields: `type_` is always `"order"`.
+        #[must_use]
+        pub fn new(sku: ::std::string::String) -> Self {
+            Self {
+                type_: OrderType::Order,
+                sku,
+            }
+        }
+    }
+    impl Cancel {
+        /// Builds `Cancel` from its required fields: `type_` is always `"cancel"`.
+        #[must_use]
+        pub fn new(sku: ::std::string::String) -> Self {
+            Self {
+                type_: CancelType::Cancel,
+                sku,
+            }
+        }
+    }
+    impl Audit {
+        /// Builds `Audit` from its required fields: `type_` is always `"audit"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { type_: AuditType::Audit }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"order\"`."] OrderType, Order = "order"
     );

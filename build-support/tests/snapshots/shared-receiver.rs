@@ -119,6 +119,33 @@ pub mod types {
             }
         }
     }
+    impl Order {
+        /// Builds `Order` from its required fields: `type_` is always `"order"`.
+        #[must_use]
+        pub fn new(sku: ::std::string::String) -> Self {
+            Self {
+                type_: OrderType::Order,
+                sku,
+            }
+        }
+    }
+    impl Cancel {
+        /// Builds `Cancel` from its required fields: `type_` is always `"cancel"`.
+        #[must_use]
+        pub fn new(sku: ::std::string::String) -> Self {
+            Self {
+                type_: CancelType::Cancel,
+                sku,
+            }
+        }
+    }
+    impl Audit {
+        /// Builds `Audit` from its required fields: `type_` is always `"audit"`.
+        #[must_use]
+        pub fn new() -> Self {
+            Self { type_: AuditType::Audit }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"order\"`."] OrderType, Order = "order"
     );
@@ -299,6 +326,16 @@ pub mod orders {
         Order(super::types::Order),
         /// The `cancel` message.
         Cancel(super::types::Cancel),
+    }
+    impl ::core::convert::From<super::types::Order> for PlaceOrdersMessage {
+        fn from(payload: super::types::Order) -> Self {
+            Self::Order(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Cancel> for PlaceOrdersMessage {
+        fn from(payload: super::types::Cancel) -> Self {
+            Self::Cancel(payload)
+        }
     }
     /// The `orders` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

@@ -265,6 +265,43 @@ pub mod types {
             }
         }
     }
+    impl Auth {
+        /// Builds `Auth` from its required fields: `method` is always `"auth"`.
+        #[must_use]
+        pub fn new(token: ::std::string::String) -> Self {
+            Self {
+                method: AuthMethod::Auth,
+                token,
+            }
+        }
+    }
+    impl SubscribeTrades {
+        /// Builds `SubscribeTrades` from its required fields: `method` is always `"subscribe"`.
+        #[must_use]
+        pub fn new(params: SubscribeTradesParams) -> Self {
+            Self {
+                method: SubscribeTradesMethod::Subscribe,
+                params,
+            }
+        }
+    }
+    impl SubscribeBook {
+        /// Builds `SubscribeBook` from its required fields: `method` is always `"subscribe"`.
+        #[must_use]
+        pub fn new(params: SubscribeBookParams) -> Self {
+            Self {
+                method: SubscribeBookMethod::Subscribe,
+                params,
+            }
+        }
+    }
+    impl Ping {
+        /// Builds `Ping` from its required fields.
+        #[must_use]
+        pub fn new(ping: i64) -> Self {
+            Self { ping }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"auth\"`."] AuthMethod, Auth = "auth");
     ::tidings::__private::tag!(
         #[doc = " Always `\"subscribe\"`."] SubscribeTradesMethod, Subscribe =
@@ -480,6 +517,26 @@ pub mod rpc {
         SubscribeBook(super::types::SubscribeBook),
         /// The `ping` message.
         Ping(super::types::Ping),
+    }
+    impl ::core::convert::From<super::types::Auth> for RequestsMessage {
+        fn from(payload: super::types::Auth) -> Self {
+            Self::Auth(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::SubscribeTrades> for RequestsMessage {
+        fn from(payload: super::types::SubscribeTrades) -> Self {
+            Self::SubscribeTrades(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::SubscribeBook> for RequestsMessage {
+        fn from(payload: super::types::SubscribeBook) -> Self {
+            Self::SubscribeBook(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Ping> for RequestsMessage {
+        fn from(payload: super::types::Ping) -> Self {
+            Self::Ping(payload)
+        }
     }
     /// The `rpc` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

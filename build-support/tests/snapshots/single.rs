@@ -154,6 +154,25 @@ pub mod types {
             }
         }
     }
+    impl Text {
+        /// Builds `Text` from its required fields.
+        #[must_use]
+        pub fn new(text: ::std::string::String) -> Self {
+            Self { text }
+        }
+    }
+    impl Echoed {
+        /// Builds `Echoed` from its required fields.
+        #[must_use]
+        pub fn new(
+            text: ::std::string::String,
+            at: ::tidings::__private::chrono::DateTime<
+                ::tidings::__private::chrono::offset::Utc,
+            >,
+        ) -> Self {
+            Self { text, at }
+        }
+    }
 }
 /// The `echo` channel.
 #[allow(

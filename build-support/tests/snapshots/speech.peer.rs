@@ -145,6 +145,45 @@ pub mod types {
             }
         }
     }
+    impl Start {
+        /// Builds `Start` from its required fields.
+        #[must_use]
+        pub fn new(sample_rate: i64, language: ::std::string::String) -> Self {
+            Self { sample_rate, language }
+        }
+    }
+    impl Finish {
+        /// Builds `Finish` from its required fields.
+        #[must_use]
+        pub fn new(finish: bool) -> Self {
+            Self { finish }
+        }
+    }
+    impl Partial {
+        /// Builds `Partial` from its required fields.
+        #[must_use]
+        pub fn new(text: ::std::string::String, stable: f64) -> Self {
+            Self { text, stable }
+        }
+    }
+    impl Final {
+        /// Builds `Final` from its required fields.
+        #[must_use]
+        pub fn new(
+            text: ::std::string::String,
+            confidence: f64,
+            words: ::std::vec::Vec<::std::string::String>,
+        ) -> Self {
+            Self { text, confidence, words }
+        }
+    }
+    impl Failure {
+        /// Builds `Failure` from its required fields.
+        #[must_use]
+        pub fn new(error: ::std::string::String) -> Self {
+            Self { error }
+        }
+    }
 }
 /// The `stream` channel.
 #[allow(
@@ -365,6 +404,21 @@ pub mod stream {
         Final(super::types::Final),
         /// The `failure` message.
         Failure(super::types::Failure),
+    }
+    impl ::core::convert::From<super::types::Partial> for TranscriptsMessage {
+        fn from(payload: super::types::Partial) -> Self {
+            Self::Partial(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Final> for TranscriptsMessage {
+        fn from(payload: super::types::Final) -> Self {
+            Self::Final(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Failure> for TranscriptsMessage {
+        fn from(payload: super::types::Failure) -> Self {
+            Self::Failure(payload)
+        }
     }
     /// The `stream` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

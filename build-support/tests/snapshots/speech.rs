@@ -145,6 +145,45 @@ pub mod types {
             }
         }
     }
+    impl Start {
+        /// Builds `Start` from its required fields.
+        #[must_use]
+        pub fn new(sample_rate: i64, language: ::std::string::String) -> Self {
+            Self { sample_rate, language }
+        }
+    }
+    impl Finish {
+        /// Builds `Finish` from its required fields.
+        #[must_use]
+        pub fn new(finish: bool) -> Self {
+            Self { finish }
+        }
+    }
+    impl Partial {
+        /// Builds `Partial` from its required fields.
+        #[must_use]
+        pub fn new(text: ::std::string::String, stable: f64) -> Self {
+            Self { text, stable }
+        }
+    }
+    impl Final {
+        /// Builds `Final` from its required fields.
+        #[must_use]
+        pub fn new(
+            text: ::std::string::String,
+            confidence: f64,
+            words: ::std::vec::Vec<::std::string::String>,
+        ) -> Self {
+            Self { text, confidence, words }
+        }
+    }
+    impl Failure {
+        /// Builds `Failure` from its required fields.
+        #[must_use]
+        pub fn new(error: ::std::string::String) -> Self {
+            Self { error }
+        }
+    }
 }
 /// The `stream` channel.
 #[allow(
@@ -365,6 +404,21 @@ pub mod stream {
         Audio(::std::vec::Vec<u8>),
         /// The `finish` message.
         Finish(super::types::Finish),
+    }
+    impl ::core::convert::From<super::types::Start> for SendAudioMessage {
+        fn from(payload: super::types::Start) -> Self {
+            Self::Start(payload)
+        }
+    }
+    impl ::core::convert::From<::std::vec::Vec<u8>> for SendAudioMessage {
+        fn from(payload: ::std::vec::Vec<u8>) -> Self {
+            Self::Audio(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Finish> for SendAudioMessage {
+        fn from(payload: super::types::Finish) -> Self {
+            Self::Finish(payload)
+        }
     }
     /// The `stream` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

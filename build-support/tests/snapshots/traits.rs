@@ -135,6 +135,28 @@ pub mod types {
             }
         }
     }
+    impl Run {
+        /// Builds `Run` from its required fields: `op` is always `"run"`; optional fields start empty.
+        #[must_use]
+        pub fn new(command: ::std::string::String) -> Self {
+            Self {
+                op: RunOp::Run,
+                command,
+                meta: ::core::option::Option::None,
+            }
+        }
+    }
+    impl Done {
+        /// Builds `Done` from its required fields: `op` is always `"done"`; optional fields start empty.
+        #[must_use]
+        pub fn new(status: i64) -> Self {
+            Self {
+                op: DoneOp::Done,
+                status,
+                meta: ::core::option::Option::None,
+            }
+        }
+    }
     ::tidings::__private::tag!(#[doc = " Always `\"run\"`."] RunOp, Run = "run");
     ::tidings::__private::tag!(#[doc = " Always `\"done\"`."] DoneOp, Done = "done");
 }

@@ -185,6 +185,51 @@ pub mod types {
             }
         }
     }
+    impl Subscribe {
+        /// Builds `Subscribe` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, subscribe: SubscribeSubscribe) -> Self {
+            Self { id, subscribe }
+        }
+    }
+    impl Unsubscribe {
+        /// Builds `Unsubscribe` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, unsubscribe: ::std::string::String) -> Self {
+            Self { id, unsubscribe }
+        }
+    }
+    impl Done {
+        /// Builds `Done` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, done: bool) -> Self {
+            Self { id, done }
+        }
+    }
+    impl Error {
+        /// Builds `Error` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, error: ErrorError) -> Self {
+            Self { id, error }
+        }
+    }
+    impl Update {
+        /// Builds `Update` from its required fields.
+        #[must_use]
+        pub fn new(topic: ::std::string::String, price: f64) -> Self {
+            Self { topic, price }
+        }
+    }
+    impl Heartbeat {
+        /// Builds `Heartbeat` from its required fields: `topic` is always `"heartbeat"`.
+        #[must_use]
+        pub fn new(price: ()) -> Self {
+            Self {
+                topic: HeartbeatTopic::Heartbeat,
+                price,
+            }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"heartbeat\"`."] HeartbeatTopic, Heartbeat = "heartbeat"
     );
@@ -408,6 +453,16 @@ pub mod rpc {
         Update(super::types::Update),
         /// The `heartbeat` message.
         Heartbeat(super::types::Heartbeat),
+    }
+    impl ::core::convert::From<super::types::Update> for UpdatesMessage {
+        fn from(payload: super::types::Update) -> Self {
+            Self::Update(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Heartbeat> for UpdatesMessage {
+        fn from(payload: super::types::Heartbeat) -> Self {
+            Self::Heartbeat(payload)
+        }
     }
     /// The `rpc` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(

@@ -185,6 +185,51 @@ pub mod types {
             }
         }
     }
+    impl Subscribe {
+        /// Builds `Subscribe` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, subscribe: SubscribeSubscribe) -> Self {
+            Self { id, subscribe }
+        }
+    }
+    impl Unsubscribe {
+        /// Builds `Unsubscribe` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, unsubscribe: ::std::string::String) -> Self {
+            Self { id, unsubscribe }
+        }
+    }
+    impl Done {
+        /// Builds `Done` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, done: bool) -> Self {
+            Self { id, done }
+        }
+    }
+    impl Error {
+        /// Builds `Error` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, error: ErrorError) -> Self {
+            Self { id, error }
+        }
+    }
+    impl Update {
+        /// Builds `Update` from its required fields.
+        #[must_use]
+        pub fn new(topic: ::std::string::String, price: f64) -> Self {
+            Self { topic, price }
+        }
+    }
+    impl Heartbeat {
+        /// Builds `Heartbeat` from its required fields: `topic` is always `"heartbeat"`.
+        #[must_use]
+        pub fn new(price: ()) -> Self {
+            Self {
+                topic: HeartbeatTopic::Heartbeat,
+                price,
+            }
+        }
+    }
     ::tidings::__private::tag!(
         #[doc = " Always `\"heartbeat\"`."] HeartbeatTopic, Heartbeat = "heartbeat"
     );
@@ -417,6 +462,16 @@ pub mod rpc {
             }
         }
     }
+    impl ::core::convert::From<super::types::Done> for SubscribeReply {
+        fn from(payload: super::types::Done) -> Self {
+            Self::Done(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Error> for SubscribeReply {
+        fn from(payload: super::types::Error) -> Self {
+            Self::Error(payload)
+        }
+    }
     /// The replies of operation `unsubscribe`.
     #[derive(Debug, Clone, PartialEq)]
     #[allow(
@@ -435,6 +490,16 @@ pub mod rpc {
                 UnsubscribeReply::Done(reply) => Outgoing::Done(reply),
                 UnsubscribeReply::Error(reply) => Outgoing::Error(reply),
             }
+        }
+    }
+    impl ::core::convert::From<super::types::Done> for UnsubscribeReply {
+        fn from(payload: super::types::Done) -> Self {
+            Self::Done(payload)
+        }
+    }
+    impl ::core::convert::From<super::types::Error> for UnsubscribeReply {
+        fn from(payload: super::types::Error) -> Self {
+            Self::Error(payload)
         }
     }
     /// The `rpc` channel, as the application implements it: one method per operation it receives.

@@ -172,6 +172,13 @@ pub mod types {
             }
         }
     }
+    impl Ack {
+        /// Builds `Ack` from its required fields.
+        #[must_use]
+        pub fn new(accepted: bool) -> Self {
+            Self { accepted }
+        }
+    }
 }
 /// The `vehicles` channel.
 #[allow(

@@ -123,9 +123,7 @@ impl contract::chat::Chat<Who> for Chat {
             .map(|who| who.trim_end_matches(|c: char| !c.is_alphanumeric()).to_owned())
             .filter(|who| !who.is_empty() && *who != name)
             .collect();
-        let notification =
-            types::ChatNotification { action: types::ChatNotificationAction::ChatNotification, payload: text };
-        cx.broadcast(&room, notification)?;
+        cx.broadcast(&room, types::ChatNotification::new(text))?;
         for who in mentioned {
             cx.publish(To::principal(&who), RoomNews::Mention { by: name.clone(), room: room.clone() });
         }
@@ -137,7 +135,7 @@ impl contract::chat::Chat<Who> for Chat {
         _: &mut contract::chat::Context<Who>,
         _: types::Ping,
     ) -> Result<types::Pong, HandlerError> {
-        Ok(types::Pong { action: types::PongAction::Pong })
+        Ok(types::Pong::new())
     }
 
     /// Who may enter a room is decided before the upgrade: a user who may not enter a
@@ -185,12 +183,9 @@ impl contract::registration::Registration for Chat {
     ) -> Result<types::RegistrationComplete, HandlerError> {
         let next = self.0.next_user.fetch_add(1, Ordering::Relaxed) + 1;
         let user_id = NonZeroU64::new(next).ok_or_else(|| HandlerError::new("exhausted", "no user ids left"))?;
-        Ok(types::RegistrationComplete {
-            action: types::RegistrationCompleteAction::RegistrationComplete,
-            // tidings copies the request's `request_id` here, as the contract's correlationId says.
-            request_id: String::new(),
-            user_id,
-        })
+        // tidings writes the request's `request_id` into the reply, as the contract's
+        // correlationId says: `new` leaves it empty.
+        Ok(types::RegistrationComplete::new(user_id))
     }
 }
 
@@ -207,14 +202,14 @@ impl contract::announcements::Announcements for Announcements {
     ) -> Result<types::Announced, HandlerError> {
         let rooms = self.state.rooms.lock().map(|r| r.len()).unwrap_or_default();
         self.rooms.publish(To::channel(), RoomNews::Notice { text: message.text.to_string() });
-        Ok(types::Announced { action: types::AnnouncedAction::Announced, rooms: rooms as u64 })
+        Ok(types::Announced::new(rooms as u64))
     }
 }
 
 fn room_event(text: &str) -> Result<types::RoomEvent, HandlerError> {
     let event =
         text.chars().take(200).collect::<String>().parse().map_err(|e| HandlerError::new("invalid", format!("{e}")))?;
-    Ok(types::RoomEvent { action: types::RoomEventAction::RoomEvent, payload: types::RoomEventPayload { event } })
+    Ok(types::RoomEvent::new(types::RoomEventPayload { event }))
 }
 
 struct Options {

@@ -37,6 +37,11 @@ pub mod pairs_peer {
     tidings::include_contract!("pairs_peer");
 }
 
+/// Bids with bounded fields and a correlation id.
+pub mod bids {
+    tidings::include_contract!("auction");
+}
+
 /// A multi-file contract with two schemas named `Foo`.
 pub mod collisions {
     tidings::include_contract!("collisions");

@@ -1,0 +1,183 @@
+//! `new` for generated structs: what the contract fixes is filled in, the rest are arguments.
+//!
+//! A message's discriminator (`"action": "chat"`) has one possible value and a reply's
+//! correlation id is overwritten by the runtime with the request's, so neither is something a
+//! handler should have to write. Each message payload, and each struct with a discriminator
+//! field, gets `new` taking the required fields in contract order: the discriminator is
+//! filled in, optional fields start empty, and the correlation id (a top-level property
+//! named by the message's `correlationId`) starts empty for the runtime to fill. The fields
+//! stay public, so a struct literal still works and every field can be read and changed.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+use typify::{TypeDetails, TypeSpace};
+
+use super::names::KEYWORDS;
+use super::types::Compact;
+
+/// What `new` writes for one field.
+enum Fill {
+    /// An argument of `new`.
+    Argument(TokenStream),
+    /// A value the contract fixes or that starts empty, and what the documentation says of it.
+    Value(TokenStream, Option<String>),
+}
+
+/// `new` for every message payload and every struct with a discriminator field.
+/// `payloads` maps each payload's type name to its correlation id's property, if any, and
+/// `orders` each type's properties in the contract's order, where the contract named it.
+pub(crate) fn constructors(
+    space: &TypeSpace,
+    payloads: &HashMap<String, Option<String>>,
+    orders: &HashMap<String, Vec<String>>,
+    compact: &IndexMap<String, Compact>,
+) -> TokenStream {
+    let mut out = TokenStream::new();
+    for ty in space.iter_types() {
+        let TypeDetails::Struct(details) = ty.details() else { continue };
+        let name = ty.name();
+        let payload = payloads.get(&name);
+        let correlation = payload.and_then(|c| c.as_deref()).map(typify_field_name);
+        let mut args = Vec::new();
+        let mut fields = Vec::new();
+        let mut notes = Vec::new();
+        let mut has_tag = false;
+        let mut optional = false;
+        let mut properties: Vec<_> = details.properties_info().collect();
+        if let Some(order) = orders.get(&name) {
+            let position = |field: &str| order.iter().position(|p| typify_field_name(p) == field);
+            properties.sort_by_key(|p| position(p.name).unwrap_or(usize::MAX));
+        }
+        for property in properties {
+            let Ok(field_type) = space.get_type(&property.type_id) else { return TokenStream::new() };
+            let field = Ident::new(property.name, Span::call_site());
+            let fill = match tag_of(&field_type.details(), space, compact) {
+                Some((tag, value, optional)) => {
+                    has_tag = true;
+                    let fixed = if optional { quote!(::core::option::Option::Some(#tag)) } else { tag };
+                    Fill::Value(fixed, Some(format!("`{}` is always `{value:?}`", property.name)))
+                }
+                None if correlation.as_deref() == Some(property.name) && property.required => {
+                    match unfilled(&field_type.details(), &field_type.name(), compact) {
+                        Some(value) => {
+                            let note = format!(
+                                "`{}` starts empty: the runtime writes the request's correlation id there",
+                                property.name
+                            );
+                            Fill::Value(value, Some(note))
+                        }
+                        None => Fill::Argument(field_type.ident()),
+                    }
+                }
+                None if property.required => Fill::Argument(field_type.ident()),
+                None => match field_type.details() {
+                    TypeDetails::Option(_) => {
+                        optional = true;
+                        Fill::Value(quote!(::core::option::Option::None), None)
+                    }
+                    TypeDetails::Vec(_) | TypeDetails::Map(..) | TypeDetails::Set(_) => {
+                        optional = true;
+                        Fill::Value(quote!(::core::default::Default::default()), None)
+                    }
+                    // A default from the schema: typify's function for it is not ours to name.
+                    _ => Fill::Argument(field_type.ident()),
+                },
+            };
+            match fill {
+                Fill::Argument(ty) => {
+                    args.push(quote!(#field: #ty));
+                    fields.push(quote!(#field));
+                }
+                Fill::Value(value, note) => {
+                    fields.push(quote!(#field: #value));
+                    notes.extend(note);
+                }
+            }
+        }
+        if payload.is_none() && !has_tag {
+            continue;
+        }
+        let ident = Ident::new(&name, Span::call_site());
+        if optional {
+            notes.push("optional fields start empty".to_owned());
+        }
+        let mut doc = format!(" Builds `{name}` from its required fields");
+        if !notes.is_empty() {
+            doc.push_str(": ");
+            doc.push_str(&notes.join("; "));
+        }
+        doc.push('.');
+        out.extend(quote! {
+            impl #ident {
+                #[doc = #doc]
+                #[must_use]
+                pub fn new(#(#args),*) -> Self {
+                    Self { #(#fields),* }
+                }
+            }
+        });
+    }
+    out
+}
+
+/// The one value of a discriminator field, its text, and whether the field is optional.
+fn tag_of(
+    details: &TypeDetails<'_>,
+    space: &TypeSpace,
+    compact: &IndexMap<String, Compact>,
+) -> Option<(TokenStream, String, bool)> {
+    match details {
+        TypeDetails::Builtin(name) => match compact.get(*name)? {
+            Compact::Tag { value, variant } => {
+                let (ty, variant) = (Ident::new(name, Span::call_site()), Ident::new(variant, Span::call_site()));
+                Some((quote!(#ty::#variant), value.clone(), false))
+            }
+            Compact::Bounded { .. } => None,
+        },
+        TypeDetails::Option(inner) => {
+            let inner = space.get_type(inner).ok()?;
+            let (tokens, value, _) = tag_of(&inner.details(), space, compact)?;
+            Some((tokens, value, true))
+        }
+        _ => None,
+    }
+}
+
+/// An empty value of a correlation id's type, when the type has one.
+fn unfilled(details: &TypeDetails<'_>, name: &str, compact: &IndexMap<String, Compact>) -> Option<TokenStream> {
+    match details {
+        TypeDetails::String => Some(quote!(::std::string::String::new())),
+        TypeDetails::Builtin(builtin) => match compact.get(*builtin) {
+            Some(Compact::Bounded { .. }) => {
+                let ty = Ident::new(name, Span::call_site());
+                Some(quote!(#ty::__unfilled()))
+            }
+            Some(Compact::Tag { .. }) => None,
+            None => matches!(
+                *builtin,
+                "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "f32" | "f64"
+            )
+            .then(|| quote!(::core::default::Default::default())),
+        },
+        _ => None,
+    }
+}
+
+/// The field name typify gives a property (its rule: snake case of the name with what cannot
+/// continue an identifier turned into word breaks, an `x` before a leading non-letter, and a
+/// trailing `_` after a keyword).
+fn typify_field_name(property: &str) -> String {
+    use heck::ToSnakeCase;
+    let cleaned: String =
+        property.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
+    let snake = cleaned.to_snake_case();
+    let named = match snake.chars().next() {
+        None => "x".to_owned(),
+        Some(c) if c.is_alphabetic() => snake,
+        Some(_) => format!("x{snake}"),
+    };
+    if named == "_" || KEYWORDS.contains(&named.as_str()) { format!("{named}_") } else { named }
+}
