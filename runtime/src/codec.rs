@@ -414,9 +414,9 @@ mod tests {
         let err = decode_json::<Say>(r#"{"text": "hi", "user": {"id": "seven"}}"#, "say").expect_err("bad id");
         assert_eq!(err.pointer().as_deref(), Some("/user/id"));
         assert_eq!(err.code(), "invalid_message");
-        assert!(err.to_string().contains("invalid type: string"), "{err}");
-        assert!(!err.to_string().contains("line 1"), "{err}");
+        assert_eq!(err.to_string(), "invalid `say` message at `/user/id`: must be an integer");
         let err = decode_json::<Say>(r#"{"user": {"id": 1}}"#, "say").expect_err("no text");
-        assert!(err.to_string().contains("missing field `text`"), "{err}");
+        assert_eq!(err.pointer().as_deref(), Some("/text"));
+        assert_eq!(err.to_string(), "invalid `say` message at `/text`: is required");
     }
 }

@@ -60,6 +60,8 @@ pub(crate) fn schema_violation(error: &ValidationError<'_>) -> (String, String) 
         },
         ValidationErrorKind::Pattern { pattern } => format!("must match the pattern `{pattern}`"),
         ValidationErrorKind::Format { format } => format!("must be a valid `{format}`"),
+        // `additionalProperties: false` reports the property's value against a false schema.
+        ValidationErrorKind::FalseSchema => "is not allowed here".to_owned(),
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
             "must match one of the shapes the contract allows here".to_owned()
         }
@@ -218,8 +220,8 @@ mod tests {
                 "is required",
             ),
             (
-                serde_json::json!({"type": "object", "additionalProperties": false}),
-                serde_json::json!({"b": 1}),
+                serde_json::json!({"type": "object", "properties": {"a": {}}, "additionalProperties": false}),
+                serde_json::json!({"a": 1, "b": 1}),
                 "/b",
                 "is not allowed here",
             ),
