@@ -291,6 +291,10 @@ impl Problem {
                  `unevaluatedProperties`, `dependencies` for `dependentSchemas`), or leave it out"
             }
             Problem::UnusedParameter { .. } => "remove the parameter, or use it in the address as `{name}`",
+            Problem::MessageNotInChannel { reference, .. } if reference.starts_with("#/channels/") => {
+                "it is another channel's message: list it under this channel's `messages` too, or give the \
+                 operation the channel that carries it"
+            }
             Problem::MessageNotInChannel { .. } => {
                 "refer to the message through its channel, as `#/channels/<channel>/messages/<message>`"
             }

@@ -293,7 +293,9 @@ impl<'a> Validator<'a> {
         for (i, message) in list.iter().enumerate() {
             let Some(reference) = message.get("$ref").and_then(Value::as_str) else { continue };
             let written = RefTarget::split(reference).pointer().ok();
-            let fin = self.resolve(reference).map(|(p, _)| p);
+            // A reference that leads nowhere is reported where it is resolved, once.
+            let Some(fin) = self.resolve(reference).map(|(p, _)| p) else { continue };
+            let fin = Some(fin);
             let belongs = [written, fin].into_iter().flatten().any(|p| allowed.contains(&p));
             if !belongs {
                 self.error(

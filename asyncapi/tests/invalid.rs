@@ -125,3 +125,11 @@ fn questionable_fixtures_load_with_expected_warnings() {
     assert!(failures.is_empty(), "{} fixture expectation(s) failed:\n{}", failures.len(), failures.join("\n"));
     println!("{} questionable fixtures loaded with the expected warnings", roots.len());
 }
+
+#[test]
+fn a_reference_that_leads_nowhere_is_reported_once_without_follow_on_errors() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid/operation-message-typo.yaml");
+    let error = Document::load(&root).expect_err("a dangling message reference");
+    let diagnostics: Vec<String> = error.diagnostics.iter().map(ToString::to_string).collect();
+    assert_eq!(diagnostics.len(), 1, "one error, not a follow-on one about the channel:\n{}", diagnostics.join("\n"));
+}
