@@ -177,7 +177,7 @@ fn channel(doc: &Document, settings: &Settings, plan: &ChannelPlan, types: &Type
     let incoming = message_enum(plan, &plan.incoming, "Incoming", "What this side receives on the channel.", types);
     let outgoing = message_enum(plan, &plan.outgoing, "Outgoing", "What this side sends on the channel.", types);
     let params = params(plan);
-    let consumer = consumer_trait(settings, plan, types);
+    let (consumer, plumbing) = consumer_trait(settings, plan, types);
     let descriptor = descriptor(doc, plan, types, schemas);
     let key = plan.key.as_str();
     let spec_doc = format!(" The `{key}` channel as a type, for [`::tidings::Context`] and [`::tidings::Channel`].");
@@ -200,12 +200,23 @@ fn channel(doc: &Document, settings: &Settings, plan: &ChannelPlan, types: &Type
             /// A handler's view of its connection on this channel.
             pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
 
-            #consumer
+            #plumbing
     };
+    // What a user implements is where rustc points when an implementation does not match:
+    // it is written formatted, one line per line, so the compiler's excerpt reads as code.
+    let consumer = readable(&consumer);
     let head = quote! {
         #module_doc
         #[allow(dead_code, unreachable_pub, reason = "a program uses part of its contract's API")]
         pub mod #module
     };
-    format!("{head} {{ {items} {descriptor} }}")
+    format!("{head} {{ {items}\n{consumer}\n{descriptor} }}")
+}
+
+/// Items as prettyplease formats them (as they were, should they not parse as a file).
+fn readable(items: &TokenStream) -> String {
+    match syn::parse2::<syn::File>(items.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(_) => items.to_string(),
+    }
 }

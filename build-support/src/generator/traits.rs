@@ -48,7 +48,9 @@ pub(super) fn params(plan: &ChannelPlan) -> TokenStream {
     }
 }
 
-pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> TokenStream {
+/// The consumer trait and the functions that take an implementation of it (what rustc
+/// quotes when an implementation does not fit), then the enums and the adapter behind them.
+pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> (TokenStream, TokenStream) {
     let trait_ident = ident(&plan.trait_name);
     let side = match settings.side {
         Side::Application => "application",
@@ -163,9 +165,7 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
         plan.key
     );
     let _ = (module, trait_name);
-    quote! {
-        #(#extra_types)*
-
+    let user_facing = quote! {
         #[doc = #trait_doc]
         #[diagnostic::on_unimplemented(message = #message, note = #note)]
         pub trait #trait_ident<P: ::tidings::Principal = (), S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static = ()>: ::core::marker::Send + ::core::marker::Sync + 'static {
@@ -195,6 +195,29 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
             #on_reply
         }
 
+        #[doc = #channel_doc]
+        pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+        where
+            T: #trait_ident<P, S>,
+            P: ::tidings::Principal,
+            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            ::tidings::Channel::new::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
+        }
+
+        #[doc = #events_doc]
+        pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
+        where
+            T: #trait_ident<P, S> + ::tidings::Events<Spec, P, S>,
+            P: ::tidings::Principal,
+            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+        {
+            ::tidings::Channel::with_events::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
+        }
+    };
+    let plumbing = quote! {
+        #(#extra_types)*
+
         /// Adapts an implementation of the consumer trait to the runtime's handler.
         struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
 
@@ -221,16 +244,6 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
             }
         }
 
-        #[doc = #channel_doc]
-        pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
-        where
-            T: #trait_ident<P, S>,
-            P: ::tidings::Principal,
-            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
-        {
-            ::tidings::Channel::new::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
-        }
-
         impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
         where
             T: ::tidings::Events<Spec, P, S>,
@@ -243,17 +256,8 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
                 self.0.on_event(cx, event)
             }
         }
-
-        #[doc = #events_doc]
-        pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
-        where
-            T: #trait_ident<P, S> + ::tidings::Events<Spec, P, S>,
-            P: ::tidings::Principal,
-            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
-        {
-            ::tidings::Channel::with_events::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
-        }
-    }
+    };
+    (user_facing, plumbing)
 }
 
 /// The argument type of a handler, generating an enum when it takes several messages.

@@ -631,6 +631,75 @@ pub mod chat {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Chat<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Pong(message) => {
+                    self.0.on_reply(cx, Incoming::Pong(message)).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+                Incoming::ChatNotification(message) => {
+                    self.0.send_chat_notification(cx, message).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+                Incoming::RoomEvent(message) => {
+                    self.0.send_room_event(cx, message).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `chat` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `chat` channel of the contract",
@@ -701,57 +770,6 @@ pub mod chat {
             async { ::core::result::Result::Ok(()) }
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Chat<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Pong(message) => {
-                    self.0.on_reply(cx, Incoming::Pong(message)).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-                Incoming::ChatNotification(message) => {
-                    self.0.send_chat_notification(cx, message).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-                Incoming::RoomEvent(message) => {
-                    self.0.send_room_event(cx, message).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `chat` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -766,24 +784,6 @@ pub mod chat {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `chat` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -1368,6 +1368,67 @@ pub mod registration {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Registration<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::RegistrationComplete(message) => {
+                    self.0.on_reply(cx, Incoming::RegistrationComplete(message)).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `registration` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `registration` channel of the contract",
@@ -1422,49 +1483,6 @@ pub mod registration {
             async { ::core::result::Result::Ok(()) }
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Registration<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::RegistrationComplete(message) => {
-                    self.0.on_reply(cx, Incoming::RegistrationComplete(message)).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `registration` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -1479,24 +1497,6 @@ pub mod registration {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `registration` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -1831,6 +1831,67 @@ pub mod announcements {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Announcements<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Announced(message) => {
+                    self.0.on_reply(cx, Incoming::Announced(message)).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `announcements` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `announcements` channel of the contract",
@@ -1885,49 +1946,6 @@ pub mod announcements {
             async { ::core::result::Result::Ok(()) }
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Announcements<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Announced(message) => {
-                    self.0.on_reply(cx, Incoming::Announced(message)).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `announcements` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -1942,24 +1960,6 @@ pub mod announcements {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `announcements` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel

@@ -631,6 +631,73 @@ pub mod chat {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Chat<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Chat(message) => {
+                    self.0.receive_chat(cx, message).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+                Incoming::Ping(message) => {
+                    let reply = self.0.receive_ping(cx, message).await?;
+                    ::core::result::Result::Ok(
+                        ::core::option::Option::Some(Outgoing::Pong(reply)),
+                    )
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `chat` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `chat` channel of the contract",
@@ -690,55 +757,6 @@ pub mod chat {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Chat<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Chat(message) => {
-                    self.0.receive_chat(cx, message).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-                Incoming::Ping(message) => {
-                    let reply = self.0.receive_ping(cx, message).await?;
-                    ::core::result::Result::Ok(
-                        ::core::option::Option::Some(Outgoing::Pong(reply)),
-                    )
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `chat` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -753,24 +771,6 @@ pub mod chat {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `chat` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -1355,6 +1355,71 @@ pub mod registration {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Registration<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Register(message) => {
+                    let reply = self.0.receive_register(cx, message).await?;
+                    ::core::result::Result::Ok(
+                        ::core::option::Option::Some(
+                            Outgoing::RegistrationComplete(reply),
+                        ),
+                    )
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `registration` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `registration` channel of the contract",
@@ -1409,53 +1474,6 @@ pub mod registration {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Registration<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Register(message) => {
-                    let reply = self.0.receive_register(cx, message).await?;
-                    ::core::result::Result::Ok(
-                        ::core::option::Option::Some(
-                            Outgoing::RegistrationComplete(reply),
-                        ),
-                    )
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `registration` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -1470,24 +1488,6 @@ pub mod registration {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `registration` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -1822,6 +1822,69 @@ pub mod announcements {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Announcements<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Announce(message) => {
+                    let reply = self.0.receive_announce(cx, message).await?;
+                    ::core::result::Result::Ok(
+                        ::core::option::Option::Some(Outgoing::Announced(reply)),
+                    )
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `announcements` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `announcements` channel of the contract",
@@ -1876,51 +1939,6 @@ pub mod announcements {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Announcements<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Announce(message) => {
-                    let reply = self.0.receive_announce(cx, message).await?;
-                    ::core::result::Result::Ok(
-                        ::core::option::Option::Some(Outgoing::Announced(reply)),
-                    )
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `announcements` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -1935,24 +1953,6 @@ pub mod announcements {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `announcements` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel

@@ -297,6 +297,63 @@ pub mod things {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Things<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            let _ = cx;
+            match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `things` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `things` channel of the contract",
@@ -340,45 +397,6 @@ pub mod things {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Things<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            let _ = cx;
-            match message {}
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `things` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -393,24 +411,6 @@ pub mod things {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `things` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel

@@ -450,57 +450,6 @@ pub mod user_events {
             Self::N2faCode(payload)
         }
     }
-    /// The `user.events` channel, as the application implements it: one method per operation it receives.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` does not implement the `user.events` channel of the contract",
-        note = "implement `user_events::UserEvents` for `{Self}`: one async method per operation the application receives (`receive_user_events`)"
-    )]
-    pub trait UserEvents<
-        P: ::tidings::Principal = (),
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static = (),
-    >: ::core::marker::Send + ::core::marker::Sync + 'static {
-        /// Handles operation `receive.user-events`.
-        fn receive_user_events(
-            &self,
-            cx: &mut Context<P, S>,
-            message: ReceiveUserEventsMessage,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::HandlerError>,
-        > + ::core::marker::Send;
-        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
-        /// these address parameters: an error refuses the handshake with its status
-        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
-        /// unless this says otherwise.
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            let _ = (principal, params);
-            async { ::core::result::Result::Ok(()) }
-        }
-        /// Called when a connection opens, before any message; an error refuses the connection.
-        fn on_connect(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::HandlerError>,
-        > + ::core::marker::Send {
-            let _ = cx;
-            async { ::core::result::Result::Ok(()) }
-        }
-        /// Called when a connection has closed.
-        fn on_disconnect(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-            let _ = cx;
-            async {}
-        }
-    }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
     impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
@@ -558,21 +507,6 @@ pub mod user_events {
             self.0.on_disconnect(cx).await
         }
     }
-    /// The `user.events` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
-    where
-        T: UserEvents<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        ::tidings::Channel::new::<
-            Spec,
-            P,
-            S,
-            _,
-        >(Adapter(implementation, ::core::marker::PhantomData))
-    }
     impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
     where
         T: ::tidings::Events<Spec, P, S>,
@@ -590,6 +524,72 @@ pub mod user_events {
         > + ::core::marker::Send {
             self.0.on_event(cx, event)
         }
+    }
+    /// The `user.events` channel, as the application implements it: one method per operation it receives.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` does not implement the `user.events` channel of the contract",
+        note = "implement `user_events::UserEvents` for `{Self}`: one async method per operation the application receives (`receive_user_events`)"
+    )]
+    pub trait UserEvents<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Handles operation `receive.user-events`.
+        fn receive_user_events(
+            &self,
+            cx: &mut Context<P, S>,
+            message: ReceiveUserEventsMessage,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::HandlerError>,
+        > + ::core::marker::Send;
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
+        /// Called when a connection opens, before any message; an error refuses the connection.
+        fn on_connect(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::HandlerError>,
+        > + ::core::marker::Send {
+            let _ = cx;
+            async { ::core::result::Result::Ok(()) }
+        }
+        /// Called when a connection has closed.
+        fn on_disconnect(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+            let _ = cx;
+            async {}
+        }
+    }
+    /// The `user.events` channel, served by `implementation`: mount it on a server.
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: UserEvents<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// The `user.events` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -857,6 +857,69 @@ pub mod r#type {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Type<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Result_(message) => {
+                    let reply = self.0.r#type(cx, message).await?;
+                    ::core::result::Result::Ok(
+                        ::core::option::Option::Some(Outgoing::Box_(reply)),
+                    )
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `type` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `type` channel of the contract",
@@ -908,51 +971,6 @@ pub mod r#type {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Type<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Result_(message) => {
-                    let reply = self.0.r#type(cx, message).await?;
-                    ::core::result::Result::Ok(
-                        ::core::option::Option::Some(Outgoing::Box_(reply)),
-                    )
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `type` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -967,24 +985,6 @@ pub mod r#type {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `type` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel

@@ -349,6 +349,63 @@ pub mod stream {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Stream<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            let _ = cx;
+            match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `/stream` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `/stream` channel of the contract",
@@ -392,45 +449,6 @@ pub mod stream {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Stream<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            let _ = cx;
-            match message {}
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `/stream` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -445,24 +463,6 @@ pub mod stream {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `/stream` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -718,6 +718,71 @@ pub mod pair_trades {
             Self::GrE(payload)
         }
     }
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: PairTrades<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::TradeV1(message) => {
+                    self.0.n2nd_op(cx, N2ndOpMessage::TradeV1(message)).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+                Incoming::GrE(message) => {
+                    self.0.n2nd_op(cx, N2ndOpMessage::GrE(message)).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `{pair}-trades` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `{{pair}}-trades` channel of the contract",
@@ -769,53 +834,6 @@ pub mod pair_trades {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: PairTrades<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::TradeV1(message) => {
-                    self.0.n2nd_op(cx, N2ndOpMessage::TradeV1(message)).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-                Incoming::GrE(message) => {
-                    self.0.n2nd_op(cx, N2ndOpMessage::GrE(message)).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `{pair}-trades` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -830,24 +848,6 @@ pub mod pair_trades {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `{pair}-trades` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -1081,6 +1081,63 @@ pub mod n42 {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: N42<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            let _ = cx;
+            match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `42` channel, as the peer implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `42` channel of the contract",
@@ -1124,45 +1181,6 @@ pub mod n42 {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: N42<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            let _ = cx;
-            match message {}
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `42` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -1177,24 +1195,6 @@ pub mod n42 {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `42` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel

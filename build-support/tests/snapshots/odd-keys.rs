@@ -349,6 +349,67 @@ pub mod stream {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: Stream<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Tick(message) => {
+                    self.0.receive_tick(cx, message).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `/stream` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `/stream` channel of the contract",
@@ -400,49 +461,6 @@ pub mod stream {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: Stream<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Tick(message) => {
-                    self.0.receive_tick(cx, message).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `/stream` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -457,24 +475,6 @@ pub mod stream {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `/stream` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -708,6 +708,63 @@ pub mod pair_trades {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: PairTrades<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            let _ = cx;
+            match message {}
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `{pair}-trades` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `{{pair}}-trades` channel of the contract",
@@ -751,45 +808,6 @@ pub mod pair_trades {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: PairTrades<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            let _ = cx;
-            match message {}
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `{pair}-trades` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -804,24 +822,6 @@ pub mod pair_trades {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `{pair}-trades` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
@@ -1055,6 +1055,67 @@ pub mod n42 {
     }
     /// A handler's view of its connection on this channel.
     pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+    /// Adapts an implementation of the consumer trait to the runtime's handler.
+    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: N42<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        async fn handle(
+            &self,
+            cx: &mut Context<P, S>,
+            message: Incoming,
+        ) -> ::core::result::Result<
+            ::core::option::Option<Outgoing>,
+            ::tidings::HandlerError,
+        > {
+            match message {
+                Incoming::Unnamed(message) => {
+                    self.0.r#type(cx, message).await?;
+                    ::core::result::Result::Ok(::core::option::Option::None)
+                }
+            }
+        }
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            self.0.authorize(principal, params)
+        }
+        async fn connected(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
+            self.0.on_connect(cx).await
+        }
+        async fn disconnected(&self, cx: &mut Context<P, S>) {
+            self.0.on_disconnect(cx).await
+        }
+    }
+    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+    where
+        T: ::tidings::Events<Spec, P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        type Event = T::Event;
+        fn on_event(
+            &self,
+            cx: &mut Context<P, S>,
+            event: &Self::Event,
+        ) -> impl ::core::future::Future<
+            Output = ::core::option::Option<Outgoing>,
+        > + ::core::marker::Send {
+            self.0.on_event(cx, event)
+        }
+    }
     /// The `42` channel, as the application implements it: one method per operation it receives.
     #[diagnostic::on_unimplemented(
         message = "`{Self}` does not implement the `42` channel of the contract",
@@ -1106,49 +1167,6 @@ pub mod n42 {
             async {}
         }
     }
-    /// Adapts an implementation of the consumer trait to the runtime's handler.
-    struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-    impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: N42<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        async fn handle(
-            &self,
-            cx: &mut Context<P, S>,
-            message: Incoming,
-        ) -> ::core::result::Result<
-            ::core::option::Option<Outgoing>,
-            ::tidings::HandlerError,
-        > {
-            match message {
-                Incoming::Unnamed(message) => {
-                    self.0.r#type(cx, message).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-            }
-        }
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            self.0.authorize(principal, params)
-        }
-        async fn connected(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> ::core::result::Result<(), ::tidings::HandlerError> {
-            self.0.on_connect(cx).await
-        }
-        async fn disconnected(&self, cx: &mut Context<P, S>) {
-            self.0.on_disconnect(cx).await
-        }
-    }
     /// The `42` channel, served by `implementation`: mount it on a server.
     pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
     where
@@ -1163,24 +1181,6 @@ pub mod n42 {
             S,
             _,
         >(Adapter(implementation, ::core::marker::PhantomData))
-    }
-    impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-    where
-        T: ::tidings::Events<Spec, P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        type Event = T::Event;
-        fn on_event(
-            &self,
-            cx: &mut Context<P, S>,
-            event: &Self::Event,
-        ) -> impl ::core::future::Future<
-            Output = ::core::option::Option<Outgoing>,
-        > + ::core::marker::Send {
-            self.0.on_event(cx, event)
-        }
     }
     /// The `42` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel

@@ -538,57 +538,6 @@ pub mod rpc {
             Self::Ping(payload)
         }
     }
-    /// The `rpc` channel, as the application implements it: one method per operation it receives.
-    #[diagnostic::on_unimplemented(
-        message = "`{Self}` does not implement the `rpc` channel of the contract",
-        note = "implement `rpc::Rpc` for `{Self}`: one async method per operation the application receives (`requests`)"
-    )]
-    pub trait Rpc<
-        P: ::tidings::Principal = (),
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static = (),
-    >: ::core::marker::Send + ::core::marker::Sync + 'static {
-        /// Handles operation `requests`.
-        fn requests(
-            &self,
-            cx: &mut Context<P, S>,
-            message: RequestsMessage,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::HandlerError>,
-        > + ::core::marker::Send;
-        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
-        /// these address parameters: an error refuses the handshake with its status
-        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
-        /// unless this says otherwise.
-        fn authorize(
-            &self,
-            principal: &P,
-            params: &Params,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::AuthError>,
-        > + ::core::marker::Send {
-            let _ = (principal, params);
-            async { ::core::result::Result::Ok(()) }
-        }
-        /// Called when a connection opens, before any message; an error refuses the connection.
-        fn on_connect(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> impl ::core::future::Future<
-            Output = ::core::result::Result<(), ::tidings::HandlerError>,
-        > + ::core::marker::Send {
-            let _ = cx;
-            async { ::core::result::Result::Ok(()) }
-        }
-        /// Called when a connection has closed.
-        fn on_disconnect(
-            &self,
-            cx: &mut Context<P, S>,
-        ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-            let _ = cx;
-            async {}
-        }
-    }
     /// Adapts an implementation of the consumer trait to the runtime's handler.
     struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
     impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
@@ -646,21 +595,6 @@ pub mod rpc {
             self.0.on_disconnect(cx).await
         }
     }
-    /// The `rpc` channel, served by `implementation`: mount it on a server.
-    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
-    where
-        T: Rpc<P, S>,
-        P: ::tidings::Principal,
-        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
-            + 'static,
-    {
-        ::tidings::Channel::new::<
-            Spec,
-            P,
-            S,
-            _,
-        >(Adapter(implementation, ::core::marker::PhantomData))
-    }
     impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
     where
         T: ::tidings::Events<Spec, P, S>,
@@ -678,6 +612,72 @@ pub mod rpc {
         > + ::core::marker::Send {
             self.0.on_event(cx, event)
         }
+    }
+    /// The `rpc` channel, as the application implements it: one method per operation it receives.
+    #[diagnostic::on_unimplemented(
+        message = "`{Self}` does not implement the `rpc` channel of the contract",
+        note = "implement `rpc::Rpc` for `{Self}`: one async method per operation the application receives (`requests`)"
+    )]
+    pub trait Rpc<
+        P: ::tidings::Principal = (),
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static = (),
+    >: ::core::marker::Send + ::core::marker::Sync + 'static {
+        /// Handles operation `requests`.
+        fn requests(
+            &self,
+            cx: &mut Context<P, S>,
+            message: RequestsMessage,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::HandlerError>,
+        > + ::core::marker::Send;
+        /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+        /// these address parameters: an error refuses the handshake with its status
+        /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+        /// unless this says otherwise.
+        fn authorize(
+            &self,
+            principal: &P,
+            params: &Params,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::AuthError>,
+        > + ::core::marker::Send {
+            let _ = (principal, params);
+            async { ::core::result::Result::Ok(()) }
+        }
+        /// Called when a connection opens, before any message; an error refuses the connection.
+        fn on_connect(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> impl ::core::future::Future<
+            Output = ::core::result::Result<(), ::tidings::HandlerError>,
+        > + ::core::marker::Send {
+            let _ = cx;
+            async { ::core::result::Result::Ok(()) }
+        }
+        /// Called when a connection has closed.
+        fn on_disconnect(
+            &self,
+            cx: &mut Context<P, S>,
+        ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+            let _ = cx;
+            async {}
+        }
+    }
+    /// The `rpc` channel, served by `implementation`: mount it on a server.
+    pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
+    where
+        T: Rpc<P, S>,
+        P: ::tidings::Principal,
+        S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync
+            + 'static,
+    {
+        ::tidings::Channel::new::<
+            Spec,
+            P,
+            S,
+            _,
+        >(Adapter(implementation, ::core::marker::PhantomData))
     }
     /// The `rpc` channel, served by `implementation`, whose connections also receive server events: each event published to them reaches its [`tidings::Events`] handler, which decides what that connection receives.
     pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
