@@ -27,6 +27,7 @@ mod app;
 mod auth;
 #[cfg(feature = "axum")]
 mod axum;
+pub mod bounded;
 pub mod channel;
 pub mod client;
 pub mod codec;
@@ -124,17 +125,17 @@ macro_rules! assert_contract {
 /// What generated code uses. Not a stable API: its contents follow the generator.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__tag as tag;
     pub use crate::channel::{Channel, Handler};
     pub use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
     pub use crate::codec::{decode_json, encode_json, read_tag};
-    pub use crate::compact::{ConversionError, check_field_length, check_length, deserialize_tag};
+    pub use crate::compact::{ConversionError, deserialize_tag};
     pub use crate::context::Context;
     pub use crate::contract::{ChannelSpec, ParamError, Params, check_allowed};
     pub use crate::descriptor;
     pub use crate::error::HandlerError;
     pub use crate::event::Events;
     pub use crate::shape::{Reader, Shapes, decode_value};
-    pub use crate::{__bounded_string as bounded_string, __tag as tag};
     pub use chrono;
     pub use regress;
     pub use schemars;

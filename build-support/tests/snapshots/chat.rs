@@ -391,11 +391,8 @@ pub mod types {
             }
         }
     }
-    ::tidings::__private::bounded_string!(
-        #[doc = " A string of 1 to 2000 characters."] ChatTextMessage, field = "message",
-        min = ::core::option::Option::Some(1usize), max =
-        ::core::option::Option::Some(2000usize)
-    );
+    /// A string of 1 to 2000 characters.
+    pub type ChatTextMessage = ::tidings::bounded::BoundedString<1, 2000>;
     ::tidings::__private::tag!(#[doc = " Always `\"chat\"`."] ChatAction, Chat = "chat");
     ::tidings::__private::tag!(#[doc = " Always `\"ping\"`."] PingAction, Ping = "ping");
     ::tidings::__private::tag!(
@@ -409,15 +406,12 @@ pub mod types {
     ::tidings::__private::tag!(
         #[doc = " Always `\"register\"`."] RegisterAction, Register = "register"
     );
-    ::tidings::__private::bounded_string!(
-        #[doc = " A string of 1 to 64 characters."] RegisterRequestId, field =
-        "request_id", min = ::core::option::Option::Some(1usize), max =
-        ::core::option::Option::Some(64usize)
-    );
-    ::tidings::__private::bounded_string!(
-        #[doc = " A string of 2 to 32 characters."] RegisterName, field = "name", min =
-        ::core::option::Option::Some(2usize), max = ::core::option::Option::Some(32usize)
-    );
+    /// A string of 1 to 64 characters.
+    pub type RegisterRequestId = ::tidings::bounded::BoundedString<1, 64>;
+    /// The user name wanted.
+    ///
+    /// A string of 2 to 32 characters.
+    pub type RegisterName = ::tidings::bounded::BoundedString<2, 32>;
     ::tidings::__private::tag!(
         #[doc = " Always `\"registrationComplete\"`."] RegistrationCompleteAction,
         RegistrationComplete = "registrationComplete"
@@ -425,11 +419,8 @@ pub mod types {
     ::tidings::__private::tag!(
         #[doc = " Always `\"announce\"`."] AnnounceAction, Announce = "announce"
     );
-    ::tidings::__private::bounded_string!(
-        #[doc = " A string of 1 to 500 characters."] AnnounceText, field = "text", min =
-        ::core::option::Option::Some(1usize), max =
-        ::core::option::Option::Some(500usize)
-    );
+    /// A string of 1 to 500 characters.
+    pub type AnnounceText = ::tidings::bounded::BoundedString<1, 500>;
     ::tidings::__private::tag!(
         #[doc = " Always `\"announced\"`."] AnnouncedAction, Announced = "announced"
     );

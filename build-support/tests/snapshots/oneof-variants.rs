@@ -108,73 +108,6 @@ pub mod types {
         }
     }
     #[derive(
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    #[serde(transparent)]
-    pub struct Label(::std::string::String);
-    impl ::std::ops::Deref for Label {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<Label> for ::std::string::String {
-        fn from(value: Label) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for Label {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 20usize {
-                return Err("longer than 20 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for Label {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for Label {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::tidings::__private::serde::Deserialize<'de> for Label {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::tidings::__private::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::tidings::__private::serde::de::Error>::custom(
-                        e.to_string(),
-                    )
-                })
-        }
-    }
-    #[derive(
         ::tidings::__private::serde::Deserialize,
         ::tidings::__private::serde::Serialize,
         Clone,
@@ -228,6 +161,8 @@ pub mod types {
             Self { area }
         }
     }
+    /// A string of at most 20 characters.
+    pub type Label = ::tidings::bounded::BoundedString<0, 20>;
 }
 /// The `shapes` channel.
 #[allow(

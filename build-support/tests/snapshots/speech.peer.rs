@@ -111,7 +111,7 @@ pub mod types {
     pub struct Start {
         pub language: ::std::string::String,
         #[serde(rename = "sampleRate")]
-        pub sample_rate: i64,
+        pub sample_rate: ::std::num::NonZeroU64,
     }
     /// Error types.
     pub mod error {
@@ -148,7 +148,10 @@ pub mod types {
     impl Start {
         /// Builds `Start` from its required fields.
         #[must_use]
-        pub fn new(sample_rate: i64, language: ::std::string::String) -> Self {
+        pub fn new(
+            sample_rate: ::std::num::NonZeroU64,
+            language: ::std::string::String,
+        ) -> Self {
             Self { sample_rate, language }
         }
     }

@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::keywords::{
-    ALL_OF, ANY_OF, CARRIED, COMPOSITIONS, CONST, DESCRIPTION, ENUM, FORMAT, ONE_OF, PROPERTIES, REF, SUBSCHEMAS,
-    TITLE, TYPE, contract_keys, keyword, keywords, real_keys,
+    ALL_OF, ANY_OF, CARRIED, COMPOSITIONS, CONST, DESCRIPTION, ENUM, FORMAT, MAXIMUM, MINIMUM, ONE_OF, PROPERTIES, REF,
+    SUBSCHEMAS, TITLE, TYPE, contract_keys, keyword, keywords, real_keys,
 };
 use crate::descriptor::Json;
 
@@ -150,6 +150,13 @@ impl Reconciler<'_> {
         {
             real.remove("format");
             real_has &= !FORMAT;
+            // So is the range schemars gives the width (`minimum: 0` of a `u32`, 255 of a
+            // `u8`) where the contract says none: its `format` or exclusive bound implies it.
+            for (bound, bit) in [("minimum", MINIMUM), ("maximum", MAXIMUM)] {
+                if has & bit == 0 && real.remove(bound).is_some() {
+                    real_has &= !bit;
+                }
+            }
         }
         if real_has & (TYPE | ENUM | ANY_OF) != 0 && !allows_null(contract) && strip_null(real, real_has) {
             real_has = keywords(real_keys(real));
@@ -199,7 +206,10 @@ impl Reconciler<'_> {
         for (key, value) in members {
             let bit = keyword(key);
             let carry = if bit & CARRIED != 0 {
-                real_has & bit == 0
+                // The contract's word wins where the type says it too: a `NonZeroU64` field
+                // of a contract's `minimum: 8000` has schemars' `minimum: 1`, and validation
+                // enforces the 8000.
+                true
             } else {
                 // Extensions, and keys no draft defines (annotations to JSON Schema).
                 bit == 0 && !STRUCTURAL.contains(key) && !real.contains_key(*key)

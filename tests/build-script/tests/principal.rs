@@ -62,7 +62,7 @@ impl chat::Chat<User, Seen> for Rooms {
     async fn receive_chat(&self, cx: &mut chat::Context<User, Seen>, message: types::Chat) -> Result<(), HandlerError> {
         cx.state_mut().said += 1;
         let said = cx.state().said;
-        let text = format!("{} (#{said})", *message.payload.message);
+        let text = format!("{} (#{said})", message.payload.message);
         // Whatever the client wrote as `sender`, the server says who it is.
         let payload = types::ChatText {
             message: text.parse().map_err(|_| HandlerError::new("too_long", "message too long"))?,

@@ -70,7 +70,7 @@ impl speech::stream::Stream for Speech {
         let descriptor = <speech::stream::Spec as ChannelSpec>::DESCRIPTOR;
         let answer = match message {
             In::Start(start) => {
-                assert_eq!((start.sample_rate, start.language.as_str()), (16000, "en"));
+                assert_eq!((start.sample_rate.get(), start.language.as_str()), (16000, "en"));
                 "partial"
             }
             In::Audio(bytes) => {

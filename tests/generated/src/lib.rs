@@ -174,6 +174,16 @@ pub mod traits;
 #[path = "../../../build-support/tests/snapshots/traits.peer.rs"]
 pub mod traits_peer;
 
+/// `type-mapping`, application side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/type-mapping.rs"]
+pub mod type_mapping;
+
+/// `type-mapping`, peer side.
+#[rustfmt::skip]
+#[path = "../../../build-support/tests/snapshots/type-mapping.peer.rs"]
+pub mod type_mapping_peer;
+
 /// `untagged-pairs`, application side.
 #[rustfmt::skip]
 #[path = "../../../build-support/tests/snapshots/untagged-pairs.rs"]

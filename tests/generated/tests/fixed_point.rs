@@ -46,6 +46,7 @@ fn every_fixture_is_a_fixed_point() {
         single => "single",
         speech => "speech",
         traits => "traits",
+        type_mapping => "type-mapping",
         untagged_pairs => "untagged-pairs",
         untypeable => "untypeable",
     ];
