@@ -15,8 +15,8 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use typify::{TypeDetails, TypeSpace};
 
+use super::compact::Compact;
 use super::names::KEYWORDS;
-use super::types::Compact;
 
 /// What `new` writes for one field.
 enum Fill {

@@ -8,6 +8,7 @@
 //! assembles them, in document order.
 
 mod channels;
+mod compact;
 mod constructors;
 mod descriptors;
 mod dispatch;

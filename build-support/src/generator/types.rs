@@ -17,6 +17,7 @@ use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 use serde_json::Value;
 use tidings_asyncapi::{Document, JsonPointer, RefTarget};
 
+use super::compact::{Compact, integer_by_one_rule};
 use super::names::{Case, ident_text};
 use super::{BuildProblem, Finding};
 
@@ -40,77 +41,6 @@ pub(crate) struct SchemaSet {
     /// The definitions that are message payloads, each with the top-level property that
     /// holds its correlation id, when it has one: they get constructors.
     payloads: IndexMap<String, Option<String>>,
-}
-
-/// A small type every contract has many of, written as one call of a runtime macro with
-/// the API typify would give it, instead of typify's hundred-odd lines: generating and
-/// compiling a large contract stays fast.
-#[derive(Debug, Clone)]
-pub(crate) enum Compact {
-    /// A string `const` (or one-value `enum`), such as a discriminator: a one-variant enum.
-    Tag { value: String, variant: String },
-    /// A string with length bounds and nothing else: an alias of the runtime's
-    /// `BoundedString<MIN, MAX>`, so fields with equal bounds share one type.
-    Bounded { min: Option<u64>, max: Option<u64>, description: Option<String> },
-}
-
-impl Compact {
-    /// The compact form of a property's schema, when it has one.
-    fn of(schema: &Value) -> Option<Self> {
-        let map = schema.as_object()?;
-        let annotation = |k: &str| matches!(k, "description" | "title" | "examples");
-        let string_typed = map.get("type").is_none_or(|t| t == "string");
-        let tag = match (map.get("const"), map.get("enum")) {
-            (Some(Value::String(value)), None) => Some(value.clone()),
-            (None, Some(Value::Array(values))) if values.len() == 1 => values[0].as_str().map(str::to_owned),
-            _ => None,
-        };
-        if let Some(value) = tag {
-            let variant = ident_text(&value, Case::Type);
-            let only = map.keys().all(|k| matches!(k.as_str(), "const" | "enum" | "type") || annotation(k));
-            return (only && string_typed && !value.is_empty() && !variant.starts_with("r#"))
-                .then_some(Self::Tag { value, variant });
-        }
-        let min = map.get("minLength").and_then(Value::as_u64);
-        let max = map.get("maxLength").and_then(Value::as_u64);
-        let only = map.keys().all(|k| matches!(k.as_str(), "type" | "minLength" | "maxLength") || annotation(k));
-        (map.get("type").is_some_and(|t| t == "string") && only && (min.is_some() || max.is_some())).then(|| {
-            let description = map.get("description").or_else(|| map.get("title")).and_then(Value::as_str);
-            Self::Bounded { min, max, description: description.map(str::to_owned) }
-        })
-    }
-
-    /// The macro call that defines type `name`.
-    fn tokens(&self, name: &str) -> TokenStream {
-        let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
-        match self {
-            Self::Tag { value, variant } => {
-                let variant = proc_macro2::Ident::new(variant, proc_macro2::Span::call_site());
-                let doc = format!(" Always `{value:?}`.");
-                quote::quote!(::tidings::__private::tag!(#[doc = #doc] #ident, #variant = #value);)
-            }
-            Self::Bounded { min, max, description } => {
-                let bound = |b: Option<u64>, none: usize| b.and_then(|b| usize::try_from(b).ok()).unwrap_or(none);
-                let (low, high) = (bound(*min, 0), bound(*max, usize::MAX));
-                let low = proc_macro2::Literal::usize_unsuffixed(low);
-                let high_tokens = if high == usize::MAX {
-                    quote::quote!({ usize::MAX })
-                } else {
-                    let high = proc_macro2::Literal::usize_unsuffixed(high);
-                    quote::quote!(#high)
-                };
-                let doc = match (min, max) {
-                    (Some(min), Some(max)) => format!(" A string of {min} to {max} characters."),
-                    (Some(min), None) => format!(" A string of at least {min} characters."),
-                    (None, _) => format!(" A string of at most {} characters.", max.unwrap_or_default()),
-                };
-                let described = description.iter().flat_map(|d| d.lines().map(|line| format!(" {line}")));
-                let docs: Vec<String> =
-                    described.chain(description.as_ref().map(|_| String::new())).chain([doc]).collect();
-                quote::quote!(#(#[doc = #docs])* pub type #ident = ::tidings::bounded::BoundedString<#low, #high_tokens>;)
-            }
-        }
-    }
 }
 
 /// The generated types and how to name each definition's type.
@@ -427,52 +357,6 @@ fn normalize(schema: &mut Value, at: &JsonPointer, findings: &mut Vec<Finding>) 
         findings.push(Finding::warning(BuildProblem::EnumNotTyped, at.join("enum")));
     }
     for_each_subschema(map, &mut |sub| normalize(sub, at, findings));
-}
-
-/// Gives an integer schema the Rust type of the one rule in the docs' type table: unsigned
-/// when the contract rules out negative values (`minimum` of 0 or more, `exclusiveMinimum`
-/// of -1 or more, or a `uint` format) and `NonZero` when it rules out zero too, signed
-/// otherwise; as wide as its `format` says (8, 16, 32 bits; `int` and `uint` are 32), 64
-/// bits without one. typify alone picks by the exact bounds (`minimum: 1` a `NonZeroU64`,
-/// `minimum: 0` a `u64`, but `minimum: 2` or `minimum: 0, maximum: 100` an `i64`), so that
-/// the fields of one contract disagree. The bounds a type does not carry are checked by
-/// validation, against the contract's own schema.
-fn integer_by_one_rule(map: &mut serde_json::Map<String, Value>) {
-    let integer = match map.get("type") {
-        Some(Value::String(t)) => t == "integer",
-        Some(Value::Array(types)) => {
-            types.iter().any(|t| t == "integer") && types.iter().all(|t| t == "integer" || t == "null")
-        }
-        _ => false,
-    };
-    if !integer || map.contains_key("enum") {
-        return;
-    }
-    let format = map.get("format").and_then(Value::as_str).unwrap_or_default();
-    let lower = |at_least: f64| {
-        map.get("minimum").and_then(Value::as_f64).is_some_and(|m| m >= at_least)
-            || map.get("exclusiveMinimum").and_then(Value::as_f64).is_some_and(|m| m >= at_least - 1.0)
-    };
-    let (non_negative, positive) = (format.starts_with("uint") || lower(0.0), lower(1.0));
-    let bits = match format {
-        "int8" | "uint8" => 8,
-        "int16" | "uint16" => 16,
-        "int" | "uint" | "int32" | "uint32" => 32,
-        _ => 64,
-    };
-    let chosen = format!("{}{bits}", if non_negative { "uint" } else { "int" });
-    // A plain integer is an `i64` to typify already; a format it was not given would rename
-    // the variants it makes of it (`Int64` for `Integer`).
-    if !(format.is_empty() && chosen == "int64") {
-        map.insert("format".into(), Value::String(chosen));
-    }
-    for bound in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"] {
-        map.remove(bound);
-    }
-    if positive {
-        // What typify reads as "a `NonZero` type".
-        map.insert("minimum".into(), Value::from(1));
-    }
 }
 
 /// Calls `f` on every direct subschema of a schema object (not on data such as `enum`,
