@@ -128,8 +128,8 @@ async fn handshake(
 
 fn read(message: Result<Message, axum::Error>) -> Read {
     match message {
-        Ok(Message::Text(text)) => Read::Text(text.as_str().to_owned()),
-        Ok(Message::Binary(bytes)) => Read::Binary(bytes.to_vec()),
+        Ok(Message::Text(text)) => Read::Text(text.as_str().into()),
+        Ok(Message::Binary(bytes)) => Read::Binary(bytes),
         Ok(Message::Close(_)) => Read::Closed,
         Ok(_) => Read::Control,
         Err(error) => match error.into_inner().downcast::<tokio_tungstenite::tungstenite::Error>() {
@@ -141,8 +141,8 @@ fn read(message: Result<Message, axum::Error>) -> Read {
 
 fn write(write: Write) -> Message {
     match write {
-        Write::Frame(Frame::Text(text)) => Message::Text(text.into()),
-        Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes.into()),
+        Write::Frame(Frame::Text(text)) => Message::Text(text.as_str().into()),
+        Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes),
         Write::Ping => Message::Ping(Default::default()),
         Write::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
     }

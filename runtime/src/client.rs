@@ -167,8 +167,8 @@ impl<C: ChannelSpec> Client<C> {
 
     async fn write(&mut self, frame: Frame) -> Result<(), ClientError> {
         let message = match frame {
-            Frame::Text(text) => WsMessage::Text(text.into()),
-            Frame::Binary(bytes) => WsMessage::Binary(bytes.into()),
+            Frame::Text(text) => WsMessage::Text(text),
+            Frame::Binary(bytes) => WsMessage::Binary(bytes),
         };
         self.socket
             .send(message)
@@ -208,7 +208,7 @@ impl<C: ChannelSpec> Client<C> {
             && let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text)
             && set_pointer(&mut value, pointer, id.clone())
         {
-            frame = Frame::Text(value.to_string());
+            frame = Frame::text(value.to_string());
         }
         self.write(frame).await?;
         loop {

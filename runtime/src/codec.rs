@@ -9,13 +9,31 @@ use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
+pub use bytes::Bytes;
+pub use tokio_tungstenite::tungstenite::Utf8Bytes;
+
 /// A WebSocket data frame, as tidings sees it.
+///
+/// Both kinds hold reference-counted bytes, the very buffers the socket writes: cloning a
+/// frame (a broadcast does, once per member) costs a reference count, not a copy.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Frame {
     /// A text frame: JSON messages.
-    Text(String),
+    Text(Utf8Bytes),
     /// A binary frame: byte messages.
-    Binary(Vec<u8>),
+    Binary(Bytes),
+}
+
+impl Frame {
+    /// A text frame of `text` (a `String` is taken without a copy).
+    pub fn text(text: impl Into<Utf8Bytes>) -> Self {
+        Self::Text(text.into())
+    }
+
+    /// A binary frame of `bytes` (a `Vec<u8>` is taken without a copy).
+    pub fn binary(bytes: impl Into<Bytes>) -> Self {
+        Self::Binary(bytes.into())
+    }
 }
 
 /// Why an incoming frame was not a message of the channel. Each kind has a stable
@@ -319,7 +337,7 @@ pub fn decode_json<T: DeserializeOwned>(text: &str, key: &'static str) -> Result
 
 /// A text frame with the JSON of `value`.
 pub fn encode_json<T: serde::Serialize>(value: &T, key: &'static str) -> Result<Frame, EncodeError> {
-    serde_json::to_string(value).map(Frame::Text).map_err(|source| EncodeError { message: key, source })
+    serde_json::to_string(value).map(Frame::text).map_err(|source| EncodeError { message: key, source })
 }
 
 pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {

@@ -58,8 +58,8 @@ type Close = Option<(u16, &'static str)>;
 
 /// What a transport read, reduced to what the connection needs.
 pub(crate) enum Read {
-    Text(String),
-    Binary(Vec<u8>),
+    Text(crate::codec::Utf8Bytes),
+    Binary(crate::codec::Bytes),
     /// The peer closed, or the connection failed.
     Closed,
     /// A message over the size limit.
@@ -325,7 +325,7 @@ fn with_correlation(frame: Frame, discriminator: Option<&str>, at: &str, id: ser
     if !crate::channel::set_pointer(&mut value, at, id) {
         return frame;
     }
-    Frame::Text(value.to_string())
+    Frame::text(value.to_string())
 }
 
 /// How many queued frames the writer adds to one write before it looks at pings and the close.
@@ -434,7 +434,7 @@ pub(crate) fn error_frame(discriminator: Option<&str>, code: &str, message: &str
         object.insert(property.to_owned(), serde_json::Value::from("error"));
     }
     object.insert("error".to_owned(), serde_json::to_value(body).unwrap_or_default());
-    Frame::Text(serde_json::Value::Object(object).to_string())
+    Frame::text(serde_json::Value::Object(object).to_string())
 }
 
 /// A token bucket: `per_second` frames a second, in bursts of as many.

@@ -287,8 +287,8 @@ async fn handshake(
 
 fn read(message: Result<Message, Error>) -> Read {
     match message {
-        Ok(Message::Text(text)) => Read::Text(text.as_str().to_owned()),
-        Ok(Message::Binary(bytes)) => Read::Binary(bytes.to_vec()),
+        Ok(Message::Text(text)) => Read::Text(text),
+        Ok(Message::Binary(bytes)) => Read::Binary(bytes),
         Ok(Message::Close(_)) => Read::Closed,
         Ok(_) => Read::Control,
         Err(Error::Capacity(_)) => Read::TooBig,
@@ -298,8 +298,8 @@ fn read(message: Result<Message, Error>) -> Read {
 
 fn write(write: Write) -> Message {
     match write {
-        Write::Frame(Frame::Text(text)) => Message::Text(text.into()),
-        Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes.into()),
+        Write::Frame(Frame::Text(text)) => Message::Text(text),
+        Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes),
         Write::Ping => Message::Ping(Default::default()),
         Write::Close(code, reason) => {
             Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: reason.into() }))

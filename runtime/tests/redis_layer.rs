@@ -20,7 +20,7 @@ use tokio::time::timeout;
 const PATIENCE: Duration = Duration::from_secs(20);
 
 fn text(s: &str) -> Frame {
-    Frame::Text(s.to_owned())
+    Frame::text(s)
 }
 
 /// A connection attached to `layer`: its id and what it receives.
@@ -113,8 +113,8 @@ async fn binary_frames_cross_unchanged() {
     b.join(b1, "bytes");
     ready(&[&a, &b]).await;
     let bytes: Vec<u8> = (0..=255).collect();
-    assert_eq!(a.broadcast("bytes", Frame::Binary(bytes.clone()).into()), 0);
-    assert_eq!(next(&mut b1_frames).await, Frame::Binary(bytes));
+    assert_eq!(a.broadcast("bytes", Frame::binary(bytes.clone()).into()), 0);
+    assert_eq!(next(&mut b1_frames).await, Frame::binary(bytes));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,7 +34,7 @@ pub(super) fn message_enum(
         let key = m.key.as_str();
         match m.payload {
             Payload::Binary => {
-                quote!(Self::#variant(bytes) => ::core::result::Result::Ok(::tidings::__private::Frame::Binary(bytes.clone())))
+                quote!(Self::#variant(bytes) => ::core::result::Result::Ok(::tidings::__private::Frame::binary(bytes.clone())))
             }
             _ => quote!(Self::#variant(payload) => ::tidings::__private::encode_json(payload, #key)),
         }

@@ -264,7 +264,7 @@ pub mod audio {
             match self {
                 Self::Chunk(bytes) => {
                     ::core::result::Result::Ok(
-                        ::tidings::__private::Frame::Binary(bytes.clone()),
+                        ::tidings::__private::Frame::binary(bytes.clone()),
                     )
                 }
                 Self::Start(payload) => {

@@ -348,7 +348,7 @@ pub mod stream {
                 }
                 Self::Audio(bytes) => {
                     ::core::result::Result::Ok(
-                        ::tidings::__private::Frame::Binary(bytes.clone()),
+                        ::tidings::__private::Frame::binary(bytes.clone()),
                     )
                 }
                 Self::Finish(payload) => {

@@ -35,11 +35,11 @@ const GROUP: &str = "frames";
 /// An echo frame as the load generator sends it.
 const ECHO: &str = r#"{"action":"echo","payload":{"seq":42,"text":"hello, bench"}}"#;
 
-/// The frame handed to the session, made from the text as the socket delivers it. The only
-/// place that knows the shape of `Frame::Text` (a `String` today; if it becomes a shared-bytes
-/// type, build it here from bytes prepared once, as the connection does).
+/// The frame handed to the session, made from the text as the socket delivers it (the
+/// socket hands over its own buffer; here the text is copied in, once per frame, as the
+/// socket's read would have).
 fn text_frame(text: &str) -> Frame {
-    Frame::Text(text.to_owned())
+    Frame::text(text)
 }
 
 /// The text of a reply frame; the other place that knows the shape of `Frame::Text`.

@@ -35,7 +35,7 @@ impl<'a> Envelope<'a> {
         let json;
         let (kind, body) = match delivery {
             Delivery::Frame(Frame::Text(text)) => (b't', text.as_bytes()),
-            Delivery::Frame(Frame::Binary(bytes)) => (b'b', bytes.as_slice()),
+            Delivery::Frame(Frame::Binary(bytes)) => (b'b', &bytes[..]),
             Delivery::Event(event) => {
                 json = event.to_json()?;
                 (b'e', json.as_bytes())
@@ -67,8 +67,8 @@ impl<'a> Envelope<'a> {
     pub(super) fn delivery(&self) -> Option<Delivery> {
         let text = || std::str::from_utf8(self.body).ok();
         Some(match self.kind {
-            Kind::Binary => Delivery::Frame(Frame::Binary(self.body.to_vec())),
-            Kind::Text => Delivery::Frame(Frame::Text(text()?.to_owned())),
+            Kind::Binary => Delivery::Frame(Frame::binary(self.body.to_vec())),
+            Kind::Text => Delivery::Frame(Frame::text(text()?)),
             Kind::Event => Delivery::Event(Event::from_json(text()?)),
         })
     }
@@ -88,15 +88,15 @@ mod tests {
     #[test]
     fn envelopes_carry_frames_unchanged() {
         let id = ConnectionId::next();
-        let text = Envelope::encode(7, None, &Frame::Text("{\"a\":1}".into()).into()).expect("encodes");
+        let text = Envelope::encode(7, None, &Frame::text("{\"a\":1}").into()).expect("encodes");
         let read = Envelope::decode(&text).expect("an envelope");
         assert_eq!((read.origin, read.target), (7, None));
-        assert_eq!(frame(&read), Some(Frame::Text("{\"a\":1}".into())));
+        assert_eq!(frame(&read), Some(Frame::text("{\"a\":1}")));
 
-        let binary = Envelope::encode(9, Some(id), &Frame::Binary(vec![0, 255, 1]).into()).expect("encodes");
+        let binary = Envelope::encode(9, Some(id), &Frame::binary(vec![0, 255, 1]).into()).expect("encodes");
         let read = Envelope::decode(&binary).expect("an envelope");
         assert_eq!((read.origin, read.target), (9, Some(id)));
-        assert_eq!(frame(&read), Some(Frame::Binary(vec![0, 255, 1])));
+        assert_eq!(frame(&read), Some(Frame::binary(vec![0, 255, 1])));
     }
 
     #[test]
@@ -114,7 +114,7 @@ mod tests {
     fn foreign_messages_are_not_envelopes() {
         assert!(Envelope::decode(b"hello").is_none());
         assert!(Envelope::decode(&[2; 20]).is_none());
-        let mut bad_text = Envelope::encode(1, None, &Frame::Text(String::new()).into()).expect("encodes");
+        let mut bad_text = Envelope::encode(1, None, &Frame::text(String::new()).into()).expect("encodes");
         bad_text.push(0xff);
         assert!(Envelope::decode(&bad_text).and_then(|e| e.delivery()).is_none());
     }

@@ -7,7 +7,7 @@ use tidings::layer::Outbox;
 use tidings_build_script::{Chat, contract};
 
 fn text(value: Value) -> Frame {
-    Frame::Text(value.to_string())
+    Frame::text(value.to_string())
 }
 
 fn json_of(frame: Frame) -> Value {
@@ -65,7 +65,7 @@ async fn bad_frames_and_handler_errors_are_reported_not_fatal() {
     let session = channel
         .open(tidings::ConnectionId::next(), Vec::new(), outbox, tidings::layer::Groups::default(), true)
         .expect("no params");
-    let err = session.frame(Frame::Text("not json".into())).await.expect_err("not json");
+    let err = session.frame(Frame::text("not json")).await.expect_err("not json");
     assert!(matches!(err.error, FrameError::Decode(ref e) if e.code() == "not_json"), "{err}");
     let err =
         session.frame(text(json!({"action": "register", "request_id": "r", "name": "x"}))).await.expect_err("short");

@@ -244,7 +244,7 @@ fn frames_that_break_the_contract_are_refused_with_a_pointer() {
     assert_eq!(Incoming::decode_binary(b"x").expect_err("binary").code(), "binary_not_accepted");
     // The discriminator's value is part of the type: it cannot be written wrong.
     let pong = generated::chat::types::Pong { action: generated::chat::types::PongAction::Pong };
-    assert_eq!(Outgoing::from(pong).encode().ok(), Some(Frame::Text(r#"{"action":"pong"}"#.into())));
+    assert_eq!(Outgoing::from(pong).encode().ok(), Some(Frame::text(r#"{"action":"pong"}"#)));
 }
 
 #[test]
@@ -252,5 +252,5 @@ fn binary_frames_reach_the_byte_message() {
     use generated::binary::audio::Incoming;
     let decoded = Incoming::decode_binary(&[1, 2, 3]).expect("bytes are a chunk");
     assert_eq!(decoded.key(), "chunk");
-    assert_eq!(decoded.encode().ok(), Some(Frame::Binary(vec![1, 2, 3])));
+    assert_eq!(decoded.encode().ok(), Some(Frame::binary(vec![1, 2, 3])));
 }

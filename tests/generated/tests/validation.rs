@@ -19,7 +19,7 @@ impl records::Records for Store {
 fn record(count: i64) -> Frame {
     let value = json!({"id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "created": "2026-11-23T20:00:00Z",
                        "tree": {"label": "t"}, "present": null, "count": count});
-    Frame::Text(value.to_string())
+    Frame::text(value.to_string())
 }
 
 #[tokio::test]
@@ -51,7 +51,7 @@ async fn a_required_property_that_admits_null_must_be_there_even_unvalidated() {
         channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), false).expect("open");
     let without = json!({"id": "67e55044-10b1-426f-9247-bb680e5fe0c8", "created": "2026-11-23T20:00:00Z",
                          "tree": {"label": "t"}});
-    match unvalidated.frame(Frame::Text(without.to_string())).await.map_err(|failed| failed.error) {
+    match unvalidated.frame(Frame::text(without.to_string())).await.map_err(|failed| failed.error) {
         Err(FrameError::Decode(e)) => assert!(e.to_string().contains("present"), "{e}"),
         other => panic!("`present` is required, got {other:?}"),
     }
