@@ -95,8 +95,13 @@ impl<const MIN: usize, const MAX: usize> BoundedString<MIN, MAX> {
 }
 
 fn check(value: &str, min: usize, max: usize) -> Result<(), LengthError> {
-    // Counting stops one past the upper bound: a huge string costs no more than a short one.
-    let found = value.chars().take(max.saturating_add(1)).count();
+    // A character is one to four bytes: most strings are inside the bounds by their byte
+    // length alone, and are not counted (this runs for every bounded field of every frame).
+    let bytes = value.len();
+    if bytes <= max && bytes.div_ceil(4) >= min {
+        return Ok(());
+    }
+    let found = value.chars().count();
     if found < min || found > max { Err(LengthError { min, max, found }) } else { Ok(()) }
 }
 
@@ -223,6 +228,12 @@ mod tests {
             "x".repeat(100_000).parse::<BoundedString<0, { usize::MAX }>>().expect("within bounds").len(),
             100_000
         );
+        // Bytes and characters differ: four two-byte characters fit in four, five do not.
+        assert!("éééé".parse::<Name>().is_ok());
+        let five = "ééééé".parse::<Name>().expect_err("five characters");
+        assert_eq!((five.to_string().as_str(), five.found()), ("must be at most 4 characters", 5));
+        assert!("é".parse::<BoundedString<2, 4>>().is_err(), "one two-byte character is short of 2");
+        assert!("éé".parse::<BoundedString<2, 4>>().is_ok());
     }
 
     #[test]

@@ -231,26 +231,32 @@ impl Reader<'_> {
         let shutting_down = shutdown.changed();
         let overflowed = self.outbox.overflowed();
         tokio::pin!(idle, shutting_down, overflowed);
+        // Frames read since the shutdown and overflow waits were last polled.
+        let mut unchecked = 0u32;
         loop {
+            // A peer whose frames never stop (many in each TCP read) would keep the select
+            // below from reaching the waits after its stream: they are looked at every so
+            // many frames too. (A wait polled here and pending is registered again by the
+            // select's next poll of it.)
+            if unchecked >= FRAMES_BETWEEN_CHECKS {
+                unchecked = 0;
+                if (&mut shutting_down).now_or_never().is_some() {
+                    return Some((close::GOING_AWAY, "the server is shutting down"));
+                }
+                if (&mut overflowed).now_or_never().is_some() {
+                    return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full"));
+                }
+            }
             let handled = tokio::select! {
                 biased;
-                _ = &mut shutting_down => return Some((close::GOING_AWAY, "the server is shutting down")),
-                () = &mut overflowed => return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full")),
+                // Handlers that finished first, then the peer's next frame.
                 Some(handled) = in_flight.next(), if !in_flight.is_empty() => {
                     last_seen = Instant::now();
                     handled
                 }
-                // A peer waiting for its handlers is not idle.
-                () = &mut idle, if in_flight.is_empty() => {
-                    let deadline = last_seen + idle_timeout;
-                    if Instant::now() >= deadline {
-                        return Some((close::GOING_AWAY, "idle timeout"));
-                    }
-                    idle.as_mut().reset(deadline);
-                    continue;
-                }
                 message = stream.next(), if in_flight.len() < self.concurrency => {
                     last_seen = Instant::now();
+                    unchecked += 1;
                     let frame = match message {
                         None | Some(Read::Closed) => return None,
                         Some(Read::TooBig) => return Some((close::TOO_BIG, "message too big")),
@@ -270,6 +276,19 @@ impl Reader<'_> {
                     // In order: the next frame is not read before this one is handled, so a
                     // connection's frames reach its handlers in the order they were sent.
                     handling.await
+                }
+                // After the peer's frames: a frame costs no poll of the three waits below,
+                // which are polled when the peer pauses (and every so many frames, above).
+                _ = &mut shutting_down => return Some((close::GOING_AWAY, "the server is shutting down")),
+                () = &mut overflowed => return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full")),
+                // A peer waiting for its handlers is not idle.
+                () = &mut idle, if in_flight.is_empty() => {
+                    let deadline = last_seen + idle_timeout;
+                    if Instant::now() >= deadline {
+                        return Some((close::GOING_AWAY, "idle timeout"));
+                    }
+                    idle.as_mut().reset(deadline);
+                    continue;
                 }
             };
             let Some(reply) = self.reply(handled) else { continue };
@@ -330,6 +349,10 @@ fn with_correlation(frame: Frame, discriminator: Option<&str>, at: &str, id: ser
 
 /// How many queued frames the writer adds to one write before it looks at pings and the close.
 const MAX_BURST: u64 = 64;
+
+/// How many frames in a row a connection reads before it looks at its shutdown and overflow
+/// waits even though the peer has not paused.
+const FRAMES_BETWEEN_CHECKS: u32 = 64;
 
 /// What a connection's writer takes from: its queue, and what turns the server events in it
 /// into frames (when its channel handles events).

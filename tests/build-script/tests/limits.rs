@@ -205,3 +205,44 @@ async fn past_a_channels_own_limit_its_handshakes_get_503_and_other_channels_are
     assert!(pong.is_ok(), "{pong:?}");
     server.stop().await.expect("stops");
 }
+
+#[tokio::test]
+async fn a_peer_that_never_pauses_still_hears_the_shutdown() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    // Frames are read before the connection looks at its shutdown wait: this peer's frames
+    // never stop coming, and the shutdown must reach it all the same.
+    let server = start(ServerConfig::default().max_frames_per_second(1_000_000)).await;
+    let (socket, _) = tokio_tungstenite::connect_async(server.url("/ws/chat/lobby")).await.expect("connect");
+    let (mut sink, mut stream) = socket.split();
+    let flood = tokio::spawn(async move {
+        let ping = Message::text(r#"{"action":"ping"}"#);
+        loop {
+            for _ in 0..64 {
+                if sink.feed(ping.clone()).await.is_err() {
+                    return;
+                }
+            }
+            if sink.flush().await.is_err() {
+                return;
+            }
+        }
+    });
+    let close = tokio::spawn(async move {
+        let mut pongs = 0u64;
+        while let Some(Ok(message)) = stream.next().await {
+            match message {
+                Message::Close(frame) => return (pongs, frame.map(|f| u16::from(f.code))),
+                _ => pongs += 1,
+            }
+        }
+        (pongs, None)
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::time::timeout(WAIT, server.stop()).await.expect("stopped in time").expect("stopped");
+    let (pongs, code) = tokio::time::timeout(WAIT, close).await.expect("closed in time").expect("joined");
+    flood.abort();
+    assert!(pongs > 0, "the peer was answered while it flooded");
+    assert_eq!(code, Some(1001), "going away, after {pongs} pongs");
+}
