@@ -128,7 +128,12 @@ async fn handshake(
 
 fn read(message: Result<Message, axum::Error>) -> Read {
     match message {
-        Ok(Message::Text(text)) => Read::Text(text.as_str().into()),
+        // axum and tungstenite each have their own `Utf8Bytes` over `Bytes`: the buffer moves
+        // across, checked as UTF-8 again (a scan, not a copy).
+        Ok(Message::Text(text)) => match crate::codec::Utf8Bytes::try_from(crate::codec::Bytes::from(text)) {
+            Ok(text) => Read::Text(text),
+            Err(_) => Read::Closed,
+        },
         Ok(Message::Binary(bytes)) => Read::Binary(bytes),
         Ok(Message::Close(_)) => Read::Closed,
         Ok(_) => Read::Control,
@@ -141,7 +146,14 @@ fn read(message: Result<Message, axum::Error>) -> Read {
 
 fn write(write: Write) -> Message {
     match write {
-        Write::Frame(Frame::Text(text)) => Message::Text(text.as_str().into()),
+        Write::Frame(Frame::Text(text)) => {
+            let bytes = crate::codec::Bytes::from(text);
+            // A broadcast hands every member the same buffer; only its UTF-8 is checked again.
+            match axum::extract::ws::Utf8Bytes::try_from(bytes.clone()) {
+                Ok(text) => Message::Text(text),
+                Err(_) => Message::Text(String::from_utf8_lossy(&bytes).into_owned().into()),
+            }
+        }
         Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes),
         Write::Ping => Message::Ping(Default::default()),
         Write::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),

@@ -209,6 +209,75 @@ struct Validators {
     compiled: std::sync::OnceLock<Vec<(&'static str, jsonschema::Validator)>>,
 }
 
+/// The schema validation holds a frame to: the contract's, with the range of each integer
+/// `format` added as bounds. JSON Schema leaves formats to applications; here `int32` means
+/// what it says, so a field the generated code types as a `u32` (`format: int32, minimum:
+/// 0`, `docs/TYPES.md`) is still held to `int32`'s range.
+pub(crate) fn validation_schema(schema: &serde_json::Value) -> serde_json::Value {
+    let mut schema = schema.clone();
+    bound_integer_formats(&mut schema);
+    schema
+}
+
+fn bound_integer_formats(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            let range = map.get("format").and_then(Value::as_str).and_then(integer_format_range);
+            if let (true, Some((min, max))) = (integer, range) {
+                let looser = |bound: Option<&Value>, limit: &Value, lower: bool| match (
+                    bound.and_then(Value::as_f64),
+                    limit.as_f64(),
+                ) {
+                    (Some(bound), Some(limit)) => {
+                        if lower {
+                            bound < limit
+                        } else {
+                            bound > limit
+                        }
+                    }
+                    _ => true,
+                };
+                if looser(map.get("minimum"), &min, true) {
+                    map.insert("minimum".into(), min);
+                }
+                if looser(map.get("maximum"), &max, false) {
+                    map.insert("maximum".into(), max);
+                }
+            }
+            for (key, child) in map.iter_mut() {
+                // Values, not schemas.
+                if !matches!(key.as_str(), "examples" | "example" | "default" | "const" | "enum") {
+                    bound_integer_formats(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(bound_integer_formats),
+        _ => {}
+    }
+}
+
+/// The values an integer `format` allows, as JSON numbers.
+fn integer_format_range(format: &str) -> Option<(serde_json::Value, serde_json::Value)> {
+    use serde_json::Value;
+    Some(match format {
+        "int8" => (Value::from(i8::MIN), Value::from(i8::MAX)),
+        "uint8" => (Value::from(0), Value::from(u8::MAX)),
+        "int16" => (Value::from(i16::MIN), Value::from(i16::MAX)),
+        "uint16" => (Value::from(0), Value::from(u16::MAX)),
+        "int" | "int32" => (Value::from(i32::MIN), Value::from(i32::MAX)),
+        "uint" | "uint32" => (Value::from(0), Value::from(u32::MAX)),
+        "int64" => (Value::from(i64::MIN), Value::from(i64::MAX)),
+        "uint64" => (Value::from(0), Value::from(u64::MAX)),
+        _ => return None,
+    })
+}
+
 impl Validators {
     fn get(&self, descriptor: &'static ChannelDescriptor, key: &str) -> Option<&jsonschema::Validator> {
         let compiled = self.compiled.get_or_init(|| {
@@ -216,7 +285,7 @@ impl Validators {
                 .messages
                 .iter()
                 .filter_map(|m| {
-                    let schema = m.schema.to_value();
+                    let schema = validation_schema(&m.schema.to_value());
                     match jsonschema::draft7::new(&schema) {
                         Ok(validator) => Some((m.key, validator)),
                         Err(error) => {

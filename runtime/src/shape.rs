@@ -52,7 +52,7 @@ impl Shapes {
                 .iter()
                 .map(|&key| {
                     let schema = self.descriptor.message(key).map(|m| m.schema.to_value()).unwrap_or(Value::Bool(true));
-                    let validator = jsonschema::draft7::new(&schema)
+                    let validator = jsonschema::draft7::new(&crate::channel::validation_schema(&schema))
                         .inspect_err(|error| {
                             tracing::warn!(message = key, %error, "a schema that cannot be compiled: its shape alone tells the message apart");
                         })

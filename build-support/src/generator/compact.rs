@@ -84,8 +84,9 @@ impl Compact {
 /// otherwise; as wide as its `format` says (8, 16, 32 bits; `int` and `uint` are 32), 64
 /// bits without one. typify alone picks by the exact bounds (`minimum: 1` a `NonZeroU64`,
 /// `minimum: 0` a `u64`, but `minimum: 2` or `minimum: 0, maximum: 100` an `i64`), so that
-/// the fields of one contract disagree. The bounds a type does not carry are checked by
-/// validation, against the contract's own schema.
+/// the fields of one contract disagree. The bounds a type does not carry, and the range of
+/// the format (a `u32` for `format: int32, minimum: 0` holds more than `int32`), are checked
+/// by validation, which holds integers to their format's range.
 pub(super) fn integer_by_one_rule(map: &mut serde_json::Map<String, Value>) {
     let integer = match map.get("type") {
         Some(Value::String(t)) => t == "integer",

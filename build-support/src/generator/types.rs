@@ -424,16 +424,18 @@ fn run_typify(
         for derive in &settings.derives {
             typify_settings.with_derive(derive.clone());
         }
+        for name in compact.keys() {
+            let impls = [typify::TypeSpaceImpl::FromStr, typify::TypeSpaceImpl::Display];
+            typify_settings.with_replacement(name, name, impls.into_iter());
+        }
+        // The user's replacements last: typify keeps the last one given for a name, and a
+        // named schema the user replaced is theirs even where it would be compact.
         for (name, path) in &settings.replacements {
             typify_settings.with_replacement(
                 ident_text(name, Case::Type).trim_start_matches("r#"),
                 path.clone(),
                 std::iter::empty(),
             );
-        }
-        for name in compact.keys() {
-            let impls = [typify::TypeSpaceImpl::FromStr, typify::TypeSpaceImpl::Display];
-            typify_settings.with_replacement(name, name, impls.into_iter());
         }
         let mut space = typify::TypeSpace::new(&typify_settings);
         space.add_ref_types(defs).map_err(|e| e.to_string())?;

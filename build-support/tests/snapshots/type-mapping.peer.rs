@@ -58,6 +58,7 @@ pub mod types {
         pub count: u64,
         pub flag: bool,
         pub handle: Handle,
+        pub id: ::std::num::NonZeroU64,
         pub kind: SampleKind,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub maybe: ::std::option::Option<::std::string::String>,
@@ -67,6 +68,7 @@ pub mod types {
         pub nullable_required: ::std::option::Option<::std::string::String>,
         pub percent: u64,
         pub plain: i64,
+        pub port: ::std::num::NonZeroU32,
         pub positive: ::std::num::NonZeroU64,
         pub price: u64,
         pub ratio: f64,
@@ -136,6 +138,8 @@ pub mod types {
             tiny: u8,
             signed_bounded: i64,
             price: u64,
+            id: ::std::num::NonZeroU64,
+            port: ::std::num::NonZeroU32,
             name: SampleName,
             nickname: SampleNickname,
             handle: Handle,
@@ -159,6 +163,8 @@ pub mod types {
                 tiny,
                 signed_bounded,
                 price,
+                id,
+                port,
                 name,
                 nickname,
                 handle,
@@ -485,6 +491,8 @@ pub mod samples {
                                         J::Str("tiny"),
                                         J::Str("signed_bounded"),
                                         J::Str("price"),
+                                        J::Str("id"),
+                                        J::Str("port"),
                                         J::Str("name"),
                                         J::Str("nickname"),
                                         J::Str("handle"),
@@ -570,6 +578,26 @@ pub mod samples {
                                                     ("type", J::Str("integer")),
                                                     ("format", J::Str("int64")),
                                                     ("minimum", J::Unsigned(0)),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "id",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("integer")),
+                                                    ("format", J::Str("int64")),
+                                                    ("minimum", J::Unsigned(1)),
+                                                ],
+                                            ),
+                                        ),
+                                        (
+                                            "port",
+                                            J::Object(
+                                                &[
+                                                    ("type", J::Str("integer")),
+                                                    ("format", J::Str("uint32")),
+                                                    ("minimum", J::Unsigned(1)),
                                                 ],
                                             ),
                                         ),
@@ -662,9 +690,9 @@ pub mod samples {
                     ::tidings::descriptor::payload_schema::<super::types::Sample>,
                 ),
                 examples: &[
-                    "{\"kind\":\"sample\",\"plain\":-3,\"count\":0,\"positive\":1,\"percent\":100,\"at_least_five\":5,\"small\":-7,\"small_unsigned\":7,\"tiny\":255,\"signed_bounded\":-10,\"price\":0,\"name\":\"ada\",\"nickname\":\"lovelace\",\"handle\":\"countess\",\"text\":\"\",\"ratio\":0.5,\"ratio32\":0.25,\"flag\":true,\"tags\":[\"a\",\"b\"],\"nullable_required\":null}",
+                    "{\"kind\":\"sample\",\"plain\":-3,\"count\":0,\"positive\":1,\"percent\":100,\"at_least_five\":5,\"small\":-7,\"small_unsigned\":7,\"tiny\":255,\"signed_bounded\":-10,\"price\":0,\"id\":1,\"port\":1,\"name\":\"ada\",\"nickname\":\"lovelace\",\"handle\":\"countess\",\"text\":\"\",\"ratio\":0.5,\"ratio32\":0.25,\"flag\":true,\"tags\":[\"a\",\"b\"],\"nullable_required\":null}",
                 ],
-                extra: "{\"examples\":[{\"payload\":{\"kind\":\"sample\",\"plain\":-3,\"count\":0,\"positive\":1,\"percent\":100,\"at_least_five\":5,\"small\":-7,\"small_unsigned\":7,\"tiny\":255,\"signed_bounded\":-10,\"price\":0,\"name\":\"ada\",\"nickname\":\"lovelace\",\"handle\":\"countess\",\"text\":\"\",\"ratio\":0.5,\"ratio32\":0.25,\"flag\":true,\"tags\":[\"a\",\"b\"],\"nullable_required\":null}}]}",
+                extra: "{\"examples\":[{\"payload\":{\"kind\":\"sample\",\"plain\":-3,\"count\":0,\"positive\":1,\"percent\":100,\"at_least_five\":5,\"small\":-7,\"small_unsigned\":7,\"tiny\":255,\"signed_bounded\":-10,\"price\":0,\"id\":1,\"port\":1,\"name\":\"ada\",\"nickname\":\"lovelace\",\"handle\":\"countess\",\"text\":\"\",\"ratio\":0.5,\"ratio32\":0.25,\"flag\":true,\"tags\":[\"a\",\"b\"],\"nullable_required\":null}}]}",
             },
         ],
         operations: &[

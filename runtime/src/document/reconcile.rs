@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::keywords::{
-    ALL_OF, ANY_OF, CARRIED, COMPOSITIONS, CONST, DESCRIPTION, ENUM, FORMAT, MAXIMUM, MINIMUM, ONE_OF, PROPERTIES, REF,
-    SUBSCHEMAS, TITLE, TYPE, contract_keys, keyword, keywords, real_keys,
+    ALL_OF, ANY_OF, CARRIED, COMPOSITIONS, CONST, DESCRIPTION, ENUM, EXCLUSIVE_MAXIMUM, EXCLUSIVE_MINIMUM, FORMAT,
+    MAXIMUM, MINIMUM, ONE_OF, PROPERTIES, REF, SUBSCHEMAS, TITLE, TYPE, contract_keys, keyword, keywords, real_keys,
 };
 use crate::descriptor::Json;
 
@@ -151,9 +151,12 @@ impl Reconciler<'_> {
             real.remove("format");
             real_has &= !FORMAT;
             // So is the range schemars gives the width (`minimum: 0` of a `u32`, 255 of a
-            // `u8`) where the contract says none: its `format` or exclusive bound implies it.
+            // `u8`) where the contract's `format` or exclusive bound implies it and states no
+            // such bound itself. (A type the user put in place of the contract's keeps its
+            // range: it is what the wire then accepts.)
+            let implied = has & (FORMAT | EXCLUSIVE_MINIMUM | EXCLUSIVE_MAXIMUM) != 0;
             for (bound, bit) in [("minimum", MINIMUM), ("maximum", MAXIMUM)] {
-                if has & bit == 0 && real.remove(bound).is_some() {
+                if implied && has & bit == 0 && real.remove(bound).is_some() {
                     real_has &= !bit;
                 }
             }
@@ -205,10 +208,18 @@ impl Reconciler<'_> {
         }
         for (key, value) in members {
             let bit = keyword(key);
-            let carry = if bit & CARRIED != 0 {
-                // The contract's word wins where the type says it too: a `NonZeroU64` field
-                // of a contract's `minimum: 8000` has schemars' `minimum: 1`, and validation
-                // enforces the 8000.
+            let carry = if bit & (MINIMUM | MAXIMUM) != 0 {
+                // Where both bound a number, the stricter bound is what the wire accepts: a
+                // `NonZeroU64` field (schemars' `minimum: 1`) of a contract's `minimum: 8000`
+                // takes 8000, which validation enforces; a `u8` the user put in place of a
+                // contract's `minimum: -10` keeps its 0.
+                let stricter = |real: f64, wanted: f64| if bit == MINIMUM { wanted > real } else { wanted < real };
+                match (real.get(*key).and_then(Value::as_f64), value.to_value().as_f64()) {
+                    (Some(real), Some(wanted)) => stricter(real, wanted),
+                    _ => true,
+                }
+            } else if bit & CARRIED != 0 {
+                // The contract's word wins where the type says it too.
                 true
             } else {
                 // Extensions, and keys no draft defines (annotations to JSON Schema).
