@@ -38,14 +38,13 @@ impl LengthError {
 
 impl fmt::Display for LengthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let characters = |n: usize| if n == 1 { "character" } else { "characters" };
-        if self.found > self.max {
-            write!(f, "must be at most {} {}", self.max, characters(self.max))
-        } else if self.min == 1 {
-            f.write_str("must not be empty")
+        // The same words as a frame that breaks `minLength` or `maxLength` on the wire.
+        let limit = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        f.write_str(&if self.found > self.max {
+            crate::wording::too_long(limit(self.max))
         } else {
-            write!(f, "must be at least {} {}", self.min, characters(self.min))
-        }
+            crate::wording::too_short(limit(self.min))
+        })
     }
 }
 

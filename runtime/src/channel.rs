@@ -230,23 +230,12 @@ fn bound_integer_formats(value: &mut serde_json::Value) {
             };
             let range = map.get("format").and_then(Value::as_str).and_then(integer_format_range);
             if let (true, Some((min, max))) = (integer, range) {
-                let looser = |bound: Option<&Value>, limit: &Value, lower: bool| match (
-                    bound.and_then(Value::as_f64),
-                    limit.as_f64(),
-                ) {
-                    (Some(bound), Some(limit)) => {
-                        if lower {
-                            bound < limit
-                        } else {
-                            bound > limit
-                        }
-                    }
-                    _ => true,
-                };
-                if looser(map.get("minimum"), &min, true) {
+                // The format's limit where the schema has no bound, or a looser one.
+                let number = |bound: &Value| bound.as_f64().unwrap_or(f64::NAN);
+                if !map.get("minimum").is_some_and(|bound| number(bound) >= number(&min)) {
                     map.insert("minimum".into(), min);
                 }
-                if looser(map.get("maximum"), &max, false) {
+                if !map.get("maximum").is_some_and(|bound| number(bound) <= number(&max)) {
                     map.insert("maximum".into(), max);
                 }
             }

@@ -56,6 +56,11 @@ pub(crate) struct Setup {
 
 type Close = Option<(u16, &'static str)>;
 
+/// How a connection closes when the server shuts down.
+const SHUTTING_DOWN: Close = Some((close::GOING_AWAY, "the server is shutting down"));
+/// How a connection closes when pushes found its outbound queue full.
+const OVERFLOWED: Close = Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full"));
+
 /// What a transport read, reduced to what the connection needs.
 pub(crate) enum Read {
     Text(crate::codec::Utf8Bytes),
@@ -241,10 +246,10 @@ impl Reader<'_> {
             if unchecked >= FRAMES_BETWEEN_CHECKS {
                 unchecked = 0;
                 if (&mut shutting_down).now_or_never().is_some() {
-                    return Some((close::GOING_AWAY, "the server is shutting down"));
+                    return SHUTTING_DOWN;
                 }
                 if (&mut overflowed).now_or_never().is_some() {
-                    return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full"));
+                    return OVERFLOWED;
                 }
             }
             let handled = tokio::select! {
@@ -279,8 +284,8 @@ impl Reader<'_> {
                 }
                 // After the peer's frames: a frame costs no poll of the three waits below,
                 // which are polled when the peer pauses (and every so many frames, above).
-                _ = &mut shutting_down => return Some((close::GOING_AWAY, "the server is shutting down")),
-                () = &mut overflowed => return Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full")),
+                _ = &mut shutting_down => return SHUTTING_DOWN,
+                () = &mut overflowed => return OVERFLOWED,
                 // A peer waiting for its handlers is not idle.
                 () = &mut idle, if in_flight.is_empty() => {
                     let deadline = last_seen + idle_timeout;

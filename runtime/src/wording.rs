@@ -16,9 +16,8 @@ use crate::codec::escape_token;
 pub(crate) fn schema_violation(error: &ValidationError<'_>) -> (String, String) {
     let mut pointer = error.instance_path().as_str().to_owned();
     let words = match error.kind() {
-        ValidationErrorKind::MinLength { limit: 1 } => "must not be empty".to_owned(),
-        ValidationErrorKind::MinLength { limit } => format!("must be at least {limit} characters"),
-        ValidationErrorKind::MaxLength { limit } => format!("must be at most {limit} characters"),
+        ValidationErrorKind::MinLength { limit } => too_short(*limit),
+        ValidationErrorKind::MaxLength { limit } => too_long(*limit),
         ValidationErrorKind::Minimum { limit } => format!("must be at least {limit}"),
         ValidationErrorKind::Maximum { limit } => format!("must be at most {limit}"),
         ValidationErrorKind::ExclusiveMinimum { limit } => format!("must be greater than {limit}"),
@@ -165,6 +164,19 @@ fn a_json_type(kind: JsonType) -> &'static str {
         JsonType::Object => "an object",
         JsonType::String => "a string",
     }
+}
+
+/// A string shorter than `minLength`, in the contract's words (also `BoundedString`'s).
+pub(crate) fn too_short(limit: u64) -> String {
+    match limit {
+        1 => "must not be empty".to_owned(),
+        _ => format!("must be at least {limit} {}", plural(limit, "character")),
+    }
+}
+
+/// A string longer than `maxLength`, in the contract's words (also `BoundedString`'s).
+pub(crate) fn too_long(limit: u64) -> String {
+    format!("must be at most {limit} {}", plural(limit, "character"))
 }
 
 fn plural(count: u64, word: &str) -> String {
