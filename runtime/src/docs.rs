@@ -45,6 +45,10 @@ pub struct DocsConfig {
     /// The state of the server's group layer as JSON, 200 when connected and 503 when not
     /// (default `/healthz`).
     pub health: Option<String>,
+    /// Whether the page has a "try it" panel per channel, which opens the channel's
+    /// WebSocket on this server and sends the examples of its messages (default off: it
+    /// lets whoever reads the page send frames).
+    pub try_it: bool,
 }
 
 impl Default for DocsConfig {
@@ -55,6 +59,7 @@ impl Default for DocsConfig {
             html: Some("/asyncapi".into()),
             assets: Assets::Cdn,
             health: Some("/healthz".into()),
+            try_it: false,
         }
     }
 }
@@ -62,7 +67,7 @@ impl Default for DocsConfig {
 impl DocsConfig {
     /// No endpoint at all.
     pub fn off() -> Self {
-        Self { json: None, yaml: None, html: None, assets: Assets::Cdn, health: None }
+        Self { json: None, yaml: None, html: None, assets: Assets::Cdn, health: None, try_it: false }
     }
 
     /// Serves the page's component from an installed package instead of the CDN.
@@ -90,6 +95,17 @@ impl DocsConfig {
     #[must_use]
     pub fn html(mut self, path: Option<&str>) -> Self {
         self.html = path.map(str::to_owned);
+        self
+    }
+
+    /// Adds a "try it" panel per channel to the page: the reader fills in the address
+    /// parameters and a query API key, connects, edits and sends any example of the
+    /// messages the server receives there, and sees each frame that comes back, error
+    /// frames marked. Everything shown is written as text, never as markup. Off by default:
+    /// anyone who can read the page can then send frames with it.
+    #[must_use]
+    pub fn try_it(mut self, on: bool) -> Self {
+        self.try_it = on;
         self
     }
 
@@ -163,7 +179,8 @@ impl Docs {
             }
         };
         let title = document.pointer("/info/title").and_then(Value::as_str).unwrap_or("AsyncAPI");
-        let html = Bytes::from(page_html(&escape_html(title), &script, &style, &embed_json(document)));
+        let try_it = if config.try_it { [TRY_IT_SECTION, TRY_IT_SCRIPT] } else { [""; 2] };
+        let html = Bytes::from(page_html(&escape_html(title), &script, &style, &embed_json(document), try_it));
         Ok(Self { config, json, yaml, html, assets, groups })
     }
 
@@ -221,7 +238,28 @@ pub async fn serve(listener: tokio::net::TcpListener, document: &Value, config: 
     }
 }
 
-fn page_html(title: &str, script: &str, style: &str, spec: &str) -> String {
+/// The "try it" panels' place, above the rendered document.
+const TRY_IT_SECTION: &str = r#"<section id="try-it"></section>
+"#;
+
+/// The script that fills the "try it" section from the embedded document, and its style.
+const TRY_IT_SCRIPT: &str = concat!(
+    r#"<style>
+#try-it { font-family: sans-serif; max-width: 60rem; margin: 1rem auto; padding: 0 1rem; }
+.try-it-channel { border: 1px solid #ccc; border-radius: 4px; margin: .5rem 0; padding: .5rem; }
+.try-it-field { display: block; margin: .25rem 0; }
+.try-it-field > span { display: inline-block; min-width: 12rem; }
+.try-it-hint { color: #555; font-size: .85em; margin: 0 0 .25rem 12rem; }
+.try-it-log { font-family: monospace; white-space: pre-wrap; }
+.try-it-error\ frame, .try-it-failed { color: #b00020; }
+</style>
+<section id="try-it"></section>
+<script>"#,
+    include_str!("docs_page/try-it.js"),
+    "</script>\n"
+);
+
+fn page_html(title: &str, script: &str, style: &str, spec: &str, [try_it_section, try_it_script]: [&str; 2]) -> String {
     format!(
         r#"<!DOCTYPE html>
 <html lang="en">
@@ -232,14 +270,14 @@ fn page_html(title: &str, script: &str, style: &str, spec: &str) -> String {
 {style}
 </head>
 <body>
-<div id="asyncapi"></div>
+{try_it_section}<div id="asyncapi"></div>
 <script type="application/json" id="asyncapi-document">{spec}</script>
 {script}
 <script>
   const schema = JSON.parse(document.getElementById("asyncapi-document").textContent);
   AsyncApiStandalone.render({{ schema, config: {{ show: {{ sidebar: true }} }} }}, document.getElementById("asyncapi"));
 </script>
-</body>
+{try_it_script}</body>
 </html>
 "#
     )

@@ -159,6 +159,24 @@ pub fn assert_contract(document: &serde_json::Value, contract: impl AsRef<std::p
     }
 }
 
+/// The part of `document` at the JSON pointer `pointer`, following every `$ref` on the way
+/// and at the end: messages and payloads are written once in `components` and referred to,
+/// so `"/channels/chat/messages/ping/payload/properties"` reaches the payload's properties
+/// wherever they are written. `None` when the pointer leads nowhere.
+///
+/// ```
+/// let document = serde_json::json!({
+///     "channels": {"chat": {"messages": {"ping": {"$ref": "#/components/messages/ping"}}}},
+///     "components": {"messages": {"ping": {"payload": {"type": "object"}}}},
+/// });
+/// let payload = tidings::testing::lookup(&document, "/channels/chat/messages/ping/payload");
+/// assert_eq!(payload, Some(&serde_json::json!({"type": "object"})));
+/// ```
+pub fn lookup<'d>(document: &'d serde_json::Value, pointer: &str) -> Option<&'d serde_json::Value> {
+    let pointer = tidings_asyncapi::JsonPointer::parse(pointer).ok()?;
+    tidings_asyncapi::pointer::follow(document, &pointer).map(|(_, value)| value)
+}
+
 /// Why an application's document is not its contract's: [`check_contract`]'s error. Its
 /// `Display` is the readable report.
 #[derive(Debug, thiserror::Error)]

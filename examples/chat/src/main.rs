@@ -25,6 +25,9 @@
 //! Every connection also gets a `roomEvent` from a timer, published from outside any
 //! connection. With `--layer`, announcements and each process's timer reach the chat
 //! connections of every process: with two processes, each connection hears two timers.
+//!
+//! With `--try-it on`, the docs page has a panel per channel that connects from the browser
+//! and sends the contract's examples (off by default: it lets readers send frames).
 
 use std::collections::{BTreeSet, HashMap};
 use std::num::NonZeroU64;
@@ -224,6 +227,8 @@ struct Options {
     print_spec: Option<String>,
     /// Serve the docs page's component from this installed `@asyncapi/react-component`.
     docs_assets: Option<String>,
+    /// Add the "try it" panels to the docs page.
+    try_it: bool,
     /// Where groups live: `None` in this process, else the Redis URL.
     layer: Option<String>,
 }
@@ -237,6 +242,7 @@ fn options() -> Result<Options, String> {
         tick: Duration::from_secs(30),
         print_spec: None,
         docs_assets: None,
+        try_it: false,
         layer: None,
     };
     let mut args = std::env::args().skip(1);
@@ -258,13 +264,14 @@ fn options() -> Result<Options, String> {
             }
             "--print-spec" if value == "json" || value == "yaml" => options.print_spec = Some(value),
             "--docs-assets" => options.docs_assets = Some(value),
+            "--try-it" if value == "on" || value == "off" => options.try_it = value == "on",
             "--layer" if value.starts_with("redis://") || value.starts_with("unix://") => options.layer = Some(value),
             "--layer" => return Err("--layer takes a Redis URL: redis://HOST:PORT".into()),
             _ => {
                 return Err(format!(
                     "unknown option {arg} {value}; use --addr HOST:PORT, --api-key KEY, --user NAME:TOKEN, \
                      --private ROOM=NAME,NAME, --tick-seconds N, \
-                     --layer redis://HOST:PORT, --print-spec json|yaml, --docs-assets DIR"
+                     --layer redis://HOST:PORT, --print-spec json|yaml, --docs-assets DIR, --try-it on|off"
                 ));
             }
         }
@@ -321,10 +328,13 @@ async fn main() -> std::io::Result<()> {
         .authenticator(directory)
         // The served document's info and servers are the contract's.
         .document_config(DocumentConfig::from_info(&contract::INFO))
-        .docs(match &options.docs_assets {
-            Some(dir) => DocsConfig::default().local_assets(dir),
-            None => DocsConfig::default(),
-        });
+        .docs(
+            match &options.docs_assets {
+                Some(dir) => DocsConfig::default().local_assets(dir),
+                None => DocsConfig::default(),
+            }
+            .try_it(options.try_it),
+        );
     let server = app.bind(&options.addr).await?;
     if let Some(format) = options.print_spec {
         let document = server.document();

@@ -2,55 +2,15 @@
 //! page show, read from the real binary over real sockets, checked by the official parser,
 //! against the contract, and rendered in headless Chromium.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
+use support::Chat;
 
-/// The chat binary on a free port; killed when dropped.
-struct Chat {
-    child: Child,
-    addr: String,
-}
-
-impl Chat {
-    fn start(extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chat"))
-            .args(["--addr", "127.0.0.1:0", "--tick-seconds", "3600"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the chat binary starts");
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first).expect("it prints its address");
-        let url = first.split_whitespace().find(|w| w.starts_with("ws://")).expect("an address");
-        let addr = url.trim_start_matches("ws://").to_owned();
-        Self { child, addr }
-    }
-
-    /// A plain HTTP GET: status, content type and body.
-    fn get(&self, target: &str) -> (u16, String, Vec<u8>) {
-        let mut stream = TcpStream::connect(&self.addr).expect("connect");
-        write!(stream, "GET {target} HTTP/1.1\r\nHost: {}\r\nAccept: */*\r\n\r\n", self.addr).expect("request");
-        let mut response = Vec::new();
-        stream.read_to_end(&mut response).expect("response");
-        let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("a head");
-        let head = String::from_utf8_lossy(&response[..split]).into_owned();
-        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status");
-        let content_type =
-            head.lines().find_map(|l| l.strip_prefix("content-type: ")).map(str::to_owned).unwrap_or_default();
-        (status, content_type, response[split + 4..].to_vec())
-    }
-}
-
-impl Drop for Chat {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+mod support;
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -92,10 +52,39 @@ fn the_served_document_is_the_contract_and_passes_the_official_parser() {
     for channel in ["chat", "registration", "announcements"] {
         let reference = served["channels"][channel]["messages"]["error"]["$ref"].as_str();
         assert_eq!(reference, Some("#/components/messages/error"), "{channel}");
-        let error = &served["components"]["messages"]["error"]["payload"];
-        assert_eq!(error["properties"]["action"]["const"], "error", "{channel}: {error}");
-        assert_eq!(error["properties"]["error"]["required"], serde_json::json!(["code", "message"]), "{channel}");
     }
+    let error = tidings::testing::lookup(&served, "/components/messages/error/payload").expect("the error payload");
+    assert_eq!(error["properties"]["action"]["const"], "error", "{error}");
+    assert_eq!(error["properties"]["error"]["$ref"], "#/components/schemas/ErrorDetail");
+    assert_eq!(served["components"]["schemas"]["ErrorDetail"]["required"], serde_json::json!(["code", "message"]));
+
+    // Messages and their payload types are named components, referred to from the channels,
+    // as generators of models and clients expect (each model then has its type's name).
+    for (channel, messages) in served["channels"].as_object().expect("channels") {
+        for (key, message) in messages["messages"].as_object().expect("messages") {
+            let reference = message["$ref"].as_str().unwrap_or_default();
+            assert!(reference.starts_with("#/components/messages/"), "{channel}/{key} is not a reference: {message}");
+        }
+    }
+    for (message, schema) in [
+        ("chat", "Chat"),
+        ("ping", "Ping"),
+        ("pong", "Pong"),
+        ("chatNotification", "ChatNotification"),
+        ("roomEvent", "RoomEvent"),
+        ("register", "Register"),
+        ("registrationComplete", "RegistrationComplete"),
+        ("announce", "Announce"),
+        ("announced", "Announced"),
+    ] {
+        let payload = &served["components"]["messages"][message]["payload"]["$ref"];
+        assert_eq!(payload.as_str(), Some(format!("#/components/schemas/{schema}").as_str()), "{message}");
+        assert!(served["components"]["schemas"][schema].is_object(), "no schema {schema}");
+    }
+    assert_eq!(
+        served["components"]["schemas"]["Chat"]["properties"]["payload"]["$ref"],
+        "#/components/schemas/ChatText"
+    );
 
     tidings::testing::assert_contract(&served, manifest_dir().join("asyncapi.yaml"));
 }
@@ -174,4 +163,67 @@ fn the_docs_page_renders_the_contract_in_headless_chromium() {
             &rendered[..rendered.len().min(4000)]
         );
     }
+}
+
+#[test]
+fn the_try_it_panel_sends_an_example_and_shows_the_reply() {
+    let Some(_) = chromium() else { return };
+    let package = manifest_dir().join("../../tests/node/node_modules/@asyncapi/react-component");
+    assert!(package.is_dir(), "the component is not installed: run `npm ci --prefix tests/node` (scripts/test does)");
+    // Off unless asked for: it lets whoever reads the page send frames.
+    let plain = Chat::start(&[]);
+    let (_, _, page) = plain.get("/asyncapi");
+    assert!(!String::from_utf8_lossy(&page).contains("try-it"), "the panel is on without being asked for");
+
+    let chat = Chat::start(&["--docs-assets", package.to_str().expect("UTF-8 path"), "--try-it", "on"]);
+    let work = std::env::temp_dir().join(format!("tidings-try-it-{}", std::process::id()));
+    std::fs::create_dir_all(&work).expect("a scratch directory");
+    // `TIDINGS_UPDATE_SCREENSHOTS=1` rewrites the screenshot in the docs.
+    let screenshot =
+        std::env::var_os("TIDINGS_UPDATE_SCREENSHOTS").map(|_| manifest_dir().join("../../docs/images/try-it.png"));
+    let output = Command::new("node")
+        .arg(manifest_dir().join("../../tests/node/interop/try-it.mjs"))
+        .arg(format!("http://{}", chat.addr))
+        .arg(&work)
+        .args(screenshot)
+        .output()
+        .expect("node runs");
+    let _ = std::fs::remove_dir_all(&work);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|e| panic!("no report ({e}):\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr)));
+    assert_eq!(report["error"], Value::Null, "{report:#}");
+    let log: Vec<(&str, Value)> = report["log"]
+        .as_array()
+        .expect("a log")
+        .iter()
+        .map(|entry| {
+            let text = entry["text"].as_str().expect("text");
+            (entry["class"].as_str().expect("class"), serde_json::from_str(text).expect("a JSON frame"))
+        })
+        .collect();
+    let markup = "<img src=x onerror=alert(1)><b>hi</b>";
+    assert_eq!(
+        log,
+        [
+            ("try-it-sent", serde_json::json!({"action": "ping"})),
+            ("try-it-received", serde_json::json!({"action": "pong"})),
+            ("try-it-sent", serde_json::json!({"action": "chat", "payload": {"message": ""}})),
+            (
+                "try-it-error-frame",
+                serde_json::json!({"action": "error", "error": {
+                    "code": "invalid_message",
+                    "message": "invalid `chat` message at `/payload/message`: must not be empty",
+                    "pointer": "/payload/message",
+                }})
+            ),
+            ("try-it-sent", serde_json::json!({"action": "chat", "payload": {"message": markup}})),
+            (
+                "try-it-received",
+                serde_json::json!({"action": "chatNotification", "payload": {"message": markup, "sender": "ada"}})
+            ),
+        ],
+        "{report:#}"
+    );
+    assert_eq!(report["elements"], 0, "markup in a frame became elements of the page");
 }

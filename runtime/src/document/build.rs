@@ -29,11 +29,25 @@ pub(crate) fn build(
     let mut generator = schemars::generate::SchemaSettings::draft07()
         .with(|s| {
             s.definitions_path = "/components/schemas".into();
-            // Inline, like most contracts: only recursive types stay named.
-            s.inline_subschemas = true;
+            // Every named Rust type is a named schema, referred to where it is used: what
+            // generators of models and clients name their types after.
+            s.inline_subschemas = false;
+            // schemars' draft-07 rewrites are applied to its own schemas alone, before the
+            // contract's words join them: a contract's `prefixItems` is carried as written.
+            s.transforms.clear();
         })
         .into_generator();
     let mut reconciled = HashSet::new();
+    // Every real type's schema first, so that the names schemars gives them are all taken
+    // before the contract's recursive schemas are named beside them.
+    let real: Vec<Vec<Option<Value>>> = channels
+        .iter()
+        .map(|(_, descriptor)| descriptor.messages.iter().map(|m| real_schema(m, &mut generator)).collect())
+        .collect();
+    for definition in generator.definitions_mut().values_mut() {
+        to_draft07(definition);
+    }
+    let mut components = Components::default();
 
     let mut document = Map::new();
     document.insert("asyncapi".into(), "3.0.0".into());
@@ -52,10 +66,7 @@ pub(crate) fn build(
     let mut to_served: Vec<(String, String, Value)> = Vec::new();
     let mut operations = Map::new();
     let mut schemes = BTreeMap::new();
-    // The error message by discriminator, written once in `components/messages` (under
-    // `error_key` of its place here) and referred to by every channel.
-    let mut error_messages: Vec<(Option<&str>, Value)> = Vec::new();
-    for (address, descriptor) in &channels {
+    for ((address, descriptor), real) in channels.iter().zip(real) {
         let channel_key = keys.of(descriptor.name);
         let served = |name: &str| channels.iter().any(|(_, d)| d.name == name);
         // Replies the contract documents on channels that are not served here: those
@@ -82,8 +93,9 @@ pub(crate) fn build(
             }
         }
         let mut messages = Map::new();
-        for message in descriptor.messages {
-            let object = message_object(message, payload(message, &mut generator, &mut reconciled)).into();
+        for (message, real) in descriptor.messages.iter().zip(real) {
+            let payload = payload(message, real, &mut generator, &mut reconciled);
+            let object = components.message(keys.of(message.key), message_object(message, payload).into());
             match moved.get(message.key) {
                 Some(name) => match elsewhere.get_mut(name) {
                     Some((_, their_messages)) => {
@@ -97,7 +109,7 @@ pub(crate) fn build(
             }
         }
         for (message, name) in shared {
-            let here = json!({"$ref": reference(["channels", &channel_key, "messages", &keys.of(message)])});
+            let Some(here) = messages.get(&keys.of(message)).cloned() else { continue };
             match elsewhere.get_mut(name) {
                 Some((_, their_messages)) => {
                     their_messages.insert(keys.of(message), here);
@@ -118,11 +130,10 @@ pub(crate) fn build(
             operations.insert(keys.of(operation.name), object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
-            let at = error_messages.iter().position(|(d, _)| *d == descriptor.discriminator).unwrap_or_else(|| {
-                error_messages.push((descriptor.discriminator, error_message(descriptor.discriminator)));
-                error_messages.len() - 1
-            });
-            messages.insert("error".into(), json!({"$ref": reference(["components", "messages", &error_key(at)])}));
+            // One message in `components` per discriminator property: `error`, `error2`, ...
+            let payload = error_payload(descriptor.discriminator, generator.definitions_mut());
+            let error = components.message("error".into(), error_message(payload));
+            messages.insert("error".into(), error);
             let mut key = keys.of(&format!("{}Error", descriptor.name));
             while operations.contains_key(&key) {
                 key.push('_');
@@ -165,37 +176,61 @@ pub(crate) fn build(
     document.insert("channels".into(), channel_objects.into());
     document.insert("operations".into(), operations.into());
 
-    let definitions = generator.take_definitions(true);
+    let definitions = generator.take_definitions(false);
     for (key, scheme) in &config.security_schemes {
         schemes.entry(key.as_str()).or_insert_with(|| scheme.clone());
     }
-    let mut components = Map::new();
+    let mut document_components = Map::new();
     if !definitions.is_empty() {
-        components.insert("schemas".into(), definitions.into());
+        document_components.insert("schemas".into(), definitions.into());
     }
-    if !error_messages.is_empty() {
-        let messages = error_messages.into_iter().enumerate().map(|(at, (_, message))| (error_key(at), message));
-        components.insert("messages".into(), messages.collect());
+    if !components.messages.is_empty() {
+        document_components.insert("messages".into(), components.messages.into());
     }
     if !schemes.is_empty() {
-        components.insert("securitySchemes".into(), schemes.into_iter().map(|(k, v)| (k.to_owned(), v)).collect());
+        let schemes = schemes.into_iter().map(|(k, v)| (k.to_owned(), v));
+        document_components.insert("securitySchemes".into(), schemes.collect());
     }
-    if !components.is_empty() {
-        document.insert("components".into(), components.into());
+    if !document_components.is_empty() {
+        document.insert("components".into(), document_components.into());
     }
     Value::Object(document)
 }
 
+/// The schema schemars gives a message's payload type: a reference for a named type. `None`
+/// for a message without a type (binary, or any JSON value).
+fn real_schema(message: &MessageDescriptor, generator: &mut schemars::generate::SchemaGenerator) -> Option<Value> {
+    match (message.encoding, message.payload_schema) {
+        (Encoding::Json, Some(schema_of)) => {
+            let mut schema = Value::from(schema_of(generator));
+            to_draft07(&mut schema);
+            Some(schema)
+        }
+        _ => None,
+    }
+}
+
+/// Rewrites what schemars writes in later drafts' words (`prefixItems` of a tuple,
+/// `unevaluatedProperties` of a flattened struct) in draft-07's, which the document's
+/// schemas follow.
+fn to_draft07(schema: &mut Value) {
+    use schemars::transform::{ReplacePrefixItems, ReplaceUnevaluatedProperties, Transform};
+    if let Ok(schema) = <&mut schemars::Schema>::try_from(schema) {
+        ReplaceUnevaluatedProperties::default().transform(schema);
+        ReplacePrefixItems::default().transform(schema);
+    }
+}
+
 /// A message's payload schema: the real type's, with the contract's laid over it, or the
-/// contract's own for a message without a type (binary, or any JSON value).
+/// contract's own for a message without a type.
 fn payload(
     message: &MessageDescriptor,
+    real: Option<Value>,
     generator: &mut schemars::generate::SchemaGenerator,
     reconciled: &mut HashSet<String>,
 ) -> Value {
-    match (message.encoding, message.payload_schema) {
-        (Encoding::Json, Some(schema_of)) => {
-            let mut real = Value::from(schema_of(generator));
+    match real {
+        Some(mut real) => {
             Reconciler { definitions: generator.definitions_mut(), done: reconciled }.reconcile(
                 &mut real,
                 &message.schema,
@@ -203,7 +238,29 @@ fn payload(
             );
             real
         }
-        _ => message.schema.to_value(),
+        None => message.schema.to_value(),
+    }
+}
+
+/// The document's `components/messages`: each message once, under its key in the channel
+/// where that names no other message, else under the key with a number (`ping2`).
+#[derive(Default)]
+struct Components {
+    messages: Map<String, Value>,
+}
+
+impl Components {
+    /// A reference to `message` in `components/messages`, added under `key` (or the first
+    /// free numbered form of it) unless an equal message is there already.
+    fn message(&mut self, key: String, message: Value) -> Value {
+        // Component keys are letters, digits, `.`, `-` and `_`.
+        let key: String = key
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+            .collect();
+        let name = free_name(&self.messages, &key, &message);
+        self.messages.entry(name.clone()).or_insert(message);
+        json!({"$ref": reference(["components", "messages", &name])})
     }
 }
 
@@ -238,15 +295,6 @@ fn operation_object(
     }
     merge_extra(&mut object, operation.extra, &[]);
     object
-}
-
-/// The key in `components/messages` of the `at`th error message: `error`, then `error2`, ...
-/// for channels with other discriminators.
-fn error_key(at: usize) -> String {
-    match at {
-        0 => "error".to_owned(),
-        n => format!("error{}", n + 1),
-    }
 }
 
 /// The operation by which a channel sends its error frame.
@@ -375,9 +423,11 @@ fn message_object(message: &MessageDescriptor, payload: Value) -> Map<String, Va
     object
 }
 
-/// The error frame every channel may receive: `{"<discriminator>": "error", "error": {...}}`.
-fn error_message(discriminator: Option<&str>) -> Value {
-    let body = json!({
+/// The schema of the error frame every channel may receive, `{"<discriminator>": "error",
+/// "error": {...}}`, named in `definitions` (`ErrorFrame`, its body `ErrorDetail`, each under
+/// another name where an application type has that one); a reference to it.
+fn error_payload(discriminator: Option<&str>, definitions: &mut Map<String, Value>) -> Value {
+    let detail = json!({
         "type": "object",
         "required": ["code", "message"],
         "properties": {
@@ -389,20 +439,46 @@ fn error_message(discriminator: Option<&str>) -> Value {
             "pointer": {"type": "string", "description": "Where in the offending frame, as a JSON pointer."},
         },
     });
+    let detail = named_schema(definitions, "ErrorDetail", detail);
     let mut properties = Map::new();
     let mut required = Vec::new();
     if let Some(property) = discriminator {
         properties.insert(property.to_owned(), json!({"const": "error"}));
         required.push(Value::from(property));
     }
-    properties.insert("error".into(), body);
+    properties.insert("error".into(), detail);
     required.push("error".into());
+    let frame = json!({"type": "object", "required": required, "properties": properties});
+    named_schema(definitions, "ErrorFrame", frame)
+}
+
+/// A reference to `schema` in `definitions`, added under `name` (or the first free numbered
+/// form of it) unless an equal schema is there already.
+fn named_schema(definitions: &mut Map<String, Value>, name: &str, schema: Value) -> Value {
+    let free = free_name(definitions, name, &schema);
+    definitions.entry(free.clone()).or_insert(schema);
+    json!({"$ref": reference(["components", "schemas", &free])})
+}
+
+/// `name`, or `name2`, `name3`, ...: the first that `map` holds `value` under or holds nothing under.
+fn free_name(map: &Map<String, Value>, name: &str, value: &Value) -> String {
+    let mut free = name.to_owned();
+    let mut n = 1;
+    while map.get(&free).is_some_and(|there| there != value) {
+        n += 1;
+        free = format!("{name}{n}");
+    }
+    free
+}
+
+/// The error message, with its `payload` (see [`error_payload`]).
+fn error_message(payload: Value) -> Value {
     json!({
         "name": "error",
         "title": "Error",
         "summary": "A frame of the peer's could not be handled; the connection stays open.",
         "description": "An error frame answering a request whose message declares a correlation id carries that request's id where the request carried it, as the reply would, so that a peer with several requests in flight knows which one failed.",
-        "payload": {"type": "object", "required": required, "properties": properties},
+        "payload": payload,
         ERROR_FRAME_EXTENSION: true,
     })
 }

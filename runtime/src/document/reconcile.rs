@@ -82,19 +82,6 @@ impl Reconciler<'_> {
             Value::Object(r) => keywords(real_keys(r)),
             _ => 0,
         };
-        if real_has & REF != 0
-            && let Some(name) =
-                real.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
-        {
-            let name = name.to_owned();
-            if self.done.insert(name.clone())
-                && let Some(mut definition) = self.definitions.remove(&name)
-            {
-                self.reconcile(&mut definition, contract, root);
-                self.definitions.insert(name, definition);
-            }
-            return;
-        }
         let Some(members) = contract.as_object() else { return };
         let has = keywords(contract_keys(members));
         // `allOf` of one schema is how contracts give a reference siblings (a description, a
@@ -124,6 +111,19 @@ impl Reconciler<'_> {
                 }
             }
             *real = Value::Object(wrapper);
+            return;
+        }
+        if real_has & REF != 0
+            && let Some(name) =
+                real.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
+        {
+            let name = name.to_owned();
+            if self.done.insert(name.clone())
+                && let Some(mut definition) = self.definitions.remove(&name)
+            {
+                self.reconcile(&mut definition, contract, root);
+                self.definitions.insert(name, definition);
+            }
             return;
         }
         // typify flattened the composition into one type, or spread the properties written
@@ -169,10 +169,22 @@ impl Reconciler<'_> {
         // nothing the contract's alternatives do not, and is dropped with its wrapper.
         if real_has & ANY_OF != 0
             && has & ONE_OF != 0
-            && let Some(inner) = redundant_option(real)
+            && let Some(inner) = redundant_option(real, self.definitions)
         {
             *real = inner;
             real_has = keywords(real_keys(real));
+        }
+        // The type is named (an `Option` of it, with its `null` gone): the contract's words
+        // are laid over its schema in `components/schemas`, not beside the reference. Doc
+        // comments written beside it go: the contract's words are the definition's.
+        if real_has & REF != 0 && real.get("$ref").and_then(Value::as_str).is_some_and(is_definition) {
+            real.retain(|key, _| key == "$ref");
+            let mut reference = Value::Object(std::mem::take(real));
+            self.reconcile(&mut reference, contract, root);
+            if let Value::Object(reference) = reference {
+                *real = reference;
+            }
+            return;
         }
         // Descriptions of generated types are their doc comments, which came from the
         // contract or stand in for it: the contract's words are the ones to show.
@@ -408,6 +420,11 @@ fn rename_references(schema: &mut Value, renamed: &[(String, String)]) {
     }
 }
 
+/// Whether `reference` points into `components/schemas`, where the real types are named.
+fn is_definition(reference: &str) -> bool {
+    reference.starts_with("#/components/schemas/")
+}
+
 /// `oneOf: [{const: a}, {const: b}]` to `enum: [a, b]` (`const: a` for one); whether it was one.
 fn collapse_constants(schema: &mut Map<String, Value>) -> bool {
     let Some(Value::Array(alternatives)) = schema.get("oneOf") else { return false };
@@ -488,8 +505,9 @@ fn null_schema(schema: &Value) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("null")
 }
 
-/// The `T` of `anyOf: [T, {type: null}]` when `T` is itself an `anyOf` that admits `null`.
-fn redundant_option(schema: &Map<String, Value>) -> Option<Map<String, Value>> {
+/// The `T` of `anyOf: [T, {type: null}]` when `T` is itself an `anyOf` that admits `null`, in
+/// place or as the named schema it refers to.
+fn redundant_option(schema: &Map<String, Value>, definitions: &Map<String, Value>) -> Option<Map<String, Value>> {
     let Some(Value::Array(alternatives)) = schema.get("anyOf") else { return None };
     let is_null = null_schema;
     let [first, second] = alternatives.as_slice() else { return None };
@@ -498,7 +516,13 @@ fn redundant_option(schema: &Map<String, Value>) -> Option<Map<String, Value>> {
         (true, false) => second,
         _ => return None,
     };
-    let admits_null = inner.get("anyOf").and_then(Value::as_array).is_some_and(|a| a.iter().any(is_null));
+    let named = inner
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        .and_then(|name| definitions.get(name));
+    let admits_null =
+        named.unwrap_or(inner).get("anyOf").and_then(Value::as_array).is_some_and(|a| a.iter().any(is_null));
     admits_null.then(|| inner.as_object().cloned()).flatten()
 }
 

@@ -64,11 +64,12 @@ async fn the_wire_is_camel_case() {
 fn the_document_says_what_the_wire_carries() {
     let config = DocumentConfig::from_info(&tidings_build_script::events_camel::INFO).camelize(true);
     let document = tidings::document::describe(&config, [&events::DESCRIPTOR]);
-    let message = &document["channels"]["events"]["messages"]["userJoined"];
-    let properties: Vec<&String> = message["payload"]["properties"].as_object().expect("properties").keys().collect();
+    let message = tidings::testing::lookup(&document, "/channels/events/messages/userJoined").expect("message");
+    let payload = tidings::testing::lookup(&document, "/channels/events/messages/userJoined/payload").expect("payload");
+    let properties: Vec<&String> = payload["properties"].as_object().expect("properties").keys().collect();
     assert_eq!(properties, ["messageType", "requestId", "userName"]);
-    assert_eq!(message["payload"]["required"], json!(["messageType", "requestId", "userName"]));
-    assert_eq!(message["payload"]["properties"]["messageType"]["const"], "user_joined", "values are not renamed");
+    assert_eq!(payload["required"], json!(["messageType", "requestId", "userName"]));
+    assert_eq!(payload["properties"]["messageType"]["const"], "user_joined", "values are not renamed");
     assert_eq!(message["correlationId"]["location"], "$message.payload#/requestId");
     assert_eq!(
         message["examples"][0]["payload"],

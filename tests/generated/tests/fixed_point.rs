@@ -104,7 +104,8 @@ fn camelize_renames_keys_and_never_what_the_wire_carries() {
         "#/channels/userEvents/messages/userEvents"
     );
     // Property names are the wire's, whatever camelize says, and so are `const` values.
-    let payload = &document["channels"]["userEvents"]["messages"]["userEvents"]["payload"];
+    let payload = tidings::testing::lookup(&document, "/channels/userEvents/messages/userEvents/payload")
+        .expect("the message's payload");
     let properties = payload["properties"].as_object().expect("properties");
     assert!(properties.contains_key("dashed-name") && properties.contains_key("with space"), "{payload}");
     assert_eq!(properties["type"]["const"], "option");
