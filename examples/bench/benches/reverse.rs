@@ -55,7 +55,7 @@ fn schemars_only() -> usize {
     let mut generator = tidings::__private::schemars::generate::SchemaSettings::draft07()
         .with(|s| {
             s.definitions_path = "/components/schemas".into();
-            s.inline_subschemas = true;
+            s.inline_subschemas = false;
         })
         .into_generator();
     synthetic::CHANNELS
@@ -68,7 +68,7 @@ fn schemars_only() -> usize {
 
 /// Fails unless the document has every channel and operation of the contract. The runtime
 /// adds one operation per channel for its error frame, marked by `ERROR_FRAME_EXTENSION`, and
-/// one error message that every channel refers to.
+/// one error message that every channel refers to; every message is one in `components`.
 fn check(document: &Value) {
     let channels = document["channels"].as_object().expect("the document has channels");
     let operations = document["operations"].as_object().expect("the document has operations");
@@ -79,7 +79,9 @@ fn check(document: &Value) {
     // Every channel refers to the one error message: all share the discriminator `action`.
     let error = serde_json::json!({"$ref": "#/components/messages/error"});
     assert!(channels.values().all(|c| c["messages"]["error"] == error), "each channel refers to the error message");
-    assert_eq!(document["components"]["messages"].as_object().map(serde_json::Map::len), Some(1), "error messages");
+    let messages = document["components"]["messages"].as_object().expect("messages in components");
+    assert_eq!(messages.len(), 551, "the contract's 550 messages and the error message");
+    assert!(messages.values().all(|m| m["payload"]["$ref"].is_string()), "every payload is a named type");
 }
 
 fn bench_reverse(c: &mut Criterion) {

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use serde_json::{Map, Value, json};
 
 use super::reconcile::Reconciler;
-use super::{DocumentConfig, DocumentServer, ERROR_FRAME_EXTENSION, mount_address, reference};
+use super::{DocumentConfig, DocumentServer, ERROR_FRAME_EXTENSION, free_name, mount_address, reference};
 use crate::descriptor::{Action, ChannelDescriptor, Encoding, MessageDescriptor, OperationDescriptor};
 
 /// A JSON object.
@@ -131,8 +131,7 @@ pub(crate) fn build(
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
             // One message in `components` per discriminator property: `error`, `error2`, ...
-            let payload = error_payload(descriptor.discriminator, generator.definitions_mut());
-            let error = components.message("error".into(), error_message(payload));
+            let error = components.error(descriptor.discriminator, generator.definitions_mut());
             messages.insert("error".into(), error);
             let mut key = keys.of(&format!("{}Error", descriptor.name));
             while operations.contains_key(&key) {
@@ -242,25 +241,48 @@ fn payload(
     }
 }
 
-/// The document's `components/messages`: each message once, under its key in the channel
-/// where that names no other message, else under the key with a number (`ping2`).
+/// The document's `components/messages`: each message under its key in the channel where
+/// that names no other message, else under the key with the next free number (`ping2`), and
+/// the error message once per discriminator property.
 #[derive(Default)]
-struct Components {
+struct Components<'d> {
     messages: Map<String, Value>,
+    /// For each key, how many messages were written under it or its numbered forms.
+    taken: HashMap<String, usize>,
+    /// The error message's reference, by the discriminator property it is written with.
+    errors: Vec<(Option<&'d str>, Value)>,
 }
 
-impl Components {
-    /// A reference to `message` in `components/messages`, added under `key` (or the first
-    /// free numbered form of it) unless an equal message is there already.
+impl<'d> Components<'d> {
+    /// A reference to `message`, added under `key` or the next free numbered form of it.
+    /// Messages of different channels are not compared (they rarely agree, and comparing each
+    /// with every other of its key is quadratic in the channels).
     fn message(&mut self, key: String, message: Value) -> Value {
         // Component keys are letters, digits, `.`, `-` and `_`.
         let key: String = key
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
             .collect();
-        let name = free_name(&self.messages, &key, &message);
-        self.messages.entry(name.clone()).or_insert(message);
+        let count = self.taken.entry(key.clone()).or_insert(0);
+        let mut name = key.clone();
+        while self.messages.contains_key(&name) {
+            *count += 1;
+            name = format!("{key}{}", *count + 1);
+        }
+        self.messages.insert(name.clone(), message);
         json!({"$ref": reference(["components", "messages", &name])})
+    }
+
+    /// A reference to the error message of channels whose discriminator is `discriminator`,
+    /// written the first time (its payload named in `definitions`).
+    fn error(&mut self, discriminator: Option<&'d str>, definitions: &mut Map<String, Value>) -> Value {
+        if let Some((_, reference)) = self.errors.iter().find(|(d, _)| *d == discriminator) {
+            return reference.clone();
+        }
+        let payload = error_payload(discriminator, definitions);
+        let reference = self.message("error".into(), error_message(payload));
+        self.errors.push((discriminator, reference.clone()));
+        reference
     }
 }
 
@@ -458,17 +480,6 @@ fn named_schema(definitions: &mut Map<String, Value>, name: &str, schema: Value)
     let free = free_name(definitions, name, &schema);
     definitions.entry(free.clone()).or_insert(schema);
     json!({"$ref": reference(["components", "schemas", &free])})
-}
-
-/// `name`, or `name2`, `name3`, ...: the first that `map` holds `value` under or holds nothing under.
-fn free_name(map: &Map<String, Value>, name: &str, value: &Value) -> String {
-    let mut free = name.to_owned();
-    let mut n = 1;
-    while map.get(&free).is_some_and(|there| there != value) {
-        n += 1;
-        free = format!("{name}{n}");
-    }
-    free
 }
 
 /// The error message, with its `payload` (see [`error_payload`]).

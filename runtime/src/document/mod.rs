@@ -85,3 +85,14 @@ pub(crate) fn reference<const N: usize>(tokens: [&str; N]) -> String {
     }
     out
 }
+
+/// `name`, or `name2`, `name3`, ...: the first that `map` holds `value` under or holds nothing under.
+pub(crate) fn free_name(map: &serde_json::Map<String, Value>, name: &str, value: &Value) -> String {
+    let mut free = name.to_owned();
+    let mut n = 1;
+    while map.get(&free).is_some_and(|there| there != value) {
+        n += 1;
+        free = format!("{name}{n}");
+    }
+    free
+}

@@ -51,12 +51,7 @@ impl Reconciler<'_> {
         }
         let mut renamed = Vec::new();
         for (name, definition) in &definitions {
-            let mut free = name.clone();
-            let mut n = 1;
-            while self.definitions.get(&free).is_some_and(|there| there != definition) {
-                n += 1;
-                free = format!("{name}{n}");
-            }
+            let free = super::free_name(self.definitions, name, definition);
             if free != *name {
                 renamed.push((format!("#/components/schemas/{name}"), format!("#/components/schemas/{free}")));
             }
@@ -118,11 +113,14 @@ impl Reconciler<'_> {
                 real.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/"))
         {
             let name = name.to_owned();
+            // Taken out and put back in its place: the definitions keep schemars' order.
             if self.done.insert(name.clone())
-                && let Some(mut definition) = self.definitions.remove(&name)
+                && let Some(mut definition) = self.definitions.get_mut(&name).map(std::mem::take)
             {
                 self.reconcile(&mut definition, contract, root);
-                self.definitions.insert(name, definition);
+                if let Some(place) = self.definitions.get_mut(&name) {
+                    *place = definition;
+                }
             }
             return;
         }

@@ -129,3 +129,48 @@ fn a_recursive_schema_typed_as_a_json_value_is_named_where_it_recurses() {
     }
     assert!(text.contains("\"#/components/schemas/Vehicle\""), "{text}");
 }
+
+#[test]
+fn types_of_one_name_from_two_contracts_are_both_written() {
+    // `traits` and `untagged-pairs` both have a payload type `Done`, of different shapes. An
+    // application mounting both documents each under its own name, and every message's
+    // payload there is what its own contract's document says.
+    let channels: Vec<&'static ChannelDescriptor> =
+        generated::traits::CHANNELS.iter().chain(generated::untagged_pairs::CHANNELS).copied().collect();
+    let both = described(&generated::traits::INFO, &channels);
+    let schemas = both["components"]["schemas"].as_object().expect("schemas");
+    assert!(schemas.contains_key("Done") && schemas.contains_key("Done2"), "{:?}", schemas.keys());
+    assert_ne!(schemas["Done"], schemas["Done2"]);
+    for alone in [
+        described(&generated::traits::INFO, generated::traits::CHANNELS),
+        described(&generated::untagged_pairs::INFO, generated::untagged_pairs::CHANNELS),
+    ] {
+        for (channel, object) in alone["channels"].as_object().expect("channels") {
+            for key in object["messages"].as_object().expect("messages").keys() {
+                let payload = format!("/channels/{channel}/messages/{key}/payload");
+                assert_eq!(
+                    inlined(&both, tidings::testing::lookup(&both, &payload).expect("in both")),
+                    inlined(&alone, tidings::testing::lookup(&alone, &payload).expect("alone")),
+                    "{payload}"
+                );
+            }
+        }
+    }
+    official_parser_accepts(std::iter::once(("two-contracts", &both)));
+}
+
+/// `schema` with every reference into `document` replaced by what it points at.
+fn inlined(document: &serde_json::Value, schema: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match schema {
+        Value::Object(members) => match members.get("$ref").and_then(Value::as_str) {
+            Some(reference) => {
+                let target = tidings::testing::lookup(document, reference.trim_start_matches('#')).expect("resolves");
+                inlined(document, target)
+            }
+            None => members.iter().map(|(k, v)| (k.clone(), inlined(document, v))).collect(),
+        },
+        Value::Array(items) => items.iter().map(|v| inlined(document, v)).collect(),
+        other => other.clone(),
+    }
+}
