@@ -4,8 +4,9 @@
 //! never spoke), while one steady client keeps being answered. It proves that the layer's
 //! census counts exactly the open connections and their rooms during each wave and drops to
 //! nothing after it (a room that empties is gone), that descriptors and tasks return to where
-//! they started, and that resident memory after the last wave is within [`RSS_TOLERANCE`] of
-//! what it was after the warm-up waves.
+//! they started, and that resident memory after the last wave is within [`RSS_TOLERANCE`] (a
+//! share of it, for the waves measured) of what it was once its climb to the allocator's
+//! working size was over.
 //!
 //! `TIDINGS_CHURN_CONNECTIONS` sets the number of connections (default
 //! [`DEFAULT_CONNECTIONS`]).
@@ -33,12 +34,24 @@ const WAVE: usize = 200;
 const CONNECTING: usize = WAVE;
 /// Rooms the connections spread over.
 const ROOMS: usize = 500;
-/// Waves before the memory reference is taken (at most; half the waves of a shorter run).
+/// Waves before the memory reference may be taken (at most; half the waves of a shorter run).
 /// Measured on 2 cores in debug: resident memory climbs for the first 4,000 to 8,000
 /// connections (glibc's per-thread arenas reaching their working size, from about 8 MiB to
-/// 32-40 MiB) and then stays flat, so the reference is taken after 10,000.
+/// 32-40 MiB) and then stays flat, so the reference is taken after 10,000 at the earliest.
+/// In one CI run the arenas were still growing there (25.0 MiB after 10,000 connections,
+/// 28.5 MiB at 20,000, with descriptors, tasks and the census all back to their start): the
+/// reference waits for the climb to end, see [`PLATEAU`].
 const WARM_UP_WAVES: u64 = 50;
-/// How much resident memory may grow between the end of the warm-up and the end of the run.
+/// The climb has ended when resident memory grew by less than this over the last
+/// [`PLATEAU_WAVES`] waves; the reference is taken then, or at three quarters of the run at
+/// the latest. A leak the tolerance catches (300 bytes a connection) grows it by 0.6 MiB over
+/// ten waves of 200, so it cannot pass for a plateau for long.
+const PLATEAU: u64 = 1 << 19;
+/// Waves over which [`PLATEAU`] is measured.
+const PLATEAU_WAVES: usize = 10;
+/// How much resident memory may grow between the reference and the end of the run, for a
+/// reference after [`WARM_UP_WAVES`] of the default run's 100 (a later one is allowed its share
+/// of this, by the waves left, so that the bound stays about 300 bytes a connection).
 /// Measured: +0.0 to +1.0 MiB over the 10,000 connections after the warm-up (+0.05 MiB over
 /// 90,000 in release). A leak planted in the test to check the bound grew it by 3.2 MiB at 300
 /// bytes per connection and by 5.4 MiB at 600 over the default run's second half: 3 MiB fails
@@ -183,6 +196,9 @@ async fn churning_connections_leave_no_descriptor_task_room_or_memory_behind() {
     let mut slowest_pong = Duration::ZERO;
     let waves = total.div_ceil(WAVE as u64);
     let warm_up = (waves / 2).clamp(1, WARM_UP_WAVES);
+    let latest_reference = (waves * 3 / 4).max(warm_up);
+    let mut history = Vec::new();
+    let mut reference_wave = warm_up;
     for wave in 0..waves {
         let first = wave * WAVE as u64;
         let last = total.min(first + WAVE as u64);
@@ -226,9 +242,15 @@ async fn churning_connections_leave_no_descriptor_task_room_or_memory_behind() {
         );
         slowest_pong = slowest_pong.max(ping_started.elapsed());
 
-        if wave + 1 == warm_up {
-            settled(&server, baseline_with_steady(baseline)).await;
-            rss_warm = Some(support::rss_bytes());
+        if rss_warm.is_none() {
+            history.push(support::rss_bytes());
+            let climbed = history.len() > PLATEAU_WAVES
+                && history[history.len() - 1].saturating_sub(history[history.len() - 1 - PLATEAU_WAVES]) < PLATEAU;
+            if wave + 1 >= warm_up && (climbed || wave + 1 >= latest_reference) {
+                settled(&server, baseline_with_steady(baseline)).await;
+                rss_warm = Some(support::rss_bytes());
+                reference_wave = wave + 1;
+            }
         }
     }
     let elapsed = started.elapsed();
@@ -245,17 +267,19 @@ async fn churning_connections_leave_no_descriptor_task_room_or_memory_behind() {
     );
     println!("churn: after: {after}, settled in {took:?}");
     let rss_warm = rss_warm.unwrap_or(rss_start);
+    let measured = waves.saturating_sub(reference_wave).max(1);
+    let tolerance = RSS_TOLERANCE * measured / waves.saturating_sub(warm_up).max(1);
     println!(
-        "churn: resident memory {:.1} MiB at the start, {:.1} MiB after {warm_up} warm-up waves, {:.1} MiB at the end ({:+.2} MiB; tolerance {:.0} MiB)",
+        "churn: resident memory {:.1} MiB at the start, {:.1} MiB after {reference_wave} waves (its climb over), {:.1} MiB at the end ({:+.2} MiB; tolerance {:.1} MiB)",
         mib(rss_start),
         mib(rss_warm),
         mib(rss_end),
         (rss_end as f64 - rss_warm as f64) / (1024.0 * 1024.0),
-        mib(RSS_TOLERANCE)
+        mib(tolerance)
     );
     assert!(
-        rss_end <= rss_warm + RSS_TOLERANCE,
-        "resident memory grew from {:.1} MiB after the warm-up to {:.1} MiB at the end",
+        rss_end <= rss_warm + tolerance,
+        "resident memory grew from {:.1} MiB after wave {reference_wave} to {:.1} MiB at the end",
         mib(rss_warm),
         mib(rss_end)
     );
