@@ -92,10 +92,11 @@ impl App {
         }
     }
 
-    /// Serves `channel` at its contract address (a channel without one at `/<channel name>`).
+    /// Serves `channel` at its address (a channel without one at `/<channel name>`): a
+    /// generated `contract::<channel>::channel(imp)`, or a code-first `#[channel]` type.
     #[must_use]
-    pub fn mount(mut self, channel: Channel) -> Self {
-        self.channels.push(channel);
+    pub fn mount(mut self, channel: impl Into<Channel>) -> Self {
+        self.channels.push(channel.into());
         self
     }
 

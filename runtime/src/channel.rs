@@ -11,7 +11,7 @@ use std::any::TypeId;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::auth::{AnyPrincipal, AuthError, Principal};
-use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+use crate::codec::{DecodeError, EncodeError, Frame, Inbound, MessageEnum, Outbound};
 use crate::context::{Context, Peer};
 use crate::contract::{ChannelSpec, ParamError, Params};
 use crate::descriptor::ChannelDescriptor;
@@ -274,7 +274,13 @@ impl Validators {
                 .messages
                 .iter()
                 .filter_map(|m| {
-                    let schema = validation_schema(&m.schema.to_value());
+                    // A code-first message has no contract schema: its type's is the contract.
+                    let schema = match (&m.schema, m.payload_schema) {
+                        (crate::descriptor::Json::Null, Some(payload)) => {
+                            validation_schema(&crate::code_first::standalone_schema(payload))
+                        }
+                        (schema, _) => validation_schema(&schema.to_value()),
+                    };
                     match jsonschema::draft7::new(&schema) {
                         Ok(validator) => Some((m.key, validator)),
                         Err(error) => {

@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::channel::set_pointer;
-use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+use crate::codec::{DecodeError, EncodeError, Frame, Inbound, MessageEnum, Outbound};
 use crate::contract::ChannelSpec;
 use crate::error::ErrorBody;
 

@@ -137,13 +137,13 @@ pub struct EncodeError {
 }
 
 /// A message enum of a channel: generated, one variant per message of a direction.
-pub trait Message: Send + 'static {
+pub trait MessageEnum: Send + 'static {
     /// The message's key in the channel's `messages`.
     fn key(&self) -> &'static str;
 }
 
 /// Messages that can be read from frames.
-pub trait Inbound: Message + Sized {
+pub trait Inbound: MessageEnum + Sized {
     /// Reads a text frame.
     fn decode_text(text: &str) -> Result<Self, DecodeError>;
     /// Reads a binary frame.
@@ -151,7 +151,7 @@ pub trait Inbound: Message + Sized {
 }
 
 /// Messages that can be written as frames.
-pub trait Outbound: Message {
+pub trait Outbound: MessageEnum {
     /// Writes the frame.
     fn encode(&self) -> Result<Frame, EncodeError>;
 }

@@ -2,7 +2,7 @@
 //! ([`ChannelSpec`]) and the typed address parameters ([`Params`]).
 
 use crate::codec::{Inbound, Outbound};
-use crate::descriptor::ChannelDescriptor;
+use crate::descriptor::{ChannelDescriptor, ParameterDescriptor};
 
 /// One channel of a contract, from one side: generated as a marker type per channel
 /// (`<channel>::Spec`), which names the channel in [`Client`](crate::Client),
@@ -23,6 +23,11 @@ pub trait Params: Sized + Send + Sync + 'static {
     /// The parameter names, in address order.
     const NAMES: &'static [&'static str];
 
+    /// What the document says of each parameter, in the order of [`NAMES`](Params::NAMES):
+    /// written by `#[derive(tidings::Params)]` from the fields' doc comments. Generated
+    /// channels describe their parameters in their descriptor instead.
+    const PARAMETERS: &'static [ParameterDescriptor] = &[];
+
     /// Builds the parameters from their values, in the order of [`NAMES`](Params::NAMES).
     fn from_values(values: Vec<String>) -> Result<Self, ParamError>;
 }
@@ -35,15 +40,18 @@ impl Params for () {
     }
 }
 
-/// A parameter value the contract does not allow.
+/// A parameter value the contract does not allow, or that the parameter's type cannot read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{value}` is not an allowed value of parameter `{name}`; expected one of {}", allowed.join(", "))]
+#[error(
+    "`{value}` is not an allowed value of parameter `{name}`{}",
+    if allowed.is_empty() { String::new() } else { format!("; expected one of {}", allowed.join(", ")) }
+)]
 pub struct ParamError {
     /// The parameter.
     pub name: &'static str,
     /// The value found.
     pub value: String,
-    /// The values allowed.
+    /// The values allowed; empty when the parameter's type could not read the value.
     pub allowed: &'static [&'static str],
 }
 

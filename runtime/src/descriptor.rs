@@ -51,6 +51,62 @@ pub struct SecuritySchemeDescriptor {
     pub extra: &'static str,
 }
 
+impl SecuritySchemeDescriptor {
+    /// An API key in a query parameter of the handshake: scheme `key`, parameter `name`. A
+    /// code-first channel names it in `#[channel(security = [...])]`.
+    ///
+    /// ```
+    /// use tidings::descriptor::SecuritySchemeDescriptor;
+    /// const OPERATORS: SecuritySchemeDescriptor =
+    ///     SecuritySchemeDescriptor::query_api_key("operatorKey", "api_key").described("The operators' key.");
+    /// assert_eq!((OPERATORS.scheme_type, OPERATORS.location), ("httpApiKey", Some("query")));
+    /// ```
+    pub const fn query_api_key(key: &'static str, name: &'static str) -> Self {
+        Self::api_key(key, name, "query")
+    }
+
+    /// An API key in a header of the handshake: scheme `key`, header `name`.
+    pub const fn header_api_key(key: &'static str, name: &'static str) -> Self {
+        Self::api_key(key, name, "header")
+    }
+
+    /// An API key in a cookie of the handshake: scheme `key`, cookie `name`.
+    pub const fn cookie_api_key(key: &'static str, name: &'static str) -> Self {
+        Self::api_key(key, name, "cookie")
+    }
+
+    /// A bearer token in the handshake's `Authorization` header: scheme `key`.
+    pub const fn bearer(key: &'static str) -> Self {
+        Self {
+            key,
+            scheme_type: "http",
+            name: None,
+            location: None,
+            scheme: Some("bearer"),
+            description: None,
+            extra: "{}",
+        }
+    }
+
+    /// The same scheme with a description.
+    #[must_use]
+    pub const fn described(self, description: &'static str) -> Self {
+        Self { description: Some(description), ..self }
+    }
+
+    const fn api_key(key: &'static str, name: &'static str, location: &'static str) -> Self {
+        Self {
+            key,
+            scheme_type: "httpApiKey",
+            name: Some(name),
+            location: Some(location),
+            scheme: None,
+            description: None,
+            extra: "{}",
+        }
+    }
+}
+
 impl ChannelDescriptor {
     /// A message by its key in the channel.
     pub fn message(&self, key: &str) -> Option<&'static MessageDescriptor> {

@@ -30,6 +30,7 @@ mod axum;
 pub mod bounded;
 pub mod channel;
 pub mod client;
+pub mod code_first;
 pub mod codec;
 mod compact;
 mod config;
@@ -73,6 +74,10 @@ pub use contract::ChannelSpec;
 pub use docs::DocsConfig;
 // The application's own AsyncAPI document: what it says beyond the channels.
 pub use document::DocumentConfig;
+// Code first: messages, address parameters and channels declared in Rust.
+pub use code_first::Message;
+#[cfg(feature = "macros")]
+pub use tidings_macros::{Message, Params, channel};
 // Errors a handler returns.
 pub use error::HandlerError;
 // Server events: published to connections, turned into messages by each.
@@ -122,12 +127,27 @@ macro_rules! assert_contract {
     };
 }
 
+/// Code first: fails unless an application's document is the checked-in document at a path
+/// relative to the calling crate's manifest, or writes it there with
+/// `TIDINGS_UPDATE_DOCUMENT=1`: see [`testing::assert_document`].
+///
+/// ```ignore
+/// tidings::assert_document!(app.document(), "asyncapi.yaml");
+/// ```
+#[macro_export]
+macro_rules! assert_document {
+    ($document:expr, $path:literal) => {
+        $crate::testing::assert_document(&$document, concat!(env!("CARGO_MANIFEST_DIR"), "/", $path))
+    };
+}
+
 /// What generated code uses. Not a stable API: its contents follow the generator.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__tag as tag;
     pub use crate::channel::{Channel, Handler};
-    pub use crate::codec::{DecodeError, EncodeError, Frame, Inbound, Message, Outbound};
+    pub use crate::code_first::{decode_tagged, encode_tagged, parse_param, same_str, same_strs, tagged_schema};
+    pub use crate::codec::{DecodeError, EncodeError, Frame, Inbound, MessageEnum, Outbound};
     pub use crate::codec::{decode_json, encode_json, read_tag};
     pub use crate::compact::{ConversionError, deserialize_tag};
     pub use crate::context::Context;

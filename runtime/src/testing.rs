@@ -159,6 +159,34 @@ pub fn assert_contract(document: &serde_json::Value, contract: impl AsRef<std::p
     }
 }
 
+/// The environment variable that makes [`assert_document`] write the document instead of
+/// comparing it.
+pub const UPDATE_DOCUMENT: &str = "TIDINGS_UPDATE_DOCUMENT";
+
+/// Code first: fails, with `tidings diff`'s report, unless `document` (the
+/// application's, as [`App::document`] builds it) says what the checked-in document at
+/// `path` says. With `TIDINGS_UPDATE_DOCUMENT=1` it writes `document` there (as YAML)
+/// instead, so that a change to the code's API is a change to that file, which reviewers
+/// see and `tidings diff` classes. See [`assert_document!`](crate::assert_document).
+pub fn assert_document(document: &serde_json::Value, path: impl AsRef<std::path::Path>) {
+    let path = path.as_ref();
+    if std::env::var_os(UPDATE_DOCUMENT).is_some_and(|value| value == "1") {
+        if let Err(e) = std::fs::write(path, crate::document::to_yaml(document)) {
+            panic!("{UPDATE_DOCUMENT}=1: cannot write {}: {e}", path.display());
+        }
+        return;
+    }
+    if !path.exists() {
+        panic!("{} does not exist: run the test with {UPDATE_DOCUMENT}=1 to write it", path.display());
+    }
+    if let Err(report) = check_document(document, path) {
+        panic!(
+            "the application's document is not {}:\n{report}\nIf the change is meant, run the test with {UPDATE_DOCUMENT}=1 to rewrite the file, and review its diff.",
+            path.display()
+        );
+    }
+}
+
 /// The part of `document` at the JSON pointer `pointer`, following every `$ref` on the way
 /// and at the end: messages and payloads are written once in `components` and referred to,
 /// so `"/channels/chat/messages/ping/payload/properties"` reaches the payload's properties
@@ -199,6 +227,20 @@ pub enum ContractError {
         /// Every difference, as `tidings diff` reports it.
         differences: tidings_asyncapi::diff::Report,
     },
+}
+
+/// The comparison of [`assert_document`]: `tidings diff` between the whole documents, error
+/// frames included (both sides are an application's document).
+fn check_document(document: &serde_json::Value, path: &std::path::Path) -> Result<(), ContractError> {
+    let expected = match tidings_asyncapi::Document::load(path) {
+        Ok(loaded) => loaded.bundled_with_traits(),
+        Err(source) => return Err(ContractError::Unreadable { path: path.to_owned(), source }),
+    };
+    let differences = tidings_asyncapi::diff::diff_values(&expected, document);
+    if differences.is_empty() {
+        return Ok(());
+    }
+    Err(ContractError::Differs { path: path.to_owned(), differences })
 }
 
 /// The comparison of [`assert_contract`], writing nothing.

@@ -178,7 +178,7 @@ pub(super) fn message_enum(
             #(#variants,)*
         }
 
-        impl ::tidings::__private::Message for #enum_ident {
+        impl ::tidings::__private::MessageEnum for #enum_ident {
             fn key(&self) -> &'static str {
                 #key_body
             }

@@ -216,7 +216,7 @@ pub mod audio {
         /// The `transcript` message.
         Transcript(super::types::Transcript),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Transcript(_) => "transcript",
@@ -271,7 +271,7 @@ pub mod audio {
         /// The `stop` message.
         Stop(super::types::Stop),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Chunk(_) => "chunk",

@@ -220,7 +220,7 @@ pub mod audio {
         /// The `stop` message.
         Stop(super::types::Stop),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Chunk(_) => "chunk",
@@ -299,7 +299,7 @@ pub mod audio {
         /// The `transcript` message.
         Transcript(super::types::Transcript),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Transcript(_) => "transcript",

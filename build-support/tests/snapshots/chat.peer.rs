@@ -446,7 +446,7 @@ pub mod chat {
         /// Something happened to the room
         RoomEvent(super::types::RoomEvent),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Pong(_) => "pong",
@@ -533,7 +533,7 @@ pub mod chat {
         /// The `ping` message.
         Ping(super::types::Ping),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Chat(_) => "chat",
@@ -1219,7 +1219,7 @@ pub mod registration {
         /// The `registrationComplete` message.
         RegistrationComplete(super::types::RegistrationComplete),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::RegistrationComplete(_) => "registrationComplete",
@@ -1283,7 +1283,7 @@ pub mod registration {
         /// The `register` message.
         Register(super::types::Register),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Register(_) => "register",
@@ -1682,7 +1682,7 @@ pub mod announcements {
         /// The `announced` message.
         Announced(super::types::Announced),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Announced(_) => "announced",
@@ -1746,7 +1746,7 @@ pub mod announcements {
         /// The `announce` message.
         Announce(super::types::Announce),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Announce(_) => "announce",

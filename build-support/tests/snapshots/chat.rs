@@ -444,7 +444,7 @@ pub mod chat {
         /// The `ping` message.
         Ping(super::types::Ping),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Chat(_) => "chat",
@@ -515,7 +515,7 @@ pub mod chat {
         /// Something happened to the room
         RoomEvent(super::types::RoomEvent),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Pong(_) => "pong",
@@ -1206,7 +1206,7 @@ pub mod registration {
         /// The `register` message.
         Register(super::types::Register),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Register(_) => "register",
@@ -1270,7 +1270,7 @@ pub mod registration {
         /// The `registrationComplete` message.
         RegistrationComplete(super::types::RegistrationComplete),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::RegistrationComplete(_) => "registrationComplete",
@@ -1673,7 +1673,7 @@ pub mod announcements {
         /// The `announce` message.
         Announce(super::types::Announce),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Announce(_) => "announce",
@@ -1737,7 +1737,7 @@ pub mod announcements {
         /// The `announced` message.
         Announced(super::types::Announced),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Announced(_) => "announced",

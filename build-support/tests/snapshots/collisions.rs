@@ -175,7 +175,7 @@ pub mod things {
         /// The `fromB` message.
         FromB(super::types::FromB),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::FromA(_) => "fromA",
@@ -243,7 +243,7 @@ pub mod things {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }

@@ -147,7 +147,7 @@ pub mod jobs {
         /// The `halt` message.
         Halt(super::types::Halt),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Start(_) => "start",
@@ -215,7 +215,7 @@ pub mod jobs {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }

@@ -271,7 +271,7 @@ pub mod shapes {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -315,7 +315,7 @@ pub mod shapes {
         /// The `square` message.
         Square(super::types::Square),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Circle(_) => "circle",

@@ -285,7 +285,7 @@ pub mod user_events {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -329,7 +329,7 @@ pub mod user_events {
         /// The `2fa code` message.
         N2faCode(super::types::Self_),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::UserEvents(_) => "user.events",
@@ -697,7 +697,7 @@ pub mod r#type {
         /// The `Box` message.
         Box_(super::types::Box),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Box_(_) => "Box",
@@ -746,7 +746,7 @@ pub mod r#type {
         /// The `Result` message.
         Result_(super::types::Result),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Result_(_) => "Result",

@@ -246,7 +246,7 @@ pub mod stream {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -288,7 +288,7 @@ pub mod stream {
         /// The `tick` message.
         Tick(super::types::Tick),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Tick(_) => "tick",
@@ -561,7 +561,7 @@ pub mod pair_trades {
         /// The `Größe` message.
         GrE(super::types::GrE),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::TradeV1(_) => "trade.v1",
@@ -632,7 +632,7 @@ pub mod pair_trades {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -976,7 +976,7 @@ pub mod n42 {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -1018,7 +1018,7 @@ pub mod n42 {
         /// The `é` message.
         Unnamed(super::types::Unnamed),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Unnamed(_) => "é",

@@ -249,7 +249,7 @@ pub mod stream {
         /// The `tick` message.
         Tick(super::types::Tick),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Tick(_) => "tick",
@@ -295,7 +295,7 @@ pub mod stream {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -568,7 +568,7 @@ pub mod pair_trades {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -612,7 +612,7 @@ pub mod pair_trades {
         /// The `Größe` message.
         GrE(super::types::GrE),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::TradeV1(_) => "trade.v1",
@@ -953,7 +953,7 @@ pub mod n42 {
         /// The `é` message.
         Unnamed(super::types::Unnamed),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Unnamed(_) => "é",
@@ -1001,7 +1001,7 @@ pub mod n42 {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }

@@ -185,7 +185,7 @@ pub mod shapes {
         /// The `count` message.
         Count(super::types::Count),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Shape(_) => "shape",
@@ -272,7 +272,7 @@ pub mod shapes {
         /// The `area` message.
         Area(super::types::Area),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Area(_) => "area",

@@ -142,7 +142,7 @@ pub mod requests {
         /// The `result` message.
         Result_(super::types::Result),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Result_(_) => "result",
@@ -193,7 +193,7 @@ pub mod requests {
         /// The `sum` message.
         Sum(super::types::Sum),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Sum(_) => "sum",

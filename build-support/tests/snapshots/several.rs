@@ -235,7 +235,7 @@ pub mod orders {
         /// The `cancel` message.
         Cancel(super::types::Cancel),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Place(_) => "place",
@@ -324,7 +324,7 @@ pub mod orders {
         /// The `rejected` message.
         Rejected(super::types::Rejected),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Accepted(_) => "accepted",

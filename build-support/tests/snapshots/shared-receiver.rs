@@ -177,7 +177,7 @@ pub mod orders {
         /// The `audit` message.
         Audit(super::types::Audit),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Order(_) => "order",
@@ -261,7 +261,7 @@ pub mod orders {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }

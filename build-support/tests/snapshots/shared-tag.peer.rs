@@ -325,7 +325,7 @@ pub mod rpc {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -373,7 +373,7 @@ pub mod rpc {
         /// Has no `method`; told apart from the others by shape.
         Ping(super::types::Ping),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Auth(_) => "auth",

@@ -191,7 +191,7 @@ pub mod echo {
         /// The `echoed` message.
         Echoed(super::types::Echoed),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Echoed(_) => "echoed",
@@ -242,7 +242,7 @@ pub mod echo {
         /// The `text` message.
         Text(super::types::Text),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Text(_) => "text",
@@ -576,7 +576,7 @@ pub mod ticker {
         /// The `tick` message.
         Tick(super::types::Tick),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Tick(_) => "tick",
@@ -622,7 +622,7 @@ pub mod ticker {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Outgoing {}
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match *self {}
         }

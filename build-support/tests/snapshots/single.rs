@@ -191,7 +191,7 @@ pub mod echo {
         /// The `text` message.
         Text(super::types::Text),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Text(_) => "text",
@@ -240,7 +240,7 @@ pub mod echo {
         /// The `echoed` message.
         Echoed(super::types::Echoed),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Echoed(_) => "echoed",
@@ -575,7 +575,7 @@ pub mod ticker {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -617,7 +617,7 @@ pub mod ticker {
         /// The `tick` message.
         Tick(super::types::Tick),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Tick(_) => "tick",

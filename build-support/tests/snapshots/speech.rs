@@ -209,7 +209,7 @@ pub mod stream {
         /// Ends the session.
         Finish(super::types::Finish),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Start(_) => "start",
@@ -295,7 +295,7 @@ pub mod stream {
         /// Why the session stopped.
         Failure(super::types::Failure),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Partial(_) => "partial",

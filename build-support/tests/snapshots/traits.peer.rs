@@ -177,7 +177,7 @@ pub mod commands {
         /// The `done` message.
         Done(super::types::Done),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Done(_) => "done",
@@ -236,7 +236,7 @@ pub mod commands {
         /// The `run` message.
         Run(super::types::Run),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Run(_) => "run",

@@ -205,7 +205,7 @@ pub mod samples {
         reason = "one message lives for one dispatch; boxing would allocate per frame"
     )]
     pub enum Incoming {}
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match *self {}
         }
@@ -247,7 +247,7 @@ pub mod samples {
         /// The `sample` message.
         Sample(super::types::Sample),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Sample(_) => "sample",

@@ -253,7 +253,7 @@ pub mod rpc {
         /// The `unsubscribe` message.
         Unsubscribe(super::types::Unsubscribe),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Subscribe(_) => "subscribe",
@@ -333,7 +333,7 @@ pub mod rpc {
         /// Shaped like an update without a price; only its schema tells it apart.
         Heartbeat(super::types::Heartbeat),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Done(_) => "done",

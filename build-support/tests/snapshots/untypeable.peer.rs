@@ -197,7 +197,7 @@ pub mod vehicles {
         /// The `ack` message.
         Ack(super::types::Ack),
     }
-    impl ::tidings::__private::Message for Incoming {
+    impl ::tidings::__private::MessageEnum for Incoming {
         fn key(&self) -> &'static str {
             match self {
                 Self::Ack(_) => "ack",
@@ -246,7 +246,7 @@ pub mod vehicles {
         /// The `vehicle` message.
         Vehicle(super::types::Vehicle),
     }
-    impl ::tidings::__private::Message for Outgoing {
+    impl ::tidings::__private::MessageEnum for Outgoing {
         fn key(&self) -> &'static str {
             match self {
                 Self::Vehicle(_) => "vehicle",

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
-use tidings::codec::{Frame, Inbound, Message, Outbound};
+use tidings::codec::{Frame, Inbound, MessageEnum, Outbound};
 use tidings::descriptor::ChannelDescriptor;
 use tidings::testing::TestServer;
 use tidings::{ChannelSpec, HandlerError};

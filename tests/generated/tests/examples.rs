@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use tidings::ChannelSpec;
-use tidings::codec::{Frame, Inbound, Message, Outbound};
+use tidings::codec::{Frame, Inbound, MessageEnum, Outbound};
 use tidings_generated as generated;
 
 /// Decodes `frame` as `E`, checks it is message `key`, and encodes it back to the same value.

@@ -1,0 +1,81 @@
+//! Reading attribute values: strings, lists of strings, types and expressions, and doc
+//! comments.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::meta::ParseNestedMeta;
+use syn::punctuated::Punctuated;
+use syn::{Attribute, Expr, LitStr, Token, Type};
+
+/// The text of the doc comments among `attrs`, one line per `///` line, `None` without any.
+pub(crate) fn doc(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(named) => match &named.value {
+                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').map_or_else(|| line.clone(), str::to_owned))
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+/// `key = "text"`.
+pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
+    meta.value()?.parse()
+}
+
+/// `key = "text"` or `key = ["text", ...]`.
+pub(crate) fn strings(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        Ok(Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
+}
+
+/// `key = Type` or `key = [Type, ...]`.
+pub(crate) fn types(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Type>> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        Ok(Punctuated::<Type, Token![,]>::parse_terminated(&content)?.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
+}
+
+/// `key = expr` or `key = [expr, ...]`.
+pub(crate) fn exprs(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Expr>> {
+    let input = meta.value()?;
+    if input.peek(syn::token::Bracket) {
+        let content;
+        syn::bracketed!(content in input);
+        Ok(Punctuated::<Expr, Token![,]>::parse_terminated(&content)?.into_iter().collect())
+    } else {
+        Ok(vec![input.parse()?])
+    }
+}
+
+/// `Some("text")` or `None`, as tokens.
+pub(crate) fn optional_text(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+/// The error for a key an attribute does not have.
+pub(crate) fn unknown(meta: &ParseNestedMeta<'_>, attribute: &str, expected: &str) -> syn::Error {
+    let key = meta.path.get_ident().map_or_else(|| "this".to_owned(), |key| format!("`{key}`"));
+    meta.error(format!("`{attribute}` has no {key} key; expected one of {expected}"))
+}

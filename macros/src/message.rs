@@ -1,0 +1,157 @@
+//! `#[derive(Message)]`: the discriminator, the tag and the descriptor of a message struct.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+use syn::{Data, DeriveInput, Fields, LitStr};
+
+use crate::attrs;
+
+/// The keys `#[message(...)]` takes.
+const KEYS: &str = "`tag`, `discriminator`, `name`, `title`, `summary`, `description` or `example`";
+
+pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let ident = &input.ident;
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            "a message cannot be generic: its descriptor is a constant",
+        ));
+    }
+    let fields = match &input.data {
+        Data::Struct(data) => match &data.fields {
+            Fields::Named(fields) => fields.named.iter().collect(),
+            Fields::Unit => Vec::new(),
+            Fields::Unnamed(fields) => {
+                return Err(syn::Error::new_spanned(
+                    fields,
+                    "a message has named fields, or none: it travels as a JSON object, its discriminator beside its fields",
+                ));
+            }
+        },
+        Data::Enum(data) => {
+            return Err(syn::Error::new_spanned(
+                data.enum_token,
+                "a message is a struct; a channel's messages are its handlers' arguments, and `#[channel]` writes their enum",
+            ));
+        }
+        Data::Union(data) => return Err(syn::Error::new_spanned(data.union_token, "a message is a struct")),
+    };
+
+    let mut tag: Option<LitStr> = None;
+    let mut discriminator: Option<LitStr> = None;
+    let (mut name, mut title, mut summary, mut description) = (None, None, None, None);
+    let mut examples = Vec::new();
+    for attr in input.attrs.iter().filter(|attr| attr.path().is_ident("message")) {
+        attr.parse_nested_meta(|meta| {
+            let slot = match meta.path.get_ident().map(ToString::to_string).as_deref() {
+                Some("tag") => &mut tag,
+                Some("discriminator") => &mut discriminator,
+                Some("name") => &mut name,
+                Some("title") => &mut title,
+                Some("summary") => &mut summary,
+                Some("description") => &mut description,
+                Some("example") => {
+                    examples.push(attrs::string(&meta)?);
+                    return Ok(());
+                }
+                _ => return Err(attrs::unknown(&meta, "message", KEYS)),
+            };
+            *slot = Some(attrs::string(&meta)?);
+            Ok(())
+        })?;
+    }
+    let tag = tag.ok_or_else(|| {
+        syn::Error::new(
+            ident.span(),
+            format!("`{ident}` needs its tag, its value of the discriminator: `#[message(tag = \"...\")]`"),
+        )
+    })?;
+    if tag.value().is_empty() {
+        return Err(syn::Error::new(tag.span(), "a tag cannot be empty"));
+    }
+    let discriminator = discriminator.map_or_else(|| "action".to_owned(), |d| d.value());
+    for field in &fields {
+        let Some(field_ident) = &field.ident else { continue };
+        let wire =
+            serde_rename(&field.attrs)?.unwrap_or_else(|| field_ident.to_string().trim_start_matches("r#").to_owned());
+        if wire == discriminator {
+            return Err(syn::Error::new_spanned(
+                field_ident,
+                format!(
+                    "`{discriminator}` is the discriminator: tidings writes and reads it from `#[message(tag = ...)]`, so the struct does not hold it"
+                ),
+            ));
+        }
+    }
+    let examples = examples
+        .iter()
+        .map(|example| with_tag(example, &discriminator, &tag.value()))
+        .collect::<syn::Result<Vec<String>>>()?;
+
+    let name = name.map_or_else(|| tag.value(), |name| name.value());
+    let description = description.map(|d| d.value()).or_else(|| attrs::doc(&input.attrs));
+    let title = attrs::optional_text(title.map(|t| t.value()).as_deref());
+    let summary = attrs::optional_text(summary.map(|s| s.value()).as_deref());
+    let description = attrs::optional_text(description.as_deref());
+    let rust_type = ident.to_string();
+    Ok(quote! {
+        impl ::tidings::Message for #ident {
+            const DISCRIMINATOR: &'static str = #discriminator;
+            const TAG: &'static str = #tag;
+            const DESCRIPTOR: ::tidings::descriptor::MessageDescriptor = ::tidings::descriptor::MessageDescriptor {
+                key: #tag,
+                name: ::core::option::Option::Some(#name),
+                title: #title,
+                summary: #summary,
+                description: #description,
+                content_type: ::core::option::Option::None,
+                encoding: ::tidings::descriptor::Encoding::Json,
+                tag: ::core::option::Option::Some(#tag),
+                rust_type: #rust_type,
+                schema: ::tidings::descriptor::Json::Null,
+                correlation_pointer: ::core::option::Option::None,
+                correlation_description: ::core::option::Option::None,
+                payload_schema: ::core::option::Option::Some(::tidings::__private::tagged_schema::<Self>),
+                examples: &[#(#examples),*],
+                extra: "{}",
+            };
+        }
+    })
+}
+
+/// The name `#[serde(rename = "...")]` gives a field, if it does.
+fn serde_rename(field_attrs: &[syn::Attribute]) -> syn::Result<Option<String>> {
+    let mut renamed = None;
+    for attr in field_attrs.iter().filter(|attr| attr.path().is_ident("serde")) {
+        // Other serde keys are serde's to check: skip their values.
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") && meta.input.peek(syn::Token![=]) {
+                renamed = Some(attrs::string(&meta)?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                meta.value()?.parse::<syn::Expr>()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                meta.parse_nested_meta(|inner| {
+                    if inner.input.peek(syn::Token![=]) {
+                        inner.value()?.parse::<syn::Expr>()?;
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        });
+    }
+    Ok(renamed)
+}
+
+/// An example payload as JSON text, the discriminator first: what the document shows.
+fn with_tag(example: &LitStr, discriminator: &str, tag: &str) -> syn::Result<String> {
+    let value: serde_json::Value = serde_json::from_str(&example.value())
+        .map_err(|e| syn::Error::new(example.span(), format!("an example is a JSON object: {e}")))?;
+    let serde_json::Value::Object(fields) = value else {
+        return Err(syn::Error::new(example.span(), "an example is a JSON object of the message's fields"));
+    };
+    let mut object = serde_json::Map::new();
+    object.insert(discriminator.to_owned(), tag.into());
+    object.extend(fields.into_iter().filter(|(key, _)| key != discriminator));
+    Ok(serde_json::Value::Object(object).to_string())
+}
