@@ -444,7 +444,10 @@ fn same_type(a: &Type, b: &Type) -> bool {
 /// The last identifier of a type's path: its variant in the message enums.
 fn variant(ty: &Type) -> Ident {
     match ty {
-        Type::Path(path) => path.path.segments.last().map(|segment| segment.ident.clone()),
+        Type::Path(path) => path.path.segments.last().map(|segment| {
+            let name = segment.ident.to_string().to_upper_camel_case();
+            Ident::new(&name, segment.ident.span())
+        }),
         _ => None,
     }
     .unwrap_or_else(|| Ident::new("Message", ty.span()))
@@ -522,8 +525,8 @@ fn message_enum(ident: &Ident, messages: &[Type], discriminator: &TokenStream, d
         }
         impl ::tidings::__private::Outbound for #ident {
             fn encode(&self) -> ::core::result::Result<::tidings::__private::Frame, ::tidings::__private::EncodeError> {
-                match self {
-                    #(Self::#variants(message) => ::tidings::__private::encode_tagged(message),)*
+                match *self {
+                    #(Self::#variants(ref message) => ::tidings::__private::encode_tagged(message),)*
                 }
             }
         }
