@@ -229,9 +229,12 @@ pub enum ContractError {
     },
 }
 
-/// The comparison of [`assert_document`]: `tidings diff` between the whole documents, error
-/// frames included (both sides are an application's document).
-fn check_document(document: &serde_json::Value, path: &std::path::Path) -> Result<(), ContractError> {
+/// The comparison of [`assert_document`], writing nothing: `tidings diff` between the whole
+/// documents, error frames included (both sides are an application's document). A
+/// contract-first implementation of a code-first application's exported document checks
+/// with it that both serve the same API.
+pub fn check_document(document: &serde_json::Value, path: impl AsRef<std::path::Path>) -> Result<(), ContractError> {
+    let path = path.as_ref();
     let expected = match tidings_asyncapi::Document::load(path) {
         Ok(loaded) => loaded.bundled_with_traits(),
         Err(source) => return Err(ContractError::Unreadable { path: path.to_owned(), source }),

@@ -1,6 +1,6 @@
 //! Generates both sides of the chat contract (the fixture the example's contract grew from),
 //! a multi-file contract, a snake_case contract with its wire camelized, an auction whose
-//! bids carry a correlation id, and two contracts without a discriminator, as a user's build
+//! bids carry a correlation id, the document the code-first example exports, and two contracts without a discriminator, as a user's build
 //! script would.
 fn main() {
     tidings_build::compile("../../build-support/tests/fixtures/chat.yaml");
@@ -13,6 +13,8 @@ fn main() {
         .derive("Eq")
         .compile();
     tidings_build::Builder::new("contracts/events.yaml").camelize(true).output_name("events_camel").compile();
+    // The code-first example's exported document, read back as a contract: both halves meet.
+    tidings_build::Builder::new("../../examples/code-first/asyncapi.yaml").output_name("code_first").compile();
     // Bids with bounded fields and a correlation id, for error frames word for word.
     tidings_build::Builder::new("contracts/auction.yaml").output_name("auction").compile();
     // Contracts with no discriminator: binary and JSON on one channel, and untagged

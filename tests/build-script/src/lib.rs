@@ -37,6 +37,11 @@ pub mod pairs_peer {
     tidings::include_contract!("pairs_peer");
 }
 
+/// The code-first example's checked-in document, generated as a contract.
+pub mod code_first {
+    tidings::include_contract!("code_first");
+}
+
 /// Bids with bounded fields and a correlation id.
 pub mod bids {
     tidings::include_contract!("auction");
