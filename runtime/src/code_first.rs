@@ -66,11 +66,12 @@ pub fn decode_tagged<T: Message>(text: &str) -> Result<T, DecodeError> {
 #[doc(hidden)]
 pub fn encode_tagged<T: Message>(message: &T) -> Result<Frame, EncodeError> {
     let failed = |source| EncodeError { message: T::TAG, source };
-    let mut out = Vec::with_capacity(64);
+    // serde_json's own starting size, which holds most messages without growing.
+    let mut out = Vec::with_capacity(128);
     out.push(b'{');
-    serde_json::to_writer(&mut out, T::DISCRIMINATOR).map_err(failed)?;
+    write_json_str(&mut out, T::DISCRIMINATOR).map_err(failed)?;
     out.push(b':');
-    serde_json::to_writer(&mut out, T::TAG).map_err(failed)?;
+    write_json_str(&mut out, T::TAG).map_err(failed)?;
     let fields = out.len();
     serde_json::to_writer(&mut out, message).map_err(failed)?;
     match &out[fields..] {
@@ -84,6 +85,19 @@ pub fn encode_tagged<T: Message>(message: &T) -> Result<Frame, EncodeError> {
     }
     let text = String::from_utf8(out).map_err(|e| failed(serde::ser::Error::custom(e)))?;
     Ok(Frame::text(text))
+}
+
+/// Writes `text` as a JSON string: copied between quotes when nothing in it needs escaping,
+/// as a tag or a property name almost never does, and through serde_json otherwise.
+fn write_json_str(out: &mut Vec<u8>, text: &str) -> Result<(), serde_json::Error> {
+    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+        Ok(())
+    } else {
+        serde_json::to_writer(out, text)
+    }
 }
 
 /// The payload schema of message `T`: its type's schema with the discriminator added as the
