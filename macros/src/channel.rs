@@ -495,7 +495,7 @@ fn message_enum(ident: &Ident, messages: &[Type], discriminator: &TokenStream, d
     quote! {
         #[doc = #doc]
         #[derive(Debug)]
-        #[allow(unreachable_pub, reason = "as public as the channel type, which the macro cannot see")]
+        #[allow(unreachable_pub, private_interfaces, reason = "as public as the channel type and its messages, which the macro cannot see")]
         #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
         pub enum #ident {
             #(#[doc = #variant_docs] #variants(#messages),)*

@@ -127,7 +127,15 @@ pub(crate) fn build(
                     .map_or_else(|| channel_key.clone(), |name| keys.of(name))
             });
             let object = operation_object(operation, &channel_key, reply_channel.as_deref(), &keys);
-            operations.insert(keys.of(operation.name), object.into());
+            // Code-first channels name their operations after their methods, so two channels
+            // may both have a `receivePing`: the second is `receivePing2`, none is lost.
+            let mut key = keys.of(operation.name);
+            let mut number = 2;
+            while operations.contains_key(&key) {
+                key = format!("{}{number}", keys.of(operation.name));
+                number += 1;
+            }
+            operations.insert(key, object.into());
         }
         if config.error_frames && !descriptor.messages.iter().any(|m| m.key == "error" || m.tag == Some("error")) {
             // One message in `components` per discriminator property: `error`, `error2`, ...
