@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use syn::meta::ParseNestedMeta;
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, LitStr, Token, Type};
+use syn::{Attribute, Expr, LitStr, Token};
 
 /// The text of the doc comments among `attrs`, one line per `///` line, `None` without any.
 pub(crate) fn doc(attrs: &[Attribute]) -> Option<String> {
@@ -30,37 +30,13 @@ pub(crate) fn string(meta: &ParseNestedMeta<'_>) -> syn::Result<LitStr> {
     meta.value()?.parse()
 }
 
-/// `key = "text"` or `key = ["text", ...]`.
-pub(crate) fn strings(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<LitStr>> {
+/// `key = item` or `key = [item, ...]`: one string, type or expression, or a list of them.
+pub(crate) fn list<T: syn::parse::Parse>(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<T>> {
     let input = meta.value()?;
     if input.peek(syn::token::Bracket) {
         let content;
         syn::bracketed!(content in input);
-        Ok(Punctuated::<LitStr, Token![,]>::parse_terminated(&content)?.into_iter().collect())
-    } else {
-        Ok(vec![input.parse()?])
-    }
-}
-
-/// `key = Type` or `key = [Type, ...]`.
-pub(crate) fn types(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Type>> {
-    let input = meta.value()?;
-    if input.peek(syn::token::Bracket) {
-        let content;
-        syn::bracketed!(content in input);
-        Ok(Punctuated::<Type, Token![,]>::parse_terminated(&content)?.into_iter().collect())
-    } else {
-        Ok(vec![input.parse()?])
-    }
-}
-
-/// `key = expr` or `key = [expr, ...]`.
-pub(crate) fn exprs(meta: &ParseNestedMeta<'_>) -> syn::Result<Vec<Expr>> {
-    let input = meta.value()?;
-    if input.peek(syn::token::Bracket) {
-        let content;
-        syn::bracketed!(content in input);
-        Ok(Punctuated::<Expr, Token![,]>::parse_terminated(&content)?.into_iter().collect())
+        Ok(Punctuated::<T, Token![,]>::parse_terminated(&content)?.into_iter().collect())
     } else {
         Ok(vec![input.parse()?])
     }

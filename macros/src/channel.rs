@@ -46,8 +46,8 @@ impl ChannelArgs {
                 Some("title") => parsed.title = Some(attrs::string(&meta)?),
                 Some("summary") => parsed.summary = Some(attrs::string(&meta)?),
                 Some("description") => parsed.description = Some(attrs::string(&meta)?),
-                Some("tags") => parsed.tags = attrs::strings(&meta)?,
-                Some("security") => parsed.security = attrs::exprs(&meta)?,
+                Some("tags") => parsed.tags = attrs::list::<LitStr>(&meta)?,
+                Some("security") => parsed.security = attrs::list::<Expr>(&meta)?,
                 Some("incoming") => parsed.incoming = Some(meta.value()?.parse()?),
                 Some("outgoing") => parsed.outgoing = Some(meta.value()?.parse()?),
                 _ => return Err(attrs::unknown(&meta, "channel", CHANNEL_KEYS)),
@@ -83,9 +83,9 @@ impl OperationArgs {
                 Some("title") => parsed.title = Some(attrs::string(&meta)?),
                 Some("summary") => parsed.summary = Some(attrs::string(&meta)?),
                 Some("description") => parsed.description = Some(attrs::string(&meta)?),
-                Some("tags") => parsed.tags = attrs::strings(&meta)?,
-                Some("broadcasts") => parsed.broadcasts.extend(attrs::types(&meta)?),
-                Some("sends") => parsed.sends.extend(attrs::types(&meta)?),
+                Some("tags") => parsed.tags = attrs::list::<LitStr>(&meta)?,
+                Some("broadcasts") => parsed.broadcasts.extend(attrs::list::<Type>(&meta)?),
+                Some("sends") => parsed.sends.extend(attrs::list::<Type>(&meta)?),
                 _ => return Err(attrs::unknown(&meta, role, OPERATION_KEYS)),
             }
             Ok(())

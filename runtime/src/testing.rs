@@ -159,6 +159,40 @@ pub fn assert_contract(document: &serde_json::Value, contract: impl AsRef<std::p
     }
 }
 
+/// Every message example of `document` that its message's payload schema refuses, one line
+/// each: where, and what the schema says. Code first, examples are JSON text in
+/// `#[message(example = ...)]`, which nothing else checks.
+fn invalid_examples(document: &serde_json::Value) -> Vec<String> {
+    let mut wrong = Vec::new();
+    let Some(messages) = document.pointer("/components/messages").and_then(serde_json::Value::as_object) else {
+        return wrong;
+    };
+    for (key, message) in messages {
+        let Some(examples) = message.get("examples").and_then(serde_json::Value::as_array) else { continue };
+        // The payload refers to `#/components/schemas/...`: it is checked from a root that
+        // holds the document's components, so that those references resolve.
+        let pointer = format!("#/components/messages/{}/payload", key.replace('~', "~0").replace('/', "~1"));
+        let root = serde_json::json!({ "$ref": pointer, "components": document["components"] });
+        let validator = match jsonschema::draft7::new(&root) {
+            Ok(validator) => validator,
+            Err(e) => {
+                wrong.push(format!("components/messages/{key}: its payload schema cannot be compiled: {e}"));
+                continue;
+            }
+        };
+        for (i, example) in examples.iter().enumerate() {
+            let Some(payload) = example.get("payload") else { continue };
+            for error in validator.iter_errors(payload) {
+                wrong.push(format!(
+                    "components/messages/{key}/examples/{i}/payload{}: {error}",
+                    error.instance_path().as_str()
+                ));
+            }
+        }
+    }
+    wrong
+}
+
 /// The environment variable that makes [`assert_document`] write the document instead of
 /// comparing it.
 pub const UPDATE_DOCUMENT: &str = "TIDINGS_UPDATE_DOCUMENT";
@@ -167,9 +201,15 @@ pub const UPDATE_DOCUMENT: &str = "TIDINGS_UPDATE_DOCUMENT";
 /// application's, as [`App::document`] builds it) says what the checked-in document at
 /// `path` says. With `TIDINGS_UPDATE_DOCUMENT=1` it writes `document` there (as YAML)
 /// instead, so that a change to the code's API is a change to that file, which reviewers
-/// see and `tidings diff` classes. See [`assert_document!`](crate::assert_document).
+/// see and `tidings diff` classes. Either way it first checks each message's examples
+/// against the message's payload schema, and fails naming the ones that do not match.
+/// See [`assert_document!`](crate::assert_document).
 pub fn assert_document(document: &serde_json::Value, path: impl AsRef<std::path::Path>) {
     let path = path.as_ref();
+    let wrong = invalid_examples(document);
+    if !wrong.is_empty() {
+        panic!("examples the document gives do not match their messages' payload schemas:\n{}", wrong.join("\n"));
+    }
     if std::env::var_os(UPDATE_DOCUMENT).is_some_and(|value| value == "1") {
         if let Err(e) = std::fs::write(path, crate::document::to_yaml(document)) {
             panic!("{UPDATE_DOCUMENT}=1: cannot write {}: {e}", path.display());
@@ -378,3 +418,33 @@ fn without_error_frames(document: &serde_json::Value) -> serde_json::Value {
 mod redis_server;
 #[cfg(feature = "redis")]
 pub use redis_server::RedisServer;
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    /// A document whose `greet` message has one example per entry of `names`, its payload
+    /// a named schema in `components/schemas` as the document builder writes it.
+    fn document(names: &[serde_json::Value]) -> serde_json::Value {
+        let examples: Vec<_> = names.iter().map(|name| json!({"payload": {"action": "greet", "name": name}})).collect();
+        json!({
+            "components": {
+                "messages": {"greet": {"payload": {"$ref": "#/components/schemas/Greet"}, "examples": examples}},
+                "schemas": {"Greet": {
+                    "type": "object",
+                    "required": ["action", "name"],
+                    "properties": {"action": {"const": "greet"}, "name": {"type": "string", "maxLength": 8}},
+                }},
+            }
+        })
+    }
+
+    #[test]
+    fn examples_are_checked_against_their_payload_schemas() {
+        assert!(super::invalid_examples(&document(&[json!("Ada"), json!("Grace")])).is_empty());
+        let wrong = super::invalid_examples(&document(&[json!("Ada"), json!("a name longer than eight"), json!(7)]));
+        assert_eq!(wrong.len(), 2, "{wrong:#?}");
+        assert!(wrong[0].starts_with("components/messages/greet/examples/1/payload/name: "), "{wrong:#?}");
+        assert!(wrong[1].starts_with("components/messages/greet/examples/2/payload/name: "), "{wrong:#?}");
+    }
+}

@@ -94,3 +94,40 @@ pub fn real_world_documents(shared: &Path) -> Vec<PathBuf> {
         })
         .collect()
 }
+
+/// Drives an example binary with a Python client on the `websockets` library (a client that
+/// is not ours): starts `binary` with `--addr 127.0.0.1:0` and `args`, reads the `ws://`
+/// address it prints first, runs `python3 script URL script_args...`, stops the server, and
+/// returns what the script printed. Fails when the script fails. `None` when python3 cannot
+/// import `websockets`, outside CI; under CI (`CI` set) that fails instead.
+pub fn run_python_client(binary: &str, args: &[&str], script: &Path, script_args: &[&str]) -> Option<String> {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::Stdio;
+
+    let has_websockets = Command::new("python3").args(["-c", "import websockets"]).status().is_ok_and(|s| s.success());
+    if !has_websockets {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but python3 cannot import websockets");
+        eprintln!("note: `pip install -r examples/chat/tests/requirements.txt` to run this test");
+        return None;
+    }
+    let mut server = Command::new(binary)
+        .args(["--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{binary} starts: {e}"));
+    let stdout = server.stdout.take().expect("stdout");
+    let mut first = String::new();
+    BufReader::new(stdout).read_line(&mut first).expect("the binary prints its address");
+    let url = first.split_whitespace().find(|w| w.starts_with("ws://")).expect("an address").to_owned();
+    let output = Command::new("python3").arg(script).arg(&url).args(script_args).output().expect("python3 runs");
+    let _ = server.kill();
+    let _ = server.wait();
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "the Python client failed:\n{printed}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Some(printed)
+}

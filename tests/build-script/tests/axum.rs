@@ -1,5 +1,7 @@
 //! The chat contract's channels in an axum Router, next to an HTTP route, over real sockets.
 
+mod support;
+
 use std::time::Duration;
 
 use contract::types;
@@ -72,7 +74,7 @@ async fn channels_served_by_axum_behave_as_on_the_server() {
         ("/asyncapi.yaml", "application/yaml"),
         ("/asyncapi", "text/html; charset=utf-8"),
     ] {
-        let (head, body) = get(addr, target).await;
+        let (head, body) = support::http_get(addr, target).await;
         assert!(head.starts_with("HTTP/1.1 200"), "{target}: {head}");
         assert!(head.to_ascii_lowercase().contains(&format!("content-type: {content_type}")), "{target}: {head}");
         if target == "/asyncapi.json" {
@@ -95,15 +97,4 @@ impl contract::announcements::Announcements for Announcements {
     ) -> Result<types::Announced, tidings::HandlerError> {
         Ok(types::Announced { action: types::AnnouncedAction::Announced, rooms: 0 })
     }
-}
-
-/// A plain GET through the router: head and body.
-async fn get(addr: std::net::SocketAddr, target: &str) -> (String, String) {
-    let mut http = tokio::net::TcpStream::connect(addr).await.expect("http");
-    let request = format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
-    tokio::io::AsyncWriteExt::write_all(&mut http, request.as_bytes()).await.expect("write");
-    let mut response = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut http, &mut response).await.expect("read");
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head");
-    (head.to_owned(), body.to_owned())
 }

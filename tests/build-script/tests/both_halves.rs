@@ -3,6 +3,8 @@
 //! `tidings diff` between the two finds nothing, and the contract-first implementation
 //! and each side's typed client speaks to the other side's server.
 
+mod support;
+
 use std::time::Duration;
 
 use tidings::testing::TestServer;
@@ -103,7 +105,8 @@ fn the_contract_first_implementation_describes_the_code_first_api() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_contract_first_implementation_serves_that_document_and_speaks_its_wire() {
     let server = TestServer::start(app).await.expect("a server");
-    let served = get(server.addr(), "/asyncapi.json").await;
+    let (head, served) = support::http_get(server.addr(), "/asyncapi.json").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     let served: serde_json::Value = serde_json::from_str(&served).expect("JSON");
     if let Err(report) = tidings::testing::check_document(&served, EXPORTED) {
         panic!("{report}");
@@ -128,16 +131,4 @@ async fn the_contract_first_implementation_serves_that_document_and_speaks_its_w
     let reply = tokio::time::timeout(WAIT, client.request(types::Ping::new())).await.expect("in time");
     assert!(matches!(reply, Ok(chat::Outgoing::Pong(_))), "{reply:?}");
     server.stop().await.expect("stopped");
-}
-
-/// A plain GET: the body.
-async fn get(addr: std::net::SocketAddr, target: &str) -> String {
-    let mut http = tokio::net::TcpStream::connect(addr).await.expect("http");
-    let request = format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
-    tokio::io::AsyncWriteExt::write_all(&mut http, request.as_bytes()).await.expect("write");
-    let mut response = String::new();
-    tokio::io::AsyncReadExt::read_to_string(&mut http, &mut response).await.expect("read");
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head");
-    assert!(head.starts_with("HTTP/1.1 200"), "{target}: {head}");
-    body.to_owned()
 }

@@ -1,5 +1,6 @@
 //! What the socket-level tests share: a seeded RNG, the process's open descriptors, alive
-//! tasks and resident memory, a poll that waits for them to settle, and a raw handshake.
+//! tasks and resident memory, a poll that waits for them to settle, a raw handshake, and a
+//! plain HTTP GET.
 #![allow(dead_code, reason = "each test file uses part of it")]
 
 use std::time::Duration;
@@ -160,4 +161,16 @@ pub(crate) async fn connect(addr: std::net::SocketAddr) -> std::io::Result<tokio
             other => return other,
         }
     }
+}
+
+/// A plain `GET target` over HTTP/1.1 with `connection: close`: the response's head and body.
+pub(crate) async fn http_get(addr: std::net::SocketAddr, target: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut http = tokio::net::TcpStream::connect(addr).await.expect("http");
+    let request = format!("GET {target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    http.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    http.read_to_string(&mut response).await.expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head");
+    (head.to_owned(), body.to_owned())
 }
