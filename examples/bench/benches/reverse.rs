@@ -24,6 +24,10 @@
 //! run then times the two in turns, 300 rounds of one `document()` and one baseline parse, and
 //! gives both medians: load from elsewhere falls on both alike.
 //! Target: `document` under 5 ms.
+//!
+//! With `TIDINGS_REVERSE_ROUNDS=N` it only builds (and frees) the document `N` times and
+//! exits: under callgrind, two such runs give the instructions per document, a count that
+//! does not move with the machine's load.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime};
@@ -138,6 +142,12 @@ fn interleaved(rounds: usize) -> (Duration, Duration) {
 }
 
 fn main() {
+    if let Some(rounds) = std::env::var("TIDINGS_REVERSE_ROUNDS").ok().and_then(|n| n.parse::<usize>().ok()) {
+        for _ in 0..rounds {
+            drop(black_box(document()));
+        }
+        return;
+    }
     let started = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
     bench_reverse(&mut criterion);
