@@ -16,7 +16,8 @@ use proc_macro::TokenStream;
 /// Makes a struct a message of code-first channels: `#[message(tag = "chat")]` gives its
 /// value of the discriminator (the property `action`, or `discriminator = "..."`). Optional:
 /// `name`, `title`, `summary`, `description` (the doc comment by default) and `example =
-/// "<JSON object>"`, repeatable. The struct also derives `Serialize`, `Deserialize`,
+/// "<JSON object>"`, repeatable. `#[message(correlation_id)]` on a field makes it the
+/// message's correlation id. The struct also derives `Serialize`, `Deserialize`,
 /// `JsonSchema` and `Debug`, and has named fields or none.
 #[proc_macro_derive(Message, attributes(message))]
 pub fn derive_message(input: TokenStream) -> TokenStream {

@@ -7,7 +7,8 @@ use syn::{Data, DeriveInput, Fields, LitStr};
 use crate::attrs;
 
 /// The keys `#[message(...)]` takes.
-const KEYS: &str = "`tag`, `discriminator`, `name`, `title`, `summary`, `description` or `example`";
+const KEYS: &str =
+    "`tag`, `discriminator`, `name`, `title`, `summary`, `description` or `example` (and `correlation_id` on a field)";
 
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let ident = &input.ident;
@@ -70,10 +71,24 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
         return Err(syn::Error::new(tag.span(), "a tag cannot be empty"));
     }
     let discriminator = discriminator.map_or_else(|| "action".to_owned(), |d| d.value());
+    let mut correlation: Option<(String, Option<String>)> = None;
     for field in &fields {
         let Some(field_ident) = &field.ident else { continue };
         let wire =
             serde_rename(&field.attrs)?.unwrap_or_else(|| field_ident.to_string().trim_start_matches("r#").to_owned());
+        for attr in field.attrs.iter().filter(|attr| attr.path().is_ident("message")) {
+            attr.parse_nested_meta(|meta| {
+                if !meta.path.is_ident("correlation_id") {
+                    return Err(attrs::unknown(&meta, "message", "`correlation_id` (on a field)"));
+                }
+                if correlation.is_some() {
+                    return Err(meta.error("a message has one correlation id"));
+                }
+                let pointer = format!("/{}", wire.replace('~', "~0").replace('/', "~1"));
+                correlation = Some((pointer, attrs::doc(&field.attrs)));
+                Ok(())
+            })?;
+        }
         if wire == discriminator {
             return Err(syn::Error::new_spanned(
                 field_ident,
@@ -94,6 +109,8 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let summary = attrs::optional_text(summary.map(|s| s.value()).as_deref());
     let description = attrs::optional_text(description.as_deref());
     let rust_type = ident.to_string();
+    let correlation_pointer = attrs::optional_text(correlation.as_ref().map(|(pointer, _)| pointer.as_str()));
+    let correlation_description = attrs::optional_text(correlation.as_ref().and_then(|(_, doc)| doc.as_deref()));
     Ok(quote! {
         impl ::tidings::Message for #ident {
             const DISCRIMINATOR: &'static str = #discriminator;
@@ -109,8 +126,8 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 tag: ::core::option::Option::Some(#tag),
                 rust_type: #rust_type,
                 schema: ::tidings::descriptor::Json::Null,
-                correlation_pointer: ::core::option::Option::None,
-                correlation_description: ::core::option::Option::None,
+                correlation_pointer: #correlation_pointer,
+                correlation_description: #correlation_description,
                 payload_schema: ::core::option::Option::Some(::tidings::__private::tagged_schema::<Self>),
                 examples: &[#(#examples),*],
                 extra: "{}",

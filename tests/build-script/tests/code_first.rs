@@ -1,6 +1,6 @@
 //! Code-first channels as a user writes them, beyond the example: a discriminator other than
-//! `action`, unit messages, two channels with a handler of the same name, and bad frames,
-//! which get the documented error frames while the connection lives on.
+//! `action`, unit messages, two channels with a handler of the same name, bad frames, which
+//! get the documented error frames while the connection lives on, and correlation ids.
 
 use std::time::Duration;
 
@@ -73,8 +73,46 @@ impl Echo {
     }
 }
 
+/// A bid, answered with its own id.
+#[derive(Debug, Serialize, Deserialize, JsonSchema, tidings::Message)]
+#[message(tag = "bid")]
+struct Bid {
+    /// Chosen by the bidder; the acceptance carries it back.
+    #[message(correlation_id)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    /// The amount, in cents.
+    #[schemars(range(min = 1))]
+    amount: u64,
+}
+
+/// The bid, accepted.
+#[derive(Debug, Serialize, Deserialize, JsonSchema, tidings::Message)]
+#[message(tag = "accepted")]
+struct Accepted {
+    /// The bid's own id.
+    #[message(correlation_id)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    /// The amount accepted.
+    amount: u64,
+}
+
+/// Bids, each answered with its id.
+struct Auction;
+
+/// Bids, each answered with its id.
+#[tidings::channel(address = "/auction")]
+impl Auction {
+    /// Accepts a bid.
+    #[handler]
+    async fn bid(&self, _: &mut Context<Self>, bid: Bid) -> Result<Accepted, HandlerError> {
+        Ok(Accepted { request_id: None, amount: bid.amount })
+    }
+}
+
 fn app(app: App) -> App {
-    app.mount(Clock).mount(Echo)
+    app.mount(Clock).mount(Echo).mount(Auction)
 }
 
 #[test]
@@ -117,5 +155,43 @@ async fn bad_frames_get_error_frames_and_the_connection_lives_on() {
     let not_json = exchange("{").await;
     assert_eq!(not_json["error"]["code"], "not_json", "{not_json}");
     assert_eq!(exchange(r#"{"type":"greet","name":"Ada"}"#).await, json!({"type": "greeting", "text": "hello, Ada"}));
+    server.stop().await.expect("stopped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_correlation_id_is_documented_and_carried_back_by_replies_and_error_frames() {
+    let document = app(App::new()).document();
+    for message in ["bid", "accepted"] {
+        let correlation = &document["components"]["messages"][message]["correlationId"];
+        assert_eq!(correlation["location"], "$message.payload#/request_id", "{message}: {correlation}");
+    }
+    assert_eq!(
+        document["components"]["messages"]["bid"]["correlationId"]["description"],
+        "Chosen by the bidder; the acceptance carries it back."
+    );
+
+    let server = TestServer::start(app).await.expect("a server");
+    // The typed client writes an id of its own and waits for the reply that carries it.
+    let mut client = server.client::<Auction>("/auction").await.expect("connects");
+    let reply = client.request(Bid { request_id: None, amount: 300 }).await.expect("a reply");
+    let AuctionOutgoing::Accepted(accepted) = reply;
+    assert_eq!(accepted.amount, 300);
+    assert!(accepted.request_id.is_some_and(|id| id.starts_with("tidings-")), "the client's id came back");
+
+    // A raw peer: the reply and the error frame both carry the request's id.
+    let (mut socket, _) = tokio_tungstenite::connect_async(server.url("/auction")).await.expect("connects");
+    let mut exchange = async |frame: &str| -> Value {
+        socket.send(WsMessage::text(frame)).await.expect("sent");
+        let reply = tokio::time::timeout(WAIT, socket.next()).await.expect("in time").expect("open").expect("a frame");
+        serde_json::from_str(reply.to_text().expect("text")).expect("JSON")
+    };
+    let accepted = exchange(r#"{"action":"bid","request_id":"r-7","amount":5}"#).await;
+    assert_eq!(accepted, json!({"action": "accepted", "request_id": "r-7", "amount": 5}));
+    let refused = exchange(r#"{"action":"bid","request_id":"r-8","amount":0}"#).await;
+    assert_eq!(
+        (refused["error"]["code"].as_str(), refused["request_id"].as_str()),
+        (Some("invalid_message"), Some("r-8")),
+        "{refused}"
+    );
     server.stop().await.expect("stopped");
 }
