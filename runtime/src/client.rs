@@ -3,7 +3,7 @@
 //! the crate root; the details of a failed connection are here.
 //!
 //! ```no_run
-//! # async fn demo<C: tidings::ChannelSpec>(hello: C::Incoming) -> Result<(), tidings::ClientError> {
+//! # async fn demo<C: tidings::ChannelSpec>(hello: C::Incoming) -> Result<(), tidings::client::ClientError> {
 //! let mut client = tidings::Client::<C>::connect("ws://127.0.0.1:8080/ws/register").await?;
 //! let reply = client.request(hello).await?;
 //! # let _ = reply; Ok(())

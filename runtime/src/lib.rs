@@ -16,15 +16,18 @@
 //! # }
 //! ```
 //!
-//! The crate root holds what an application author uses. The modules hold the rest, by
-//! audience: [`channel`] and [`codec`] what generated code implements (and what tests drive
-//! by hand), [`layer`] what a group layer implements, [`document`] and [`docs`] the
-//! application's own AsyncAPI document and its endpoints, [`descriptor`] the contract as
-//! generated code carries it, [`client`] the details of a client's errors, [`testing`]
+//! The crate root holds what an application author writes most. The modules hold the rest,
+//! by concern and audience: [`app`] the bound server and its shutdown handle, [`auth`] the
+//! credentials and refusals of handshakes, [`config`] the server's settings with origins,
+//! [`event`] the events a connection's handler receives, [`client`] the typed client's
+//! errors, [`code_first`] the `Message` trait of code-first channels; [`channel`](mod@channel) and
+//! [`codec`] what generated code implements (and what tests drive by hand), [`layer`] what a
+//! group layer implements, [`document`] and [`docs`] the application's own AsyncAPI document
+//! and its endpoints, [`descriptor`] the contract as generated code carries it, [`testing`]
 //! helpers for tests.
 
-mod app;
-mod auth;
+pub mod app;
+pub mod auth;
 #[cfg(feature = "axum")]
 mod axum;
 pub mod bounded;
@@ -33,7 +36,7 @@ pub mod client;
 pub mod code_first;
 pub mod codec;
 mod compact;
-mod config;
+pub mod config;
 mod connection;
 mod context;
 pub mod contract;
@@ -41,7 +44,7 @@ pub mod descriptor;
 pub mod docs;
 pub mod document;
 mod error;
-mod event;
+pub mod event;
 mod groups;
 mod handshake;
 mod http;
@@ -56,16 +59,16 @@ mod telemetry;
 pub mod testing;
 mod wording;
 
-// The application, served by a bound [`Server`] or an axum router.
-pub use app::{App, Server, ShutdownHandle};
+// The application, served by a bound [`app::Server`] or an axum router.
+pub use app::App;
 // Who may connect: the authenticator of the contract's security schemes.
-pub use auth::{AuthError, Authenticator, Credential, Handshake, Principal, Unauthorized};
+pub use auth::{AuthError, Authenticator, Handshake, Principal};
 // A channel implementation, as `contract::<channel>::channel(imp)` returns it.
 pub use channel::Channel;
 // A typed client of a channel.
-pub use client::{Client, ClientError};
+pub use client::Client;
 // Server settings.
-pub use config::{Origins, ServerConfig};
+pub use config::ServerConfig;
 // What a handler sees of its connection.
 pub use context::Context;
 // The generated marker type of a channel (`contract::<channel>::Spec`) implements this.
@@ -81,11 +84,11 @@ pub use tidings_macros::{Message, Params, channel};
 // Errors a handler returns.
 pub use error::HandlerError;
 // Server events: published to connections, turned into messages by each.
-pub use event::{Event, Events, To};
+pub use event::{Events, To};
 // Typed sends from outside any connection.
 pub use groups::Sender;
-// A connection's id, and why a send to it failed.
-pub use outbox::{ConnectionId, SendError};
+// A connection's id.
+pub use outbox::ConnectionId;
 
 /// Where group membership lives: the [`Layer`](layer::Layer) trait and its implementations,
 /// in this process ([`InProcess`](layer::InProcess)) or across processes through Redis
@@ -95,7 +98,7 @@ pub use outbox::{ConnectionId, SendError};
 pub mod layer {
     pub use crate::groups::Groups;
     pub use crate::membership::{Census, InProcess, Layer, LayerHealth};
-    pub use crate::outbox::{Delivery, Outbox};
+    pub use crate::outbox::{Delivery, Outbox, SendError};
     #[cfg(feature = "redis")]
     pub use crate::redis::{InvalidRedisUrl, RedisConfig, RedisLayer, RedisLayerError};
 }

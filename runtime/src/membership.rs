@@ -16,7 +16,7 @@ use crate::outbox::{ConnectionId, Delivery, Outbox};
 /// member (its queue is full, or the layer's link is down) is dropped for that member, and a
 /// full queue closes that member as too slow. A [`Delivery`] is a frame or a server event;
 /// a layer carries both alike (a cross-process layer encodes an event with
-/// [`Event::to_json`](crate::Event::to_json)).
+/// [`Event::to_json`](crate::event::Event::to_json)).
 pub trait Layer: Send + Sync + 'static {
     /// A connection opened, with the queue its frames go to.
     fn attach(&self, id: ConnectionId, outbox: Outbox);

@@ -129,7 +129,7 @@ async fn events_cross_as_json_from_a_layer_or_any_redis_client() {
         Delivery::Frame(frame) => panic!("expected an event, got {frame:?}"),
     };
 
-    let event = tidings::Event::new(serde_json::json!({"kind": "mention", "by": "ada"}));
+    let event = tidings::event::Event::new(serde_json::json!({"kind": "mention", "by": "ada"}));
     assert_eq!(a.broadcast("room", event.into()), 0);
     assert_eq!(json(next_delivery(&mut b1_frames).await), r#"{"kind":"mention","by":"ada"}"#);
 

@@ -44,6 +44,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     missing_docs,
     reason = "types, fields and variants are documented where the contract describes them"
 )]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
+)]
 pub mod types {
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -430,6 +434,10 @@ pub mod types {
     dead_code,
     unreachable_pub,
     reason = "a program uses part of its contract's API"
+)]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod chat {
     /// What this side receives on the channel.
@@ -1195,6 +1203,10 @@ pub mod chat {
     unreachable_pub,
     reason = "a program uses part of its contract's API"
 )]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
+)]
 pub mod registration {
     /// What this side receives on the channel.
     #[derive(Debug, Clone, PartialEq)]
@@ -1661,6 +1673,10 @@ pub mod registration {
     dead_code,
     unreachable_pub,
     reason = "a program uses part of its contract's API"
+)]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod announcements {
     /// What this side receives on the channel.

@@ -40,6 +40,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     missing_docs,
     reason = "types, fields and variants are documented where the contract describes them"
 )]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
+)]
 pub mod types {
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -262,6 +266,10 @@ pub mod types {
     dead_code,
     unreachable_pub,
     reason = "a program uses part of its contract's API"
+)]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod shapes {
     /// What this side receives on the channel.

@@ -44,6 +44,10 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     missing_docs,
     reason = "types, fields and variants are documented where the contract describes them"
 )]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
+)]
 pub mod types {
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -237,6 +241,10 @@ pub mod types {
     dead_code,
     unreachable_pub,
     reason = "a program uses part of its contract's API"
+)]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod stream {
     /// What this side receives on the channel.
@@ -559,6 +567,10 @@ pub mod stream {
     dead_code,
     unreachable_pub,
     reason = "a program uses part of its contract's API"
+)]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod pair_trades {
     /// What this side receives on the channel.
@@ -941,6 +953,10 @@ pub mod pair_trades {
     dead_code,
     unreachable_pub,
     reason = "a program uses part of its contract's API"
+)]
+#[allow(
+    rustdoc::broken_intra_doc_links,
+    reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod n42 {
     /// What this side receives on the channel.

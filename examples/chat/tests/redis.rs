@@ -116,7 +116,7 @@ async fn heard(room: &mut Room, wait: Duration) -> Option<String> {
         match room.receive_timeout(wait).await {
             Ok(chat::Outgoing::ChatNotification(said)) => return Some(said.payload.message.to_string()),
             Ok(_) => continue,
-            Err(tidings::ClientError::Timeout) => return None,
+            Err(tidings::client::ClientError::Timeout) => return None,
             Err(e) => panic!("the room failed: {e}"),
         }
     }
@@ -223,7 +223,7 @@ async fn room_event(room: &mut Room, wait: Duration) -> Option<String> {
         match room.receive_timeout(wait).await {
             Ok(chat::Outgoing::RoomEvent(event)) => return Some(event.payload.event.to_string()),
             Ok(_) => continue,
-            Err(tidings::ClientError::Timeout) => return None,
+            Err(tidings::client::ClientError::Timeout) => return None,
             Err(e) => panic!("the room failed: {e}"),
         }
     }

@@ -9,8 +9,9 @@ use code_first::{
     RegistrationOutgoing,
 };
 use serde_json::{Value, json};
+use tidings::Client;
+use tidings::client::ClientError;
 use tidings::testing::{TestServer, lookup};
-use tidings::{Client, ClientError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const KEY: &str = "operators-key";

@@ -5,7 +5,8 @@ mod support;
 use std::time::Duration;
 
 use contract::types;
-use tidings::{Client, ClientError};
+use tidings::Client;
+use tidings::client::ClientError;
 use tidings_build_script::{Chat, contract};
 
 const WAIT: Duration = Duration::from_secs(5);

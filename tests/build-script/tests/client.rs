@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use contract::types;
-use tidings::ClientError;
+use tidings::client::ClientError;
 use tidings::codec::Frame;
 use tidings::testing::{Recorder, TestServer};
 use tidings_build_script::{Chat, contract};

@@ -74,7 +74,7 @@ async fn past_the_connection_limit_a_socket_gets_503_until_one_closes() {
     let answer = until_closed(&mut third).await;
     assert!(answer.starts_with(b"HTTP/1.1 503 Service Unavailable\r\n"), "{}", String::from_utf8_lossy(&answer));
     match server.client::<contract::chat::Spec>("/ws/chat/lobby").await {
-        Err(tidings::ClientError::Refused(status)) => assert_eq!(status, 503),
+        Err(tidings::client::ClientError::Refused(status)) => assert_eq!(status, 503),
         other => panic!("expected a 503 refusal, got {other:?}"),
     }
 
@@ -90,7 +90,7 @@ async fn past_the_limit_per_address_a_socket_gets_503() {
     let server = start(ServerConfig::default().max_connections_per_address(1)).await;
     let first = server.client::<contract::chat::Spec>("/ws/chat/lobby").await.expect("first");
     match server.client::<contract::chat::Spec>("/ws/chat/lobby").await {
-        Err(tidings::ClientError::Refused(status)) => assert_eq!(status, 503),
+        Err(tidings::client::ClientError::Refused(status)) => assert_eq!(status, 503),
         other => panic!("expected a 503 refusal, got {other:?}"),
     }
     first.close().await;
@@ -194,7 +194,7 @@ async fn past_a_channels_own_limit_its_handshakes_get_503_and_other_channels_are
     .expect("start");
     let first = server.client::<contract::chat::Spec>("/ws/chat/lobby").await.expect("first");
     match server.client::<contract::chat::Spec>("/ws/chat/other-room").await {
-        Err(tidings::ClientError::Refused(status)) => assert_eq!(status, 503),
+        Err(tidings::client::ClientError::Refused(status)) => assert_eq!(status, 503),
         other => panic!("expected a 503 refusal, got {other:?}"),
     }
     let _registration =

@@ -204,7 +204,7 @@ async fn handshakes_are_refused_before_the_upgrade_and_a_slow_lookup_holds_up_on
         let url = server.url(path);
         async move {
             match tidings::Client::<chat::Spec>::connect(&url).await {
-                Err(tidings::ClientError::Refused(status)) => status,
+                Err(tidings::client::ClientError::Refused(status)) => status,
                 other => panic!("{path}: expected a refusal, got {:?}", other.map(|_| "a connection")),
             }
         }
@@ -310,7 +310,7 @@ async fn on_axum_the_same_authenticator_decides_and_the_handlers_read_the_princi
         [("/ws/chat/lobby", 401), ("/ws/chat/staff?token=bob-token", 403), ("/ws/chat/ada-x?token=bob-token", 403)]
     {
         match tidings::Client::<chat::Spec>::connect(&url(path)).await {
-            Err(tidings::ClientError::Refused(refused)) => assert_eq!(refused, status, "{path}"),
+            Err(tidings::client::ClientError::Refused(refused)) => assert_eq!(refused, status, "{path}"),
             other => panic!("{path}: expected {status}, got {:?}", other.map(|_| "a connection")),
         }
     }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tidings::{App, AuthError, ServerConfig, ShutdownHandle};
+use tidings::app::ShutdownHandle;
+use tidings::{App, AuthError, ServerConfig};
 use tidings_build_script::{Chat, contract};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::StatusCode};

@@ -102,7 +102,7 @@ async fn connections_refusals_and_error_frames_are_counted_and_traced() {
 
     // Refusals, by reason: no channel at the path, a silent socket, not a handshake at all.
     match server.client::<contract::chat::Spec>("/nowhere").await {
-        Err(tidings::ClientError::Refused(404)) => {}
+        Err(tidings::client::ClientError::Refused(404)) => {}
         other => panic!("expected 404, got {other:?}"),
     }
     let mut silent = TcpStream::connect(server.addr()).await.expect("connect");
