@@ -1,6 +1,9 @@
 //! Code-first channels as a user writes them, beyond the example: a discriminator other than
 //! `action`, unit messages, two channels with a handler of the same name, bad frames, which
-//! get the documented error frames while the connection lives on, and correlation ids.
+//! get the documented error frames while the connection lives on, correlation ids, and the
+//! same channels in an axum router.
+
+mod support;
 
 use std::time::Duration;
 
@@ -194,4 +197,27 @@ async fn a_correlation_id_is_documented_and_carried_back_by_replies_and_error_fr
         "{refused}"
     );
     server.stop().await.expect("stopped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn code_first_channels_serve_through_axum_as_through_the_server() {
+    let routes = app(App::new());
+    let document = routes.document();
+    let router: axum::Router = routes.into_router().expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    let mut clock = tidings::Client::<Clock>::connect(&format!("ws://{addr}/clock")).await.expect("connects");
+    let reply = tokio::time::timeout(WAIT, clock.request(Greet { name: "Ada".into() })).await.expect("in time");
+    assert!(matches!(&reply, Ok(ClockOutgoing::Greeting(g)) if g.text == "hello, Ada"), "{reply:?}");
+    let mut auction = tidings::Client::<Auction>::connect(&format!("ws://{addr}/auction")).await.expect("connects");
+    let AuctionOutgoing::Accepted(accepted) =
+        auction.request(Bid { request_id: None, amount: 9 }).await.expect("accepted");
+    assert_eq!(accepted.amount, 9);
+
+    // The router serves the same document as the bare server's.
+    let (head, body) = support::http_get(addr, "/asyncapi.json").await;
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert_eq!(serde_json::from_str::<Value>(&body).expect("JSON"), document);
 }
