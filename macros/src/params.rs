@@ -2,9 +2,12 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Data, DeriveInput, Fields};
+use syn::{Data, DeriveInput, Fields, LitStr};
 
 use crate::attrs;
+
+/// The keys `#[param(...)]` takes.
+const KEYS: &str = "`example`, `allowed`, `default` or `location`";
 
 pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let ident = &input.ident;
@@ -30,30 +33,45 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     for field in &fields {
         let Some(field_ident) = &field.ident else { continue };
         let name = field_ident.to_string().trim_start_matches("r#").to_owned();
-        let mut examples = Vec::new();
+        let (mut examples, mut allowed) = (Vec::new(), Vec::new());
+        let (mut default, mut location): (Option<LitStr>, Option<LitStr>) = (None, None);
         for attr in field.attrs.iter().filter(|attr| attr.path().is_ident("param")) {
             attr.parse_nested_meta(|meta| {
-                if meta.path.is_ident("example") {
-                    examples.push(attrs::string(&meta)?);
-                    Ok(())
-                } else {
-                    Err(attrs::unknown(&meta, "param", "`example`"))
+                match meta.path.get_ident().map(ToString::to_string).as_deref() {
+                    Some("example") => examples.push(attrs::string(&meta)?),
+                    Some("allowed") => allowed.extend(attrs::list::<LitStr>(&meta)?),
+                    Some("default") => default = Some(attrs::string(&meta)?),
+                    Some("location") => location = Some(attrs::string(&meta)?),
+                    _ => return Err(attrs::unknown(&meta, "param", KEYS)),
                 }
+                Ok(())
             })?;
         }
+        if let Some(default) = &default
+            && !allowed.is_empty()
+            && !allowed.iter().any(|value| value.value() == default.value())
+        {
+            return Err(syn::Error::new(default.span(), "the default is not one of the allowed values"));
+        }
         let description = attrs::optional_text(attrs::doc(&field.attrs).as_deref());
+        let default = attrs::optional_text(default.as_ref().map(LitStr::value).as_deref());
+        let location = attrs::optional_text(location.as_ref().map(LitStr::value).as_deref());
         parameters.push(quote! {
             ::tidings::descriptor::ParameterDescriptor {
                 name: #name,
                 description: #description,
-                allowed: &[],
-                default: ::core::option::Option::None,
+                allowed: &[#(#allowed),*],
+                default: #default,
                 examples: &[#(#examples),*],
-                location: ::core::option::Option::None,
+                location: #location,
             }
         });
         reads.push(quote! {
-            #field_ident: ::tidings::__private::parse_param(#name, values.next().unwrap_or_default())?
+            #field_ident: ::tidings::__private::parse_param(
+                #name,
+                values.next().unwrap_or_default(),
+                &[#(#allowed),*],
+            )?
         });
         names.push(name);
     }

@@ -159,10 +159,18 @@ fn add_tag(schema: &mut Value, property: &str, tag: &str) {
     }
 }
 
-/// An address parameter's value as the field's type reads it.
+/// An address parameter's value as the field's type reads it, when it is one of `allowed`
+/// (any value when `allowed` is empty).
 #[doc(hidden)]
-pub fn parse_param<T: std::str::FromStr>(name: &'static str, value: String) -> Result<T, ParamError> {
-    value.parse().map_err(|_| ParamError { name, value, allowed: &[] })
+pub fn parse_param<T: std::str::FromStr>(
+    name: &'static str,
+    value: String,
+    allowed: &'static [&'static str],
+) -> Result<T, ParamError> {
+    if !allowed.is_empty() && !allowed.contains(&value.as_str()) {
+        return Err(ParamError { name, value, allowed });
+    }
+    value.parse().map_err(|_| ParamError { name, value, allowed })
 }
 
 /// Whether two strings are equal, in a constant: for the checks `#[channel]` writes.

@@ -114,8 +114,47 @@ impl Auction {
     }
 }
 
+/// Which shelf.
+#[derive(Debug, tidings::Params)]
+struct ShelfParams {
+    /// What the shelf holds.
+    #[param(allowed = ["books", "games"], default = "books", example = "games")]
+    kind: String,
+    /// How many to show.
+    #[param(example = "3")]
+    count: u32,
+}
+
+/// Asks what the shelf is.
+#[derive(Debug, Serialize, Deserialize, JsonSchema, tidings::Message)]
+#[message(tag = "look")]
+struct Look;
+
+/// The shelf, as the address said.
+#[derive(Debug, Serialize, Deserialize, JsonSchema, tidings::Message)]
+#[message(tag = "shelf")]
+struct Shelf {
+    /// What it holds.
+    kind: String,
+    /// How many it shows.
+    count: u32,
+}
+
+/// A shelf chosen by its address.
+struct Shelves;
+
+/// A shelf chosen by its address.
+#[tidings::channel(address = "/shelf/{kind}/{count}", params = ShelfParams)]
+impl Shelves {
+    /// Says which shelf this is.
+    #[handler]
+    async fn look(&self, cx: &mut Context<Self>, _: Look) -> Result<Shelf, HandlerError> {
+        Ok(Shelf { kind: cx.params().kind.clone(), count: cx.params().count })
+    }
+}
+
 fn app(app: App) -> App {
-    app.mount(Clock).mount(Echo).mount(Auction)
+    app.mount(Clock).mount(Echo).mount(Auction).mount(Shelves)
 }
 
 #[test]
@@ -220,4 +259,28 @@ async fn code_first_channels_serve_through_axum_as_through_the_server() {
     let (head, body) = support::http_get(addr, "/asyncapi.json").await;
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert_eq!(serde_json::from_str::<Value>(&body).expect("JSON"), document);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn address_parameters_are_typed_limited_and_documented() {
+    let document = app(App::new()).document();
+    let kind = &document["channels"]["shelves"]["parameters"]["kind"];
+    assert_eq!(
+        *kind,
+        json!({"description": "What the shelf holds.", "enum": ["books", "games"], "default": "books", "examples": ["games"]}),
+        "{kind}"
+    );
+
+    let server = TestServer::start(app).await.expect("a server");
+    let mut client = server.client::<Shelves>("/shelf/games/3").await.expect("connects");
+    let ShelvesOutgoing::Shelf(shelf) = client.request(Look).await.expect("a reply");
+    assert_eq!((shelf.kind.as_str(), shelf.count), ("games", 3));
+    // A value outside the allowed ones, or one the field's type does not read: no channel there.
+    for path in ["/shelf/toys/3", "/shelf/books/many"] {
+        match tokio_tungstenite::connect_async(server.url(path)).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 404, "{path}"),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
+    server.stop().await.expect("stopped");
 }
