@@ -83,7 +83,7 @@ pub(crate) fn expand(args: TokenStream, mut item: ItemImpl) -> syn::Result<Token
     let checks = checks(&all, &args, &name)?;
     let params = args.params.clone().map_or_else(|| quote!(()), |params| quote!(#params));
     let descriptor = descriptor(&args, &methods, &all, &name, channel_doc.as_deref(), &discriminator, &params);
-    let handler = handler_impl(&self_ty, &methods, &incoming_ident, &principal, &state, &params);
+    let handler = handler_impl(&self_ty, &methods, (&incoming_ident, &incoming), &principal, &state, &params);
     let events = methods.event.as_ref().map(|event| {
         let (method, event_ty) = (&event.method, &event.event);
         quote! {
@@ -136,7 +136,8 @@ fn same_type(a: &Type, b: &Type) -> bool {
     quote!(#a).to_string() == quote!(#b).to_string()
 }
 
-/// The last identifier of a type's path: its variant in the message enums.
+/// The last identifier of a type's path, upper camel case: its variant in the message enums,
+/// unless another message of the enum ends the same way (see [`variants`]).
 fn variant(ty: &Type) -> Ident {
     match ty {
         Type::Path(path) => path.path.segments.last().map(|segment| {
@@ -146,6 +147,31 @@ fn variant(ty: &Type) -> Ident {
         _ => None,
     }
     .unwrap_or_else(|| Ident::new("Message", ty.span()))
+}
+
+/// The variants of an enum of `messages`: each type's last identifier, or, where two types
+/// end the same way (`a::Ping` and `b::Ping`), their whole paths (`APing`, `BPing`).
+fn variants(messages: &[Type]) -> Vec<Ident> {
+    let short: Vec<Ident> = messages.iter().map(variant).collect();
+    messages
+        .iter()
+        .zip(&short)
+        .map(|(ty, name)| {
+            if short.iter().filter(|other| *other == name).count() == 1 {
+                return name.clone();
+            }
+            let Type::Path(path) = ty else { return name.clone() };
+            let whole: String = path
+                .path
+                .segments
+                .iter()
+                .map(|segment| segment.ident.to_string())
+                .filter(|segment| !matches!(segment.as_str(), "crate" | "self" | "super"))
+                .map(|segment| segment.to_upper_camel_case())
+                .collect();
+            Ident::new(&whole, name.span())
+        })
+        .collect()
 }
 
 /// `<Type as Message>::NAME`, spanned at the type, so that a type that is not a message is
@@ -168,7 +194,7 @@ fn default_name(ident: &Ident) -> String {
 
 /// One of the channel's two message enums, with its codecs.
 fn message_enum(ident: &Ident, messages: &[Type], discriminator: &TokenStream, doc: &str) -> TokenStream {
-    let variants: Vec<Ident> = messages.iter().map(variant).collect();
+    let variants = variants(messages);
     let tags: Vec<TokenStream> = messages.iter().map(|ty| message_const(ty, "TAG")).collect();
     let variant_docs = messages.iter().map(|ty| format!("The `{}` message.", quote!(#ty).to_string().replace(' ', "")));
     let decode = messages.iter().zip(&variants).zip(&tags).map(|((ty, variant), tag)| {
@@ -298,13 +324,17 @@ fn address_parameters(address: &str) -> Vec<String> {
 fn handler_impl(
     self_ty: &Type,
     methods: &Methods,
-    incoming: &Ident,
+    (incoming, messages): (&Ident, &[Type]),
     principal: &Type,
     state: &Type,
     params: &TokenStream,
 ) -> TokenStream {
+    let variants = variants(messages);
     let arms = methods.handlers.iter().map(|handler| {
-        let variant = variant(&handler.message);
+        let variant = messages
+            .iter()
+            .position(|ty| same_type(ty, &handler.message))
+            .map_or_else(|| variant(&handler.message), |at| variants[at].clone());
         let method = &handler.method;
         match handler.reply {
             Some(_) => quote! {

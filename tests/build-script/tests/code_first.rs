@@ -153,8 +153,43 @@ impl Shelves {
     }
 }
 
+/// Two messages whose types end with the same name.
+mod lobby {
+    /// A ping in the lobby.
+    #[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema, tidings::Message)]
+    #[message(tag = "lobbyPing", discriminator = "type")]
+    pub(crate) struct Ping;
+}
+
+/// The other one.
+mod hall {
+    /// A ping in the hall.
+    #[derive(Debug, serde::Serialize, serde::Deserialize, schemars::JsonSchema, tidings::Message)]
+    #[message(tag = "hallPing", discriminator = "type")]
+    pub(crate) struct Ping;
+}
+
+/// Answers both pings.
+struct Building;
+
+/// Answers both pings.
+#[tidings::channel(address = "/building")]
+impl Building {
+    /// Answers the lobby's ping.
+    #[handler]
+    async fn lobby(&self, _: &mut Context<Self>, _: lobby::Ping) -> Result<Greeting, HandlerError> {
+        Ok(Greeting { text: "lobby".into() })
+    }
+
+    /// Answers the hall's ping.
+    #[handler]
+    async fn hall(&self, _: &mut Context<Self>, _: hall::Ping) -> Result<Greeting, HandlerError> {
+        Ok(Greeting { text: "hall".into() })
+    }
+}
+
 fn app(app: App) -> App {
-    app.mount(Clock).mount(Echo).mount(Auction).mount(Shelves)
+    app.mount(Clock).mount(Echo).mount(Auction).mount(Shelves).mount(Building)
 }
 
 #[test]
@@ -281,6 +316,19 @@ async fn address_parameters_are_typed_limited_and_documented() {
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => assert_eq!(response.status(), 404, "{path}"),
             other => panic!("{path}: {other:?}"),
         }
+    }
+    server.stop().await.expect("stopped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_whose_types_end_alike_are_told_apart_by_their_paths() {
+    let server = TestServer::start(app).await.expect("a server");
+    let mut client = server.client::<Building>("/building").await.expect("connects");
+    for (ping, expected) in
+        [(BuildingIncoming::LobbyPing(lobby::Ping), "lobby"), (BuildingIncoming::HallPing(hall::Ping), "hall")]
+    {
+        let reply = client.request(ping).await.expect("a reply");
+        assert!(matches!(&reply, BuildingOutgoing::Greeting(g) if g.text == expected), "{reply:?}");
     }
     server.stop().await.expect("stopped");
 }
