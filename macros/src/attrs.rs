@@ -55,3 +55,21 @@ pub(crate) fn unknown(meta: &ParseNestedMeta<'_>, attribute: &str, expected: &st
     let key = meta.path.get_ident().map_or_else(|| "this".to_owned(), |key| format!("`{key}`"));
     meta.error(format!("`{attribute}` has no {key} key; expected one of {expected}"))
 }
+
+/// The fields of a struct with named fields or none; `unnamed` is the error for a tuple
+/// struct, `not_struct` for an enum or a union (spanned at its keyword).
+pub(crate) fn struct_fields<'a>(
+    input: &'a syn::DeriveInput,
+    unnamed: &str,
+    not_struct: &str,
+) -> syn::Result<Vec<&'a syn::Field>> {
+    match &input.data {
+        syn::Data::Struct(data) => match &data.fields {
+            syn::Fields::Named(fields) => Ok(fields.named.iter().collect()),
+            syn::Fields::Unit => Ok(Vec::new()),
+            syn::Fields::Unnamed(fields) => Err(syn::Error::new_spanned(fields, unnamed)),
+        },
+        syn::Data::Enum(data) => Err(syn::Error::new_spanned(data.enum_token, not_struct)),
+        syn::Data::Union(data) => Err(syn::Error::new_spanned(data.union_token, not_struct)),
+    }
+}

@@ -2,7 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Data, DeriveInput, Fields, LitStr};
+use syn::{Data, DeriveInput, LitStr};
 
 use crate::attrs;
 
@@ -18,25 +18,14 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
             "a message cannot be generic: its descriptor is a constant",
         ));
     }
-    let fields = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(fields) => fields.named.iter().collect(),
-            Fields::Unit => Vec::new(),
-            Fields::Unnamed(fields) => {
-                return Err(syn::Error::new_spanned(
-                    fields,
-                    "a message has named fields, or none: it travels as a JSON object, its discriminator beside its fields",
-                ));
-            }
-        },
-        Data::Enum(data) => {
-            return Err(syn::Error::new_spanned(
-                data.enum_token,
-                "a message is a struct; a channel's messages are its handlers' arguments, and `#[channel]` writes their enum",
-            ));
-        }
-        Data::Union(data) => return Err(syn::Error::new_spanned(data.union_token, "a message is a struct")),
-    };
+    if let Data::Union(data) = &input.data {
+        return Err(syn::Error::new_spanned(data.union_token, "a message is a struct"));
+    }
+    let fields = attrs::struct_fields(
+        input,
+        "a message has named fields, or none: it travels as a JSON object, its discriminator beside its fields",
+        "a message is a struct; a channel's messages are its handlers' arguments, and `#[channel]` writes their enum",
+    )?;
 
     let mut tag: Option<LitStr> = None;
     let mut discriminator: Option<LitStr> = None;

@@ -2,7 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{Data, DeriveInput, Fields, LitStr};
+use syn::{DeriveInput, LitStr};
 
 use crate::attrs;
 
@@ -14,19 +14,11 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     if !input.generics.params.is_empty() {
         return Err(syn::Error::new_spanned(&input.generics, "address parameters cannot be generic"));
     }
-    let fields: Vec<&syn::Field> = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(fields) => fields.named.iter().collect(),
-            Fields::Unit => Vec::new(),
-            Fields::Unnamed(fields) => {
-                return Err(syn::Error::new_spanned(
-                    fields,
-                    "address parameters are named: one field per `{name}` of the address",
-                ));
-            }
-        },
-        _ => return Err(syn::Error::new_spanned(ident, "address parameters are a struct: one field per `{name}`")),
-    };
+    let fields = attrs::struct_fields(
+        input,
+        "address parameters are named: one field per `{name}` of the address",
+        "address parameters are a struct: one field per `{name}`",
+    )?;
     let mut names = Vec::new();
     let mut parameters = Vec::new();
     let mut reads = Vec::new();
