@@ -167,12 +167,13 @@ fn invalid_examples(document: &serde_json::Value) -> Vec<String> {
     let Some(messages) = document.pointer("/components/messages").and_then(serde_json::Value::as_object) else {
         return wrong;
     };
+    // The payloads refer to `#/components/schemas/...`: each is checked from one root that
+    // holds the document's components (copied once), so that those references resolve.
+    let mut root = serde_json::json!({ "components": document["components"] });
     for (key, message) in messages {
         let Some(examples) = message.get("examples").and_then(serde_json::Value::as_array) else { continue };
-        // The payload refers to `#/components/schemas/...`: it is checked from a root that
-        // holds the document's components, so that those references resolve.
         let pointer = format!("#/components/messages/{}/payload", key.replace('~', "~0").replace('/', "~1"));
-        let root = serde_json::json!({ "$ref": pointer, "components": document["components"] });
+        root["$ref"] = pointer.into();
         let validator = match jsonschema::draft7::new(&root) {
             Ok(validator) => validator,
             Err(e) => {
