@@ -120,9 +120,7 @@ async fn handshake(
                 concurrency,
                 shutdown,
             };
-            let (sink, stream) = futures_util::StreamExt::split(socket);
-            let stream = futures_util::StreamExt::map(stream, read);
-            connection::run(stream, connection::Writer { sink, convert: write }, setup).await;
+            connection::run(connection::Socket { inner: socket, read, write }, setup).await;
         })
 }
 

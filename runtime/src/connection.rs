@@ -1,15 +1,23 @@
-//! One connection's life: frames read and handled in order, replies and pushes written by a
-//! writer task from the bounded outbound queue, keepalive, limits, and an orderly close.
+//! One connection's life, in one task: frames read and handled (in order, or a bounded number
+//! at once), replies and queued pushes written as the socket takes them, keepalive pings,
+//! limits, and an orderly close.
+//!
+//! One task, not a reader and a writer: a reply goes from its handler to the socket without a
+//! queue between tasks or a wake-up of another task, and the replies to frames read together
+//! go out in one write. The socket's readiness is the backpressure: while it takes no frame,
+//! nothing is read and nothing is taken from the queue.
 
 use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, CatchUnwind};
 use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::{mpsc, oneshot, watch};
-use tokio::time::Instant;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 
 use crate::channel::{EventMapper, Failed, FrameError, Session};
 use crate::codec::Frame;
@@ -80,42 +88,62 @@ pub(crate) enum Write {
     Close(u16, &'static str),
 }
 
-/// A transport's sending half with its message type: tungstenite's or axum's.
-pub(crate) struct Writer<Si, F> {
-    pub(crate) sink: Si,
-    pub(crate) convert: F,
+/// A transport's socket seen as what a connection reads and writes: tungstenite's or axum's,
+/// with the functions that translate their messages.
+pub(crate) struct Socket<T, R, W> {
+    pub(crate) inner: T,
+    pub(crate) read: R,
+    pub(crate) write: W,
 }
 
-impl<Si, M, F> Writer<Si, F>
+impl<T, I, R, W> Stream for Socket<T, R, W>
 where
-    Si: Sink<M> + Unpin,
-    F: Fn(Write) -> M,
+    T: Stream<Item = I> + Unpin,
+    R: Fn(I) -> Read + Unpin,
+    W: Unpin,
 {
-    async fn send(&mut self, write: Write, flush: bool) -> bool {
-        let message = (self.convert)(write);
-        if flush { self.sink.send(message).await.is_ok() } else { self.sink.feed(message).await.is_ok() }
+    type Item = Read;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Read>> {
+        let this = &mut *self;
+        this.inner.poll_next_unpin(cx).map(|item| item.map(&this.read))
+    }
+}
+
+impl<T, M, R, W> Sink<Write> for Socket<T, R, W>
+where
+    T: Sink<M> + Unpin,
+    R: Unpin,
+    W: Fn(Write) -> M + Unpin,
+{
+    type Error = T::Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T::Error>> {
+        self.inner.poll_ready_unpin(cx)
     }
 
-    async fn flush(&mut self) -> bool {
-        self.sink.flush().await.is_ok()
+    fn start_send(mut self: Pin<&mut Self>, item: Write) -> Result<(), T::Error> {
+        let message = (self.write)(item);
+        self.inner.start_send_unpin(message)
     }
 
-    async fn close(&mut self) {
-        let _ = self.sink.close().await;
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T::Error>> {
+        self.inner.poll_flush_unpin(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T::Error>> {
+        self.inner.poll_close_unpin(cx)
     }
 }
 
 /// Runs a connection to its end, over any transport, in its span.
 ///
-/// A plain function that spawns the writer and hands `live` one struct: an `async fn` keeps
-/// its arguments, and every local they are moved into, in its future for the connection's
-/// whole life (a few hundred bytes in every connection's task).
-pub(crate) fn run<R, Si, M, F>(stream: R, writer: Writer<Si, F>, setup: Setup) -> impl Future<Output = ()> + Send
+/// A plain function that builds the connection and hands `live` one struct: an `async fn`
+/// keeps its arguments, and every local they are moved into, in its future for the
+/// connection's whole life.
+pub(crate) fn run<S>(socket: S, setup: Setup) -> impl Future<Output = ()> + Send
 where
-    R: Stream<Item = Read> + Unpin + Send,
-    Si: Sink<M> + Unpin + Send + 'static,
-    M: Send + 'static,
-    F: Fn(Write) -> M + Send + 'static,
+    S: Stream<Item = Read> + Sink<Write> + Unpin + Send,
 {
     let span = tracing::info_span!(
         "tidings.connection",
@@ -126,45 +154,108 @@ where
     );
     let Setup { id, session, outbox, queue, groups, config, discriminator, concurrency, shutdown, slot, .. } = setup;
     telemetry::opened();
-    let (close, closing) = oneshot::channel::<Close>();
-    let outgoing = Outgoing { queue, events: session.events() };
-    let writer = tokio::spawn(write_loop(writer, outgoing, closing, config.ping_interval));
     groups.layer().attach(id, outbox.clone());
-    let connection =
-        Live { id, session, outbox, groups, config, discriminator, concurrency, shutdown, slot, close, writer };
-    live(stream, connection).instrument(span)
+    let now = Instant::now();
+    let mut ping = tokio::time::interval_at(now + config.ping_interval, config.ping_interval);
+    // A connection busy past a tick has no need of the pings it missed.
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let connection = Connection {
+        id,
+        events: session.events(),
+        session,
+        socket,
+        outbox,
+        queue,
+        groups,
+        budget: RateLimit::new(config.max_frames_per_second, now),
+        config,
+        discriminator,
+        concurrency: concurrency.max(1),
+        slot,
+        handling: None,
+        more: None,
+        mapping: None,
+        reply: None,
+        ahead: 0,
+        queued_in_row: 0,
+        queue_empty: false,
+        unflushed: false,
+        blocked: None,
+        last_seen: now,
+        ping,
+        received: 0,
+        sent: 0,
+    };
+    live(connection, shutdown).instrument(span)
 }
 
-/// What a connection holds while it lives, once its writer runs.
-struct Live {
+/// A handler at work on one frame.
+type Handling = CatchUnwind<AssertUnwindSafe<BoxFuture<'static, Result<Option<Frame>, Failed>>>>;
+/// What a handler's work came to: its reply, its failure, or its panic.
+type Handled = std::thread::Result<Result<Option<Frame>, Failed>>;
+/// A server event becoming this connection's frame.
+type Mapping = CatchUnwind<AssertUnwindSafe<BoxFuture<'static, Option<Frame>>>>;
+
+/// A connection and what it holds while it lives.
+struct Connection<S> {
     id: ConnectionId,
+    socket: S,
     session: Box<dyn Session>,
+    /// What turns server events into frames, when the channel handles events.
+    events: Option<EventMapper>,
     outbox: Outbox,
+    queue: mpsc::Receiver<Delivery>,
     groups: Groups,
     config: Arc<ServerConfig>,
     discriminator: Option<&'static str>,
+    /// How many of its frames may be handled at once (1: in order).
     concurrency: usize,
-    shutdown: watch::Receiver<bool>,
     slot: crate::channel::ChannelSlot,
-    /// Tells the writer how the connection closes.
-    close: oneshot::Sender<Close>,
-    writer: tokio::task::JoinHandle<()>,
+    /// The first handler at work; with a concurrency above 1, the others are in `more`.
+    handling: Option<Handling>,
+    more: Option<FuturesUnordered<Handling>>,
+    /// A queued event being turned into a frame: the queue waits behind it.
+    mapping: Option<Mapping>,
+    /// A reply waiting for the `ahead` deliveries queued before its handler finished.
+    reply: Option<Frame>,
+    ahead: usize,
+    /// Deliveries taken from the queue in a row, so that a busy queue leaves the peer heard.
+    queued_in_row: u32,
+    /// The queue was found empty in this turn (and will wake the task when a push comes).
+    queue_empty: bool,
+    /// Frames given to the socket since its last flush.
+    unflushed: bool,
+    /// Since when the socket takes no frame (its peer does not read).
+    blocked: Option<Instant>,
+    /// When the peer last sent anything.
+    last_seen: Instant,
+    budget: RateLimit,
+    ping: Interval,
+    /// Frames read and written since the counters were last told.
+    received: u64,
+    sent: u64,
 }
 
-async fn live<R>(mut stream: R, mut connection: Live)
+/// The waits a connection polls when it has nothing else to do, pinned in `live`.
+struct Waits<'a, F> {
+    shutting_down: Pin<&'a mut F>,
+    idle: Pin<&'a mut Sleep>,
+}
+
+async fn live<S>(mut connection: Connection<S>, mut shutdown: watch::Receiver<bool>)
 where
-    R: Stream<Item = Read> + Unpin + Send,
+    S: Stream<Item = Read> + Sink<Write> + Unpin + Send,
 {
     let close: Close = match AssertUnwindSafe(connection.session.connected()).catch_unwind().await {
         Ok(Ok(())) => {
-            let reader = Reader {
-                session: &*connection.session,
-                outbox: &connection.outbox,
-                config: &connection.config,
-                discriminator: connection.discriminator,
-                concurrency: connection.concurrency,
-            };
-            reader.run(&mut stream, &mut connection.shutdown).await
+            let shutting_down = shutdown.changed();
+            let idle = tokio::time::sleep_until(connection.last_seen + connection.config.idle_timeout);
+            tokio::pin!(shutting_down, idle);
+            std::future::poll_fn(|cx| {
+                let waits = Waits { shutting_down: shutting_down.as_mut(), idle: idle.as_mut() };
+                connection.poll_live(cx, waits)
+            })
+            .await
         }
         Ok(Err(refused)) => {
             telemetry::error_frame(refused.code());
@@ -179,162 +270,387 @@ where
         Some((code, reason)) => telemetry::closed(Closed::Server(code), reason),
         None => telemetry::closed(Closed::Peer, ""),
     }
-    let Live { mut session, close: closing, writer, slot, .. } = connection;
-    let _ = closing.send(close);
-    // The writer sends the close frame and shuts the socket; a peer that never reads cannot hold it.
-    let abort = writer.abort_handle();
-    if tokio::time::timeout(Duration::from_secs(5), writer).await.is_err() {
-        abort.abort();
-    }
+    connection.finish(close).await;
+    let Connection { mut session, slot, .. } = connection;
     let _ = AssertUnwindSafe(session.disconnected()).catch_unwind().await;
     // Only now is the channel's place free for another connection.
     drop(slot);
 }
 
-type Handled = std::thread::Result<Result<Option<Frame>, Failed>>;
+/// How many frames a connection reads, handles and writes in one turn before it lets the
+/// other tasks of its thread run, and looks at its shutdown and overflow waits even though
+/// there is more to do.
+const STEPS_PER_TURN: u32 = 64;
 
-/// The reading half of a connection and what it needs.
-struct Reader<'a> {
-    session: &'a dyn Session,
-    outbox: &'a Outbox,
-    config: &'a ServerConfig,
-    discriminator: Option<&'static str>,
-    concurrency: usize,
-}
+/// How many queued deliveries in a row a connection writes before it reads its peer's next
+/// frame, if there is one.
+const QUEUED_IN_A_ROW: u32 = 32;
 
-impl Reader<'_> {
-    async fn run(
-        &self,
-        stream: &mut (impl Stream<Item = Read> + Unpin),
-        shutdown: &mut watch::Receiver<bool>,
-    ) -> Close {
-        let mut in_flight = FuturesUnordered::new();
-        let close = self.read(stream, shutdown, &mut in_flight).await;
-        // Frames already being handled finish, and their replies are sent, before the close:
-        // the server's shutdown deadline bounds how long that may take.
-        while let Some(handled) = in_flight.next().await {
-            if let Some(reply) = self.reply(handled) {
-                let _ = self.outbox.push(reply);
+impl<S> Connection<S>
+where
+    S: Stream<Item = Read> + Sink<Write> + Unpin,
+{
+    /// Works until there is nothing to do (then flushes, and waits), or until the connection
+    /// ends (with its close).
+    fn poll_live<F: Future>(&mut self, cx: &mut Context<'_>, mut waits: Waits<'_, F>) -> Poll<Close> {
+        self.queue_empty = false;
+        for _ in 0..STEPS_PER_TURN {
+            match self.poll_step(cx) {
+                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Err(close)) => return self.ended(close),
+                Poll::Pending => {}
             }
+            // Nothing more to do now: a keepalive ping if it is time, what was written goes
+            // out, and the waits are looked at.
+            if self.blocked.is_none() && self.ping.poll_tick(cx).is_ready() {
+                if self.socket.start_send_unpin(Write::Ping).is_err() {
+                    return self.ended(None);
+                }
+                self.unflushed = true;
+            }
+            if let Err(close) = self.poll_flush(cx) {
+                return self.ended(close);
+            }
+            self.count();
+            return match self.poll_waits(cx, &mut waits) {
+                Poll::Ready(close) => self.ended(close),
+                Poll::Pending => Poll::Pending,
+            };
         }
-        close
+        // A peer whose frames never stop: what was written goes out, the shutdown and the
+        // overflow are looked at, and the thread's other tasks get their turn.
+        if let Err(close) = self.poll_flush(cx) {
+            return self.ended(close);
+        }
+        self.count();
+        if waits.shutting_down.as_mut().poll(cx).is_ready() {
+            return self.ended(SHUTTING_DOWN);
+        }
+        if self.outbox.poll_overflowed(cx).is_ready() {
+            return self.ended(OVERFLOWED);
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 
-    async fn read(
-        &self,
-        stream: &mut (impl Stream<Item = Read> + Unpin),
-        shutdown: &mut watch::Receiver<bool>,
-        in_flight: &mut FuturesUnordered<BoxFuture<'static, Handled>>,
-    ) -> Close {
-        let idle_timeout = self.config.idle_timeout;
-        let mut last_seen = Instant::now();
-        let mut budget = RateLimit::new(self.config.max_frames_per_second, last_seen);
-        // One timer, one shutdown wait and one overflow wait for the connection's life, not one
-        // of each per frame: a frame only records when it was seen, and the timer, when it
-        // fires, moves itself to the real deadline if the peer spoke since it was set.
-        let idle = tokio::time::sleep_until(last_seen + idle_timeout);
-        let shutting_down = shutdown.changed();
-        let overflowed = self.outbox.overflowed();
-        tokio::pin!(idle, shutting_down, overflowed);
-        // Frames read since the shutdown and overflow waits were last polled.
-        let mut unchecked = 0u32;
-        loop {
-            // A peer whose frames never stop (many in each TCP read) would keep the select
-            // below from reaching the waits after its stream: they are looked at every so
-            // many frames too. (A wait polled here and pending is registered again by the
-            // select's next poll of it.)
-            if unchecked >= FRAMES_BETWEEN_CHECKS {
-                unchecked = 0;
-                if (&mut shutting_down).now_or_never().is_some() {
-                    return SHUTTING_DOWN;
+    /// Does one thing: writes a frame, starts or finishes a handler, reads a frame. Pending
+    /// when there is nothing to do, every source being registered for a wake-up.
+    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+        // Everything below may write a frame: while the socket takes none, nothing moves.
+        match self.socket.poll_ready_unpin(cx) {
+            Poll::Ready(Ok(())) => self.blocked = None,
+            Poll::Ready(Err(_)) => return Poll::Ready(Err(None)),
+            Poll::Pending => {
+                self.blocked.get_or_insert_with(Instant::now);
+                return Poll::Pending;
+            }
+        }
+        if let Some(mapping) = &mut self.mapping {
+            let mapped = ready!(mapping.poll_unpin(cx));
+            self.mapping = None;
+            return Poll::Ready(match mapped {
+                Ok(Some(frame)) => self.write(frame),
+                Ok(None) => Ok(()),
+                Err(_) => {
+                    telemetry::event(EventOutcome::Failed);
+                    tracing::error!("tidings: an event handler panicked; the connection skips the event");
+                    Ok(())
                 }
-                if (&mut overflowed).now_or_never().is_some() {
-                    return OVERFLOWED;
+            });
+        }
+        // The peer first, now and then, when the queue never empties.
+        let peer_first = self.queued_in_row >= QUEUED_IN_A_ROW && self.reply.is_none();
+        if peer_first {
+            self.queued_in_row = 0;
+            if let Poll::Ready(step) = self.poll_peer(cx) {
+                return Poll::Ready(step);
+            }
+        }
+        // Queued deliveries: those queued before a waiting reply, or any when none waits. A
+        // queue found empty is not looked at again in the same turn: a push wakes the task.
+        if self.ahead > 0 || (self.reply.is_none() && !self.queue_empty) {
+            match self.queue.poll_recv(cx) {
+                Poll::Ready(Some(delivery)) => {
+                    self.ahead = self.ahead.saturating_sub(1);
+                    self.queued_in_row += 1;
+                    return Poll::Ready(self.deliver(delivery));
+                }
+                // The connection holds a sender itself: the queue does not close before it.
+                Poll::Ready(None) | Poll::Pending => {
+                    self.ahead = 0;
+                    self.queue_empty = true;
                 }
             }
-            let handled = tokio::select! {
-                biased;
-                // Handlers that finished first, then the peer's next frame.
-                Some(handled) = in_flight.next(), if !in_flight.is_empty() => {
-                    last_seen = Instant::now();
-                    handled
+        }
+        self.queued_in_row = 0;
+        if let Some(reply) = self.reply.take() {
+            return Poll::Ready(self.write(reply));
+        }
+        if let Poll::Ready(Some(handled)) = self.poll_handled(cx) {
+            let Some(reply) = reply_frame(self.discriminator, handled) else { return Poll::Ready(Ok(())) };
+            // What the handler queued for its own connection (a broadcast to a group it is in)
+            // goes out before its reply, as it would through one queue.
+            self.ahead = self.queue.len();
+            if self.ahead == 0 {
+                return Poll::Ready(self.write(reply));
+            }
+            self.reply = Some(reply);
+            return Poll::Ready(Ok(()));
+        }
+        if peer_first {
+            return Poll::Pending;
+        }
+        self.poll_peer(cx)
+    }
+
+    /// The peer's next frame, read and its handler started, when the handlers at work leave
+    /// room for it.
+    fn poll_peer(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+        if self.reply.is_some() || self.in_flight() >= self.concurrency {
+            return Poll::Pending;
+        }
+        let read = ready!(self.socket.poll_next_unpin(cx));
+        self.last_seen = Instant::now();
+        let frame = match read {
+            None | Some(Read::Closed) => return Poll::Ready(Err(None)),
+            Some(Read::TooBig) => return Poll::Ready(Err(Some((close::TOO_BIG, "message too big")))),
+            Some(Read::Text(text)) => Frame::Text(text),
+            Some(Read::Binary(bytes)) => Frame::Binary(bytes),
+            Some(Read::Control) => return Poll::Ready(Ok(())),
+        };
+        self.received += 1;
+        if !self.budget.take(self.last_seen) {
+            return Poll::Ready(Err(Some((close::POLICY, "too many frames per second"))));
+        }
+        let handling = AssertUnwindSafe(self.session.frame(frame)).catch_unwind();
+        match &mut self.handling {
+            None => self.handling = Some(handling),
+            Some(_) => self.more.get_or_insert_with(FuturesUnordered::new).push(handling),
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// How many handlers are at work.
+    fn in_flight(&self) -> usize {
+        usize::from(self.handling.is_some()) + self.more.as_ref().map_or(0, FuturesUnordered::len)
+    }
+
+    /// A handler that finished; `None` when none is at work.
+    fn poll_handled(&mut self, cx: &mut Context<'_>) -> Poll<Option<Handled>> {
+        if let Some(handling) = &mut self.handling
+            && let Poll::Ready(handled) = handling.poll_unpin(cx)
+        {
+            self.handling = None;
+            return Poll::Ready(Some(handled));
+        }
+        match &mut self.more {
+            Some(more) if !more.is_empty() => more.poll_next_unpin(cx),
+            _ if self.handling.is_some() => Poll::Pending,
+            _ => Poll::Ready(None),
+        }
+    }
+
+    /// Writes a delivery's frame, or starts turning its event into one.
+    fn deliver(&mut self, delivery: Delivery) -> Result<(), Close> {
+        let event = match delivery {
+            Delivery::Frame(frame) => return self.write(frame),
+            Delivery::Event(event) => event,
+        };
+        match &self.events {
+            Some(events) => self.mapping = Some(AssertUnwindSafe(events(event)).catch_unwind()),
+            None => telemetry::event(EventOutcome::Unhandled),
+        }
+        Ok(())
+    }
+
+    /// Gives a frame to the socket, which said it takes one.
+    fn write(&mut self, frame: Frame) -> Result<(), Close> {
+        self.socket.start_send_unpin(Write::Frame(frame)).map_err(|_| None)?;
+        self.unflushed = true;
+        self.sent += 1;
+        Ok(())
+    }
+
+    /// Sends what was written; a flush that cannot finish now goes on at the next turn.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Result<(), Close> {
+        if self.unflushed {
+            match self.socket.poll_flush_unpin(cx) {
+                Poll::Ready(Ok(())) => self.unflushed = false,
+                Poll::Ready(Err(_)) => return Err(None),
+                Poll::Pending => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The shutdown, an overflowed queue, a silent peer, and a peer that does not read.
+    fn poll_waits<F: Future>(&mut self, cx: &mut Context<'_>, waits: &mut Waits<'_, F>) -> Poll<Close> {
+        if waits.shutting_down.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(SHUTTING_DOWN);
+        }
+        if self.outbox.poll_overflowed(cx).is_ready() {
+            return Poll::Ready(OVERFLOWED);
+        }
+        // A peer waiting for its handlers is not idle, unless it does not read their replies.
+        if self.blocked.is_none() && self.in_flight() > 0 {
+            return Poll::Pending;
+        }
+        // One timer for the connection's life: a frame only records when it was seen, and the
+        // timer, when it fires, moves itself to the real deadline if the peer spoke since.
+        let idle_timeout = self.config.idle_timeout;
+        while waits.idle.as_mut().poll(cx).is_ready() {
+            let now = Instant::now();
+            if let Some(since) = self.blocked {
+                if now >= since + idle_timeout {
+                    return Poll::Ready(Some((close::TRY_AGAIN_LATER, "too slow: the peer does not read")));
                 }
-                message = stream.next(), if in_flight.len() < self.concurrency => {
-                    last_seen = Instant::now();
-                    unchecked += 1;
-                    let frame = match message {
-                        None | Some(Read::Closed) => return None,
-                        Some(Read::TooBig) => return Some((close::TOO_BIG, "message too big")),
-                        Some(Read::Text(text)) => Frame::Text(text),
-                        Some(Read::Binary(bytes)) => Frame::Binary(bytes),
-                        Some(Read::Control) => continue,
-                    };
-                    telemetry::frame_received();
-                    if !budget.take(last_seen) {
-                        return Some((close::POLICY, "too many frames per second"));
-                    }
-                    let handling = AssertUnwindSafe(self.session.frame(frame)).catch_unwind();
-                    if self.concurrency > 1 {
-                        in_flight.push(handling.boxed());
-                        continue;
-                    }
-                    // In order: the next frame is not read before this one is handled, so a
-                    // connection's frames reach its handlers in the order they were sent.
-                    handling.await
+                waits.idle.as_mut().reset(since + idle_timeout);
+                continue;
+            }
+            let deadline = self.last_seen + idle_timeout;
+            if now >= deadline {
+                return Poll::Ready(Some((close::GOING_AWAY, "idle timeout")));
+            }
+            waits.idle.as_mut().reset(deadline);
+        }
+        Poll::Pending
+    }
+
+    /// Tells the counters, and ends the loop with `close`.
+    fn ended(&mut self, close: Close) -> Poll<Close> {
+        self.count();
+        Poll::Ready(close)
+    }
+
+    /// Tells the counters what was read and written since they were last told: once a turn,
+    /// not once a frame.
+    fn count(&mut self) {
+        if self.received > 0 {
+            telemetry::frames_received(std::mem::take(&mut self.received));
+        }
+        if self.sent > 0 {
+            telemetry::frames_sent(std::mem::take(&mut self.sent));
+        }
+    }
+
+    /// The orderly end: the handlers at work finish (the server's shutdown deadline bounds
+    /// them); their replies and what was queued go out, unless the close is for not reading
+    /// them; then the close frame, and the peer's answer to it. A peer that never reads, or
+    /// never answers, cannot hold the connection past a few seconds.
+    async fn finish(&mut self, close: Close) {
+        let drain = close.is_none_or(|(code, _)| code != close::TRY_AGAIN_LATER);
+        let mut replies = Vec::new();
+        if drain {
+            while let Some(handled) = std::future::poll_fn(|cx| self.poll_handled(cx)).await {
+                replies.extend(reply_frame(self.discriminator, handled));
+            }
+        }
+        let deadline = Instant::now() + CLOSING;
+        let writes = async {
+            if drain {
+                while self.ahead > 0 {
+                    let Ok(delivery) = self.queue.try_recv() else { break };
+                    self.ahead -= 1;
+                    self.send_delivery(delivery).await?;
                 }
-                // After the peer's frames: a frame costs no poll of the three waits below,
-                // which are polled when the peer pauses (and every so many frames, above).
-                _ = &mut shutting_down => return SHUTTING_DOWN,
-                () = &mut overflowed => return OVERFLOWED,
-                // A peer waiting for its handlers is not idle.
-                () = &mut idle, if in_flight.is_empty() => {
-                    let deadline = last_seen + idle_timeout;
-                    if Instant::now() >= deadline {
-                        return Some((close::GOING_AWAY, "idle timeout"));
+                if let Some(mapping) = self.mapping.take()
+                    && let Ok(Some(frame)) = mapping.await
+                {
+                    self.send(Write::Frame(frame)).await?;
+                }
+                for reply in self.reply.take().into_iter().chain(replies) {
+                    self.send(Write::Frame(reply)).await?;
+                }
+                while let Ok(delivery) = self.queue.try_recv() {
+                    self.send_delivery(delivery).await?;
+                }
+            }
+            if let Some((code, reason)) = close {
+                self.send(Write::Close(code, reason)).await?;
+            }
+            self.socket.flush().await.map_err(|_| ())?;
+            self.count();
+            Ok::<(), ()>(())
+        };
+        if tokio::time::timeout_at(deadline, writes).await != Ok(Ok(())) {
+            return;
+        }
+        // What the peer sent is read and dropped until it answers the close, or pauses:
+        // closing with its frames unread would reset the connection, and the peer could lose
+        // the close frame and the frames before it.
+        if close.is_some() {
+            let answered = async {
+                while let Ok(Some(read)) = tokio::time::timeout(CLOSE_ANSWER_PAUSE, self.socket.next()).await {
+                    if matches!(read, Read::Closed) {
+                        break;
                     }
-                    idle.as_mut().reset(deadline);
-                    continue;
                 }
             };
-            let Some(reply) = self.reply(handled) else { continue };
-            // Backpressure: while the reply waits for room, this connection is not read.
-            if self.outbox.push_reply(reply, idle_timeout).await.is_err() {
-                return Some((close::TRY_AGAIN_LATER, "too slow: the peer does not read its replies"));
-            }
+            let _ = tokio::time::timeout_at(deadline, answered).await;
         }
+        let _ = tokio::time::timeout_at(deadline, self.socket.close()).await;
     }
 
-    /// The frame to send for a handled frame: its reply, or the error frame saying what failed
-    /// (with the request's correlation id, when it had one).
-    fn reply(&self, handled: Handled) -> Option<Frame> {
-        let discriminator = self.discriminator;
-        let (error, correlation) = match handled {
-            Ok(Ok(reply)) => return reply,
-            Ok(Err(Failed { error, correlation })) => (error, correlation),
-            Err(panic) => {
-                let detail = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                tracing::error!(panic = %detail, "tidings: a handler panicked; the peer gets the error frame");
-                telemetry::error_frame("handler_panicked");
-                let message = "the handler failed; the connection stays open";
-                return Some(error_frame(discriminator, "handler_panicked", message, None));
+    /// Writes a delivery in the closing writes.
+    async fn send_delivery(&mut self, delivery: Delivery) -> Result<(), ()> {
+        let frame = match delivery {
+            Delivery::Frame(frame) => frame,
+            Delivery::Event(event) => {
+                let Some(events) = &self.events else { return Ok(()) };
+                match AssertUnwindSafe(events(event)).catch_unwind().await {
+                    Ok(Some(frame)) => frame,
+                    _ => return Ok(()),
+                }
             }
         };
-        let (code, message, pointer) = match &error {
-            FrameError::Decode(e) => (e.code(), e.to_string(), e.pointer()),
-            FrameError::Handler(e) => (e.code(), e.message().to_owned(), None),
-            FrameError::Encode(e) => ("encode_failed", e.to_string(), None),
-        };
-        telemetry::error_frame(code);
-        let frame = error_frame(discriminator, code, &message, pointer);
-        Some(match correlation {
-            Some((at, id)) => with_correlation(frame, discriminator, at, id),
-            None => frame,
-        })
+        self.send(Write::Frame(frame)).await
     }
+
+    /// Writes in the closing writes, waiting for the socket to take it.
+    async fn send(&mut self, write: Write) -> Result<(), ()> {
+        if matches!(write, Write::Frame(_)) {
+            self.sent += 1;
+        }
+        self.socket.feed(write).await.map_err(|_| ())
+    }
+}
+
+/// How long the closing writes, the peer's answer to the close and the close itself may take.
+const CLOSING: Duration = Duration::from_secs(5);
+
+/// How long a closing connection waits for the peer's next frame (its answer to the close, or
+/// one it sent before it saw the close) before it closes without it.
+const CLOSE_ANSWER_PAUSE: Duration = Duration::from_millis(50);
+
+/// The frame to send for a handled frame: its reply, or the error frame saying what failed
+/// (with the request's correlation id, when it had one).
+fn reply_frame(discriminator: Option<&'static str>, handled: Handled) -> Option<Frame> {
+    let (error, correlation) = match handled {
+        Ok(Ok(reply)) => return reply,
+        Ok(Err(Failed { error, correlation })) => (error, correlation),
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(panic = %detail, "tidings: a handler panicked; the peer gets the error frame");
+            telemetry::error_frame("handler_panicked");
+            let message = "the handler failed; the connection stays open";
+            return Some(error_frame(discriminator, "handler_panicked", message, None));
+        }
+    };
+    let (code, message, pointer) = match &error {
+        FrameError::Decode(e) => (e.code(), e.to_string(), e.pointer()),
+        FrameError::Handler(e) => (e.code(), e.message().to_owned(), None),
+        FrameError::Encode(e) => ("encode_failed", e.to_string(), None),
+    };
+    telemetry::error_frame(code);
+    let frame = error_frame(discriminator, code, &message, pointer);
+    Some(match correlation {
+        Some((at, id)) => with_correlation(frame, discriminator, at, id),
+        None => frame,
+    })
 }
 
 /// The error frame with a request's correlation id written where the request carried it,
@@ -350,108 +666,6 @@ fn with_correlation(frame: Frame, discriminator: Option<&str>, at: &str, id: ser
         return frame;
     }
     Frame::text(value.to_string())
-}
-
-/// How many queued frames the writer adds to one write before it looks at pings and the close.
-const MAX_BURST: u64 = 64;
-
-/// How many frames in a row a connection reads before it looks at its shutdown and overflow
-/// waits even though the peer has not paused.
-const FRAMES_BETWEEN_CHECKS: u32 = 64;
-
-/// What a connection's writer takes from: its queue, and what turns the server events in it
-/// into frames (when its channel handles events).
-struct Outgoing {
-    queue: mpsc::Receiver<Delivery>,
-    events: Option<EventMapper>,
-}
-
-impl Outgoing {
-    /// The frame a delivery becomes: a frame as it is; an event as the channel's event
-    /// handler maps it (or nothing).
-    async fn frame(&self, delivery: Delivery) -> Option<Frame> {
-        let event = match delivery {
-            Delivery::Frame(frame) => return Some(frame),
-            Delivery::Event(event) => event,
-        };
-        let Some(events) = &self.events else {
-            telemetry::event(EventOutcome::Unhandled);
-            return None;
-        };
-        match AssertUnwindSafe(events(event)).catch_unwind().await {
-            Ok(frame) => frame,
-            Err(_) => {
-                telemetry::event(EventOutcome::Failed);
-                tracing::error!("tidings: an event handler panicked; the connection skips the event");
-                None
-            }
-        }
-    }
-}
-
-/// Writes queued frames and what server events become, pings, and finally the close frame.
-async fn write_loop<Si, M, F>(
-    mut sink: Writer<Si, F>,
-    mut outgoing: Outgoing,
-    mut close: oneshot::Receiver<Close>,
-    ping_interval: Duration,
-) where
-    Si: Sink<M> + Unpin,
-    F: Fn(Write) -> M,
-{
-    let mut ping = tokio::time::interval_at(Instant::now() + ping_interval, ping_interval);
-    loop {
-        tokio::select! {
-            biased;
-            closing = &mut close => {
-                let closing = closing.ok().flatten();
-                // What was queued before the close goes first (replies of handlers that ran
-                // to the end during a shutdown), unless the close is for not reading it.
-                if closing.is_none_or(|(code, _)| code != close::TRY_AGAIN_LATER) {
-                    while let Ok(delivery) = outgoing.queue.try_recv() {
-                        let Some(frame) = outgoing.frame(delivery).await else { continue };
-                        if !sink.send(Write::Frame(frame), outgoing.queue.is_empty()).await {
-                            return;
-                        }
-                        telemetry::frames_sent(1);
-                    }
-                }
-                if let Some((code, reason)) = closing {
-                    sink.send(Write::Close(code, reason), true).await;
-                }
-                sink.close().await;
-                return;
-            }
-            delivery = outgoing.queue.recv() => {
-                let Some(delivery) = delivery else { return };
-                // A burst goes out in one write: what is queued behind this frame is added to
-                // it without waiting, up to a bound that keeps pings and the close in turn.
-                let mut next = Some(delivery);
-                let (mut taken, mut sent, mut unflushed): (u64, u64, bool) = (0, 0, false);
-                while let Some(delivery) = next.take() {
-                    taken += 1;
-                    let frame = outgoing.frame(delivery).await;
-                    next = if taken < MAX_BURST { outgoing.queue.try_recv().ok() } else { None };
-                    let Some(frame) = frame else { continue };
-                    if !sink.send(Write::Frame(frame), next.is_none()).await {
-                        return;
-                    }
-                    sent += 1;
-                    unflushed = next.is_some();
-                }
-                // The burst ended on an event that became nothing: what was added goes out now.
-                if unflushed && !sink.flush().await {
-                    return;
-                }
-                telemetry::frames_sent(sent);
-            }
-            _ = ping.tick() => {
-                if !sink.send(Write::Ping, true).await {
-                    return;
-                }
-            }
-        }
-    }
 }
 
 /// `{"<discriminator>": "error", "error": {...}}`, the channel's documented error message.

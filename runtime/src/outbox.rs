@@ -5,7 +5,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use tokio::sync::{Notify, mpsc};
+use futures_util::task::AtomicWaker;
+use tokio::sync::mpsc;
 
 use crate::codec::Frame;
 use crate::event::Event;
@@ -127,7 +128,8 @@ pub struct Outbox {
 #[derive(Debug, Default)]
 struct Overflow {
     happened: AtomicBool,
-    notify: Notify,
+    /// The connection's task, woken by the first overflow.
+    waker: AtomicWaker,
 }
 
 impl Outbox {
@@ -148,39 +150,24 @@ impl Outbox {
             mpsc::error::TrySendError::Full(_) => {
                 crate::telemetry::outbound_dropped();
                 self.overflow.happened.store(true, Ordering::Release);
-                self.overflow.notify.notify_one();
+                self.overflow.waker.wake();
                 SendError::QueueFull
             }
             mpsc::error::TrySendError::Closed(_) => SendError::Closed,
         })
     }
 
-    /// Queues a reply to the peer's own frame, waiting up to `patience` for room: a peer that
-    /// sends faster than it reads is slowed down (the connection stops reading it) rather than
-    /// closed, unless it stops reading altogether.
-    pub(crate) async fn push_reply(&self, frame: Frame, patience: std::time::Duration) -> Result<(), SendError> {
-        // The usual case, a queue with room, needs no timer.
-        let frame = match self.tx.try_send(Delivery::Frame(frame)) {
-            Ok(()) => return Ok(()),
-            Err(mpsc::error::TrySendError::Closed(_)) => return Err(SendError::Closed),
-            Err(mpsc::error::TrySendError::Full(frame)) => frame,
-        };
-        // Boxed: the wait (a timer and a place in the queue's wait list, 390 bytes) would
-        // otherwise be part of every connection's task, for the rare peer that needs it.
-        match Box::pin(tokio::time::timeout(patience, self.tx.send(frame))).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(_)) => Err(SendError::Closed),
-            Err(_) => Err(SendError::QueueFull),
+    /// Ready once a push has found the queue full; registers the connection's task to be
+    /// woken when one does.
+    pub(crate) fn poll_overflowed(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.overflow.happened.load(Ordering::Acquire) {
+            return std::task::Poll::Ready(());
         }
-    }
-
-    /// Resolves once a push has found the queue full.
-    pub(crate) async fn overflowed(&self) {
-        loop {
-            if self.overflow.happened.load(Ordering::Acquire) {
-                return;
-            }
-            self.overflow.notify.notified().await;
+        self.overflow.waker.register(cx.waker());
+        if self.overflow.happened.load(Ordering::Acquire) {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
         }
     }
 }

@@ -200,9 +200,7 @@ fn accept(
 /// An upgraded connection, to its end; its place under the per-address limit is given back
 /// when it ends.
 fn connect(ws: Socket, setup: Setup, slot: AddressSlot) -> impl Future<Output = ()> + Send {
-    let (sink, stream) = futures_util::StreamExt::split(ws);
-    let stream = futures_util::StreamExt::map(stream, read);
-    let run = connection::run(stream, connection::Writer { sink, convert: write }, setup);
+    let run = connection::run(connection::Socket { inner: ws, read, write }, setup);
     futures_util::FutureExt::map(run, move |()| drop(slot))
 }
 

@@ -139,8 +139,8 @@ pub(crate) fn closed(how: Closed, reason: &str) {
     counter!("tidings_connections_closed_total", "by" => how.label()).increment(1);
 }
 
-pub(crate) fn frame_received() {
-    counter!("tidings_frames_received_total").increment(1);
+pub(crate) fn frames_received(count: u64) {
+    counter!("tidings_frames_received_total").increment(count);
 }
 
 pub(crate) fn frames_sent(count: u64) {

@@ -349,6 +349,45 @@ async fn a_slow_consumer_is_closed_with_1013() {
 }
 
 #[tokio::test]
+async fn a_peer_that_never_reads_its_replies_stops_being_read_then_is_closed_with_1013() {
+    let config = ServerConfig::default()
+        .max_frames_per_second(1_000_000)
+        .ping_interval(Duration::from_secs(60))
+        .idle_timeout(Duration::from_millis(500));
+    let server = start(config).await;
+    // A socket with a small receive buffer: the server's writes to it stall soon.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("buffer size");
+    let stream = socket.connect(server.addr).await.expect("connect");
+    let url = format!("ws://{}/ws/chat/lobby", server.addr);
+    let (mut stalled, _) =
+        tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)).await.expect("handshake");
+    // Frames, never reading a reply, until a send cannot finish: the server stopped reading
+    // once it could not write the replies, and the buffers between filled up. Each is
+    // answered with an error frame that names its 4 KiB action: the replies fill the
+    // buffers toward the peer in a few thousand frames.
+    let unknown = json!({"action": "x".repeat(4096)}).to_string();
+    let started = std::time::Instant::now();
+    let mut sent = 0u64;
+    while tokio::time::timeout(Duration::from_millis(300), stalled.send(Message::Text(unknown.clone().into())))
+        .await
+        .is_ok_and(|sent| sent.is_ok())
+    {
+        sent += 1;
+        assert!(started.elapsed() < Duration::from_secs(30), "the server read {sent} frames and never stopped");
+    }
+    // Meanwhile the server serves everyone else.
+    let mut other = connect(server.addr, "/ws/chat/hall").await;
+    send(&mut other, json!({"action": "ping"})).await;
+    assert_eq!(recv(&mut other).await, json!({"action": "pong"}));
+    // Past the idle timeout without room, the stalled peer is closed as too slow: reading
+    // now, it finds the replies the server did write, then the close.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(close_code(&mut stalled).await, 1013, "after {sent} requests");
+    assert!(server.sender.members("lobby").is_empty());
+}
+
+#[tokio::test]
 async fn a_silent_peer_is_closed_after_the_idle_timeout() {
     let config =
         ServerConfig::default().ping_interval(Duration::from_secs(60)).idle_timeout(Duration::from_millis(300));
