@@ -175,14 +175,29 @@ pub fn read_tag<'a>(text: &'a str, property: &'static str) -> Result<Cow<'a, str
 /// and neither its name nor its value has an escape (`{"action":"echo",...`). Anything else is
 /// left to the full reading. The rest of the frame is checked when its message is decoded.
 fn leading_tag<'a>(text: &'a str, property: &str) -> Option<&'a str> {
-    let rest = text.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix('{')?;
-    let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix('"')?;
-    let rest = rest.strip_prefix(property)?.strip_prefix('"')?;
-    let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix(':')?;
-    let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']).strip_prefix('"')?;
-    let end = rest.find(['"', '\\'])?;
-    // A control character is not allowed in a JSON string: let the parser say so.
-    (rest.as_bytes()[end] == b'"' && !rest[..end].bytes().any(|b| b < 0x20)).then(|| &rest[..end])
+    // Byte by byte: every delimiter looked for is ASCII, so the slice taken is on character
+    // boundaries (this runs for every frame).
+    let bytes = text.as_bytes();
+    let at = past(bytes, 0, b'{')?;
+    let at = past(bytes, at, b'"')?;
+    let at = at + property.len();
+    if bytes.get(at - property.len()..at)? != property.as_bytes() || bytes.get(at) != Some(&b'"') {
+        return None;
+    }
+    let at = past(bytes, at + 1, b':')?;
+    let at = past(bytes, at, b'"')?;
+    // An escape is left to the parser, and so is a control character (not allowed in a JSON
+    // string: the parser says so).
+    let end = bytes[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    (bytes[at + end] == b'"').then(|| &text[at..at + end])
+}
+
+/// Where `bytes` go on after `byte`, found at `at` after JSON whitespace.
+fn past(bytes: &[u8], mut at: usize, byte: u8) -> Option<usize> {
+    while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+        at += 1;
+    }
+    (bytes.get(at) == Some(&byte)).then_some(at + 1)
 }
 
 fn classify(error: &serde_json::Error, property: &'static str) -> DecodeError {
@@ -410,6 +425,11 @@ mod tests {
         assert_eq!(leading_tag(r#"{"action": 3}"#, "action"), None);
         assert_eq!(leading_tag("{\"action\": \"s\ty\"}", "action"), None);
         assert!(matches!(read_tag("{\"action\": \"s\ty\"}", "action"), Err(DecodeError::NotJson { .. })));
+        // Characters past ASCII are kept whole; a frame cut short is left to the parser.
+        assert_eq!(leading_tag(r#"{"action":"grüß","n":1}"#, "action"), Some("grüß"));
+        assert_eq!(leading_tag(r#"{"action":"say"#, "action"), None);
+        assert_eq!(leading_tag(r#"{"act"#, "action"), None);
+        assert_eq!(leading_tag("", "action"), None);
         // Each of those gives the same answer through the full reading.
         assert_eq!(read_tag(r#"{"actions": "say", "action": "ask"}"#, "action").as_deref(), Ok("ask"));
     }
