@@ -142,16 +142,42 @@ fn follow_within<'v>(
     let mut at = JsonPointer::root();
     let mut node = root;
     for token in pointer.tokens() {
-        if let Some(reference) = node.get("$ref").and_then(serde_json::Value::as_str) {
+        if let Some(reference) = reference_of(node) {
             (at, node) = follow_within(root, &RefTarget::split(reference).pointer().ok()?, budget)?;
         }
         node = step(node, token)?;
         at.push(token.clone());
     }
-    match node.get("$ref").and_then(serde_json::Value::as_str) {
+    match reference_of(node) {
         Some(reference) => follow_within(root, &RefTarget::split(reference).pointer().ok()?, budget),
         None => Some((at, node)),
     }
+}
+
+/// The `$ref` member of a JSON object, whatever its type: what makes the object a Reference
+/// Object (or a schema's reference). `None` for anything else.
+///
+/// Raw JSON is asked for its `$ref` here and in [`reference_of`] only, so that every
+/// reader (the loader's reference finder, [`follow`], validation, the diff) agrees on what
+/// a reference is.
+pub fn ref_member(value: &serde_json::Value) -> Option<&serde_json::Value> {
+    value.as_object()?.get("$ref")
+}
+
+/// The reference text of a Reference Object (`{"$ref": "#/components/messages/hello"}`);
+/// `None` for anything else, including a `$ref` that is not a string (which the loader
+/// reports).
+pub fn reference_of(value: &serde_json::Value) -> Option<&str> {
+    ref_member(value)?.as_str()
+}
+
+/// `value` with its reference followed, when it is a Reference Object whose reference
+/// leads somewhere: where the reference leads, and what is there.
+pub fn follow_value<'v>(
+    root: &'v serde_json::Value,
+    value: &'v serde_json::Value,
+) -> Option<(JsonPointer, &'v serde_json::Value)> {
+    follow_reference(root, reference_of(value)?)
 }
 
 /// [`follow`] for a `$ref` string of the same document.

@@ -187,7 +187,7 @@ fn walk<'v>(value: &'v Value, site: Site, path: &mut Vec<Cow<'v, str>>, found: &
     }
     match value {
         Value::Object(map) => {
-            if let Some(r) = map.get("$ref") {
+            if let Some(r) = crate::pointer::ref_member(value) {
                 found.push(RefSite {
                     path: path.iter().map(|t| t.as_ref().to_owned()).collect(),
                     site,

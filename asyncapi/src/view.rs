@@ -14,8 +14,8 @@ use indexmap::IndexMap;
 use serde_json::Value;
 
 use crate::model::{
-    Action, AsyncApi, Channel, Components, CorrelationId, Message, MessageSchema, Operation, OperationReply,
-    OperationReplyAddress, Parameter, RefOr, Reference, SecurityScheme, Server, Tag,
+    Action, AsyncApi, Channel, Components, CorrelationId, Message, MessageSchema, MultiFormatSchema, Operation,
+    OperationReply, OperationReplyAddress, Parameter, RefOr, Reference, SecurityScheme, Server, Tag,
 };
 use crate::pointer::{JsonPointer, RefTarget, follow};
 
@@ -338,7 +338,7 @@ impl<'a> MessageView<'a> {
     pub fn payload_schema(&self, view: &View<'a>) -> Option<SchemaView<'a>> {
         let (pointer, _) = self.payload()?;
         let value = view.value(&pointer)?;
-        let format = value.get("schemaFormat").and_then(Value::as_str);
+        let format = MultiFormatSchema::written(value).map(|(format, _)| format);
         Some(SchemaView { pointer, value, format })
     }
 

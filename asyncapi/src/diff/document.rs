@@ -15,9 +15,10 @@ use std::collections::{BTreeSet, HashMap};
 use serde_json::Value;
 
 use super::Pairing::{InOrder, Unique};
-use super::normalize::{address_template, canonical_text, reference_text};
+use super::normalize::{address_template, canonical_text};
 use super::rules::{Flow, R};
 use super::{Differ, Identity, Node, match_items};
+use crate::model::{self, Action, OperationReply, Reference};
 use crate::pointer::{JsonPointer, RefTarget, follow};
 
 /// A named object of a document: a server, a channel, an operation, a message of a channel.
@@ -37,7 +38,8 @@ struct Channel<'a> {
 
 struct Operation<'a> {
     named: Named<'a>,
-    action: Option<&'a str>,
+    /// The action, when the operation reads as an Operation Object.
+    action: Option<Action>,
     channel: Option<usize>,
     /// The messages (indexes in the channel) and where each is named; an operation that
     /// lists none carries every message of its channel, named by the operation itself.
@@ -94,33 +96,39 @@ impl<'a> Index<'a> {
         index
     }
 
+    /// An operation: what it reads as (an operation that does not read as an Operation
+    /// Object has no action, channel or messages, and is compared as written).
     fn operation(&self, named: Named<'a>) -> Operation<'a> {
         let node = &named.node;
-        let action = node.str("action");
-        let channel = node.get("channel").and_then(reference_text).and_then(|r| self.channel_of(&r));
-        let listed: Vec<(usize, usize, JsonPointer)> = self.references(node, "messages");
+        let Some(typed) = node.read::<model::Operation>() else {
+            return Operation { named, action: None, channel: None, messages: Vec::new(), reply: None };
+        };
+        let channel = self.channel_of(&typed.channel.reference);
+        let listed = self.references(&node.path.join("messages"), &typed.messages);
         let messages = if listed.is_empty() {
             let count = channel.map_or(0, |c| self.channels[c].messages.len());
             (0..count).map(|m| (m, node.path.clone())).collect()
         } else {
             listed.into_iter().filter(|(c, _, _)| Some(*c) == channel).map(|(_, m, at)| (m, at)).collect()
         };
-        let reply = node.child(self.root, "reply").map(|reply| Reply {
-            channel: reply.get("channel").and_then(reference_text).and_then(|r| self.channel_of(&r)),
-            messages: self.references(&reply, "messages"),
-            node: reply,
+        let reply = node.child(self.root, "reply").map(|node| {
+            let typed = node.read::<OperationReply>();
+            let (channel, messages) = typed.map_or((None, Vec::new()), |reply| {
+                let channel = reply.channel.and_then(|c| self.channel_of(&c.reference));
+                (channel, self.references(&node.path.join("messages"), &reply.messages))
+            });
+            Reply { channel, messages, node }
         });
-        Operation { named, action, channel, messages, reply }
+        Operation { named, action: Some(typed.action), channel, messages, reply }
     }
 
-    /// The messages a list of references under `key` names: `(channel, message, where)`.
-    fn references(&self, node: &Node<'a>, key: &str) -> Vec<(usize, usize, JsonPointer)> {
-        let Some(list) = node.get(key).and_then(Value::as_array) else { return Vec::new() };
+    /// The messages a list of references (written at `at`) names: `(channel, message, where)`.
+    fn references(&self, at: &JsonPointer, list: &[Reference]) -> Vec<(usize, usize, JsonPointer)> {
         list.iter()
             .enumerate()
             .filter_map(|(i, item)| {
-                let (c, m) = self.message_of(&reference_text(item)?)?;
-                Some((c, m, node.path.join(key).join(i.to_string())))
+                let (c, m) = self.message_of(&item.reference)?;
+                Some((c, m, at.join(i.to_string())))
             })
             .collect()
     }
@@ -153,11 +161,7 @@ impl<'a> Index<'a> {
     fn assign_flows(&mut self) {
         let mut flows: Vec<(usize, usize, Flow)> = Vec::new();
         for op in &self.operations {
-            let own = match op.action {
-                Some("receive") => Flow::RECEIVED,
-                Some("send") => Flow::SENT,
-                _ => Flow::BOTH,
-            };
+            let own = operations::action_flow(op.action);
             if let Some(c) = op.channel {
                 flows.extend(op.messages.iter().map(|(m, _)| (c, *m, own)));
             }
@@ -279,10 +283,10 @@ impl<'a> Differ<'a> {
     /// The `enum` of a server variable or a channel parameter: absent allows any value.
     fn allowed_values(&mut self, old: &Node<'a>, new: &Node<'a>, narrowed: R, widened: R) {
         let values = |node: &Node<'a>| -> Option<BTreeSet<String>> {
-            node.get("enum").and_then(Value::as_array).map(|v| v.iter().map(canonical_text).collect())
+            node.field("enum").and_then(Value::as_array).map(|v| v.iter().map(canonical_text).collect())
         };
         let (o, n) = (values(old), values(new));
-        let at = if new.get("enum").is_some() { new.path.join("enum") } else { old.path.join("enum") };
+        let at = Node::place(old, new, "enum");
         let (lost, gained) = match (&o, &n) {
             (None, None) => return,
             (None, Some(_)) => (true, false),
@@ -291,11 +295,11 @@ impl<'a> Differ<'a> {
         };
         if lost {
             self.emit(narrowed, Flow::BOTH, &at, "allowed values narrowed".to_owned())
-                .values(old.get("enum"), new.get("enum"));
+                .values(old.field("enum"), new.field("enum"));
         }
         if gained {
             self.emit(widened, Flow::BOTH, &at, "allowed values widened".to_owned())
-                .values(old.get("enum"), new.get("enum"));
+                .values(old.field("enum"), new.field("enum"));
         }
     }
 
@@ -306,7 +310,7 @@ impl<'a> Differ<'a> {
         let ob = o.child(self.old, "bindings").unwrap_or_else(|| empty(o));
         let nb = n.child(self.new, "bindings").unwrap_or_else(|| empty(n));
         let mut protocols = nb.keys();
-        protocols.extend(ob.keys().into_iter().filter(|k| nb.get(k).is_none()));
+        protocols.extend(ob.keys().into_iter().filter(|k| !nb.has(k)));
         for protocol in protocols {
             if channel && protocol == "ws" {
                 let empty_ws = |b: &Node<'a>| Node::anything(b.path.join("ws"));

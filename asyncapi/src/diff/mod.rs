@@ -60,7 +60,7 @@ pub use report::{Change, Report};
 pub use rules::{Class, RULES, Rule};
 
 use crate::Document;
-use crate::pointer::{JsonPointer, follow_reference};
+use crate::pointer::{JsonPointer, follow_reference, follow_value, reference_of};
 use rules::{Flow, R};
 
 /// The changes from `old` to `new`, two loaded documents (traits applied, references
@@ -153,18 +153,42 @@ impl<'a> Node<'a> {
 
     /// This node with its reference followed (as it is when the reference leads nowhere).
     pub(crate) fn resolved(self, root: &'a Value) -> Node<'a> {
-        match self.value.get("$ref").and_then(Value::as_str).and_then(|r| follow_reference(root, r)) {
+        match follow_value(root, self.value) {
             Some((real, value)) => Node { path: self.path, real, value },
             None => self,
         }
     }
 
-    pub(crate) fn get(&self, key: &str) -> Option<&'a Value> {
-        self.value.get(key)
+    /// The value of field `key` as written (its reference, if any, not followed).
+    pub(crate) fn field(&self, key: &str) -> Option<&'a Value> {
+        crate::pointer::step(self.value, key)
     }
 
+    /// Whether the object has a field `key`, whatever its value.
+    pub(crate) fn has(&self, key: &str) -> bool {
+        self.field(key).is_some()
+    }
+
+    /// The text of field `key`, when it is a string.
     pub(crate) fn str(&self, key: &str) -> Option<&'a str> {
-        self.value.get(key).and_then(Value::as_str)
+        self.field(key).and_then(Value::as_str)
+    }
+
+    /// The node read as a typed spec object on its own; `None` when it does not type (the
+    /// diff accepts any JSON, and compares what it cannot read as written, or not at all).
+    pub(crate) fn read<T: crate::model::node::FromNode>(&self) -> Option<T> {
+        crate::model::read(self.value)
+    }
+
+    /// Where field `key` is in the new object when it has it, else in the old one: where a
+    /// change of the field is reported.
+    pub(crate) fn place(old: &Node<'_>, new: &Node<'_>, key: &str) -> JsonPointer {
+        if new.has(key) { new.path.join(key) } else { old.path.join(key) }
+    }
+
+    /// Where field `key` is when the object has it, else the object itself.
+    pub(crate) fn field_or_self(&self, key: &str) -> JsonPointer {
+        if self.has(key) { self.path.join(key) } else { self.path.clone() }
     }
 
     /// The keys of an object node, in document order.
@@ -203,6 +227,8 @@ pub(crate) struct Differ<'a> {
     pub(crate) old: &'a Value,
     pub(crate) new: &'a Value,
     pub(crate) options: Options,
+    /// Each document's `defaultContentType`, old then new.
+    pub(crate) default_content_type: (Option<&'a str>, Option<&'a str>),
     found: Vec<Found>,
     /// Pairs of objects (where each really is, the direction, and whether `null` is
     /// ignored) already compared: a schema or message used in several places is reported
@@ -212,7 +238,15 @@ pub(crate) struct Differ<'a> {
 
 impl<'a> Differ<'a> {
     fn new(old: &'a Value, new: &'a Value, options: Options) -> Self {
-        Differ { old, new, options, found: Vec::new(), visited: HashSet::new() }
+        let default_content_type = |root| Node::root(root).str("defaultContentType");
+        Differ {
+            old,
+            new,
+            options,
+            default_content_type: (default_content_type(old), default_content_type(new)),
+            found: Vec::new(),
+            visited: HashSet::new(),
+        }
     }
 
     /// Records a change; the class is decided from the rule and the flow at the end.
@@ -274,7 +308,7 @@ impl<'a> Differ<'a> {
             texts
         };
         if tags(self.old, old) != tags(self.new, new) {
-            let at = if new.get("tags").is_some() { new.path.join("tags") } else { old.path.join("tags") };
+            let at = Node::place(old, new, "tags");
             self.emit(R::TagsChanged, Flow::BOTH, &at, "tags changed".to_owned());
         }
     }
@@ -283,7 +317,7 @@ impl<'a> Differ<'a> {
     /// fields as ignored keywords.
     pub(crate) fn rest(&mut self, old: &Node<'a>, new: &Node<'a>, handled: &[&str]) {
         let mut keys: Vec<&str> = new.keys();
-        keys.extend(old.keys().into_iter().filter(|k| new.get(k).is_none()));
+        keys.extend(old.keys().into_iter().filter(|k| !new.has(k)));
         for key in keys {
             if handled.contains(&key) {
                 continue;
@@ -332,7 +366,7 @@ impl<'a> Differ<'a> {
 /// and without references.
 fn resolved_deep(root: &Value, value: &Value) -> Value {
     fn walk(root: &Value, value: &Value, budget: &mut usize, depth: usize) -> Value {
-        let value = match value.get("$ref").and_then(Value::as_str) {
+        let value = match reference_of(value) {
             Some(r) if *budget > 0 && depth < normalize::MAX_DEPTH => {
                 *budget -= 1;
                 follow_reference(root, r).map_or(value, |(_, v)| v)

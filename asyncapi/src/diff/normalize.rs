@@ -10,11 +10,13 @@ mod shared;
 
 use serde_json::{Map, Value};
 
+use super::Node;
+pub(crate) use super::schema::keywords::{VALIDATION_KEYWORDS, accepts, discriminator, effective_types, unwrap_target};
+use crate::model::{ChannelBindings, Operation, Reference};
 use crate::pointer::{JsonPointer, follow_reference};
 use shared::resolve;
 pub(crate) use shared::{
-    VALIDATION_KEYWORDS, accepts, address_template, canonical_text, content_type, discriminator, effective_types,
-    json_eq, json_schema_of, placeholders, reference_text, sort_keys, unwrap_target,
+    address_template, canonical_text, content_type, json_eq, json_schema_of, placeholders, reference_text, sort_keys,
 };
 
 /// How deep a schema may nest before it is compared (or normalized) as plain JSON: far
@@ -188,14 +190,16 @@ impl<'a> Normalizer<'a> {
         channel.map_or_else(|| value.clone(), sorted)
     }
 
+    /// Bindings: a channel's WebSocket `query` and `headers` are schemas.
     fn bindings(&mut self, value: &Value) -> Value {
         let mut out = self.general(value);
-        let resolved = resolve(self.root, value);
-        for key in ["query", "headers"] {
-            if let Some(schema) = resolved.get("ws").and_then(|ws| ws.get(key))
+        let ws = crate::model::read::<ChannelBindings>(resolve(self.root, value)).and_then(|b| b.ws);
+        let Some(ws) = ws else { return out };
+        for (key, schema) in [("query", ws.query), ("headers", ws.headers)] {
+            if let Some(schema) = schema
                 && let Some(slot) = out.get_mut("ws").and_then(|ws| ws.get_mut(key))
             {
-                *slot = self.within("ws", |s| s.within(key, |s| s.schema(schema, 0)));
+                *slot = self.within("ws", |s| s.within(key, |s| s.schema(&schema.0, 0)));
             }
         }
         out
@@ -208,8 +212,10 @@ impl<'a> Normalizer<'a> {
             _ => s.field(key, item),
         });
         let Some(mut message) = message else { return value.clone() };
-        if let Some(written) = resolve(self.root, value).as_object() {
-            message.insert("contentType".to_owned(), Value::from(content_type(self.root, written)));
+        let written = Node::root(resolve(self.root, value));
+        if written.value.is_object() {
+            let default = Node::root(self.root).str("defaultContentType");
+            message.insert("contentType".to_owned(), Value::from(content_type(written.str("contentType"), default)));
         }
         sorted(message)
     }
@@ -231,10 +237,9 @@ impl<'a> Normalizer<'a> {
             _ => s.field(key, item),
         });
         let Some(mut out) = operation else { return value.clone() };
-        let listed = out.get("messages").and_then(Value::as_array).is_some_and(|m| !m.is_empty());
-        let channel = resolve(self.root, value).get("channel").and_then(reference_text);
-        if let Some(channel) = channel {
-            if !listed {
+        let typed = crate::model::read::<Operation>(resolve(self.root, value));
+        if let Some(Operation { channel: Reference { reference: channel }, messages, .. }) = typed {
+            if messages.is_empty() {
                 insert_unless_empty(&mut out, "messages", all_messages_of(self.root, &channel));
             }
             // A reply without a channel travels on its operation's.
@@ -298,7 +303,7 @@ fn sorted_references(value: &Value) -> Value {
 /// References to every message of the channel `channel` (a `$ref` to it) names.
 fn all_messages_of(root: &Value, channel: &str) -> Value {
     let Some((_, resolved)) = follow_reference(root, channel) else { return Value::Array(vec![]) };
-    let keys = resolved.get("messages").and_then(Value::as_object).into_iter().flat_map(Map::keys);
+    let keys = Node::root(resolved).field("messages").and_then(Value::as_object).into_iter().flat_map(Map::keys);
     let base = channel.strip_suffix('/').unwrap_or(channel);
     let mut refs: Vec<String> =
         keys.map(|k| format!("{base}/messages/{}", k.replace('~', "~0").replace('/', "~1"))).collect();

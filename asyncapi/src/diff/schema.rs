@@ -7,6 +7,7 @@
 //! objects and arrays in `schema/structure.rs`, variants and members in `schema/composition.rs`.
 
 mod composition;
+pub(super) mod keywords;
 mod structure;
 mod values;
 

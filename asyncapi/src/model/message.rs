@@ -107,6 +107,18 @@ impl MultiFormatSchema {
     pub fn format(&self) -> Option<SchemaFormat> {
         SchemaFormat::parse(&self.schema_format)
     }
+
+    /// A payload or headers value as written, when it is a Multi Format Schema Object: its
+    /// `schemaFormat` and its `schema` (absent allows anything), borrowed. `None` for a
+    /// schema written directly (or a `$ref` to one).
+    ///
+    /// For readers of JSON as written (the view's payload schemas, the diff, which compares
+    /// any JSON), so that they tell the two forms apart as one.
+    pub fn written(value: &Value) -> Option<(&str, Option<&Value>)> {
+        let map = value.as_object()?;
+        let format = map.get("schemaFormat")?.as_str()?;
+        Some((format, map.get("schema")))
+    }
 }
 
 /// A message's payload or headers schema: an AsyncAPI Schema (or a `$ref` to one), or a

@@ -29,6 +29,13 @@ use serde_json::Value;
 use crate::diagnostic::{Problem, Severity};
 use node::{Absent, Cx, FromNode, kind_of};
 
+/// Reads `value` as a `T` on its own, for readers of JSON that may not be a whole document
+/// (the diff compares any JSON): an object that does not type is `None`, and what was
+/// found in it is dropped (a loaded document reports it).
+pub(crate) fn read<T: FromNode>(value: &Value) -> Option<T> {
+    T::from_node(value, &mut Cx::new())
+}
+
 /// A Reference Object: `{"$ref": "..."}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Reference {

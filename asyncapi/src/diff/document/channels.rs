@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::{Channel, Correspondence, Index, Named, PARAMETER_FIELDS};
 use crate::diff::Pairing::{InOrder, Unique};
-use crate::diff::normalize::{content_type, json_eq, json_schema_of, placeholders, reference_text};
+use crate::diff::normalize::{content_type, json_eq, json_schema_of, placeholders};
 use crate::diff::rules::{Flow, R};
 use crate::diff::{Differ, Identity, Matching, Node, match_items, show};
+use crate::model::{self, Reference};
 use crate::pointer::JsonPointer;
 
 const CHANNEL_FIELDS: &[&str] = &[
@@ -82,7 +83,7 @@ impl<'a> Differ<'a> {
                 };
                 let at = n.path.join("address");
                 self.emit(R::ChannelAddressChanged, Flow::BOTH, &at, message)
-                    .values(o.get("address"), n.get("address"));
+                    .values(o.field("address"), n.field("address"));
             }
             self.parameters(o, n, oc.template == nc.template);
             self.channel_servers(old, new, o, n, servers);
@@ -188,13 +189,13 @@ impl<'a> Differ<'a> {
     ) {
         let available = |index: &Index<'a>, node: &Node<'a>| -> Vec<(usize, JsonPointer)> {
             let listed: Vec<(usize, JsonPointer)> = node
-                .get("servers")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
+                .field("servers")
+                .and_then(model::read::<Vec<Reference>>)
+                .unwrap_or_default()
+                .iter()
                 .enumerate()
                 .filter_map(|(i, s)| {
-                    let (real, _) = crate::pointer::follow_reference(index.root, &reference_text(s)?)?;
+                    let (real, _) = crate::pointer::follow_reference(index.root, &s.reference)?;
                     let server = index.servers.iter().position(|s| s.node.real == real)?;
                     Some((server, node.path.join("servers").join(i.to_string())))
                 })
@@ -226,10 +227,13 @@ impl<'a> Differ<'a> {
             return;
         }
         self.field(R::MessageNameChanged, Flow::BOTH, o, n, "name");
-        let (Some(om), Some(nm)) = (o.value.as_object(), n.value.as_object()) else { return };
-        let (ot, nt) = (content_type(self.old, om), content_type(self.new, nm));
+        if !(o.value.is_object() && n.value.is_object()) {
+            return;
+        }
+        let (od, nd) = self.default_content_type;
+        let (ot, nt) = (content_type(o.str("contentType"), od), content_type(n.str("contentType"), nd));
         if ot != nt {
-            let at = if n.get("contentType").is_some() { n.path.join("contentType") } else { n.path.clone() };
+            let at = n.field_or_self("contentType");
             let message = format!("content type `{ot}` is now `{nt}`");
             self.emit(R::ContentTypeChanged, flow, &at, message).values(Some(&Value::from(ot)), Some(&Value::from(nt)));
         }
@@ -244,7 +248,7 @@ impl<'a> Differ<'a> {
 
     fn correlation_id(&mut self, o: &Node<'a>, n: &Node<'a>, flow: Flow) {
         let (oc, nc) = (o.child(self.old, "correlationId"), n.child(self.new, "correlationId"));
-        let (ol, nl) = (oc.as_ref().and_then(|c| c.get("location")), nc.as_ref().and_then(|c| c.get("location")));
+        let (ol, nl) = (oc.as_ref().and_then(|c| c.field("location")), nc.as_ref().and_then(|c| c.field("location")));
         match (&oc, &nc) {
             (None, Some(nc)) => {
                 let message = format!("correlation id added at {}", nl.map(show).unwrap_or_default());

@@ -9,6 +9,7 @@ use super::{Correspondence, Index, Operation, Reply};
 use crate::diff::Pairing::{InOrder, Unique};
 use crate::diff::rules::{Flow, R};
 use crate::diff::{Differ, Identity, match_items};
+use crate::model::Action;
 use crate::pointer::JsonPointer;
 
 const OPERATION_FIELDS: &[&str] = &[
@@ -69,7 +70,7 @@ impl<'a> Differ<'a> {
         for &j in &matching.added {
             let op = &new.operations[j];
             let message = match op.action {
-                Some("send") => format!(
+                Some(Action::Send) => format!(
                     "operation `{}` added: the application sends new messages, which peers that match messages exhaustively must handle",
                     op.named.key
                 ),
@@ -99,7 +100,7 @@ impl<'a> Differ<'a> {
         if oo.action != no.action {
             let at = n.path.join("action");
             self.emit(R::OperationActionChanged, Flow::BOTH, &at, "the messages now travel the other way".to_owned())
-                .values(o.get("action"), n.get("action"));
+                .values(o.field("action"), n.field("action"));
         }
         let same_channel = oo.channel.and_then(|c| map.channels.get(&c).copied()) == no.channel;
         if !same_channel {
@@ -168,7 +169,7 @@ impl<'a> Differ<'a> {
             (None, None) => return,
             (None, Some(_)) => {
                 let message = match no.action {
-                    Some("send") => "reply added: the application now waits for a reply".to_owned(),
+                    Some(Action::Send) => "reply added: the application now waits for a reply".to_owned(),
                     _ => "reply added: the application now replies".to_owned(),
                 };
                 self.emit(R::ReplyAdded, flow, &n.path.join("reply"), message);
@@ -184,14 +185,14 @@ impl<'a> Differ<'a> {
         // A reply without a channel travels on its operation's.
         let mapped = or.channel.or(oo.channel).and_then(|c| map.channels.get(&c).copied());
         if mapped != nr.channel.or(no.channel) {
-            let at = if nr.node.get("channel").is_some() { nr.node.path.join("channel") } else { nr.node.path.clone() };
+            let at = nr.node.field_or_self("channel");
             self.emit(R::ReplyChannelChanged, Flow::BOTH, &at, "replies travel on another channel".to_owned());
         }
         let location = |root: &'a Value, reply: &Reply<'a>| {
             reply.node.child(root, "address").and_then(|a| a.str("location")).map(str::to_owned)
         };
         if location(self.old, or) != location(self.new, nr) {
-            let at = if nr.node.get("address").is_some() { nr.node.path.join("address") } else { nr.node.path.clone() };
+            let at = nr.node.field_or_self("address");
             self.emit(R::ReplyAddressChanged, Flow::BOTH, &at, "the reply address changed".to_owned());
         }
         let was: Vec<((usize, usize), &JsonPointer)> =
@@ -209,11 +210,11 @@ impl<'a> Differ<'a> {
     }
 }
 
-/// What an operation's action makes of its messages.
-fn action_flow(action: Option<&str>) -> Flow {
+/// What an operation's action makes of its messages (both ways when it has none).
+pub(super) fn action_flow(action: Option<Action>) -> Flow {
     match action {
-        Some("receive") => Flow::RECEIVED,
-        Some("send") => Flow::SENT,
-        _ => Flow::BOTH,
+        Some(Action::Receive) => Flow::RECEIVED,
+        Some(Action::Send) => Flow::SENT,
+        None => Flow::BOTH,
     }
 }

@@ -9,6 +9,7 @@ use crate::diff::Pairing::InOrder;
 use crate::diff::normalize::canonical_text;
 use crate::diff::rules::{Flow, R};
 use crate::diff::{Differ, Identity, Node, match_items, resolved_deep};
+use crate::model::SecurityScheme;
 
 impl<'a> Differ<'a> {
     /// `security`: alternatives, any one of which authorizes (the specification's reading).
@@ -68,16 +69,10 @@ impl<'a> Differ<'a> {
             }
             self.oauth_flows(o, n);
             let scopes = |node: &Node<'a>| -> BTreeSet<String> {
-                node.get("scopes")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
+                node.read::<SecurityScheme>().map(|scheme| scheme.scopes.into_iter().collect()).unwrap_or_default()
             };
             let (was, now) = (scopes(o), scopes(n));
-            let at = if n.get("scopes").is_some() { n.path.join("scopes") } else { o.path.join("scopes") };
+            let at = Node::place(o, n, "scopes");
             for scope in now.difference(&was) {
                 self.emit(R::SecurityScopeAdded, Flow::BOTH, &at, format!("scope `{scope}` is now required"));
             }
