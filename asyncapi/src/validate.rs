@@ -7,19 +7,21 @@ use serde_json::{Map, Value};
 
 use crate::diagnostic::{Problem, Severity};
 use crate::model::node::Finding;
+use crate::model::{ApiKeyLocation, HttpApiKeyLocation, SecuritySchemeType};
 use crate::pointer::{JsonPointer, RefTarget};
 
 /// Checks `asyncapi`: 3.0.x and 3.1.x are read; anything else stops here.
 pub(crate) fn check_version(root: &Value) -> Option<Finding> {
+    let root = Raw(root);
     let pointer = JsonPointer::from_tokens(["asyncapi"]);
-    let problem = match root.get("asyncapi") {
-        None if !root.is_object() => return None,
+    let problem = match root.field("asyncapi").map(|v| v.0) {
+        None if !root.0.is_object() => return None,
         None => Problem::MissingField { field: "asyncapi", object: "an AsyncAPI document" },
         Some(Value::String(v)) if is_supported(v) => return None,
         Some(Value::String(v)) => Problem::UnsupportedVersion { found: v.clone() },
         Some(other) => Problem::UnsupportedVersion { found: other.to_string() },
     };
-    let pointer = if root.get("asyncapi").is_some() { pointer } else { JsonPointer::root() };
+    let pointer = if root.has("asyncapi") { pointer } else { JsonPointer::root() };
     Some(Finding { severity: Severity::Error, problem, pointer, at_key: false })
 }
 
@@ -33,6 +35,63 @@ fn is_supported(version: &str) -> bool {
         && matches!(minor, "0" | "1")
         && !patch_core.is_empty()
         && patch_core.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A node of the document as validation reads it: raw JSON, through this type alone.
+///
+/// Validation cannot read the typed model ([`crate::model`]) or the view built on it: it
+/// runs in the same pass as the typed reading, on the bundled document whether or not that
+/// document types, so that an author sees a wrong reference or an undeclared parameter
+/// together with a wrong field type, each at its pointer, rather than one after the other
+/// (the typed reader gives up on a whole document at its first ill-typed object). The
+/// version check runs earlier still, before bundling. And the model says the same of an
+/// absent `parameters` and of `parameters: {}`, which the parameter rule tells apart.
+///
+/// Every read is lenient: a field of the wrong type reads as absent here, and the typed
+/// reader reports it.
+#[derive(Debug, Clone, Copy)]
+struct Raw<'a>(&'a Value);
+
+impl<'a> Raw<'a> {
+    /// The value of field `key`, as written.
+    fn field(self, key: &str) -> Option<Raw<'a>> {
+        self.0.as_object()?.get(key).map(Raw)
+    }
+
+    /// Whether the object has field `key`, whatever its value.
+    fn has(self, key: &str) -> bool {
+        self.field(key).is_some()
+    }
+
+    /// The text of field `key`, when it is a string.
+    fn str(self, key: &str) -> Option<&'a str> {
+        self.field(key)?.0.as_str()
+    }
+
+    /// The object of field `key`, when it is one.
+    fn object(self, key: &str) -> Option<&'a Map<String, Value>> {
+        self.field(key)?.0.as_object()
+    }
+
+    /// The entries of this node, when it is an object, in document order.
+    fn entries(self) -> impl Iterator<Item = (&'a String, Raw<'a>)> {
+        self.0.as_object().into_iter().flat_map(Map::iter).map(|(key, value)| (key, Raw(value)))
+    }
+
+    /// The entries of the object of field `key`.
+    fn entries_of(self, key: &str) -> impl Iterator<Item = (&'a String, Raw<'a>)> {
+        self.field(key).into_iter().flat_map(Raw::entries)
+    }
+
+    /// The items of the array of field `key`, when it is one.
+    fn items_of(self, key: &str) -> Option<impl Iterator<Item = Raw<'a>>> {
+        Some(self.field(key)?.0.as_array()?.iter().map(Raw))
+    }
+
+    /// The reference text, when this is a Reference Object.
+    fn reference(self) -> Option<&'a str> {
+        crate::pointer::reference_of(self.0)
+    }
 }
 
 /// Semantic checks over a bundled document.
@@ -72,74 +131,67 @@ impl<'a> Validator<'a> {
 
     /// The node a local `$ref` finally designates. This runs after errors too; `follow`
     /// bounds its own depth instead of trusting the document.
-    fn resolve(&self, reference: &str) -> Option<(JsonPointer, &'a Value)> {
-        crate::pointer::follow_reference(self.doc, reference)
+    fn resolve(&self, reference: &str) -> Option<(JsonPointer, Raw<'a>)> {
+        crate::pointer::follow_reference(self.doc, reference).map(|(at, value)| (at, Raw(value)))
     }
 
     /// An object that may be written in place or referenced: its final pointer and value.
-    fn deref(&self, at: JsonPointer, node: &'a Value) -> Option<(JsonPointer, &'a Value)> {
-        match node.get("$ref").and_then(Value::as_str) {
+    fn deref(&self, at: JsonPointer, node: Raw<'a>) -> Option<(JsonPointer, Raw<'a>)> {
+        match node.reference() {
             Some(reference) => self.resolve(reference),
             None => Some((at, node)),
         }
     }
 
-    fn entries(node: Option<&'a Value>) -> impl Iterator<Item = (&'a String, &'a Value)> {
-        node.and_then(Value::as_object).into_iter().flat_map(Map::iter)
-    }
-
     fn run(&mut self) {
-        let doc = self.doc;
+        let doc = Raw(self.doc);
         let root = JsonPointer::root();
         for map in ["servers", "channels", "operations"] {
-            self.check_keys(&root.join(map), doc.get(map));
+            self.check_keys(&root.join(map), doc.entries_of(map));
         }
-        if let Some(components) = doc.get("components").and_then(Value::as_object) {
-            for (kind, entries) in components {
-                self.check_keys(&root.join("components").join(kind.clone()), Some(entries));
-            }
+        for (kind, entries) in doc.entries_of("components") {
+            self.check_keys(&root.join("components").join(kind.clone()), entries.entries());
         }
-        for (scope, node) in
-            [(root.clone(), doc), (root.join("components"), doc.get("components").unwrap_or(&Value::Null))]
-        {
-            for (name, server) in Self::entries(node.get("servers")) {
+        let components = doc.field("components").unwrap_or(Raw(&Value::Null));
+        for (scope, node) in [(root.clone(), doc), (root.join("components"), components)] {
+            for (name, server) in node.entries_of("servers") {
                 self.check_server(scope.join("servers").join(name.clone()), server);
             }
-            for (name, channel) in Self::entries(node.get("channels")) {
+            for (name, channel) in node.entries_of("channels") {
                 self.check_channel(scope.join("channels").join(name.clone()), channel);
             }
             let in_root = scope.is_root();
-            for (name, operation) in Self::entries(node.get("operations")) {
+            for (name, operation) in node.entries_of("operations") {
                 self.check_operation(scope.join("operations").join(name.clone()), operation, in_root);
             }
         }
-        for (name, trait_) in Self::entries(doc.pointer("/components/operationTraits")) {
+        for (name, trait_) in components.entries_of("operationTraits") {
             let at = root.join("components").join("operationTraits").join(name.clone());
             if let Some((at, trait_)) = self.deref(at, trait_) {
                 self.check_security_list(&at, trait_);
             }
         }
-        for (name, scheme) in Self::entries(doc.pointer("/components/securitySchemes")) {
+        for (name, scheme) in components.entries_of("securitySchemes") {
             let at = root.join("components").join("securitySchemes").join(name.clone());
-            if scheme.get("$ref").is_none() {
+            if !scheme.has("$ref") {
                 self.check_scheme(at, scheme);
             }
         }
     }
 
-    fn check_keys(&mut self, at: &JsonPointer, map: Option<&'a Value>) {
-        for (key, _) in Self::entries(map) {
+    fn check_keys(&mut self, at: &JsonPointer, entries: impl Iterator<Item = (&'a String, Raw<'a>)>) {
+        for (key, _) in entries {
             if !valid_key(key) {
                 self.warn(at.join(key.clone()), Problem::UnusualKey { key: key.clone() }, true);
             }
         }
     }
 
-    fn check_server(&mut self, at: JsonPointer, server: &'a Value) {
+    fn check_server(&mut self, at: JsonPointer, server: Raw<'a>) {
         let Some((at, server)) = self.deref(at, server) else { return };
-        let declared = server.get("variables").and_then(Value::as_object);
+        let declared = server.object("variables");
         for field in ["host", "pathname"] {
-            let Some(text) = server.get(field).and_then(Value::as_str) else { continue };
+            let Some(text) = server.str(field) else { continue };
             match placeholders(text) {
                 Ok(names) => {
                     for name in names {
@@ -165,10 +217,10 @@ impl<'a> Validator<'a> {
         self.check_security_list(&at, server);
     }
 
-    fn check_channel(&mut self, at: JsonPointer, channel: &'a Value) {
+    fn check_channel(&mut self, at: JsonPointer, channel: Raw<'a>) {
         let Some((at, channel)) = self.deref(at, channel) else { return };
-        let address = channel.get("address").and_then(Value::as_str);
-        let declared = channel.get("parameters").and_then(Value::as_object);
+        let address = channel.str("address");
+        let declared = channel.object("parameters");
         let used = match address.map(placeholders) {
             Some(Ok(names)) => names,
             Some(Err(())) => {
@@ -197,7 +249,7 @@ impl<'a> Validator<'a> {
                 Some(_) => {}
             }
         }
-        for (name, _) in Self::entries(channel.get("parameters")) {
+        for (name, _) in channel.entries_of("parameters") {
             if !used.contains(&name.as_str()) {
                 self.error_at_key(
                     at.join("parameters").join(name.clone()),
@@ -208,31 +260,29 @@ impl<'a> Validator<'a> {
                 );
             }
         }
-        if let Some(servers) = channel.get("servers").and_then(Value::as_array) {
-            for (i, server) in servers.iter().enumerate() {
-                let Some(reference) = server.get("$ref").and_then(Value::as_str) else { continue };
-                let is_root_server =
-                    RefTarget::split(reference).pointer().is_ok_and(|p| matches!(p.tokens(), [s, _] if s == "servers"));
-                if !is_root_server {
-                    self.error(
-                        at.join("servers").join(i.to_string()).join("$ref"),
-                        Problem::WrongReferenceTarget {
-                            reference: reference.to_owned(),
-                            expected: "a server in the root `servers` (`#/servers/<name>`)",
-                        },
-                    );
-                }
+        for (i, server) in channel.items_of("servers").into_iter().flatten().enumerate() {
+            let Some(reference) = server.reference() else { continue };
+            let is_root_server =
+                RefTarget::split(reference).pointer().is_ok_and(|p| matches!(p.tokens(), [s, _] if s == "servers"));
+            if !is_root_server {
+                self.error(
+                    at.join("servers").join(i.to_string()).join("$ref"),
+                    Problem::WrongReferenceTarget {
+                        reference: reference.to_owned(),
+                        expected: "a server in the root `servers` (`#/servers/<name>`)",
+                    },
+                );
             }
         }
     }
 
     /// The final pointers of a channel's messages, and the pointers they are written at.
-    fn channel_messages(&mut self, channel_at: &JsonPointer, channel: &'a Value) -> std::rc::Rc<[JsonPointer]> {
+    fn channel_messages(&mut self, channel_at: &JsonPointer, channel: Raw<'a>) -> std::rc::Rc<[JsonPointer]> {
         if let Some(known) = self.channel_messages.get(channel_at) {
             return std::rc::Rc::clone(known);
         }
         let mut out = Vec::new();
-        for (key, message) in Self::entries(channel.get("messages")) {
+        for (key, message) in channel.entries_of("messages") {
             let written = channel_at.join("messages").join(key.clone());
             if let Some((fin, _)) = self.deref(written.clone(), message) {
                 out.push(fin);
@@ -244,30 +294,25 @@ impl<'a> Validator<'a> {
         out
     }
 
-    fn check_operation(&mut self, at: JsonPointer, operation: &'a Value, in_root: bool) {
+    fn check_operation(&mut self, at: JsonPointer, operation: Raw<'a>, in_root: bool) {
         let Some((at, operation)) = self.deref(at, operation) else { return };
-        let channel = self.channel_of(&at.join("channel"), operation.get("channel"), in_root);
+        let channel = self.channel_of(&at.join("channel"), operation.field("channel"), in_root);
         if let Some((channel_at, channel)) = channel {
             let allowed = self.channel_messages(&channel_at, channel);
-            self.check_messages_in(&at.join("messages"), operation.get("messages"), &allowed, &channel_at);
+            self.check_messages_in(&at.join("messages"), operation.items_of("messages"), &allowed, &channel_at);
         }
         self.check_security_list(&at, operation);
-        let Some(reply) = operation.get("reply") else { return };
+        let Some(reply) = operation.field("reply") else { return };
         let Some((reply_at, reply)) = self.deref(at.join("reply"), reply) else { return };
-        if let Some((channel_at, channel)) = self.channel_of(&reply_at.join("channel"), reply.get("channel"), false) {
+        if let Some((channel_at, channel)) = self.channel_of(&reply_at.join("channel"), reply.field("channel"), false) {
             let allowed = self.channel_messages(&channel_at, channel);
-            self.check_messages_in(&reply_at.join("messages"), reply.get("messages"), &allowed, &channel_at);
+            self.check_messages_in(&reply_at.join("messages"), reply.items_of("messages"), &allowed, &channel_at);
         }
     }
 
     /// The channel an operation or reply names; root operations must name a root channel.
-    fn channel_of(
-        &mut self,
-        at: &JsonPointer,
-        node: Option<&'a Value>,
-        in_root: bool,
-    ) -> Option<(JsonPointer, &'a Value)> {
-        let reference = node?.get("$ref")?.as_str()?;
+    fn channel_of(&mut self, at: &JsonPointer, node: Option<Raw<'a>>, in_root: bool) -> Option<(JsonPointer, Raw<'a>)> {
+        let reference = node?.reference()?;
         let written = RefTarget::split(reference).pointer().ok()?;
         let (fin, channel) = self.resolve(reference)?;
         let points_at_root_channel = matches!(written.tokens(), [c, _] if c == "channels");
@@ -285,13 +330,12 @@ impl<'a> Validator<'a> {
     fn check_messages_in(
         &mut self,
         at: &JsonPointer,
-        list: Option<&'a Value>,
+        list: Option<impl Iterator<Item = Raw<'a>>>,
         allowed: &[JsonPointer],
         channel_at: &JsonPointer,
     ) {
-        let Some(list) = list.and_then(Value::as_array) else { return };
-        for (i, message) in list.iter().enumerate() {
-            let Some(reference) = message.get("$ref").and_then(Value::as_str) else { continue };
+        for (i, message) in list.into_iter().flatten().enumerate() {
+            let Some(reference) = message.reference() else { continue };
             let written = RefTarget::split(reference).pointer().ok();
             // A reference that leads nowhere is reported where it is resolved, once.
             let Some(fin) = self.resolve(reference).map(|(p, _)| p) else { continue };
@@ -306,11 +350,10 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn check_security_list(&mut self, at: &JsonPointer, holder: &'a Value) {
-        let Some(list) = holder.get("security").and_then(Value::as_array) else { return };
-        for (i, entry) in list.iter().enumerate() {
+    fn check_security_list(&mut self, at: &JsonPointer, holder: Raw<'a>) {
+        for (i, entry) in holder.items_of("security").into_iter().flatten().enumerate() {
             let entry_at = at.join("security").join(i.to_string());
-            match entry.get("$ref").and_then(Value::as_str) {
+            match entry.reference() {
                 Some(reference) => {
                     let Some((fin, _)) = self.resolve(reference) else { continue };
                     if !matches!(fin.tokens(), [c, k, _] if c == "components" && k == "securitySchemes") {
@@ -328,42 +371,44 @@ impl<'a> Validator<'a> {
         }
     }
 
-    fn check_scheme(&mut self, at: JsonPointer, scheme: &'a Value) {
-        let Some(scheme_type) = scheme.get("type").and_then(Value::as_str) else { return };
-        let has = |field: &str| scheme.get(field).is_some();
+    fn check_scheme(&mut self, at: JsonPointer, scheme: Raw<'a>) {
+        let Some(type_text) = scheme.str("type") else { return };
         let require = |v: &mut Self, field: &'static str| {
-            if !has(field) {
-                v.error(at.clone(), Problem::SecuritySchemeIncomplete { scheme_type: scheme_type.to_owned(), field });
+            if !scheme.has(field) {
+                v.error(at.clone(), Problem::SecuritySchemeIncomplete { scheme_type: type_text.to_owned(), field });
             }
         };
-        let location_allowed: Option<(&[&str], &'static str)> = match scheme_type {
-            "httpApiKey" => {
+        // Where the key travels, for the types that say: whether a value is allowed, and
+        // the allowed values for the message.
+        type Location = (fn(&str) -> bool, &'static str);
+        let location: Option<Location> = match SecuritySchemeType::parse(type_text) {
+            Some(SecuritySchemeType::HttpApiKey) => {
                 require(self, "name");
                 require(self, "in");
-                Some((&["query", "header", "cookie"], "`query`, `header` or `cookie`"))
+                Some((|l| HttpApiKeyLocation::parse(l).is_some(), HttpApiKeyLocation::ALLOWED))
             }
-            "apiKey" => {
+            Some(SecuritySchemeType::ApiKey) => {
                 require(self, "in");
-                Some((&["user", "password"], "`user` or `password`"))
+                Some((|l| ApiKeyLocation::parse(l).is_some(), ApiKeyLocation::ALLOWED))
             }
-            "http" => {
+            Some(SecuritySchemeType::Http) => {
                 require(self, "scheme");
                 None
             }
-            "oauth2" => {
+            Some(SecuritySchemeType::OAuth2) => {
                 require(self, "flows");
                 None
             }
-            "openIdConnect" => {
+            Some(SecuritySchemeType::OpenIdConnect) => {
                 require(self, "openIdConnectUrl");
                 None
             }
             _ => None,
         };
-        if let (Some((allowed, text)), Some(location)) = (location_allowed, scheme.get("in").and_then(Value::as_str))
-            && !allowed.contains(&location)
+        if let (Some((allowed, text)), Some(found)) = (location, scheme.str("in"))
+            && !allowed(found)
         {
-            self.error(at.join("in"), Problem::NotAllowed { found: location.to_owned(), allowed: text });
+            self.error(at.join("in"), Problem::NotAllowed { found: found.to_owned(), allowed: text });
         }
         let flow_needs: [(&str, &[&'static str]); 4] = [
             ("implicit", &["authorizationUrl", "availableScopes"]),
@@ -372,9 +417,9 @@ impl<'a> Validator<'a> {
             ("authorizationCode", &["authorizationUrl", "tokenUrl", "availableScopes"]),
         ];
         for (flow, needs) in flow_needs {
-            let Some(body) = scheme.get("flows").and_then(|f| f.get(flow)) else { continue };
+            let Some(body) = scheme.field("flows").and_then(|f| f.field(flow)) else { continue };
             for field in needs {
-                if body.get(*field).is_none() {
+                if !body.has(field) {
                     self.error(at.join("flows").join(flow), Problem::MissingField { field, object: "this OAuth flow" });
                 }
             }

@@ -312,9 +312,20 @@ macro_rules! spec_enum {
         }
 
         impl $name {
+            /// The values the specification allows, as messages name them.
+            pub const ALLOWED: &'static str = $allowed;
+
             /// The spec's spelling.
             pub fn as_str(self) -> &'static str {
                 match self { $( Self::$variant => $text, )* }
+            }
+
+            /// The value spelled `text`, when the specification allows it.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $( $text => Some(Self::$variant), )*
+                    _ => None,
+                }
             }
         }
 
@@ -333,13 +344,11 @@ macro_rules! spec_enum {
         impl crate::model::node::FromNode for $name {
             fn from_node(v: &::serde_json::Value, cx: &mut crate::model::node::Cx) -> Option<Self> {
                 let text = <String as crate::model::node::FromNode>::from_node(v, cx)?;
-                match text.as_str() {
-                    $( $text => Some(Self::$variant), )*
-                    _ => {
-                        cx.error(crate::diagnostic::Problem::NotAllowed { found: text, allowed: $allowed });
-                        None
-                    }
+                let parsed = Self::parse(&text);
+                if parsed.is_none() {
+                    cx.error(crate::diagnostic::Problem::NotAllowed { found: text, allowed: $allowed });
                 }
+                parsed
             }
         }
     };
