@@ -10,11 +10,13 @@
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, CatchUnwind};
 use futures_util::stream::FuturesUnordered;
+use futures_util::task::{ArcWake, AtomicWaker};
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
@@ -159,6 +161,8 @@ where
     let mut ping = tokio::time::interval_at(now + config.ping_interval, config.ping_interval);
     // A connection busy past a tick has no need of the pings it missed.
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let (readable, read_waker) = Signal::new();
+    let (waits_due, waits_waker) = Signal::new();
     let connection = Connection {
         id,
         events: session.events(),
@@ -180,6 +184,10 @@ where
         queued_in_row: 0,
         queue_empty: false,
         unflushed: false,
+        readable,
+        read_waker,
+        waits_due,
+        waits_waker,
         blocked: None,
         last_seen: now,
         ping,
@@ -225,6 +233,12 @@ struct Connection<S> {
     queue_empty: bool,
     /// Frames given to the socket since its last flush.
     unflushed: bool,
+    /// Whether the peer's stream has something to read, and the waker it is polled with.
+    readable: Arc<Signal>,
+    read_waker: Waker,
+    /// Whether one of the waits woke the task, and the waker they are polled with.
+    waits_due: Arc<Signal>,
+    waits_waker: Waker,
     /// Since when the socket takes no frame (its peer does not read).
     blocked: Option<Instant>,
     /// When the peer last sent anything.
@@ -240,6 +254,31 @@ struct Connection<S> {
 struct Waits<'a, F> {
     shutting_down: Pin<&'a mut F>,
     idle: Pin<&'a mut Sleep>,
+}
+
+/// A flag raised by its waker before it wakes the connection's task: tells the connection
+/// which of its sources woke it. A connection woken by its queue (a broadcast to a thousand
+/// members wakes a thousand) then neither polls a stream that has nothing, a poll that costs
+/// tungstenite a pass over its read buffer, nor its waits.
+struct Signal {
+    flag: AtomicBool,
+    task: AtomicWaker,
+}
+
+impl Signal {
+    /// A raised signal (its source is polled at the first turn) and its waker.
+    fn new() -> (Arc<Self>, Waker) {
+        let signal = Arc::new(Self { flag: AtomicBool::new(true), task: AtomicWaker::new() });
+        let waker = futures_util::task::waker(Arc::clone(&signal));
+        (signal, waker)
+    }
+}
+
+impl ArcWake for Signal {
+    fn wake_by_ref(signal: &Arc<Self>) {
+        signal.flag.store(true, Ordering::Release);
+        signal.task.wake();
+    }
 }
 
 async fn live<S>(mut connection: Connection<S>, mut shutdown: watch::Receiver<bool>)
@@ -290,46 +329,35 @@ impl<S> Connection<S>
 where
     S: Stream<Item = Read> + Sink<Write> + Unpin,
 {
-    /// Works until there is nothing to do (then flushes, and waits), or until the connection
-    /// ends (with its close).
+    /// Works until there is nothing to do, or for a bounded number of steps; then looks at
+    /// the waits, flushes what was written, and waits. Ready when the connection ends, with
+    /// its close.
     fn poll_live<F: Future>(&mut self, cx: &mut Context<'_>, mut waits: Waits<'_, F>) -> Poll<Close> {
         self.queue_empty = false;
+        self.readable.task.register(cx.waker());
+        self.waits_due.task.register(cx.waker());
+        let mut more = true;
         for _ in 0..STEPS_PER_TURN {
             match self.poll_step(cx) {
-                Poll::Ready(Ok(())) => continue,
+                Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(close)) => return self.ended(close),
-                Poll::Pending => {}
-            }
-            // Nothing more to do now: a keepalive ping if it is time, what was written goes
-            // out, and the waits are looked at.
-            if self.blocked.is_none() && self.ping.poll_tick(cx).is_ready() {
-                if self.socket.start_send_unpin(Write::Ping).is_err() {
-                    return self.ended(None);
+                Poll::Pending => {
+                    more = false;
+                    break;
                 }
-                self.unflushed = true;
             }
-            if let Err(close) = self.poll_flush(cx) {
-                return self.ended(close);
-            }
-            self.count();
-            return match self.poll_waits(cx, &mut waits) {
-                Poll::Ready(close) => self.ended(close),
-                Poll::Pending => Poll::Pending,
-            };
         }
-        // A peer whose frames never stop: what was written goes out, the shutdown and the
-        // overflow are looked at, and the thread's other tasks get their turn.
+        if let Poll::Ready(close) = self.poll_waits(&mut waits) {
+            return self.ended(close);
+        }
         if let Err(close) = self.poll_flush(cx) {
             return self.ended(close);
         }
         self.count();
-        if waits.shutting_down.as_mut().poll(cx).is_ready() {
-            return self.ended(SHUTTING_DOWN);
+        // A peer whose frames never stop: the thread's other tasks get their turn first.
+        if more {
+            cx.waker().wake_by_ref();
         }
-        if self.outbox.poll_overflowed(cx).is_ready() {
-            return self.ended(OVERFLOWED);
-        }
-        cx.waker().wake_by_ref();
         Poll::Pending
     }
 
@@ -362,7 +390,7 @@ where
         let peer_first = self.queued_in_row >= QUEUED_IN_A_ROW && self.reply.is_none();
         if peer_first {
             self.queued_in_row = 0;
-            if let Poll::Ready(step) = self.poll_peer(cx) {
+            if let Poll::Ready(step) = self.poll_peer() {
                 return Poll::Ready(step);
             }
         }
@@ -400,16 +428,22 @@ where
         if peer_first {
             return Poll::Pending;
         }
-        self.poll_peer(cx)
+        self.poll_peer()
     }
 
     /// The peer's next frame, read and its handler started, when the handlers at work leave
     /// room for it.
-    fn poll_peer(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+    fn poll_peer(&mut self) -> Poll<Result<(), Close>> {
         if self.reply.is_some() || self.in_flight() >= self.concurrency {
             return Poll::Pending;
         }
-        let read = ready!(self.socket.poll_next_unpin(cx));
+        // Only a stream that has something, or woke the task since it had nothing, is polled.
+        if !self.readable.flag.swap(false, Ordering::Acquire) {
+            return Poll::Pending;
+        }
+        let read = ready!(self.socket.poll_next_unpin(&mut Context::from_waker(&self.read_waker)));
+        // There may be more behind this frame: the stream is polled again until it has none.
+        self.readable.flag.store(true, Ordering::Relaxed);
         self.last_seen = Instant::now();
         let frame = match read {
             None | Some(Read::Closed) => return Poll::Ready(Err(None)),
@@ -483,16 +517,31 @@ where
         Ok(())
     }
 
-    /// The shutdown, an overflowed queue, a silent peer, and a peer that does not read.
-    fn poll_waits<F: Future>(&mut self, cx: &mut Context<'_>, waits: &mut Waits<'_, F>) -> Poll<Close> {
+    /// The shutdown, an overflowed queue, the keepalive ping, a silent peer, and a peer that
+    /// does not read. They are polled with their own waker, and looked at only when one of
+    /// them woke the task: a connection woken for its frames does not poll five waits.
+    fn poll_waits<F: Future>(&mut self, waits: &mut Waits<'_, F>) -> Poll<Close> {
+        if !self.waits_due.flag.swap(false, Ordering::Acquire) {
+            return Poll::Pending;
+        }
+        let waker = self.waits_waker.clone();
+        let cx = &mut Context::from_waker(&waker);
         if waits.shutting_down.as_mut().poll(cx).is_ready() {
             return Poll::Ready(SHUTTING_DOWN);
         }
         if self.outbox.poll_overflowed(cx).is_ready() {
             return Poll::Ready(OVERFLOWED);
         }
-        // A peer waiting for its handlers is not idle, unless it does not read their replies.
+        if self.blocked.is_none() && self.ping.poll_tick(cx).is_ready() {
+            if self.socket.start_send_unpin(Write::Ping).is_err() {
+                return Poll::Ready(None);
+            }
+            self.unflushed = true;
+        }
+        // A peer waiting for its handlers is not idle, unless it does not read their replies:
+        // the waits are looked at again at the next turn.
         if self.blocked.is_none() && self.in_flight() > 0 {
+            self.waits_due.flag.store(true, Ordering::Relaxed);
             return Poll::Pending;
         }
         // One timer for the connection's life: a frame only records when it was seen, and the
