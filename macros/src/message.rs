@@ -117,6 +117,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
                 schema: ::tidings::descriptor::Json::Null,
                 correlation_pointer: #correlation_pointer,
                 correlation_description: #correlation_description,
+                held_by_type: false,
                 payload_schema: ::core::option::Option::Some(::tidings::__private::tagged_schema::<Self>),
                 examples: &[#(#examples),*],
                 extra: "{}",

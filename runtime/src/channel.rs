@@ -273,6 +273,8 @@ impl Validators {
             descriptor
                 .messages
                 .iter()
+                // A message its type holds whole needs nothing more.
+                .filter(|m| !m.held_by_type)
                 .filter_map(|m| {
                     // A code-first message has no contract schema: its type's is the contract.
                     let schema = match (&m.schema, m.payload_schema) {

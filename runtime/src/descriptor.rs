@@ -171,6 +171,10 @@ pub struct MessageDescriptor {
     /// Written into the binary as a tree, so that describing the application reads it without
     /// parsing.
     pub schema: Json,
+    /// Whether the payload's Rust type refuses every frame the schema refuses (`tidings-build`
+    /// decides, conservatively: `docs/TYPES.md`, "What the types hold"). Validation then has
+    /// nothing to add for this message, and does not interpret its schema.
+    pub held_by_type: bool,
     /// Where the correlation id is, as a JSON pointer into the payload (`/request_id`).
     pub correlation_pointer: Option<&'static str>,
     /// The contract's description of the correlation id.

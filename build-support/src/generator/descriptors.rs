@@ -7,6 +7,7 @@ use tidings_asyncapi::model::Action;
 
 use super::channels::{ChannelPlan, MessagePlan, Payload};
 use super::emit::{extra, inline_components, payload_type, text_of, without};
+use super::held::held_by_type;
 use super::types::{SchemaSet, Types};
 
 /// Rust source written as text. A descriptor is nearly all literals and paths, and building
@@ -155,6 +156,10 @@ pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, sche
         out.field("tag").opt(tag).raw(", ");
         out.field("rust_type").str(&rust_type).raw(", ");
         out.field("schema").raw("{ use ::tidings::descriptor::Json as J; ").json(&schema).raw(" }, ");
+        // A contract with a schema typify could not type has JSON values somewhere: none of
+        // its messages is taken as held by its type.
+        let held = matches!(m.payload, Payload::Json(_)) && types.json_fallbacks == 0 && held_by_type(&schema);
+        out.field("held_by_type").raw(if held { "true, " } else { "false, " });
         out.field("correlation_pointer").opt(m.correlation_pointer.as_deref()).raw(", ");
         out.field("correlation_description").opt(m.correlation_description.as_deref()).raw(", ");
         out.field("payload_schema");

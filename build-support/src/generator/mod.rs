@@ -13,6 +13,7 @@ mod constructors;
 mod descriptors;
 mod dispatch;
 mod emit;
+mod held;
 mod messages;
 pub(crate) mod names;
 mod traits;

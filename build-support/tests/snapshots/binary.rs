@@ -576,6 +576,7 @@ pub mod audio {
                         &[("type", J::Str("string")), ("format", J::Str("binary"))],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::None,
@@ -618,6 +619,7 @@ pub mod audio {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -651,6 +653,7 @@ pub mod audio {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -684,6 +687,7 @@ pub mod audio {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -902,6 +902,7 @@ pub mod chat {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -937,6 +938,7 @@ pub mod chat {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1030,6 +1032,7 @@ pub mod chat {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1067,6 +1070,7 @@ pub mod chat {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1131,6 +1135,7 @@ pub mod chat {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1578,6 +1583,7 @@ pub mod registration {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::Some("/request_id"),
                 correlation_description: ::core::option::Option::Some(
                     "The id the client chose for its request, echoed in the reply.",
@@ -1636,6 +1642,7 @@ pub mod registration {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::Some("/request_id"),
                 correlation_description: ::core::option::Option::Some(
                     "The id the client chose for its request, echoed in the reply.",
@@ -2031,6 +2038,7 @@ pub mod announcements {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -2081,6 +2089,7 @@ pub mod announcements {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -521,6 +521,7 @@ pub mod stream {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -923,6 +924,7 @@ pub mod pair_trades {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -945,6 +947,7 @@ pub mod pair_trades {
                     use ::tidings::descriptor::Json as J;
                     J::Object(&[("type", J::Str("integer"))])
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1250,6 +1253,7 @@ pub mod n42 {
                     use ::tidings::descriptor::Json as J;
                     J::Object(&[("type", J::Str("string"))])
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -533,6 +533,7 @@ pub mod stream {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -897,6 +898,7 @@ pub mod pair_trades {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -919,6 +921,7 @@ pub mod pair_trades {
                     use ::tidings::descriptor::Json as J;
                     J::Object(&[("type", J::Str("integer"))])
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -1236,6 +1239,7 @@ pub mod n42 {
                     use ::tidings::descriptor::Json as J;
                     J::Object(&[("type", J::Str("string"))])
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -551,6 +551,7 @@ pub mod shapes {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -575,6 +576,7 @@ pub mod shapes {
                         &[("type", J::Str("string")), ("maxLength", J::Unsigned(20))],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -599,6 +601,7 @@ pub mod shapes {
                         &[("type", J::Str("integer")), ("minimum", J::Unsigned(0))],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -632,6 +635,7 @@ pub mod shapes {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

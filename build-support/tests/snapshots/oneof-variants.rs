@@ -591,6 +591,7 @@ pub mod shapes {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -615,6 +616,7 @@ pub mod shapes {
                         &[("type", J::Str("string")), ("maxLength", J::Unsigned(20))],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -639,6 +641,7 @@ pub mod shapes {
                         &[("type", J::Str("integer")), ("minimum", J::Unsigned(0))],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -672,6 +675,7 @@ pub mod shapes {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

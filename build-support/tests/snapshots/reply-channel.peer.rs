@@ -468,6 +468,7 @@ pub mod requests {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::Some("/id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -504,6 +505,7 @@ pub mod requests {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::Some("/id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

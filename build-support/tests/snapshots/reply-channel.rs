@@ -470,6 +470,7 @@ pub mod requests {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::Some("/id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -506,6 +507,7 @@ pub mod requests {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::Some("/id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -607,6 +607,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -643,6 +644,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -679,6 +681,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -715,6 +718,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -751,6 +755,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

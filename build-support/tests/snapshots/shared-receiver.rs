@@ -542,6 +542,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -578,6 +579,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -611,6 +613,7 @@ pub mod orders {
                         ],
                     )
                 },
+                held_by_type: true,
                 correlation_pointer: ::core::option::Option::None,
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

@@ -511,6 +511,7 @@ pub mod commands {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::Some("/meta/request_id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -563,6 +564,7 @@ pub mod commands {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::Some("/meta/request_id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(

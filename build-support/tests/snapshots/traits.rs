@@ -510,6 +510,7 @@ pub mod commands {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::Some("/meta/request_id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
@@ -562,6 +563,7 @@ pub mod commands {
                         ],
                     )
                 },
+                held_by_type: false,
                 correlation_pointer: ::core::option::Option::Some("/meta/request_id"),
                 correlation_description: ::core::option::Option::None,
                 payload_schema: ::core::option::Option::Some(
