@@ -15,10 +15,9 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use tidings::ConnectionId;
 use tidings::codec::Frame;
-use tidings::layer::{Delivery, InProcess, Layer, Outbox, RedisConfig, RedisLayer};
+use tidings::layer::{InProcess, Layer, Outbox, RedisConfig, RedisLayer};
 use tidings::testing::RedisServer;
 use tokio::runtime::Runtime;
-use tokio::sync::mpsc;
 
 /// Broadcasts per sample of the throughput benchmark.
 const BURST: usize = 1000;
@@ -33,7 +32,7 @@ fn frame() -> Frame {
 /// A sender's layer and a receiver's queue, for one member of group `room` on `receiver`.
 struct Path<L: Layer> {
     sender: L,
-    frames: mpsc::Receiver<Delivery>,
+    frames: tidings::layer::Inbox,
     _receiver: Option<L>,
 }
 
@@ -57,7 +56,7 @@ fn redis(runtime: &Runtime, url: &str) -> Path<RedisLayer> {
     Path { sender, frames, _receiver: Some(receiver) }
 }
 
-fn member(layer: &impl Layer) -> mpsc::Receiver<Delivery> {
+fn member(layer: &impl Layer) -> tidings::layer::Inbox {
     let id = ConnectionId::next();
     let (outbox, frames) = Outbox::bounded(2 * BURST);
     layer.attach(id, outbox);

@@ -98,7 +98,7 @@ pub use outbox::ConnectionId;
 pub mod layer {
     pub use crate::groups::Groups;
     pub use crate::membership::{Census, InProcess, Layer, LayerHealth};
-    pub use crate::outbox::{Delivery, Outbox, SendError};
+    pub use crate::outbox::{Delivery, Inbox, Outbox, SendError};
     #[cfg(feature = "redis")]
     pub use crate::redis::{InvalidRedisUrl, RedisConfig, RedisLayer, RedisLayerError};
 }

@@ -3,7 +3,7 @@
 //! connection turns into a frame.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use futures_util::task::AtomicWaker;
 use tokio::sync::mpsc;
@@ -121,22 +121,81 @@ impl From<Event> for Delivery {
 /// and the connection is closed as too slow rather than let memory grow.
 #[derive(Debug, Clone)]
 pub struct Outbox {
-    tx: mpsc::Sender<Delivery>,
-    overflow: Arc<Overflow>,
+    tx: mpsc::UnboundedSender<Delivery>,
+    shared: Arc<Shared>,
 }
 
-#[derive(Debug, Default)]
-struct Overflow {
-    happened: AtomicBool,
+/// What both ends of a queue share. The bound is a count beside an unbounded channel rather
+/// than a bounded channel: tokio's bounded channel gives a permit back under a mutex for
+/// every delivery taken, which a broadcast to a thousand members pays a thousand times.
+#[derive(Debug)]
+struct Shared {
+    /// Deliveries in the queue, and at most how many it holds.
+    queued: AtomicUsize,
+    capacity: usize,
+    /// A push found the queue full.
+    overflowed: AtomicBool,
     /// The connection's task, woken by the first overflow.
     waker: AtomicWaker,
 }
 
+/// The receiving half of a connection's outbound queue: what its task writes.
+#[derive(Debug)]
+pub struct Inbox {
+    rx: mpsc::UnboundedReceiver<Delivery>,
+    shared: Arc<Shared>,
+}
+
+impl Inbox {
+    /// The next delivery; `None` once every [`Outbox`] of the queue is gone and it is empty.
+    pub async fn recv(&mut self) -> Option<Delivery> {
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// The next delivery, if one is queued.
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`](mpsc::error::TryRecvError::Empty) when nothing is queued,
+    /// [`Disconnected`](mpsc::error::TryRecvError::Disconnected) when nothing can be anymore.
+    pub fn try_recv(&mut self) -> Result<Delivery, mpsc::error::TryRecvError> {
+        let delivery = self.rx.try_recv()?;
+        self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+        Ok(delivery)
+    }
+
+    /// Polls for the next delivery.
+    pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Delivery>> {
+        let polled = self.rx.poll_recv(cx);
+        if let std::task::Poll::Ready(Some(_)) = &polled {
+            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+        }
+        polled
+    }
+
+    /// How many deliveries are queued.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.shared.queued.load(Ordering::Acquire)
+    }
+
+    /// Whether nothing is queued.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 impl Outbox {
-    /// A queue of `capacity` deliveries and its receiving end.
-    pub fn bounded(capacity: usize) -> (Self, mpsc::Receiver<Delivery>) {
-        let (tx, rx) = mpsc::channel(capacity.max(1));
-        (Self { tx, overflow: Arc::default() }, rx)
+    /// A queue of at most `capacity` deliveries and its receiving end.
+    pub fn bounded(capacity: usize) -> (Self, Inbox) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let shared = Arc::new(Shared {
+            queued: AtomicUsize::new(0),
+            capacity: capacity.max(1),
+            overflowed: AtomicBool::new(false),
+            waker: AtomicWaker::new(),
+        });
+        (Self { tx, shared: Arc::clone(&shared) }, Inbox { rx, shared })
     }
 
     /// Queues a frame without waiting.
@@ -146,28 +205,57 @@ impl Outbox {
 
     /// Queues a frame or an event without waiting.
     pub fn deliver(&self, delivery: Delivery) -> Result<(), SendError> {
-        self.tx.try_send(delivery).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => {
-                crate::telemetry::outbound_dropped();
-                self.overflow.happened.store(true, Ordering::Release);
-                self.overflow.waker.wake();
-                SendError::QueueFull
-            }
-            mpsc::error::TrySendError::Closed(_) => SendError::Closed,
+        let shared = &*self.shared;
+        if shared.queued.fetch_add(1, Ordering::AcqRel) >= shared.capacity {
+            shared.queued.fetch_sub(1, Ordering::AcqRel);
+            crate::telemetry::outbound_dropped();
+            shared.overflowed.store(true, Ordering::Release);
+            shared.waker.wake();
+            return Err(SendError::QueueFull);
+        }
+        self.tx.send(delivery).map_err(|_| {
+            shared.queued.fetch_sub(1, Ordering::AcqRel);
+            SendError::Closed
         })
     }
 
     /// Ready once a push has found the queue full; registers the connection's task to be
     /// woken when one does.
     pub(crate) fn poll_overflowed(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        if self.overflow.happened.load(Ordering::Acquire) {
+        if self.shared.overflowed.load(Ordering::Acquire) {
             return std::task::Poll::Ready(());
         }
-        self.overflow.waker.register(cx.waker());
-        if self.overflow.happened.load(Ordering::Acquire) {
+        self.shared.waker.register(cx.waker());
+        if self.shared.overflowed.load(Ordering::Acquire) {
             std::task::Poll::Ready(())
         } else {
             std::task::Poll::Pending
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_queue_holds_its_capacity_and_overflows_past_it() {
+        let (outbox, mut inbox) = Outbox::bounded(2);
+        assert!(outbox.push(Frame::text("1")).is_ok() && outbox.push(Frame::text("2")).is_ok());
+        assert_eq!(inbox.len(), 2);
+        assert!(matches!(outbox.push(Frame::text("3")), Err(SendError::QueueFull)));
+        let waker = futures_util::task::noop_waker();
+        assert!(outbox.poll_overflowed(&mut std::task::Context::from_waker(&waker)).is_ready());
+        // A delivery taken makes room for one more, and only one.
+        assert!(matches!(inbox.recv().await, Some(Delivery::Frame(_))));
+        assert!(outbox.push(Frame::text("4")).is_ok());
+        assert!(matches!(outbox.push(Frame::text("5")), Err(SendError::QueueFull)));
+        assert!(inbox.try_recv().is_ok() && inbox.try_recv().is_ok() && inbox.is_empty());
+        // Once every sender is gone, the queue ends; pushes to an ended queue say so.
+        drop(outbox);
+        assert!(inbox.recv().await.is_none());
+        let (outbox, inbox) = Outbox::bounded(1);
+        drop(inbox);
+        assert!(matches!(outbox.push(Frame::text("x")), Err(SendError::Closed)));
     }
 }

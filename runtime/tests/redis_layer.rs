@@ -14,7 +14,6 @@ use tidings::ConnectionId;
 use tidings::codec::Frame;
 use tidings::layer::{Delivery, Layer, Outbox, RedisConfig, RedisLayer, RedisLayerError};
 use tidings::testing::RedisServer;
-use tokio::sync::mpsc;
 use tokio::time::timeout;
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -24,7 +23,7 @@ fn text(s: &str) -> Frame {
 }
 
 /// A connection attached to `layer`: its id and what it receives.
-fn connect(layer: &RedisLayer) -> (ConnectionId, mpsc::Receiver<Delivery>) {
+fn connect(layer: &RedisLayer) -> (ConnectionId, tidings::layer::Inbox) {
     let id = ConnectionId::next();
     let (outbox, frames) = Outbox::bounded(64);
     layer.attach(id, outbox);
@@ -45,14 +44,14 @@ async fn ready(layers: &[&RedisLayer]) {
     }
 }
 
-async fn next(frames: &mut mpsc::Receiver<Delivery>) -> Frame {
+async fn next(frames: &mut tidings::layer::Inbox) -> Frame {
     match next_delivery(frames).await {
         Delivery::Frame(frame) => frame,
         Delivery::Event(event) => panic!("expected a frame, got {event:?}"),
     }
 }
 
-async fn next_delivery(frames: &mut mpsc::Receiver<Delivery>) -> Delivery {
+async fn next_delivery(frames: &mut tidings::layer::Inbox) -> Delivery {
     timeout(PATIENCE, frames.recv()).await.expect("a delivery within 20 s").expect("the queue is open")
 }
 

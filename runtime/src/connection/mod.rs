@@ -10,25 +10,31 @@
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, CatchUnwind};
 use futures_util::stream::FuturesUnordered;
-use futures_util::task::{ArcWake, AtomicWaker};
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 
-use crate::channel::{EventMapper, Failed, FrameError, Session};
+use crate::channel::{EventMapper, Failed, Session};
 use crate::codec::Frame;
 use crate::config::ServerConfig;
-use crate::error::ErrorBody;
 use crate::groups::Groups;
-use crate::outbox::{ConnectionId, Delivery, Outbox};
+use crate::outbox::{ConnectionId, Delivery, Inbox, Outbox};
 use crate::telemetry::{self, Closed, EventOutcome};
 use tracing::Instrument;
+
+mod reply;
+mod socket;
+
+pub(crate) use reply::error_frame;
+use reply::reply_frame;
+use socket::Signal;
+pub(crate) use socket::{Read, Socket, Write};
 
 /// Close codes tidings sends, with their meaning.
 pub(crate) mod close {
@@ -55,7 +61,7 @@ pub(crate) struct Setup {
     pub(crate) slot: crate::channel::ChannelSlot,
     pub(crate) session: Box<dyn Session>,
     pub(crate) outbox: Outbox,
-    pub(crate) queue: mpsc::Receiver<Delivery>,
+    pub(crate) queue: Inbox,
     pub(crate) groups: Groups,
     pub(crate) config: Arc<ServerConfig>,
     pub(crate) discriminator: Option<&'static str>,
@@ -70,73 +76,6 @@ type Close = Option<(u16, &'static str)>;
 const SHUTTING_DOWN: Close = Some((close::GOING_AWAY, "the server is shutting down"));
 /// How a connection closes when pushes found its outbound queue full.
 const OVERFLOWED: Close = Some((close::TRY_AGAIN_LATER, "too slow: the outbound queue is full"));
-
-/// What a transport read, reduced to what the connection needs.
-pub(crate) enum Read {
-    Text(crate::codec::Utf8Bytes),
-    Binary(crate::codec::Bytes),
-    /// The peer closed, or the connection failed.
-    Closed,
-    /// A message over the size limit.
-    TooBig,
-    /// Pings, pongs: the transport answers them; they only count as activity.
-    Control,
-}
-
-/// What the connection writes.
-pub(crate) enum Write {
-    Frame(Frame),
-    Ping,
-    Close(u16, &'static str),
-}
-
-/// A transport's socket seen as what a connection reads and writes: tungstenite's or axum's,
-/// with the functions that translate their messages.
-pub(crate) struct Socket<T, R, W> {
-    pub(crate) inner: T,
-    pub(crate) read: R,
-    pub(crate) write: W,
-}
-
-impl<T, I, R, W> Stream for Socket<T, R, W>
-where
-    T: Stream<Item = I> + Unpin,
-    R: Fn(I) -> Read + Unpin,
-    W: Unpin,
-{
-    type Item = Read;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Read>> {
-        let this = &mut *self;
-        this.inner.poll_next_unpin(cx).map(|item| item.map(&this.read))
-    }
-}
-
-impl<T, M, R, W> Sink<Write> for Socket<T, R, W>
-where
-    T: Sink<M> + Unpin,
-    R: Unpin,
-    W: Fn(Write) -> M + Unpin,
-{
-    type Error = T::Error;
-
-    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T::Error>> {
-        self.inner.poll_ready_unpin(cx)
-    }
-
-    fn start_send(mut self: Pin<&mut Self>, item: Write) -> Result<(), T::Error> {
-        let message = (self.write)(item);
-        self.inner.start_send_unpin(message)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T::Error>> {
-        self.inner.poll_flush_unpin(cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), T::Error>> {
-        self.inner.poll_close_unpin(cx)
-    }
-}
 
 /// Runs a connection to its end, over any transport, in its span.
 ///
@@ -212,7 +151,7 @@ struct Connection<S> {
     /// What turns server events into frames, when the channel handles events.
     events: Option<EventMapper>,
     outbox: Outbox,
-    queue: mpsc::Receiver<Delivery>,
+    queue: Inbox,
     groups: Groups,
     config: Arc<ServerConfig>,
     discriminator: Option<&'static str>,
@@ -254,31 +193,6 @@ struct Connection<S> {
 struct Waits<'a, F> {
     shutting_down: Pin<&'a mut F>,
     idle: Pin<&'a mut Sleep>,
-}
-
-/// A flag raised by its waker before it wakes the connection's task: tells the connection
-/// which of its sources woke it. A connection woken by its queue (a broadcast to a thousand
-/// members wakes a thousand) then neither polls a stream that has nothing, a poll that costs
-/// tungstenite a pass over its read buffer, nor its waits.
-struct Signal {
-    flag: AtomicBool,
-    task: AtomicWaker,
-}
-
-impl Signal {
-    /// A raised signal (its source is polled at the first turn) and its waker.
-    fn new() -> (Arc<Self>, Waker) {
-        let signal = Arc::new(Self { flag: AtomicBool::new(true), task: AtomicWaker::new() });
-        let waker = futures_util::task::waker(Arc::clone(&signal));
-        (signal, waker)
-    }
-}
-
-impl ArcWake for Signal {
-    fn wake_by_ref(signal: &Arc<Self>) {
-        signal.flag.store(true, Ordering::Release);
-        signal.task.wake();
-    }
 }
 
 async fn live<S>(mut connection: Connection<S>, mut shutdown: watch::Receiver<bool>)
@@ -670,63 +584,6 @@ const CLOSING: Duration = Duration::from_secs(5);
 /// How long a closing connection waits for the peer's next frame (its answer to the close, or
 /// one it sent before it saw the close) before it closes without it.
 const CLOSE_ANSWER_PAUSE: Duration = Duration::from_millis(50);
-
-/// The frame to send for a handled frame: its reply, or the error frame saying what failed
-/// (with the request's correlation id, when it had one).
-fn reply_frame(discriminator: Option<&'static str>, handled: Handled) -> Option<Frame> {
-    let (error, correlation) = match handled {
-        Ok(Ok(reply)) => return reply,
-        Ok(Err(Failed { error, correlation })) => (error, correlation),
-        Err(panic) => {
-            let detail = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            tracing::error!(panic = %detail, "tidings: a handler panicked; the peer gets the error frame");
-            telemetry::error_frame("handler_panicked");
-            let message = "the handler failed; the connection stays open";
-            return Some(error_frame(discriminator, "handler_panicked", message, None));
-        }
-    };
-    let (code, message, pointer) = match &error {
-        FrameError::Decode(e) => (e.code(), e.to_string(), e.pointer()),
-        FrameError::Handler(e) => (e.code(), e.message().to_owned(), None),
-        FrameError::Encode(e) => ("encode_failed", e.to_string(), None),
-    };
-    telemetry::error_frame(code);
-    let frame = error_frame(discriminator, code, &message, pointer);
-    Some(match correlation {
-        Some((at, id)) => with_correlation(frame, discriminator, at, id),
-        None => frame,
-    })
-}
-
-/// The error frame with a request's correlation id written where the request carried it,
-/// unless that place is the error frame's own (`error`, or the discriminator).
-fn with_correlation(frame: Frame, discriminator: Option<&str>, at: &str, id: serde_json::Value) -> Frame {
-    let first = at.split('/').nth(1).unwrap_or_default();
-    let Frame::Text(text) = &frame else { return frame };
-    if first == "error" || Some(first) == discriminator {
-        return frame;
-    }
-    let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else { return frame };
-    if !crate::channel::set_pointer(&mut value, at, id) {
-        return frame;
-    }
-    Frame::text(value.to_string())
-}
-
-/// `{"<discriminator>": "error", "error": {...}}`, the channel's documented error message.
-pub(crate) fn error_frame(discriminator: Option<&str>, code: &str, message: &str, pointer: Option<String>) -> Frame {
-    let body = ErrorBody { code: code.to_owned(), message: message.to_owned(), pointer };
-    let mut object = serde_json::Map::new();
-    if let Some(property) = discriminator {
-        object.insert(property.to_owned(), serde_json::Value::from("error"));
-    }
-    object.insert("error".to_owned(), serde_json::to_value(body).unwrap_or_default());
-    Frame::text(serde_json::Value::Object(object).to_string())
-}
 
 /// A token bucket: `per_second` frames a second, in bursts of as many.
 struct RateLimit {
