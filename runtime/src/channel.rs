@@ -340,7 +340,9 @@ where
         let peer =
             said_more.then(|| Peer { principal, key: opening.key, query: opening.query, headers: opening.headers });
         let cx = Context::<C, P, S>::new(id, params, outbox, groups, opening.remote, peer, S::default());
-        let validators = validate.then(|| Arc::clone(&self.validators));
+        // A channel whose messages are all held by their types has nothing to validate.
+        let interpreted = C::DESCRIPTOR.messages.iter().any(|m| !m.held_by_type);
+        let validators = (validate && interpreted).then(|| Arc::clone(&self.validators));
         Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx, validators, events: self.events }))
     }
 }

@@ -23,6 +23,7 @@ use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
 use crate::channel::{EventMapper, Failed, Session};
 use crate::codec::Frame;
 use crate::config::ServerConfig;
+use crate::event::Event;
 use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Delivery, Inbox, Outbox};
 use crate::telemetry::{self, Closed, EventOutcome};
@@ -288,17 +289,9 @@ where
             }
         }
         if let Some(mapping) = &mut self.mapping {
-            let mapped = ready!(mapping.poll_unpin(cx));
+            let frame = mapped(ready!(mapping.poll_unpin(cx)));
             self.mapping = None;
-            return Poll::Ready(match mapped {
-                Ok(Some(frame)) => self.write(frame),
-                Ok(None) => Ok(()),
-                Err(_) => {
-                    telemetry::event(EventOutcome::Failed);
-                    tracing::error!("tidings: an event handler panicked; the connection skips the event");
-                    Ok(())
-                }
-            });
+            return Poll::Ready(frame.map_or(Ok(()), |frame| self.write(frame)));
         }
         // The peer first, now and then, when the queue never empties.
         let peer_first = self.queued_in_row >= QUEUED_IN_A_ROW && self.reply.is_none();
@@ -404,11 +397,18 @@ where
             Delivery::Frame(frame) => return self.write(frame),
             Delivery::Event(event) => event,
         };
-        match &self.events {
-            Some(events) => self.mapping = Some(AssertUnwindSafe(events(event)).catch_unwind()),
-            None => telemetry::event(EventOutcome::Unhandled),
-        }
+        self.mapping = self.map_event(event);
         Ok(())
+    }
+
+    /// Starts turning a server event into this connection's frame; `None` when the channel
+    /// handles no events.
+    fn map_event(&self, event: Event) -> Option<Mapping> {
+        let Some(events) = &self.events else {
+            telemetry::event(EventOutcome::Unhandled);
+            return None;
+        };
+        Some(AssertUnwindSafe(events(event)).catch_unwind())
     }
 
     /// Gives a frame to the socket, which said it takes one.
@@ -517,7 +517,7 @@ where
                     self.send_delivery(delivery).await?;
                 }
                 if let Some(mapping) = self.mapping.take()
-                    && let Ok(Some(frame)) = mapping.await
+                    && let Some(frame) = mapped(mapping.await)
                 {
                     self.send(Write::Frame(frame)).await?;
                 }
@@ -559,11 +559,9 @@ where
         let frame = match delivery {
             Delivery::Frame(frame) => frame,
             Delivery::Event(event) => {
-                let Some(events) = &self.events else { return Ok(()) };
-                match AssertUnwindSafe(events(event)).catch_unwind().await {
-                    Ok(Some(frame)) => frame,
-                    _ => return Ok(()),
-                }
+                let Some(mapping) = self.map_event(event) else { return Ok(()) };
+                let Some(frame) = mapped(mapping.await) else { return Ok(()) };
+                frame
             }
         };
         self.send(Write::Frame(frame)).await
@@ -576,6 +574,15 @@ where
         }
         self.socket.feed(write).await.map_err(|_| ())
     }
+}
+
+/// The frame an event became, if any; a panic of the event handler costs that event only.
+fn mapped(outcome: std::thread::Result<Option<Frame>>) -> Option<Frame> {
+    outcome.unwrap_or_else(|_| {
+        telemetry::event(EventOutcome::Failed);
+        tracing::error!("tidings: an event handler panicked; the connection skips the event");
+        None
+    })
 }
 
 /// How long the closing writes, the peer's answer to the close and the close itself may take.
