@@ -36,8 +36,9 @@ pub struct Document {
     bundle: Bundle,
     spec: AsyncApi,
     warnings: Diagnostics,
-    /// The document with its traits applied, as JSON and typed: made on first use.
-    merged: std::sync::OnceLock<(Value, AsyncApi)>,
+    /// The document with its traits applied, as JSON and typed: made on first use, and only
+    /// when the document has traits (without, it is the document itself).
+    merged: std::sync::OnceLock<Option<(Value, AsyncApi)>>,
 }
 
 impl Document {
@@ -114,14 +115,22 @@ impl Document {
         crate::view::View::new(raw, spec)
     }
 
-    fn merged(&self) -> &(Value, AsyncApi) {
-        self.merged.get_or_init(|| {
-            let merged = traits::apply(&self.workspace.root().value);
+    fn merged(&self) -> (&Value, &AsyncApi) {
+        let merged = self.merged.get_or_init(|| {
+            let bundled = self.bundled();
+            if !traits::any(bundled) {
+                return None;
+            }
+            let merged = traits::apply(bundled);
             let mut cx = Cx::new();
             // Merging keeps every field well-typed: both sides were checked.
             let spec = AsyncApi::from_node(&merged, &mut cx).unwrap_or_else(|| self.spec.clone());
-            (merged, spec)
-        })
+            Some((merged, spec))
+        });
+        match merged {
+            Some((value, spec)) => (value, spec),
+            None => (self.bundled(), &self.spec),
+        }
     }
 
     /// The self-contained document as a JSON value: external references inlined under

@@ -8,20 +8,7 @@ use serde_json::{Map, Value};
 /// their objects, and removes the lists.
 pub(crate) fn apply(doc: &Value) -> Value {
     let mut out = doc.clone();
-    let mut targets = Vec::new();
-    for (scope, kind) in [("", "operations"), ("/components", "operations"), ("/components", "messages")] {
-        if let Some(map) = doc.pointer(&format!("{scope}/{kind}")).and_then(Value::as_object) {
-            targets.extend(map.keys().map(|k| format!("{scope}/{kind}/{}", escape(k))));
-        }
-    }
-    for channels in ["/channels", "/components/channels"] {
-        for (name, channel) in doc.pointer(channels).and_then(Value::as_object).into_iter().flatten() {
-            for key in channel.get("messages").and_then(Value::as_object).into_iter().flat_map(Map::keys) {
-                targets.push(format!("{channels}/{}/messages/{}", escape(name), escape(key)));
-            }
-        }
-    }
-    for pointer in targets {
+    for pointer in targets(doc) {
         let Some(target) = out.pointer_mut(&pointer) else { continue };
         if target.get("$ref").is_some() {
             continue;
@@ -37,6 +24,30 @@ pub(crate) fn apply(doc: &Value) -> Value {
         }
     }
     out
+}
+
+/// Whether any operation or message of a bundled document lists traits: when none does,
+/// [`apply`] returns the document unchanged.
+pub(crate) fn any(doc: &Value) -> bool {
+    targets(doc).iter().any(|pointer| doc.pointer(pointer).is_some_and(|t| t.get("traits").is_some()))
+}
+
+/// Where the operations and messages that may list traits are.
+fn targets(doc: &Value) -> Vec<String> {
+    let mut targets = Vec::new();
+    for (scope, kind) in [("", "operations"), ("/components", "operations"), ("/components", "messages")] {
+        if let Some(map) = doc.pointer(&format!("{scope}/{kind}")).and_then(Value::as_object) {
+            targets.extend(map.keys().map(|k| format!("{scope}/{kind}/{}", escape(k))));
+        }
+    }
+    for channels in ["/channels", "/components/channels"] {
+        for (name, channel) in doc.pointer(channels).and_then(Value::as_object).into_iter().flatten() {
+            for key in channel.get("messages").and_then(Value::as_object).into_iter().flat_map(Map::keys) {
+                targets.push(format!("{channels}/{}/messages/{}", escape(name), escape(key)));
+            }
+        }
+    }
+    targets
 }
 
 fn resolve<'a>(doc: &'a Value, node: &'a Value) -> &'a Value {

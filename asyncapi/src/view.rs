@@ -361,12 +361,13 @@ impl<'a> OperationView<'a> {
         self.operation.action
     }
 
-    /// Whether the operation's `channel` reference names the root channel `key` as written
-    /// (`#/channels/<key>`).
-    pub fn names_channel(&self, key: &str) -> bool {
-        RefTarget::split(&self.operation.channel.reference)
-            .pointer()
-            .is_ok_and(|p| matches!(p.tokens(), [root, k] if root == "channels" && k == key))
+    /// The key of the channel the operation's `channel` references, when it references one
+    /// of the document's channels (`#/channels/<key>`).
+    pub fn channel_key(&self) -> Option<String> {
+        match RefTarget::split(&self.operation.channel.reference).pointer().ok()?.tokens() {
+            [root, key] if root == "channels" => Some(key.clone()),
+            _ => None,
+        }
     }
 
     /// The operation's channel.

@@ -161,10 +161,11 @@ pub(crate) fn plan(
     let view = doc.view();
     let mut modules = Scope::with_reserved(&["types"]);
     let mut plans = Vec::new();
-    let all_operations: Vec<OperationView<'_>> = view.operations().collect();
+    let all_operations: Vec<(Option<String>, OperationView<'_>)> =
+        view.operations().map(|op| (op.channel_key(), op)).collect();
     for channel in view.channels() {
         let operations: Vec<&OperationView<'_>> =
-            all_operations.iter().filter(|op| op.names_channel(channel.key)).collect();
+            all_operations.iter().filter(|(key, _)| key.as_deref() == Some(channel.key)).map(|(_, op)| op).collect();
         if operations.is_empty() {
             continue;
         }

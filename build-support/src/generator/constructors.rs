@@ -48,8 +48,8 @@ pub(crate) fn constructors(
         let mut optional = false;
         let mut properties: Vec<_> = details.properties_info().collect();
         if let Some(order) = orders.get(&name) {
-            let position = |field: &str| order.iter().position(|p| typify_field_name(p) == field);
-            properties.sort_by_key(|p| position(p.name).unwrap_or(usize::MAX));
+            let fields: Vec<String> = order.iter().map(|p| typify_field_name(p)).collect();
+            properties.sort_by_key(|p| fields.iter().position(|f| f == p.name).unwrap_or(usize::MAX));
         }
         for property in properties {
             let Ok(field_type) = space.get_type(&property.type_id) else { return TokenStream::new() };

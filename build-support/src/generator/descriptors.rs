@@ -5,101 +5,15 @@ use serde_json::Value;
 use tidings_asyncapi::Document;
 use tidings_asyncapi::model::Action;
 
-use super::channels::{ChannelPlan, MessagePlan, Payload};
-use super::emit::{extra, inline_components, payload_type, text_of, without};
+use super::channels::{ChannelPlan, Payload};
+use super::emit::{extra, inline_components, payload_text, text_of, without};
 use super::held::held_by_type;
+use super::source::Source;
 use super::types::{SchemaSet, Types};
-
-/// Rust source written as text. A descriptor is nearly all literals and paths, and building
-/// it as tokens cost an allocation per token, a tenth of all generation time on large
-/// contracts; the text is the same Rust.
-struct Source(String);
-
-impl Source {
-    fn raw(&mut self, text: &str) -> &mut Self {
-        self.0.push_str(text);
-        self
-    }
-
-    /// A string literal (`Debug` of a `str` is one: quotes, `\"`, `\\`, `\n`, `\u{..}`).
-    fn str(&mut self, text: &str) -> &mut Self {
-        use std::fmt::Write as _;
-        let _ = write!(self.0, "{text:?}");
-        self
-    }
-
-    fn field(&mut self, name: &str) -> &mut Self {
-        self.raw(name).raw(": ")
-    }
-
-    fn opt(&mut self, text: Option<&str>) -> &mut Self {
-        match text {
-            Some(text) => self.raw("::core::option::Option::Some(").str(text).raw(")"),
-            None => self.raw("::core::option::Option::None"),
-        }
-    }
-
-    /// `&["a", "b"]`.
-    fn strs<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) -> &mut Self {
-        self.raw("&[");
-        for item in items {
-            self.str(item).raw(", ");
-        }
-        self.raw("]")
-    }
-
-    /// A JSON value as a `tidings::descriptor::Json` tree, its variants reached through `J`.
-    fn json(&mut self, value: &Value) -> &mut Self {
-        use std::fmt::Write as _;
-        match value {
-            Value::Null => self.raw("J::Null"),
-            Value::Bool(b) => self.raw(if *b { "J::Bool(true)" } else { "J::Bool(false)" }),
-            Value::Number(n) => {
-                let _ = match (n.as_u64(), n.as_i64(), n.as_f64()) {
-                    (Some(u), _, _) => write!(self.0, "J::Unsigned({u})"),
-                    (None, Some(i), _) => write!(self.0, "J::Signed({i})"),
-                    // `Debug` of an `f64` is a float literal that reads back to the same value
-                    // (`0.5`, `1e300`); JSON has no infinities or NaN.
-                    (None, None, Some(f)) => write!(self.0, "J::Float({f:?})"),
-                    (None, None, None) => write!(self.0, "J::Null"),
-                };
-                self
-            }
-            Value::String(text) => self.raw("J::Str(").str(text).raw(")"),
-            Value::Array(items) => self
-                .raw("J::Array(")
-                .list(items, |out, item| {
-                    out.json(item);
-                })
-                .raw(")"),
-            Value::Object(members) => self
-                .raw("J::Object(")
-                .list(members, |out, (key, value)| {
-                    out.raw("(").str(key).raw(", ").json(value).raw(")");
-                })
-                .raw(")"),
-        }
-    }
-
-    /// `&[item, item]`, each written by `write`.
-    fn list<T>(&mut self, items: impl IntoIterator<Item = T>, mut write: impl FnMut(&mut Self, T)) -> &mut Self {
-        self.raw("&[");
-        for item in items {
-            write(self, item);
-            self.raw(", ");
-        }
-        self.raw("]")
-    }
-}
-
-/// The path of a message's payload type from inside a channel module, as text.
-fn payload_path(message: &MessagePlan, types: &Types) -> String {
-    payload_type(message, types).to_string().replace(' ', "")
-}
 
 pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> String {
     let fields = &plan.fields;
-    let mut out = Source(String::with_capacity(4096));
+    let mut out = Source::with_capacity(4096);
     out.raw("/// What the contract says about this channel, for the running application to describe itself.\n");
     out.raw(
         "pub static DESCRIPTOR: ::tidings::descriptor::ChannelDescriptor = ::tidings::descriptor::ChannelDescriptor {",
@@ -126,7 +40,7 @@ pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, sche
         .iter()
         .filter(|m| plan.incoming.messages.contains(&m.key) || plan.outgoing.messages.contains(&m.key));
     out.field("messages").list(used, |out, m| {
-        let rust_type = payload_path(m, types);
+        let rust_type = payload_text(m, types);
         let schema = match &m.payload {
             Payload::Json(def) => schemas.self_contained(def),
             Payload::Any => Value::Bool(true),
@@ -154,7 +68,7 @@ pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, sche
             _ => "::tidings::descriptor::Encoding::Json, ",
         });
         out.field("tag").opt(tag).raw(", ");
-        out.field("rust_type").str(&rust_type).raw(", ");
+        out.field("rust_type").str(rust_type).raw(", ");
         out.field("schema").raw("{ use ::tidings::descriptor::Json as J; ").json(&schema).raw(" }, ");
         // A contract with a schema typify could not type has JSON values somewhere: none of
         // its messages is taken as held by its type.
@@ -167,7 +81,7 @@ pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, sche
             Payload::Binary => out.raw("::core::option::Option::None, "),
             _ => out
                 .raw("::core::option::Option::Some(::tidings::descriptor::payload_schema::<")
-                .raw(&rust_type)
+                .raw(rust_type)
                 .raw(">), "),
         };
         let examples: Vec<String> = m.examples.iter().map(Value::to_string).collect();
@@ -230,5 +144,5 @@ pub(super) fn descriptor(doc: &Document, plan: &ChannelPlan, types: &Types, sche
     });
     out.raw(", ");
     out.field("extra").str(&extra(doc, fields, &["address", "messages"])).raw("};");
-    out.0
+    out.into_string()
 }

@@ -35,18 +35,17 @@ pub(super) fn opt(text: Option<&str>) -> TokenStream {
 
 /// A doc comment from the contract's summary and description, or `fallback`.
 pub(super) fn docs(fields: &Value, fallback: &str) -> TokenStream {
-    let mut lines = Vec::new();
-    for key in ["title", "summary", "description"] {
-        if let Some(text) = text_of(fields, key) {
-            lines.push(text.trim().to_owned());
-        }
-    }
-    if lines.is_empty() {
-        lines.push(fallback.to_owned());
-    }
-    let text = lines.join("\n\n");
+    let text = doc_text(fields, fallback);
     let docs = text.lines().map(|l| format!(" {l}"));
     quote!(#(#[doc = #docs])*)
+}
+
+/// The text of an item's doc comment: the contract's title, summary and description, each
+/// a paragraph, or `fallback` when it has none of them.
+pub(super) fn doc_text(fields: &Value, fallback: &str) -> String {
+    let paragraphs: Vec<&str> =
+        ["title", "summary", "description"].into_iter().filter_map(|key| text_of(fields, key)).map(str::trim).collect();
+    if paragraphs.is_empty() { fallback.to_owned() } else { paragraphs.join("\n\n") }
 }
 
 /// The contract's object without `modeled` keys, as JSON text, for a descriptor's `extra`:
@@ -164,11 +163,22 @@ pub(crate) fn render(items: Vec<String>, formatted: bool) -> syn::Result<String>
 /// The payload type of a message, from inside a channel module.
 pub(super) fn payload_type(message: &MessagePlan, types: &Types) -> TokenStream {
     match &message.payload {
-        Payload::Json(def) => {
-            types.paths.get(def).cloned().unwrap_or_else(|| quote!(::tidings::__private::serde_json::Value))
-        }
+        Payload::Json(def) => types
+            .paths
+            .get(def)
+            .map_or_else(|| quote!(::tidings::__private::serde_json::Value), |(tokens, _)| tokens.clone()),
         Payload::Any => quote!(::tidings::__private::serde_json::Value),
         Payload::Binary => quote!(::std::vec::Vec<u8>),
+    }
+}
+
+/// The payload type of a message, from inside a channel module, as text.
+pub(super) fn payload_text<'t>(message: &MessagePlan, types: &'t Types) -> &'t str {
+    const JSON: &str = "::tidings::__private::serde_json::Value";
+    match &message.payload {
+        Payload::Json(def) => types.paths.get(def).map_or(JSON, |(_, text)| text.as_str()),
+        Payload::Any => JSON,
+        Payload::Binary => "::std::vec::Vec<u8>",
     }
 }
 
@@ -203,9 +213,6 @@ fn channel(doc: &Document, settings: &Settings, plan: &ChannelPlan, types: &Type
 
             #plumbing
     };
-    // What a user implements is where rustc points when an implementation does not match:
-    // it is written formatted, one line per line, so the compiler's excerpt reads as code.
-    let consumer = readable(&consumer);
     let head = quote! {
         #module_doc
         #[allow(dead_code, unreachable_pub, reason = "a program uses part of its contract's API")]
@@ -213,12 +220,4 @@ fn channel(doc: &Document, settings: &Settings, plan: &ChannelPlan, types: &Type
         pub mod #module
     };
     format!("{head} {{ {items}\n{consumer}\n{descriptor} }}")
-}
-
-/// Items as prettyplease formats them (as they were, should they not parse as a file).
-fn readable(items: &TokenStream) -> String {
-    match syn::parse2::<syn::File>(items.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(_) => items.to_string(),
-    }
 }

@@ -5,7 +5,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::channels::{ChannelPlan, HandlerPlan, MessagePlan};
-use super::emit::{docs, ident, payload_type};
+use super::emit::{doc_text, docs, ident, payload_text, payload_type};
+use super::source::Source;
 use super::types::Types;
 use super::{Settings, Side};
 
@@ -48,10 +49,12 @@ pub(super) fn params(plan: &ChannelPlan) -> TokenStream {
     }
 }
 
-/// The consumer trait and the functions that take an implementation of it (what rustc
-/// quotes when an implementation does not fit), then the enums and the adapter behind them.
-pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> (TokenStream, TokenStream) {
+/// The consumer trait and the functions that take an implementation of it, then the enums
+/// and the adapter behind them. The first part is text written formatted, one line per line:
+/// it is what rustc quotes when an implementation does not fit, so its excerpts read as code.
+pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> (String, TokenStream) {
     let trait_ident = ident(&plan.trait_name);
+    let trait_name = plan.trait_name.as_str();
     let side = match settings.side {
         Side::Application => "application",
         Side::Peer => "peer",
@@ -69,32 +72,51 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
     // `on_unimplemented` reads braces as parameters; a channel key may have them.
     let key = plan.key.replace('{', "{{").replace('}', "}}");
     let message = format!("`{{Self}}` does not implement the `{key}` channel of the contract");
-    let trait_doc =
-        format!(" The `{}` channel, as the {side} implements it: one method per operation it receives.", plan.key);
+    let mut out = Source::with_capacity(4096);
+    out.doc(
+        "",
+        &format!("The `{}` channel, as the {side} implements it: one method per operation it receives.", plan.key),
+    );
+    out.raw("#[diagnostic::on_unimplemented(message = ").str(&message).raw(", note = ").str(&note).raw(")]\n");
+    out.raw("pub trait ").raw(trait_name).raw(TRAIT_PARAMETERS);
     let mut extra_types = Vec::new();
-    let methods: Vec<TokenStream> = plan
-        .handlers
-        .iter()
-        .map(|h| {
-            let method = ident(&h.method);
-            let arg = handler_argument(plan, h, types, &mut extra_types);
-            let ret = handler_reply(plan, h, types, &mut extra_types);
-            let mut doc = docs(&h.fields, &format!("Handles operation `{}`.", h.operation));
-            if !h.also_received_by.is_empty() {
-                let also = h.also_received_by.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
-                let line = format!(" Also handles what operation(s) {also} receive of the same messages.");
-                doc.extend(quote!(#[doc = ""] #[doc = #line]));
-            }
-            quote! {
-                #doc
-                fn #method(
-                    &self,
-                    cx: &mut Context<P, S>,
-                    message: #arg,
-                ) -> impl ::core::future::Future<Output = ::core::result::Result<#ret, ::tidings::HandlerError>> + ::core::marker::Send;
-            }
-        })
-        .collect();
+    for h in &plan.handlers {
+        let arg = handler_argument(plan, h, types, &mut extra_types);
+        let ret = handler_reply(plan, h, types, &mut extra_types);
+        let mut doc = doc_text(&h.fields, &format!("Handles operation `{}`.", h.operation));
+        if !h.also_received_by.is_empty() {
+            let also = h.also_received_by.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", ");
+            doc.push_str(&format!("\n\nAlso handles what operation(s) {also} receive of the same messages."));
+        }
+        out.doc("    ", &doc);
+        out.raw("    fn ").raw(&h.method).raw("(\n        &self,\n        cx: &mut Context<P, S>,\n        message: ");
+        out.raw(&arg).raw(",\n    ) -> impl ::core::future::Future<\n        Output = ::core::result::Result<");
+        out.raw(&ret).raw(", ::tidings::HandlerError>,\n    > + ::core::marker::Send;\n\n");
+    }
+    out.raw(DEFAULT_METHODS);
+    let receives_replies = plan.incoming.messages.iter().any(|k| plan.handlers.iter().all(|h| !h.messages.contains(k)));
+    if receives_replies {
+        out.raw(ON_REPLY);
+    }
+    out.raw("}\n\n");
+    out.doc("", &format!("The `{}` channel, served by `implementation`: mount it on a server.", plan.key));
+    out.raw("pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel\nwhere\n    T: ");
+    out.raw(trait_name).raw("<P, S>,").raw(CHANNEL_BOUNDS);
+    out.raw(
+        "    ::tidings::Channel::new::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))\n}\n\n",
+    );
+    out.doc(
+        "",
+        &format!(
+            "The `{}` channel, served by `implementation`, whose connections also receive server events: \
+             each event published to them reaches its [`tidings::Events`] handler, which decides \
+             what that connection receives.",
+            plan.key
+        ),
+    );
+    out.raw("pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel\nwhere\n    T: ");
+    out.raw(trait_name).raw("<P, S> + ::tidings::Events<Spec, P, S>,").raw(CHANNEL_BOUNDS);
+    out.raw("    ::tidings::Channel::with_events::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))\n}\n");
     let arms = plan.incoming.messages.iter().filter_map(|key| plan.message(key)).map(|m| {
         let variant = ident(&m.variant);
         match plan.handlers.iter().find(|h| h.messages.contains(&m.key)) {
@@ -135,18 +157,6 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
             },
         }
     });
-    let receives_replies = plan.incoming.messages.iter().any(|k| plan.handlers.iter().all(|h| !h.messages.contains(k)));
-    let on_reply = if receives_replies {
-        quote! {
-            /// Receives replies to requests this side sent.
-            fn on_reply(&self, cx: &mut Context<P, S>, reply: Incoming) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
-                let _ = (cx, reply);
-                async { ::core::result::Result::Ok(()) }
-            }
-        }
-    } else {
-        quote!()
-    };
     let handle_body = if plan.incoming.messages.is_empty() {
         quote! {
             let _ = cx;
@@ -154,66 +164,6 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
         }
     } else {
         quote!(match message { #(#arms)* })
-    };
-    let module = plan.module.as_str();
-    let trait_name = plan.trait_name.as_str();
-    let channel_doc = format!(" The `{}` channel, served by `implementation`: mount it on a server.", plan.key);
-    let events_doc = format!(
-        " The `{}` channel, served by `implementation`, whose connections also receive server events: \
-         each event published to them reaches its [`tidings::Events`] handler, which decides \
-         what that connection receives.",
-        plan.key
-    );
-    let _ = (module, trait_name);
-    let user_facing = quote! {
-        #[doc = #trait_doc]
-        #[diagnostic::on_unimplemented(message = #message, note = #note)]
-        pub trait #trait_ident<P: ::tidings::Principal = (), S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static = ()>: ::core::marker::Send + ::core::marker::Sync + 'static {
-            #(#methods)*
-
-            /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
-            /// these address parameters: an error refuses the handshake with its status
-            /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
-            /// unless this says otherwise.
-            fn authorize(&self, principal: &P, params: &Params) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::AuthError>> + ::core::marker::Send {
-                let _ = (principal, params);
-                async { ::core::result::Result::Ok(()) }
-            }
-
-            /// Called when a connection opens, before any message; an error refuses the connection.
-            fn on_connect(&self, cx: &mut Context<P, S>) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::HandlerError>> + ::core::marker::Send {
-                let _ = cx;
-                async { ::core::result::Result::Ok(()) }
-            }
-
-            /// Called when a connection has closed.
-            fn on_disconnect(&self, cx: &mut Context<P, S>) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
-                let _ = cx;
-                async {}
-            }
-
-            #on_reply
-        }
-
-        #[doc = #channel_doc]
-        pub fn channel<T, P, S>(implementation: T) -> ::tidings::Channel
-        where
-            T: #trait_ident<P, S>,
-            P: ::tidings::Principal,
-            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
-        {
-            ::tidings::Channel::new::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
-        }
-
-        #[doc = #events_doc]
-        pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel
-        where
-            T: #trait_ident<P, S> + ::tidings::Events<Spec, P, S>,
-            P: ::tidings::Principal,
-            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
-        {
-            ::tidings::Channel::with_events::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))
-        }
     };
     let plumbing = quote! {
         #(#extra_types)*
@@ -257,14 +207,14 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
             }
         }
     };
-    (user_facing, plumbing)
+    (out.into_string(), plumbing)
 }
 
-/// The argument type of a handler, generating an enum when it takes several messages.
-fn handler_argument(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut Vec<TokenStream>) -> TokenStream {
+/// The argument type of a handler, as text, generating an enum when it takes several messages.
+fn handler_argument(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut Vec<TokenStream>) -> String {
     match (&h.message_enum, h.messages.as_slice()) {
         (Some(name), messages) => {
-            let name = ident(name);
+            let enum_ident = ident(name);
             let doc = format!(" The messages operation `{}` receives.", h.operation);
             let variants = messages.iter().filter_map(|k| plan.message(k)).map(|m| {
                 let variant = ident(&m.variant);
@@ -273,28 +223,28 @@ fn handler_argument(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &
                 quote!(#[doc = #doc] #variant(#ty))
             });
             let messages: Vec<&MessagePlan> = messages.iter().filter_map(|k| plan.message(k)).collect();
-            let froms = variant_froms(&name, &messages, types);
+            let froms = variant_froms(&enum_ident, &messages, types);
             extra.push(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq)]
                 #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
-                pub enum #name { #(#variants,)* }
+                pub enum #enum_ident { #(#variants,)* }
                 #froms
             });
-            quote!(#name)
+            name.clone()
         }
-        (None, [only]) => plan.message(only).map_or(quote!(()), |m| payload_type(m, types)),
-        (None, _) => quote!(()),
+        (None, [only]) => plan.message(only).map_or("()", |m| payload_text(m, types)).to_owned(),
+        (None, _) => "()".to_owned(),
     }
 }
 
-/// The reply type of a handler, generating an enum when the reply may be one of several.
-fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut Vec<TokenStream>) -> TokenStream {
+/// The reply type of a handler, as text, generating an enum when the reply may be one of several.
+fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut Vec<TokenStream>) -> String {
     match (&h.reply_enum, h.replies.as_slice()) {
-        (_, []) => quote!(()),
-        (None, [only]) => plan.message(only).map_or(quote!(()), |m| payload_type(m, types)),
+        (_, []) => "()".to_owned(),
+        (None, [only]) => plan.message(only).map_or("()", |m| payload_text(m, types)).to_owned(),
         (Some(name), replies) => {
-            let name = ident(name);
+            let enum_ident = ident(name);
             let doc = format!(" The replies of operation `{}`.", h.operation);
             let replies: Vec<&MessagePlan> = replies.iter().filter_map(|k| plan.message(k)).collect();
             let variants = replies.iter().map(|m| {
@@ -303,34 +253,34 @@ fn handler_reply(plan: &ChannelPlan, h: &HandlerPlan, types: &Types, extra: &mut
                 let doc = format!(" The `{}` message.", m.key);
                 quote!(#[doc = #doc] #variant(#ty))
             });
-            let froms = variant_froms(&name, &replies, types);
+            let froms = variant_froms(&enum_ident, &replies, types);
             let arms = replies.iter().map(|m| {
                 let variant = ident(&m.variant);
-                quote!(#name::#variant(reply) => Outgoing::#variant(reply))
+                quote!(#enum_ident::#variant(reply) => Outgoing::#variant(reply))
             });
             extra.push(quote! {
                 #[doc = #doc]
                 #[derive(Debug, Clone, PartialEq)]
                 #[allow(clippy::large_enum_variant, reason = "one message lives for one dispatch; boxing would allocate per frame")]
-                pub enum #name { #(#variants,)* }
+                pub enum #enum_ident { #(#variants,)* }
 
-                impl ::core::convert::From<#name> for Outgoing {
-                    fn from(reply: #name) -> Self {
+                impl ::core::convert::From<#enum_ident> for Outgoing {
+                    fn from(reply: #enum_ident) -> Self {
                         match reply { #(#arms,)* }
                     }
                 }
                 #froms
             });
-            quote!(#name)
+            name.clone()
         }
-        (None, _) => quote!(()),
+        (None, _) => "()".to_owned(),
     }
 }
 
 /// `From` each message's payload into enum `name`, for the payloads only one variant holds
 /// (`Ok(Accepted { .. }.into())` instead of naming the variant).
 fn variant_froms(name: &proc_macro2::Ident, messages: &[&MessagePlan], types: &Types) -> TokenStream {
-    let payloads: Vec<String> = messages.iter().map(|m| payload_type(m, types).to_string()).collect();
+    let payloads: Vec<&str> = messages.iter().map(|m| payload_text(m, types)).collect();
     let froms = messages.iter().zip(&payloads).filter(|(_, ty)| payloads.iter().filter(|o| o == ty).count() == 1);
     let froms = froms.map(|(m, _)| {
         let variant = ident(&m.variant);
@@ -345,3 +295,71 @@ fn variant_froms(name: &proc_macro2::Ident, messages: &[&MessagePlan], types: &T
     });
     quote!(#(#froms)*)
 }
+
+/// The consumer trait's parameters and bounds, after its name.
+const TRAIT_PARAMETERS: &str = "<
+    P: ::tidings::Principal = (),
+    S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static = (),
+>: ::core::marker::Send + ::core::marker::Sync + 'static {
+";
+
+/// The consumer trait's provided methods.
+const DEFAULT_METHODS: &str =
+    "    /// Decides, before the WebSocket upgrade, whether `principal` may open a connection at
+    /// these address parameters: an error refuses the handshake with its status
+    /// (`AuthError::forbidden`: 403), so a refused peer never gets a socket. Everyone may
+    /// unless this says otherwise.
+    fn authorize(
+        &self,
+        principal: &P,
+        params: &Params,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<(), ::tidings::AuthError>,
+    > + ::core::marker::Send {
+        let _ = (principal, params);
+        async { ::core::result::Result::Ok(()) }
+    }
+
+    /// Called when a connection opens, before any message; an error refuses the connection.
+    fn on_connect(
+        &self,
+        cx: &mut Context<P, S>,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<(), ::tidings::HandlerError>,
+    > + ::core::marker::Send {
+        let _ = cx;
+        async { ::core::result::Result::Ok(()) }
+    }
+
+    /// Called when a connection has closed.
+    fn on_disconnect(
+        &self,
+        cx: &mut Context<P, S>,
+    ) -> impl ::core::future::Future<Output = ()> + ::core::marker::Send {
+        let _ = cx;
+        async {}
+    }
+";
+
+/// The provided method of a consumer trait whose side receives replies.
+const ON_REPLY: &str = "
+    /// Receives replies to requests this side sent.
+    fn on_reply(
+        &self,
+        cx: &mut Context<P, S>,
+        reply: Incoming,
+    ) -> impl ::core::future::Future<
+        Output = ::core::result::Result<(), ::tidings::HandlerError>,
+    > + ::core::marker::Send {
+        let _ = (cx, reply);
+        async { ::core::result::Result::Ok(()) }
+    }
+";
+
+/// The bounds of `channel` and `channel_with_events` after the implementation's, and the
+/// body's opening brace.
+const CHANNEL_BOUNDS: &str = "
+    P: ::tidings::Principal,
+    S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+{
+";

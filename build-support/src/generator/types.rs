@@ -48,8 +48,9 @@ pub(crate) struct Types {
     pub(crate) tokens: TokenStream,
     /// How many definitions are JSON values because typify could not type them.
     pub(crate) json_fallbacks: usize,
-    /// Definition name to the type's path from inside a channel module.
-    pub(crate) paths: HashMap<String, TokenStream>,
+    /// Each payload's definition name to its type's path from inside a channel module, as
+    /// tokens and as text.
+    pub(crate) paths: HashMap<String, (TokenStream, String)>,
 }
 
 impl SchemaSet {
@@ -209,7 +210,7 @@ impl SchemaSet {
                 let detail = "its `allOf`/`oneOf`/`anyOf` refers back to itself".to_owned();
                 Err(detail)
             } else {
-                serde_json::from_value::<schemars08::schema::Schema>(value.clone()).map_err(|e| e.to_string())
+                <schemars08::schema::Schema as serde::Deserialize>::deserialize(value).map_err(|e| e.to_string())
             };
             let schema = schema.unwrap_or_else(|detail| {
                 fallbacks += 1;
@@ -430,34 +431,31 @@ fn run_typify(
         }
         // The user's replacements last: typify keeps the last one given for a name, and a
         // named schema the user replaced is theirs even where it would be compact.
+        let mut replaced = std::collections::HashSet::new();
         for (name, path) in &settings.replacements {
-            typify_settings.with_replacement(
-                ident_text(name, Case::Type).trim_start_matches("r#"),
-                path.clone(),
-                std::iter::empty(),
-            );
+            let name = ident_text(name, Case::Type).trim_start_matches("r#").to_owned();
+            typify_settings.with_replacement(&name, path.clone(), std::iter::empty());
+            replaced.insert(name);
         }
         let mut space = typify::TypeSpace::new(&typify_settings);
         space.add_ref_types(defs).map_err(|e| e.to_string())?;
         let mut map = HashMap::new();
         for name in &names {
-            let reference: schemars08::schema::Schema =
-                serde_json::from_value(serde_json::json!({ "$ref": format!("#/definitions/{name}") }))
-                    .map_err(|e| e.to_string())?;
+            // A compact definition is its own type, unless the user replaced it.
+            if compact.contains_key(name) && !replaced.contains(name.as_str()) {
+                map.insert(name.clone(), name.clone());
+                continue;
+            }
+            let reference = schemars08::schema::Schema::Object(schemars08::schema::SchemaObject {
+                reference: Some(format!("#/definitions/{name}")),
+                ..Default::default()
+            });
             let id = space.add_type(&reference).map_err(|e| e.to_string())?;
             let ty = space.get_type(&id).map_err(|e| e.to_string())?;
             map.insert(name.clone(), ty.ident().to_string().replace(' ', ""));
         }
-        // Each payload's path from inside a channel module, lexed once rather than per use.
-        let paths = map
-            .iter()
-            .map(|(def, name)| {
-                let path: TokenStream =
-                    name.parse().unwrap_or_else(|_| quote::quote!(::tidings::__private::serde_json::Value));
-                let path = if name.starts_with("::") { path } else { quote::quote!(super::types::#path) };
-                (def.clone(), path)
-            })
-            .collect();
+        // Each payload's path from inside a channel module, made once rather than per use.
+        let paths = payloads.keys().filter_map(|def| Some((def.clone(), payload_path(map.get(def)?)))).collect();
         let payload_types = payloads
             .iter()
             .filter_map(|(def, correlation)| Some((map.get(def)?.clone(), correlation.clone())))
@@ -471,7 +469,8 @@ fn run_typify(
                 Some((map.get(def)?.clone(), properties.keys().cloned().collect()))
             })
             .collect();
-        let mut tokens = redirect(space.to_stream());
+        let stream = space.to_stream();
+        let mut tokens = redirect(stream);
         tokens.extend(redirect(super::constructors::constructors(&space, &payload_types, &orders, compact)));
         tokens.extend(compact.iter().map(|(name, c)| c.tokens(name)));
         Ok::<_, String>(Types { tokens, paths, json_fallbacks: 0 })
@@ -484,6 +483,22 @@ fn run_typify(
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "typify panicked".to_owned())),
     }
+}
+
+/// The path of a type typify named `name` (`Chat`, `::std::vec::Vec<u8>`, a replacement's
+/// path) from inside a channel module, as tokens and as text.
+fn payload_path(name: &str) -> (TokenStream, String) {
+    let text = if name.starts_with("::") { name.to_owned() } else { format!("super::types::{name}") };
+    // A name of the types module is an identifier: no need to lex it.
+    let is_ident = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let tokens = if is_ident {
+        let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+        quote::quote!(super::types::#ident)
+    } else {
+        text.parse().unwrap_or_else(|_| quote::quote!(::tidings::__private::serde_json::Value))
+    };
+    (tokens, text)
 }
 
 /// Whether an attribute's content is `doc = "`Name`"`: a name in backticks and nothing else.
