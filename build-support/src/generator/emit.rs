@@ -12,6 +12,7 @@ use super::Settings;
 use super::channels::{ChannelPlan, MessagePlan, Payload};
 use super::descriptors::descriptor;
 use super::messages::message_enum;
+use super::source::Source;
 use super::traits::{consumer_trait, params};
 use super::types::{SchemaSet, Types};
 
@@ -183,41 +184,37 @@ pub(super) fn payload_text<'t>(message: &MessagePlan, types: &'t Types) -> &'t s
 }
 
 fn channel(doc: &Document, settings: &Settings, plan: &ChannelPlan, types: &Types, schemas: &SchemaSet) -> String {
-    let module = ident(&plan.module);
-    let module_doc = docs(&plan.fields, &format!("The `{}` channel.", plan.key));
-    let incoming = message_enum(plan, &plan.incoming, "Incoming", "What this side receives on the channel.", types);
-    let outgoing = message_enum(plan, &plan.outgoing, "Outgoing", "What this side sends on the channel.", types);
-    let params = params(plan);
+    let mut out = Source::with_capacity(16 * 1024);
+    out.doc("", &doc_text(&plan.fields, &format!("The `{}` channel.", plan.key)));
+    out.raw(CHANNEL_ATTRIBUTES).raw("pub mod ").raw(&plan.module).raw(" {\n");
+    message_enum(&mut out, plan, &plan.incoming, "Incoming", "What this side receives on the channel.", types);
+    message_enum(&mut out, plan, &plan.outgoing, "Outgoing", "What this side sends on the channel.", types);
+    out.raw(&params(plan).to_string()).raw("\n");
+    out.doc(
+        "",
+        &format!("The `{}` channel as a type, for [`::tidings::Context`] and [`::tidings::Channel`].", plan.key),
+    );
+    out.raw(SPEC_ITEMS);
     let (consumer, plumbing) = consumer_trait(settings, plan, types);
-    let descriptor = descriptor(doc, plan, types, schemas);
-    let key = plan.key.as_str();
-    let spec_doc = format!(" The `{key}` channel as a type, for [`::tidings::Context`] and [`::tidings::Channel`].");
-    let items = quote! {
-            #incoming
-            #outgoing
-            #params
-
-            #[doc = #spec_doc]
-            #[derive(Debug, Clone, Copy)]
-            pub struct Spec;
-
-            impl ::tidings::ChannelSpec for Spec {
-                type Incoming = Incoming;
-                type Outgoing = Outgoing;
-                type Params = Params;
-                const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
-            }
-
-            /// A handler's view of its connection on this channel.
-            pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
-
-            #plumbing
-    };
-    let head = quote! {
-        #module_doc
-        #[allow(dead_code, unreachable_pub, reason = "a program uses part of its contract's API")]
-        #[allow(rustdoc::broken_intra_doc_links, reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path")]
-        pub mod #module
-    };
-    format!("{head} {{ {items}\n{consumer}\n{descriptor} }}")
+    out.raw(&plumbing).raw(&consumer).raw("\n");
+    out.raw(&descriptor(doc, plan, types, schemas)).raw("\n}");
+    out.into_string()
 }
+
+/// The attributes of a channel's module.
+const CHANNEL_ATTRIBUTES: &str = "#[allow(dead_code, unreachable_pub, reason = \"a program uses part of its contract's API\")]
+#[allow(rustdoc::broken_intra_doc_links, reason = \"the contract's descriptions are Markdown, where `[text]` is not a Rust path\")]
+";
+
+/// A channel's `Spec` (after its doc comment) and `Context`.
+const SPEC_ITEMS: &str = "#[derive(Debug, Clone, Copy)]
+pub struct Spec;
+impl ::tidings::ChannelSpec for Spec {
+    type Incoming = Incoming;
+    type Outgoing = Outgoing;
+    type Params = Params;
+    const DESCRIPTOR: &'static ::tidings::descriptor::ChannelDescriptor = &DESCRIPTOR;
+}
+/// A handler's view of its connection on this channel.
+pub type Context<P = (), S = ()> = ::tidings::Context<Spec, P, S>;
+";

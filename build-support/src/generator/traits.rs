@@ -52,8 +52,7 @@ pub(super) fn params(plan: &ChannelPlan) -> TokenStream {
 /// The consumer trait and the functions that take an implementation of it, then the enums
 /// and the adapter behind them. The first part is text written formatted, one line per line:
 /// it is what rustc quotes when an implementation does not fit, so its excerpts read as code.
-pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> (String, TokenStream) {
-    let trait_ident = ident(&plan.trait_name);
+pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Types) -> (String, String) {
     let trait_name = plan.trait_name.as_str();
     let side = match settings.side {
         Side::Application => "application",
@@ -117,97 +116,58 @@ pub(super) fn consumer_trait(settings: &Settings, plan: &ChannelPlan, types: &Ty
     out.raw("pub fn channel_with_events<T, P, S>(implementation: T) -> ::tidings::Channel\nwhere\n    T: ");
     out.raw(trait_name).raw("<P, S> + ::tidings::Events<Spec, P, S>,").raw(CHANNEL_BOUNDS);
     out.raw("    ::tidings::Channel::with_events::<Spec, P, S, _>(Adapter(implementation, ::core::marker::PhantomData))\n}\n");
-    let arms = plan.incoming.messages.iter().filter_map(|key| plan.message(key)).map(|m| {
-        let variant = ident(&m.variant);
-        match plan.handlers.iter().find(|h| h.messages.contains(&m.key)) {
-            Some(h) => {
-                let method = ident(&h.method);
-                let argument = match &h.message_enum {
-                    Some(e) => {
-                        let e = ident(e);
-                        quote!(#e::#variant(message))
-                    }
-                    None => quote!(message),
-                };
-                let reply = match (h.replies.as_slice(), &h.reply_enum) {
-                    ([], _) => quote! {
-                        self.0.#method(cx, #argument).await?;
-                        ::core::result::Result::Ok(::core::option::Option::None)
-                    },
-                    ([only], None) => {
-                        let reply_variant = plan.message(only).map(|m| ident(&m.variant));
-                        quote! {
-                            let reply = self.0.#method(cx, #argument).await?;
-                            ::core::result::Result::Ok(::core::option::Option::Some(Outgoing::#reply_variant(reply)))
-                        }
-                    }
-                    _ => quote! {
-                        let reply = self.0.#method(cx, #argument).await?;
-                        ::core::result::Result::Ok(::core::option::Option::Some(reply.into()))
-                    },
-                };
-                quote!(Incoming::#variant(message) => { #reply })
-            }
-            // A reply to a request this side sent: delivered to the hook.
-            None => quote! {
-                Incoming::#variant(message) => {
-                    self.0.on_reply(cx, Incoming::#variant(message)).await?;
-                    ::core::result::Result::Ok(::core::option::Option::None)
-                }
-            },
-        }
-    });
-    let handle_body = if plan.incoming.messages.is_empty() {
-        quote! {
-            let _ = cx;
-            match message {}
-        }
+    let mut plumbing = Source::with_capacity(4096);
+    for extra in extra_types {
+        plumbing.raw(&extra.to_string()).raw("\n");
+    }
+    plumbing
+        .raw(ADAPTER)
+        .raw("impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>\nwhere\n    T: ");
+    plumbing.raw(trait_name).raw("<P, S>,").raw(CHANNEL_BOUNDS);
+    plumbing.raw("    async fn handle(&self, cx: &mut Context<P, S>, message: Incoming) -> ");
+    plumbing.raw("::core::result::Result<::core::option::Option<Outgoing>, ::tidings::HandlerError> {\n");
+    if plan.incoming.messages.is_empty() {
+        plumbing.raw("        let _ = cx;\n        match message {}\n");
     } else {
-        quote!(match message { #(#arms)* })
-    };
-    let plumbing = quote! {
-        #(#extra_types)*
-
-        /// Adapts an implementation of the consumer trait to the runtime's handler.
-        struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
-
-        impl<T, P, S> ::tidings::__private::Handler<Spec, P, S> for Adapter<T, P, S>
-        where
-            T: #trait_ident<P, S>,
-            P: ::tidings::Principal,
-            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
-        {
-            async fn handle(&self, cx: &mut Context<P, S>, message: Incoming) -> ::core::result::Result<::core::option::Option<Outgoing>, ::tidings::HandlerError> {
-                #handle_body
+        plumbing.raw("        match message {\n");
+        for m in plan.incoming.messages.iter().filter_map(|key| plan.message(key)) {
+            plumbing.raw("            Incoming::").raw(&m.variant).raw("(message) => {\n                ");
+            let Some(h) = plan.handlers.iter().find(|h| h.messages.contains(&m.key)) else {
+                // A reply to a request this side sent: delivered to the hook.
+                plumbing.raw("self.0.on_reply(cx, Incoming::").raw(&m.variant).raw("(message)).await?;\n");
+                plumbing
+                    .raw("                ::core::result::Result::Ok(::core::option::Option::None)\n            }\n");
+                continue;
+            };
+            let call = match &h.message_enum {
+                Some(e) => format!("self.0.{}(cx, {e}::{}(message)).await?;", h.method, m.variant),
+                None => format!("self.0.{}(cx, message).await?;", h.method),
+            };
+            match (h.replies.as_slice(), &h.reply_enum) {
+                ([], _) => {
+                    plumbing
+                        .raw(&call)
+                        .raw("\n                ::core::result::Result::Ok(::core::option::Option::None)\n");
+                }
+                ([only], None) => {
+                    let reply_variant = plan.message(only).map_or("", |m| m.variant.as_str());
+                    plumbing.raw("let reply = ").raw(&call).raw("\n                ");
+                    plumbing
+                        .raw("::core::result::Result::Ok(::core::option::Option::Some(Outgoing::")
+                        .raw(reply_variant);
+                    plumbing.raw("(reply)))\n");
+                }
+                _ => {
+                    plumbing.raw("let reply = ").raw(&call).raw("\n                ");
+                    plumbing.raw("::core::result::Result::Ok(::core::option::Option::Some(reply.into()))\n");
+                }
             }
-
-            fn authorize(&self, principal: &P, params: &Params) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::AuthError>> + ::core::marker::Send {
-                self.0.authorize(principal, params)
-            }
-
-            async fn connected(&self, cx: &mut Context<P, S>) -> ::core::result::Result<(), ::tidings::HandlerError> {
-                self.0.on_connect(cx).await
-            }
-
-            async fn disconnected(&self, cx: &mut Context<P, S>) {
-                self.0.on_disconnect(cx).await
-            }
+            plumbing.raw("            }\n");
         }
-
-        impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
-        where
-            T: ::tidings::Events<Spec, P, S>,
-            P: ::tidings::Principal,
-            S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
-        {
-            type Event = T::Event;
-
-            fn on_event(&self, cx: &mut Context<P, S>, event: &Self::Event) -> impl ::core::future::Future<Output = ::core::option::Option<Outgoing>> + ::core::marker::Send {
-                self.0.on_event(cx, event)
-            }
-        }
-    };
-    (out.into_string(), plumbing)
+        plumbing.raw("        }\n");
+    }
+    plumbing.raw("    }\n").raw(ADAPTER_METHODS);
+    (out.into_string(), plumbing.into_string())
 }
 
 /// The argument type of a handler, as text, generating an enum when it takes several messages.
@@ -362,4 +322,33 @@ const CHANNEL_BOUNDS: &str = "
     P: ::tidings::Principal,
     S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
 {
+";
+
+/// The adapter from a consumer trait to the runtime's handler, declared.
+const ADAPTER: &str = "/// Adapts an implementation of the consumer trait to the runtime's handler.
+struct Adapter<T, P, S>(T, ::core::marker::PhantomData<fn() -> (P, S)>);
+";
+
+/// The adapter's methods after `handle`, and its `Events` implementation.
+const ADAPTER_METHODS: &str = "    fn authorize(&self, principal: &P, params: &Params) -> impl ::core::future::Future<Output = ::core::result::Result<(), ::tidings::AuthError>> + ::core::marker::Send {
+        self.0.authorize(principal, params)
+    }
+    async fn connected(&self, cx: &mut Context<P, S>) -> ::core::result::Result<(), ::tidings::HandlerError> {
+        self.0.on_connect(cx).await
+    }
+    async fn disconnected(&self, cx: &mut Context<P, S>) {
+        self.0.on_disconnect(cx).await
+    }
+}
+impl<T, P, S> ::tidings::Events<Spec, P, S> for Adapter<T, P, S>
+where
+    T: ::tidings::Events<Spec, P, S>,
+    P: ::tidings::Principal,
+    S: ::core::default::Default + ::core::marker::Send + ::core::marker::Sync + 'static,
+{
+    type Event = T::Event;
+    fn on_event(&self, cx: &mut Context<P, S>, event: &Self::Event) -> impl ::core::future::Future<Output = ::core::option::Option<Outgoing>> + ::core::marker::Send {
+        self.0.on_event(cx, event)
+    }
+}
 ";

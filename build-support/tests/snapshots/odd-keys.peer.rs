@@ -590,7 +590,7 @@ pub mod pair_trades {
                 &DESCRIPTOR,
                 &["trade.v1", "Größe"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 2usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "trade.v1")
                         .map(Incoming::TradeV1)

@@ -641,7 +641,7 @@ pub mod pair_trades {
                 &DESCRIPTOR,
                 &["trade.v1", "Größe"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 2usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "trade.v1")
                         .map(Outgoing::TradeV1)

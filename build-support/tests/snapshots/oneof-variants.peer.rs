@@ -259,7 +259,7 @@ pub mod shapes {
                 &DESCRIPTOR,
                 &["shape", "label", "count"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 3usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 3] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "shape")
                         .map(Outgoing::Shape)

@@ -210,7 +210,7 @@ pub mod shapes {
                 &DESCRIPTOR,
                 &["shape", "label", "count"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 3usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 3] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "shape")
                         .map(Incoming::Shape)

@@ -399,7 +399,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["ping"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 1usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 1] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "ping").map(Outgoing::Ping)
                 },
@@ -408,7 +408,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["subscribeTrades", "subscribeBook"],
             );
-            const TAGGED_1_READERS: [::tidings::__private::Reader<Outgoing>; 2usize] = [
+            const TAGGED_1_READERS: [::tidings::__private::Reader<Outgoing>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "subscribeTrades")
                         .map(Outgoing::SubscribeTrades)

@@ -360,7 +360,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["ping"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 1usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 1] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "ping").map(Incoming::Ping)
                 },
@@ -369,7 +369,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["subscribeTrades", "subscribeBook"],
             );
-            const TAGGED_1_READERS: [::tidings::__private::Reader<Incoming>; 2usize] = [
+            const TAGGED_1_READERS: [::tidings::__private::Reader<Incoming>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "subscribeTrades")
                         .map(Incoming::SubscribeTrades)

@@ -234,7 +234,7 @@ pub mod stream {
                 &DESCRIPTOR,
                 &["partial", "final", "failure"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 3usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 3] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "partial")
                         .map(Incoming::Partial)
@@ -325,7 +325,7 @@ pub mod stream {
                 &DESCRIPTOR,
                 &["start", "finish"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 2usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "start")
                         .map(Outgoing::Start)

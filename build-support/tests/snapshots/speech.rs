@@ -234,7 +234,7 @@ pub mod stream {
                 &DESCRIPTOR,
                 &["start", "finish"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 2usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "start")
                         .map(Incoming::Start)
@@ -320,7 +320,7 @@ pub mod stream {
                 &DESCRIPTOR,
                 &["partial", "final", "failure"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 3usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 3] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "partial")
                         .map(Outgoing::Partial)

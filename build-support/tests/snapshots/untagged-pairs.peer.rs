@@ -283,7 +283,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["done", "error", "update", "heartbeat"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 4usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 4] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "done").map(Incoming::Done)
                 },
@@ -380,7 +380,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["subscribe", "unsubscribe"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 2usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "subscribe")
                         .map(Outgoing::Subscribe)

@@ -277,7 +277,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["subscribe", "unsubscribe"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 2usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Incoming>; 2] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "subscribe")
                         .map(Incoming::Subscribe)
@@ -359,7 +359,7 @@ pub mod rpc {
                 &DESCRIPTOR,
                 &["done", "error", "update", "heartbeat"],
             );
-            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 4usize] = [
+            const UNTAGGED_READERS: [::tidings::__private::Reader<Outgoing>; 4] = [
                 |value| {
                     ::tidings::__private::decode_value(value, "done").map(Outgoing::Done)
                 },
