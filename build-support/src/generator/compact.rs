@@ -2,10 +2,10 @@
 //! integer schemas before typify reads them: what makes a contract's fields agree with each
 //! other (`docs/TYPES.md`) and keeps large contracts fast to generate and compile.
 
-use proc_macro2::TokenStream;
 use serde_json::Value;
 
 use super::names::{Case, ident_text};
+use super::source::Source;
 
 /// A small type every contract has many of, written as one call of a runtime macro with
 /// the API typify would give it, instead of typify's hundred-odd lines: generating and
@@ -45,36 +45,32 @@ impl Compact {
         })
     }
 
-    /// The macro call that defines type `name`.
-    pub(super) fn tokens(&self, name: &str) -> TokenStream {
-        let ident = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+    /// The item that defines type `name`, as text: a macro call or a type alias.
+    pub(super) fn text(&self, name: &str) -> String {
+        let mut out = Source::with_capacity(256);
         match self {
             Self::Tag { value, variant } => {
-                let variant = proc_macro2::Ident::new(variant, proc_macro2::Span::call_site());
-                let doc = format!(" Always `{value:?}`.");
-                quote::quote!(::tidings::__private::tag!(#[doc = #doc] #ident, #variant = #value);)
+                out.raw("::tidings::__private::tag!(#[doc = ").str(&format!(" Always `{value:?}`."));
+                out.raw("] ").raw(name).raw(", ").raw(variant).raw(" = ").str(value).raw(");\n");
             }
             Self::Bounded { min, max, description } => {
                 let bound = |b: Option<u64>, none: usize| b.and_then(|b| usize::try_from(b).ok()).unwrap_or(none);
                 let (low, high) = (bound(*min, 0), bound(*max, usize::MAX));
-                let low = proc_macro2::Literal::usize_unsuffixed(low);
-                let high_tokens = if high == usize::MAX {
-                    quote::quote!({ usize::MAX })
-                } else {
-                    let high = proc_macro2::Literal::usize_unsuffixed(high);
-                    quote::quote!(#high)
-                };
+                let high = if high == usize::MAX { "{ usize::MAX }".to_owned() } else { high.to_string() };
                 let doc = match (min, max) {
-                    (Some(min), Some(max)) => format!(" A string of {min} to {max} characters."),
-                    (Some(min), None) => format!(" A string of at least {min} characters."),
-                    (None, _) => format!(" A string of at most {} characters.", max.unwrap_or_default()),
+                    (Some(min), Some(max)) => format!("A string of {min} to {max} characters."),
+                    (Some(min), None) => format!("A string of at least {min} characters."),
+                    (None, _) => format!("A string of at most {} characters.", max.unwrap_or_default()),
                 };
-                let described = description.iter().flat_map(|d| d.lines().map(|line| format!(" {line}")));
-                let docs: Vec<String> =
-                    described.chain(description.as_ref().map(|_| String::new())).chain([doc]).collect();
-                quote::quote!(#(#[doc = #docs])* pub type #ident = ::tidings::bounded::BoundedString<#low, #high_tokens>;)
+                let doc = match description {
+                    Some(description) => format!("{description}\n\n{doc}"),
+                    None => doc,
+                };
+                out.doc("", &doc).raw("pub type ").raw(name).raw(" = ::tidings::bounded::BoundedString<");
+                out.raw(&low.to_string()).raw(", ").raw(&high).raw(">;\n");
             }
         }
+        out.into_string()
     }
 }
 

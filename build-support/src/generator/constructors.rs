@@ -11,22 +11,22 @@
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
 use typify::{TypeDetails, TypeSpace};
 
 use super::compact::Compact;
 use super::names::KEYWORDS;
+use super::redirect::redirect_text;
+use super::source::Source;
 
-/// What `new` writes for one field.
+/// What `new` writes for one field, as text.
 enum Fill {
-    /// An argument of `new`.
-    Argument(TokenStream),
+    /// An argument of `new`, of this type.
+    Argument(String),
     /// A value the contract fixes or that starts empty, and what the documentation says of it.
-    Value(TokenStream, Option<String>),
+    Value(String, Option<String>),
 }
 
-/// `new` for every message payload and every struct with a discriminator field.
+/// `new` for every message payload and every struct with a discriminator field, as text.
 /// `payloads` maps each payload's type name to its correlation id's property, if any, and
 /// `orders` each type's properties in the contract's order, where the contract named it.
 pub(crate) fn constructors(
@@ -34,8 +34,10 @@ pub(crate) fn constructors(
     payloads: &HashMap<String, Option<String>>,
     orders: &HashMap<String, Vec<String>>,
     compact: &IndexMap<String, Compact>,
-) -> TokenStream {
-    let mut out = TokenStream::new();
+) -> String {
+    let mut out = Source::with_capacity(4096);
+    // The text of a type, its paths pointed at the runtime's re-exports.
+    let type_text = |ty: &typify::Type<'_>| redirect_text(&ty.ident().to_string());
     for ty in space.iter_types() {
         let TypeDetails::Struct(details) = ty.details() else { continue };
         let name = ty.name();
@@ -52,12 +54,12 @@ pub(crate) fn constructors(
             properties.sort_by_key(|p| fields.iter().position(|f| f == p.name).unwrap_or(usize::MAX));
         }
         for property in properties {
-            let Ok(field_type) = space.get_type(&property.type_id) else { return TokenStream::new() };
-            let field = Ident::new(property.name, Span::call_site());
+            let Ok(field_type) = space.get_type(&property.type_id) else { return String::new() };
+            let field = property.name;
             let fill = match tag_of(&field_type.details(), space, compact) {
                 Some((tag, value, optional)) => {
                     has_tag = true;
-                    let fixed = if optional { quote!(::core::option::Option::Some(#tag)) } else { tag };
+                    let fixed = if optional { format!("::core::option::Option::Some({tag})") } else { tag };
                     Fill::Value(fixed, Some(format!("`{}` is always `{value:?}`", property.name)))
                 }
                 None if correlation.as_deref() == Some(property.name) && property.required => {
@@ -69,30 +71,30 @@ pub(crate) fn constructors(
                             );
                             Fill::Value(value, Some(note))
                         }
-                        None => Fill::Argument(field_type.ident()),
+                        None => Fill::Argument(type_text(&field_type)),
                     }
                 }
-                None if property.required => Fill::Argument(field_type.ident()),
+                None if property.required => Fill::Argument(type_text(&field_type)),
                 None => match field_type.details() {
                     TypeDetails::Option(_) => {
                         optional = true;
-                        Fill::Value(quote!(::core::option::Option::None), None)
+                        Fill::Value("::core::option::Option::None".to_owned(), None)
                     }
                     TypeDetails::Vec(_) | TypeDetails::Map(..) | TypeDetails::Set(_) => {
                         optional = true;
-                        Fill::Value(quote!(::core::default::Default::default()), None)
+                        Fill::Value("::core::default::Default::default()".to_owned(), None)
                     }
                     // A default from the schema: typify's function for it is not ours to name.
-                    _ => Fill::Argument(field_type.ident()),
+                    _ => Fill::Argument(type_text(&field_type)),
                 },
             };
             match fill {
                 Fill::Argument(ty) => {
-                    args.push(quote!(#field: #ty));
-                    fields.push(quote!(#field));
+                    args.push(format!("{field}: {ty}"));
+                    fields.push(field.to_owned());
                 }
                 Fill::Value(value, note) => {
-                    fields.push(quote!(#field: #value));
+                    fields.push(format!("{field}: {value}"));
                     notes.extend(note);
                 }
             }
@@ -100,27 +102,21 @@ pub(crate) fn constructors(
         if payload.is_none() && !has_tag {
             continue;
         }
-        let ident = Ident::new(&name, Span::call_site());
         if optional {
             notes.push("optional fields start empty".to_owned());
         }
-        let mut doc = format!(" Builds `{name}` from its required fields");
+        let mut doc = format!("Builds `{name}` from its required fields");
         if !notes.is_empty() {
             doc.push_str(": ");
             doc.push_str(&notes.join("; "));
         }
         doc.push('.');
-        out.extend(quote! {
-            impl #ident {
-                #[doc = #doc]
-                #[must_use]
-                pub fn new(#(#args),*) -> Self {
-                    Self { #(#fields),* }
-                }
-            }
-        });
+        out.raw("impl ").raw(&name).raw(" {\n");
+        out.doc("    ", &doc);
+        out.raw("    #[must_use]\n    pub fn new(").raw(&args.join(", ")).raw(") -> Self {\n");
+        out.raw("        Self { ").raw(&fields.join(", ")).raw(" }\n    }\n}\n");
     }
-    out
+    out.into_string()
 }
 
 /// The one value of a discriminator field, its text, and whether the field is optional.
@@ -128,13 +124,10 @@ fn tag_of(
     details: &TypeDetails<'_>,
     space: &TypeSpace,
     compact: &IndexMap<String, Compact>,
-) -> Option<(TokenStream, String, bool)> {
+) -> Option<(String, String, bool)> {
     match details {
         TypeDetails::Builtin(name) => match compact.get(*name)? {
-            Compact::Tag { value, variant } => {
-                let (ty, variant) = (Ident::new(name, Span::call_site()), Ident::new(variant, Span::call_site()));
-                Some((quote!(#ty::#variant), value.clone(), false))
-            }
+            Compact::Tag { value, variant } => Some((format!("{name}::{variant}"), value.clone(), false)),
             Compact::Bounded { .. } => None,
         },
         TypeDetails::Option(inner) => {
@@ -147,20 +140,17 @@ fn tag_of(
 }
 
 /// An empty value of a correlation id's type, when the type has one.
-fn unfilled(details: &TypeDetails<'_>, name: &str, compact: &IndexMap<String, Compact>) -> Option<TokenStream> {
+fn unfilled(details: &TypeDetails<'_>, name: &str, compact: &IndexMap<String, Compact>) -> Option<String> {
     match details {
-        TypeDetails::String => Some(quote!(::std::string::String::new())),
+        TypeDetails::String => Some("::std::string::String::new()".to_owned()),
         TypeDetails::Builtin(builtin) => match compact.get(*builtin) {
-            Some(Compact::Bounded { .. }) => {
-                let ty = Ident::new(name, Span::call_site());
-                Some(quote!(#ty::__unfilled()))
-            }
+            Some(Compact::Bounded { .. }) => Some(format!("{name}::__unfilled()")),
             Some(Compact::Tag { .. }) => None,
             None => matches!(
                 *builtin,
                 "i8" | "i16" | "i32" | "i64" | "i128" | "u8" | "u16" | "u32" | "u64" | "u128" | "f32" | "f64"
             )
-            .then(|| quote!(::core::default::Default::default())),
+            .then(|| "::core::default::Default::default()".to_owned()),
         },
         _ => None,
     }

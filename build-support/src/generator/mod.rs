@@ -16,6 +16,7 @@ mod emit;
 mod held;
 mod messages;
 pub(crate) mod names;
+mod redirect;
 mod source;
 mod traits;
 mod types;

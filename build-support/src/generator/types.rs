@@ -13,16 +13,13 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use indexmap::IndexMap;
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use serde_json::Value;
 use tidings_asyncapi::{Document, JsonPointer, RefTarget};
 
 use super::compact::{Compact, integer_by_one_rule};
 use super::names::{Case, ident_text};
 use super::{BuildProblem, Finding};
-
-/// Crates generated types may name, re-exported by the runtime so users need not depend on them.
-const REDIRECTED: &[&str] = &["serde", "serde_json", "regress", "chrono", "uuid"];
 
 /// The schemas to generate, keyed by definition name.
 #[derive(Debug, Default)]
@@ -45,7 +42,8 @@ pub(crate) struct SchemaSet {
 
 /// The generated types and how to name each definition's type.
 pub(crate) struct Types {
-    pub(crate) tokens: TokenStream,
+    /// The items of the `types` module, as Rust source.
+    pub(crate) code: String,
     /// How many definitions are JSON values because typify could not type them.
     pub(crate) json_fallbacks: usize,
     /// Each payload's definition name to its type's path from inside a channel module, as
@@ -470,10 +468,13 @@ fn run_typify(
             })
             .collect();
         let stream = space.to_stream();
-        let mut tokens = redirect(stream);
-        tokens.extend(redirect(super::constructors::constructors(&space, &payload_types, &orders, compact)));
-        tokens.extend(compact.iter().map(|(name, c)| c.tokens(name)));
-        Ok::<_, String>(Types { tokens, paths, json_fallbacks: 0 })
+        let mut code = super::redirect::redirect(stream).to_string();
+        code.push('\n');
+        code.push_str(&super::constructors::constructors(&space, &payload_types, &orders, compact));
+        for (name, c) in compact {
+            code.push_str(&c.text(name));
+        }
+        Ok::<_, String>(Types { code, paths, json_fallbacks: 0 })
     }));
     match result {
         Ok(outcome) => outcome,
@@ -499,124 +500,4 @@ fn payload_path(name: &str) -> (TokenStream, String) {
         text.parse().unwrap_or_else(|_| quote::quote!(::tidings::__private::serde_json::Value))
     };
     (tokens, text)
-}
-
-/// Whether an attribute's content is `doc = "`Name`"`: a name in backticks and nothing else.
-fn is_placeholder_doc(attribute: &TokenStream) -> bool {
-    let mut parts = attribute.clone().into_iter();
-    let (Some(TokenTree::Ident(doc)), Some(TokenTree::Punct(eq)), Some(TokenTree::Literal(text)), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    if doc != "doc" || eq.as_char() != '=' {
-        return false;
-    }
-    let text = text.to_string();
-    text.strip_prefix("\"`")
-        .and_then(|rest| rest.strip_suffix("`\""))
-        .is_some_and(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-}
-
-/// Points the crates generated code uses at the runtime's re-exports, adds `JsonSchema` to
-/// every serde derive, and tells serde and schemars where they are.
-pub(crate) fn redirect(tokens: TokenStream) -> TokenStream {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        if let (TokenTree::Punct(a), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(id))) =
-            (&tokens[i], tokens.get(i + 1), tokens.get(i + 2))
-        {
-            // `a::serde` continues a path; after punctuation (`D: ::serde`) or a keyword
-            // (`impl ::serde`) the path starts at the crate root. (Checked in this order so that
-            // the common token pays for no string.)
-            let leading = || match out.last() {
-                Some(TokenTree::Ident(prev)) => is_keyword(&prev.to_string()),
-                _ => true,
-            };
-            if a.as_char() == ':' && b.as_char() == ':' && REDIRECTED.iter().any(|name| id == name) && leading() {
-                out.extend(quote::quote!(::tidings::__private));
-                out.extend([tokens[i].clone(), tokens[i + 1].clone(), tokens[i + 2].clone()]);
-                i += 3;
-                continue;
-            }
-        }
-        if let (TokenTree::Punct(hash), Some(TokenTree::Group(group))) = (&tokens[i], tokens.get(i + 1))
-            && hash.as_char() == '#'
-            && group.delimiter() == Delimiter::Bracket
-        {
-            // typify documents a type the contract does not describe with its own name in
-            // backticks. That says nothing, and schemars would write it into the type's schema
-            // as a `description` for the reconciler to delete on every start-up.
-            if is_placeholder_doc(&group.stream()) {
-                i += 2;
-                continue;
-            }
-            let is_derive =
-                matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(word)) if word == "derive");
-            let text = if is_derive { group.stream().to_string() } else { String::new() };
-            if is_derive && text.contains("serde") {
-                let mut derive = redirect(group.stream());
-                if text.contains("Serialize") || text.contains("Deserialize") {
-                    derive = add_json_schema(derive);
-                }
-                out.push(tokens[i].clone());
-                out.push(TokenTree::Group(Group::new(Delimiter::Bracket, derive)));
-                out.extend(quote::quote! {
-                    #[serde(crate = "::tidings::__private::serde")]
-                    #[schemars(crate = "::tidings::__private::schemars")]
-                });
-                i += 2;
-                continue;
-            }
-        }
-        match &tokens[i] {
-            TokenTree::Group(group) => {
-                let mut inner = Group::new(group.delimiter(), redirect(group.stream()));
-                inner.set_span(group.span());
-                out.push(TokenTree::Group(inner));
-            }
-            // serde attributes name functions in strings: `skip_serializing_if = "::serde_json::..."`.
-            TokenTree::Literal(literal) => out.push(redirect_literal(literal)),
-            other => out.push(other.clone()),
-        }
-        i += 1;
-    }
-    out.into_iter().collect()
-}
-
-/// A string literal that starts with a redirected crate's path, pointed at the re-export.
-fn redirect_literal(literal: &proc_macro2::Literal) -> TokenTree {
-    let text = literal.to_string();
-    let Some(path) = text.strip_prefix("\"::") else { return TokenTree::Literal(literal.clone()) };
-    for name in REDIRECTED {
-        if let Some(rest) = path.strip_prefix(name).and_then(|rest| rest.strip_prefix("::"))
-            && let Ok(stream) = format!("\"::tidings::__private::{name}::{rest}").parse::<TokenStream>()
-            && let Some(token) = stream.into_iter().next()
-        {
-            return token;
-        }
-    }
-    TokenTree::Literal(literal.clone())
-}
-
-/// `derive(A, B)` becomes `derive(A, B, ::tidings::__private::schemars::JsonSchema)`.
-fn add_json_schema(derive: TokenStream) -> TokenStream {
-    let mut out = Vec::new();
-    for token in derive {
-        match token {
-            TokenTree::Group(group) if group.delimiter() == Delimiter::Parenthesis => {
-                let mut inner = group.stream();
-                inner.extend(quote::quote!(, ::tidings::__private::schemars::JsonSchema));
-                out.push(TokenTree::Group(Group::new(Delimiter::Parenthesis, inner)));
-            }
-            other => out.push(other),
-        }
-    }
-    out.into_iter().collect()
-}
-
-fn is_keyword(word: &str) -> bool {
-    matches!(word, "as" | "for" | "pub" | "impl" | "dyn" | "where" | "mut" | "in" | "return" | "let" | "type" | "crate")
 }
