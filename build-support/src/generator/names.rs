@@ -38,12 +38,16 @@ pub(crate) enum Case {
 
 /// An identifier for `raw` in the given case: valid Rust, though maybe a raw identifier.
 pub(crate) fn ident_text(raw: &str, case: Case) -> String {
-    // Non-ASCII letters cannot appear in every toolchain's view of an identifier we emit;
-    // they split words like punctuation does.
-    let cleaned: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
-    let mut name = match case {
-        Case::Type => cleaned.to_upper_camel_case(),
-        Case::Value => cleaned.to_snake_case(),
+    let mut name = if already_cased(raw, case) {
+        raw.to_owned()
+    } else {
+        // Non-ASCII letters cannot appear in every toolchain's view of an identifier we emit;
+        // they split words like punctuation does.
+        let cleaned: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' }).collect();
+        match case {
+            Case::Type => cleaned.to_upper_camel_case(),
+            Case::Value => cleaned.to_snake_case(),
+        }
     };
     if name.is_empty() {
         name = match case {
@@ -67,6 +71,27 @@ pub(crate) fn ident_text(raw: &str, case: Case) -> String {
         }
     }
     name
+}
+
+/// Whether heck would give `raw` back unchanged in `case`: most names are (`ChatText`,
+/// `m0`), and asking is cheaper than casing, which counts when build.rs runs unoptimized.
+fn already_cased(raw: &str, case: Case) -> bool {
+    let bytes = raw.as_bytes();
+    match case {
+        // A capital starts a word only after a small letter: to heck, a run of capitals
+        // (`HTTP`) is one word, cased `Http`, and so is a capital after a digit.
+        Case::Type => {
+            bytes.first().is_some_and(u8::is_ascii_uppercase)
+                && bytes.iter().all(u8::is_ascii_alphanumeric)
+                && !bytes.windows(2).any(|w| w[1].is_ascii_uppercase() && !w[0].is_ascii_lowercase())
+        }
+        Case::Value => {
+            bytes.first().is_some_and(u8::is_ascii_lowercase)
+                && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'_')
+                && !raw.ends_with('_')
+                && !raw.contains("__")
+        }
+    }
 }
 
 /// Hands out unique identifiers within one scope.
@@ -107,6 +132,30 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_taken_as_they_are_are_what_heck_gives() {
+        // Every string of up to five characters over letters of both cases, digits and `_`.
+        let alphabet = ['A', 'B', 'a', 'b', '0', '1', '_'];
+        let mut words = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> =
+                words.iter().flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}"))).collect();
+            for word in &longer {
+                for case in [Case::Type, Case::Value] {
+                    if already_cased(word, case) {
+                        let cased = match case {
+                            Case::Type => word.to_upper_camel_case(),
+                            Case::Value => word.to_snake_case(),
+                        };
+                        assert_eq!(&cased, word, "{word:?} is not {case:?} as it is");
+                    }
+                }
+            }
+            words = longer;
+        }
+        assert!(already_cased("ChatText", Case::Type) && already_cased("op1x0", Case::Value));
+    }
 
     #[test]
     fn identifiers_are_valid_and_readable() {

@@ -33,6 +33,8 @@ pub(crate) struct SchemaSet {
     /// Where each definition came from in the bundled document.
     origins: IndexMap<String, JsonPointer>,
     by_pointer: HashMap<JsonPointer, String>,
+    /// The next number to try after each base name, for [`unique_def_name`](Self::unique_def_name).
+    next_suffix: HashMap<String, usize>,
     /// Definitions written as one runtime macro call instead of by typify.
     compact: IndexMap<String, Compact>,
     /// The definitions that are message payloads, each with the top-level property that
@@ -182,13 +184,15 @@ impl SchemaSet {
     }
 
     /// A definition name typify will keep as is: PascalCase, unique.
-    fn unique_def_name(&self, preferred: &str) -> String {
+    fn unique_def_name(&mut self, preferred: &str) -> String {
         let base = ident_text(preferred, Case::Type).trim_start_matches("r#").to_owned();
+        // Numbering goes on where the last name from this base stopped: many schemas of one
+        // name (`Request` in each of fifty channels) cost one try each, not one per sibling.
+        let next = self.next_suffix.entry(base.clone()).or_insert(2);
         let mut candidate = base.clone();
-        let mut n = 2;
         while self.defs.contains_key(&candidate) {
-            candidate = format!("{base}{n}");
-            n += 1;
+            candidate = format!("{base}{next}");
+            *next += 1;
         }
         candidate
     }
