@@ -9,8 +9,8 @@ use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 const REDIRECTED: &[&str] = &["serde", "serde_json", "regress", "chrono", "uuid"];
 
 /// Whether an attribute's content is `doc = "`Name`"`: a name in backticks and nothing else.
-fn is_placeholder_doc(attribute: &TokenStream) -> bool {
-    let mut parts = attribute.clone().into_iter();
+fn is_placeholder_doc(attribute: &[TokenTree]) -> bool {
+    let mut parts = attribute.iter().cloned();
     let (Some(TokenTree::Ident(doc)), Some(TokenTree::Punct(eq)), Some(TokenTree::Literal(text)), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
@@ -28,7 +28,7 @@ fn is_placeholder_doc(attribute: &TokenStream) -> bool {
 /// Points the crates generated code uses at the runtime's re-exports, adds `JsonSchema` to
 /// every serde derive, and tells serde and schemars where they are.
 pub(super) fn redirect(tokens: TokenStream) -> TokenStream {
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut tokens: Vec<TokenTree> = tokens.into_iter().collect();
     let mut out: Vec<TokenTree> = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
@@ -49,22 +49,22 @@ pub(super) fn redirect(tokens: TokenStream) -> TokenStream {
                 continue;
             }
         }
-        if let (TokenTree::Punct(hash), Some(TokenTree::Group(group))) = (&tokens[i], tokens.get(i + 1))
-            && hash.as_char() == '#'
-            && group.delimiter() == Delimiter::Bracket
-        {
+        let attribute = matches!(&tokens[i], TokenTree::Punct(hash) if hash.as_char() == '#')
+            && matches!(tokens.get(i + 1), Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Bracket);
+        if attribute {
+            let inner = take_stream(&mut tokens[i + 1]);
             // typify documents a type the contract does not describe with its own name in
             // backticks. That says nothing, and schemars would write it into the type's schema
             // as a `description` for the reconciler to delete on every start-up.
-            if is_placeholder_doc(&group.stream()) {
+            if is_placeholder_doc(&inner) {
                 i += 2;
                 continue;
             }
-            let is_derive =
-                matches!(group.stream().into_iter().next(), Some(TokenTree::Ident(word)) if word == "derive");
-            let text = if is_derive { group.stream().to_string() } else { String::new() };
+            let is_derive = matches!(inner.first(), Some(TokenTree::Ident(word)) if word == "derive");
+            let inner: TokenStream = inner.into_iter().collect();
+            let text = if is_derive { inner.to_string() } else { String::new() };
             if is_derive && text.contains("serde") {
-                let mut derive = redirect(group.stream());
+                let mut derive = redirect(inner);
                 if text.contains("Serialize") || text.contains("Deserialize") {
                     derive = add_json_schema(derive);
                 }
@@ -74,15 +74,20 @@ pub(super) fn redirect(tokens: TokenStream) -> TokenStream {
                     #[serde(crate = "::tidings::__private::serde")]
                     #[schemars(crate = "::tidings::__private::schemars")]
                 });
-                i += 2;
-                continue;
+            } else {
+                out.push(tokens[i].clone());
+                out.push(TokenTree::Group(Group::new(Delimiter::Bracket, redirect(inner))));
             }
+            i += 2;
+            continue;
         }
         match &tokens[i] {
             TokenTree::Group(group) => {
-                let mut inner = Group::new(group.delimiter(), redirect(group.stream()));
-                inner.set_span(group.span());
-                out.push(TokenTree::Group(inner));
+                let (delimiter, span) = (group.delimiter(), group.span());
+                let inner = take_stream(&mut tokens[i]);
+                let mut redirected = Group::new(delimiter, redirect(inner.into_iter().collect()));
+                redirected.set_span(span);
+                out.push(TokenTree::Group(redirected));
             }
             // serde attributes name functions in strings: `skip_serializing_if = "::serde_json::..."`.
             TokenTree::Literal(literal) => out.push(redirect_literal(literal)),
@@ -91,6 +96,21 @@ pub(super) fn redirect(tokens: TokenStream) -> TokenStream {
         i += 1;
     }
     out.into_iter().collect()
+}
+
+/// The tokens of the group at `slot`, taken out of it (the slot keeps a placeholder). A
+/// group shares its tokens with every copy of its stream: reading them from the only owner
+/// moves them, where reading them through `Group::stream` copies them all.
+fn take_stream(slot: &mut TokenTree) -> Vec<TokenTree> {
+    let placeholder = TokenTree::Punct(proc_macro2::Punct::new('#', proc_macro2::Spacing::Alone));
+    match std::mem::replace(slot, placeholder) {
+        TokenTree::Group(group) => {
+            let stream = group.stream();
+            drop(group);
+            stream.into_iter().collect()
+        }
+        other => vec![other],
+    }
 }
 
 /// Type text as the token printer writes it (`:: serde_json :: Value`), with the crates
