@@ -238,13 +238,13 @@ const SLOW_GENERATION: std::time::Duration = std::time::Duration::from_millis(30
 
 /// A warning for a generation that took long, saying the usual reason: cargo compiles build
 /// scripts and their dependencies unoptimized unless the profile says otherwise, which makes
-/// generating a contract of hundreds of messages about 4x slower (`docs/BENCHMARKS.md`).
+/// generating a contract of hundreds of messages about 5x slower (`docs/BENCHMARKS.md`).
 fn slow_generation_hint(path: &Path, took: std::time::Duration) -> Option<String> {
     (took > SLOW_GENERATION).then(|| {
         format!(
             "tidings-build: generating {} took {:.2} s; build scripts run unoptimized unless \
              `[profile.dev.build-override] opt-level = 3` (and the same for release) says otherwise, \
-             which makes generation about 4x faster",
+             which makes generation about 5x faster",
             path.display(),
             took.as_secs_f64()
         )
