@@ -298,15 +298,15 @@ impl<'a> ChannelView<'a> {
     /// The channel's messages, in document order, resolved; a message whose reference leads
     /// nowhere is left out.
     pub fn messages(&self) -> Vec<MessageView<'a>> {
-        self.channel
-            .messages
-            .iter()
-            .filter_map(|(key, node)| {
-                let at = self.pointer.join("messages").join(key.clone());
-                let resolved = self.view.resolve(&at, node).ok()?;
-                Some(MessageView { key: key.clone(), pointer: resolved.pointer, message: resolved.item })
-            })
-            .collect()
+        self.channel.messages.keys().filter_map(|key| self.message(key)).collect()
+    }
+
+    /// The channel's message of key `key`, resolved, when it has one and it resolves.
+    pub fn message(&self, key: &str) -> Option<MessageView<'a>> {
+        let (key, node) = self.channel.messages.get_key_value(key)?;
+        let at = self.pointer.join("messages").join(key.clone());
+        let resolved = self.view.resolve(&at, node).ok()?;
+        Some(MessageView { key: key.clone(), pointer: resolved.pointer, message: resolved.item })
     }
 
     /// The address's parameters, in the order the address names them, each with its
@@ -448,7 +448,8 @@ impl<'a> OperationView<'a> {
     /// they are among its messages: the key the reference names (`#/channels/<c>/messages/
     /// <key>`), else the first whose message it is; a reference that leads nowhere is left out.
     fn listed_at(&self, channel: &ChannelView<'a>, at: &JsonPointer, references: &[Reference]) -> Vec<MessageView<'a>> {
-        let own = channel.messages();
+        // The channel's messages, resolved only when a reference does not name its key.
+        let mut own: Option<Vec<MessageView<'a>>> = None;
         references
             .iter()
             .enumerate()
@@ -458,13 +459,15 @@ impl<'a> OperationView<'a> {
                 let written = RefTarget::split(&reference.reference).pointer().unwrap_or_default();
                 let named = match written.tokens() {
                     [c, _, m, key] if c == "channels" && m == "messages" => {
-                        own.iter().find(|o| o.key == *key && o.pointer == resolved.pointer)
+                        channel.message(key).filter(|o| o.pointer == resolved.pointer).map(|o| o.key)
                     }
                     _ => None,
                 };
                 let key = named
-                    .or_else(|| own.iter().find(|o| o.pointer == resolved.pointer))
-                    .map(|o| o.key.clone())
+                    .or_else(|| {
+                        let own = own.get_or_insert_with(|| channel.messages());
+                        own.iter().find(|o| o.pointer == resolved.pointer).map(|o| o.key.clone())
+                    })
                     .or_else(|| written.last().map(str::to_owned))
                     .unwrap_or_default();
                 Some(MessageView { key, pointer: resolved.pointer, message: resolved.item })
