@@ -7,8 +7,7 @@
 use std::collections::HashMap;
 
 use serde_json::Value;
-use tidings_asyncapi::RefTarget;
-use tidings_asyncapi::pointer::follow;
+use tidings_asyncapi::pointer::{follow, follow_value, reference_of};
 use tidings_asyncapi::shape::Shape;
 
 use super::channels::{ChannelPlan, Direction, MessagePlan, Payload, Planner, quoted};
@@ -196,18 +195,15 @@ fn collect_constants(doc: &Value, schema: &Value, out: &mut Vec<(String, String)
     if depth > 16 {
         return;
     }
-    let schema = match schema.get("$ref").and_then(Value::as_str) {
-        Some(r) => match RefTarget::split(r).pointer().ok().and_then(|p| follow(doc, &p)) {
+    let schema = match reference_of(schema) {
+        Some(_) => match follow_value(doc, schema) {
             Some((_, v)) => v,
             None => return,
         },
         None => schema,
     };
     for (name, property) in schema.get("properties").and_then(Value::as_object).into_iter().flatten() {
-        let property = match property.get("$ref").and_then(Value::as_str) {
-            Some(r) => RefTarget::split(r).pointer().ok().and_then(|p| follow(doc, &p)).map_or(property, |(_, v)| v),
-            None => property,
-        };
+        let property = follow_value(doc, property).map_or(property, |(_, v)| v);
         let value = property.get("const").and_then(Value::as_str).or_else(|| {
             property.get("enum").and_then(Value::as_array).filter(|e| e.len() == 1).and_then(|e| e[0].as_str())
         });

@@ -6,7 +6,7 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use serde_json::Value;
-use tidings_asyncapi::Document;
+use tidings_asyncapi::{Document, RefTarget, pointer};
 
 use super::Settings;
 use super::channels::{ChannelPlan, MessagePlan, Payload};
@@ -66,18 +66,21 @@ pub(super) fn without(fields: &Value, left_out: &[&str]) -> Value {
 }
 
 pub(super) fn inline_components(root: &Value, value: &mut Value, depth: usize) {
+    let into_components = |reference: &str| {
+        let target = RefTarget::split(reference);
+        target.document.is_empty()
+            && target.pointer().is_ok_and(|p| p.tokens().first().is_some_and(|t| t == "components"))
+    };
+    if depth < 32
+        && let Some(reference) = pointer::reference_of(value).filter(|r| into_components(r))
+        && let Some((_, resolved)) = pointer::follow_reference(root, reference)
+    {
+        *value = resolved.clone();
+        inline_components(root, value, depth + 1);
+        return;
+    }
     match value {
-        Value::Object(map) => {
-            if let Some(target) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/"))
-                && depth < 32
-                && let Some(resolved) = root.pointer(&format!("/components/{target}"))
-            {
-                *value = resolved.clone();
-                inline_components(root, value, depth + 1);
-                return;
-            }
-            map.values_mut().for_each(|v| inline_components(root, v, depth));
-        }
+        Value::Object(map) => map.values_mut().for_each(|v| inline_components(root, v, depth)),
         Value::Array(items) => items.iter_mut().for_each(|v| inline_components(root, v, depth)),
         _ => {}
     }
