@@ -62,8 +62,13 @@ impl Compact {
                     (Some(min), None) => format!("A string of at least {min} characters."),
                     (None, _) => format!("A string of at most {} characters.", max.unwrap_or_default()),
                 };
+                // The description's lines (a block scalar's final line break is not one),
+                // a blank line, then the bounds.
                 let doc = match description {
-                    Some(description) => format!("{description}\n\n{doc}"),
+                    Some(description) => {
+                        let lines: Vec<&str> = description.lines().chain(["", doc.as_str()]).collect();
+                        lines.join("\n")
+                    }
                     None => doc,
                 };
                 out.doc("", &doc).raw("pub type ").raw(name).raw(" = ::tidings::bounded::BoundedString<");
@@ -118,5 +123,34 @@ pub(super) fn integer_by_one_rule(map: &mut serde_json::Map<String, Value>) {
     if positive {
         // What typify reads as "a `NonZero` type".
         map.insert("minimum".into(), Value::from(1));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_strings_are_documented_by_their_description_then_their_bounds() {
+        // A block scalar's description ends with a line break, which adds no line.
+        let described =
+            |description: &str| Compact::Bounded { min: None, max: Some(3), description: Some(description.to_owned()) };
+        let expected = "/// Day, short.\n///\n/// A string of at most 3 characters.\n\
+                        pub type Day = ::tidings::bounded::BoundedString<0, 3>;\n";
+        assert_eq!(described("Day, short.\n").text("Day"), expected);
+        assert_eq!(described("Day, short.").text("Day"), expected);
+        let bare = Compact::Bounded { min: Some(1), max: None, description: None };
+        assert_eq!(
+            bare.text("Name"),
+            "/// A string of at least 1 characters.\n\
+             pub type Name = ::tidings::bounded::BoundedString<1, { usize::MAX }>;\n"
+        );
+    }
+
+    #[test]
+    fn tags_are_one_macro_call() {
+        let tag = Compact::Tag { value: "chat".to_owned(), variant: "Chat".to_owned() };
+        let expected = r#"::tidings::__private::tag!(#[doc = " Always `\"chat\"`."] ChatAction, Chat = "chat");"#;
+        assert_eq!(tag.text("ChatAction"), format!("{expected}\n"));
     }
 }
