@@ -16,6 +16,7 @@ mod emit;
 mod held;
 mod messages;
 pub(crate) mod names;
+mod plain;
 mod redirect;
 mod source;
 mod traits;
@@ -44,6 +45,9 @@ pub struct Settings {
     /// output is not formatted by default: rustc does not need it, and formatting takes
     /// longer than everything else together (each item is on a line of its own).
     pub formatted: bool,
+    /// Every struct through typify, none written by `plain.rs`: the equivalence test of
+    /// `plain.rs` generates each contract both ways.
+    pub(crate) typify_only: bool,
 }
 
 /// What can stop generation, or deserve a warning, beyond the document's own diagnostics.
@@ -210,6 +214,9 @@ pub struct Generated {
     pub warnings: Vec<BuildDiagnostic>,
     /// How many schemas are typed as JSON values because no Rust type could be made of them.
     pub json_fallbacks: usize,
+    /// How many structs `plain.rs` wrote (for its equivalence test).
+    #[cfg(test)]
+    pub(crate) plain_structs: usize,
 }
 
 /// Generation failed: the errors (and warnings) found.
@@ -264,8 +271,16 @@ fn generate_here(doc: &Document, settings: &Settings) -> Result<Generated, Gener
     match types {
         Some(types) if located.iter().all(|d| d.severity != Severity::Error) => {
             let json_fallbacks = types.json_fallbacks;
+            #[cfg(test)]
+            let plain_structs = types.plain_structs;
             match emit::render(emit::module(doc, settings, &plans, types, &schemas), settings.formatted) {
-                Ok(code) => Ok(Generated { code, warnings: located, json_fallbacks }),
+                Ok(code) => Ok(Generated {
+                    code,
+                    warnings: located,
+                    json_fallbacks,
+                    #[cfg(test)]
+                    plain_structs,
+                }),
                 Err(e) => {
                     located.push(internal_error(doc, &format!("generated code does not parse: {e}")));
                     Err(GenerateError { diagnostics: located })

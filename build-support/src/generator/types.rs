@@ -19,6 +19,7 @@ use tidings_asyncapi::{Document, JsonPointer, RefTarget};
 
 use super::compact::{Compact, integer_by_one_rule};
 use super::names::{Case, ident_text};
+use super::plain::{Plain, referenced_indirectly};
 use super::{BuildProblem, Finding};
 
 /// The schemas to generate, keyed by definition name.
@@ -48,6 +49,9 @@ pub(crate) struct Types {
     pub(crate) code: String,
     /// How many definitions are JSON values because typify could not type them.
     pub(crate) json_fallbacks: usize,
+    /// How many structs `plain.rs` wrote.
+    #[cfg(test)]
+    pub(crate) plain_structs: usize,
     /// Each payload's definition name to its type's path from inside a channel module, as
     /// tokens and as text.
     pub(crate) paths: HashMap<String, (TokenStream, String)>,
@@ -207,8 +211,12 @@ impl SchemaSet {
         // typify merges compositions into one type: a composition that reaches its own
         // definition again recurses without end, and a stack overflow cannot be caught.
         let cyclic = self.composition_cycles();
+        let plain = if settings.typify_only { IndexMap::new() } else { self.plain_structs(settings) };
         for (name, value) in &self.defs {
-            let schema = if cyclic.contains(name) {
+            let schema = if plain.contains_key(name) {
+                // typify replaces it by name and never reads it.
+                Ok(schemars08::schema::Schema::Bool(true))
+            } else if cyclic.contains(name) {
                 let detail = "its `allOf`/`oneOf`/`anyOf` refers back to itself".to_owned();
                 Err(detail)
             } else {
@@ -222,7 +230,7 @@ impl SchemaSet {
         }
         // Each failure names one definition; a contract has finitely many.
         for _ in 0..=defs.len() {
-            let detail = match run_typify(defs.clone(), settings, self) {
+            let detail = match run_typify(defs.clone(), settings, self, &plain) {
                 Ok(mut types) => {
                     types.json_fallbacks = fallbacks;
                     return Some(types);
@@ -233,7 +241,7 @@ impl SchemaSet {
             let (mut good, mut bad) = (0, defs.len());
             while bad - good > 1 {
                 let middle = good + (bad - good) / 2;
-                if run_typify(defs[..middle].to_vec(), settings, self).is_ok() {
+                if run_typify(defs[..middle].to_vec(), settings, self, &plain).is_ok() {
                     good = middle;
                 } else {
                     bad = middle;
@@ -253,6 +261,53 @@ impl SchemaSet {
             JsonPointer::root(),
         ));
         None
+    }
+
+    /// The definitions written as plain structs (`plain.rs`) rather than by typify: plain in
+    /// form, named as typify would name them, not replaced by the user, not part of a cycle
+    /// of references (typify boxes those), and referred to only as a field's, an item's or a
+    /// map value's type, which typify names without reading the definition.
+    fn plain_structs(&self, settings: &super::Settings) -> IndexMap<String, Plain> {
+        use heck::ToUpperCamelCase;
+        let replaced: std::collections::HashSet<String> = settings
+            .replacements
+            .keys()
+            .map(|name| ident_text(name, Case::Type).trim_start_matches("r#").to_owned())
+            .collect();
+        let mut indirect = std::collections::HashSet::new();
+        for schema in self.defs.values() {
+            referenced_indirectly(schema, &mut indirect);
+        }
+        let mut plain = IndexMap::new();
+        for (name, schema) in &self.defs {
+            let eligible = !self.compact.contains_key(name)
+                && !replaced.contains(name)
+                && !indirect.contains(name)
+                && name.starts_with(|c: char| c.is_ascii_uppercase())
+                && name.to_upper_camel_case() == *name
+                && !self.reaches_itself(name);
+            if let Some(found) = eligible.then(|| Plain::of(schema)).flatten()
+                && found.references().all(|target| self.defs.contains_key(target))
+            {
+                plain.insert(name.clone(), found);
+            }
+        }
+        plain
+    }
+
+    /// Whether definition `start` refers back to itself, through any chain of references.
+    fn reaches_itself(&self, start: &str) -> bool {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<&str> = self.deps.get(start).into_iter().flatten().map(String::as_str).collect();
+        while let Some(next) = stack.pop() {
+            if next == start {
+                return true;
+            }
+            if seen.insert(next) {
+                stack.extend(self.deps.get(next).into_iter().flatten().map(String::as_str));
+            }
+        }
+        false
     }
 
     /// The definitions that reach themselves through composition alone (a `$ref` at the top
@@ -418,6 +473,7 @@ fn run_typify(
     defs: Vec<(String, schemars08::schema::Schema)>,
     settings: &super::Settings,
     set: &SchemaSet,
+    plain: &IndexMap<String, Plain>,
 ) -> Result<Types, String> {
     let (compact, payloads) = (&set.compact, &set.payloads);
     let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
@@ -430,6 +486,9 @@ fn run_typify(
         for name in compact.keys() {
             let impls = [typify::TypeSpaceImpl::FromStr, typify::TypeSpaceImpl::Display];
             typify_settings.with_replacement(name, name, impls.into_iter());
+        }
+        for name in plain.keys() {
+            typify_settings.with_replacement(name, name, std::iter::empty());
         }
         // The user's replacements last: typify keeps the last one given for a name, and a
         // named schema the user replaced is theirs even where it would be compact.
@@ -444,7 +503,7 @@ fn run_typify(
         let mut map = HashMap::new();
         for name in &names {
             // A compact definition is its own type, unless the user replaced it.
-            if compact.contains_key(name) && !replaced.contains(name.as_str()) {
+            if (compact.contains_key(name) && !replaced.contains(name.as_str())) || plain.contains_key(name) {
                 map.insert(name.clone(), name.clone());
                 continue;
             }
@@ -474,11 +533,26 @@ fn run_typify(
         let stream = space.to_stream();
         let mut code = super::redirect::redirect(stream).to_string();
         code.push('\n');
-        code.push_str(&super::constructors::constructors(&space, &payload_types, &orders, compact));
+        let mut shapes = super::constructors::typify_shapes(&space).unwrap_or_default();
+        // A named type's path, as typify would write it in a field.
+        let path_of = |def: &str| map.get(def).map_or_else(|| def.to_owned(), |path| redirect_path(path));
+        let mut derives: Vec<String> = vec!["PartialEq".to_owned()];
+        derives.extend(settings.derives.iter().cloned());
+        for (name, found) in plain {
+            code.push_str(&found.text(name, &derives, &path_of));
+            shapes.push(found.shape(name, &path_of));
+        }
+        code.push_str(&super::constructors::constructors(&shapes, &payload_types, &orders, compact));
         for (name, c) in compact {
             code.push_str(&c.text(name));
         }
-        Ok::<_, String>(Types { code, paths, json_fallbacks: 0 })
+        Ok::<_, String>(Types {
+            code,
+            paths,
+            json_fallbacks: 0,
+            #[cfg(test)]
+            plain_structs: plain.len(),
+        })
     }));
     match result {
         Ok(outcome) => outcome,
@@ -488,6 +562,17 @@ fn run_typify(
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "typify panicked".to_owned())),
     }
+}
+
+/// A type's text as `map` of `run_typify` has it (`Chat`, `::serde_json::Value`, a
+/// replacement's path), pointed at the runtime's re-exports.
+fn redirect_path(path: &str) -> String {
+    if !path.contains("::") {
+        return path.to_owned();
+    }
+    // As the token printer spaces it, which is what `redirect_text` reads.
+    let spaced = path.parse::<TokenStream>().map_or_else(|_| path.to_owned(), |tokens| tokens.to_string());
+    super::redirect::redirect_text(&spaced)
 }
 
 /// The path of a type typify named `name` (`Chat`, `::std::vec::Vec<u8>`, a replacement's

@@ -45,66 +45,6 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod types {
-    ///The Foo of file a, with a name.
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Foo {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub name: ::std::option::Option<::std::string::String>,
-    }
-    ///The Foo of file b, with a count.
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        Default,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Foo2 {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub count: ::std::option::Option<i64>,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct FromA {
-        pub foo: Foo,
-        pub source: FromASource,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct FromB {
-        pub foo: Foo2,
-        pub source: FromBSource,
-    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -136,6 +76,66 @@ pub mod types {
                 Self(value.into())
             }
         }
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct FromA {
+        pub foo: Foo,
+        pub source: FromASource,
+    }
+    ///The Foo of file a, with a name.
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Foo {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub name: ::std::option::Option<::std::string::String>,
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct FromB {
+        pub foo: Foo2,
+        pub source: FromBSource,
+    }
+    ///The Foo of file b, with a count.
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        Default,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Foo2 {
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub count: ::std::option::Option<i64>,
     }
     impl FromA {
         /// Builds `FromA` from its required fields: `source` is always `"a"`.

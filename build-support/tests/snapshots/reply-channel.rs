@@ -59,21 +59,6 @@ pub mod types {
         pub id: i64,
         pub result: f64,
     }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Sum {
-        pub id: i64,
-        pub method: SumMethod,
-        pub numbers: ::std::vec::Vec<f64>,
-    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -106,16 +91,20 @@ pub mod types {
             }
         }
     }
-    impl Sum {
-        /// Builds `Sum` from its required fields: `method` is always `"sum"`; `id` starts empty: the runtime writes the request's correlation id there.
-        #[must_use]
-        pub fn new(numbers: ::std::vec::Vec<f64>) -> Self {
-            Self {
-                method: SumMethod::Sum,
-                id: ::core::default::Default::default(),
-                numbers,
-            }
-        }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Sum {
+        pub id: i64,
+        pub method: SumMethod,
+        pub numbers: ::std::vec::Vec<f64>,
     }
     impl Result {
         /// Builds `Result` from its required fields: `id` starts empty: the runtime writes the request's correlation id there.
@@ -124,6 +113,17 @@ pub mod types {
             Self {
                 id: ::core::default::Default::default(),
                 result,
+            }
+        }
+    }
+    impl Sum {
+        /// Builds `Sum` from its required fields: `method` is always `"sum"`; `id` starts empty: the runtime writes the request's correlation id there.
+        #[must_use]
+        pub fn new(numbers: ::std::vec::Vec<f64>) -> Self {
+            Self {
+                method: SumMethod::Sum,
+                id: ::core::default::Default::default(),
+                numbers,
             }
         }
     }

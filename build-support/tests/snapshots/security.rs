@@ -45,19 +45,6 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod types {
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Command {
-        pub command: ::std::string::String,
-    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -89,6 +76,19 @@ pub mod types {
                 Self(value.into())
             }
         }
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Command {
+        pub command: ::std::string::String,
     }
     impl Command {
         /// Builds `Command` from its required fields.

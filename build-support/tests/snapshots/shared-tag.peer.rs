@@ -55,33 +55,6 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Auth {
-        pub method: AuthMethod,
-        pub token: ::std::string::String,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Ping {
-        pub ping: i64,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
     pub struct SubscribeBook {
         pub method: SubscribeBookMethod,
         pub params: SubscribeBookParams,
@@ -269,15 +242,32 @@ pub mod types {
             }
         }
     }
-    impl Auth {
-        /// Builds `Auth` from its required fields: `method` is always `"auth"`.
-        #[must_use]
-        pub fn new(token: ::std::string::String) -> Self {
-            Self {
-                method: AuthMethod::Auth,
-                token,
-            }
-        }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Auth {
+        pub method: AuthMethod,
+        pub token: ::std::string::String,
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Ping {
+        pub ping: i64,
     }
     impl SubscribeTrades {
         /// Builds `SubscribeTrades` from its required fields: `method` is always `"subscribe"`.
@@ -296,6 +286,16 @@ pub mod types {
             Self {
                 method: SubscribeBookMethod::Subscribe,
                 params,
+            }
+        }
+    }
+    impl Auth {
+        /// Builds `Auth` from its required fields: `method` is always `"auth"`.
+        #[must_use]
+        pub fn new(token: ::std::string::String) -> Self {
+            Self {
+                method: AuthMethod::Auth,
+                token,
             }
         }
     }

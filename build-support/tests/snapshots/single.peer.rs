@@ -72,19 +72,6 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Text {
-        pub text: ::std::string::String,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(transparent)]
     pub struct Tick(pub u64);
     impl ::std::ops::Deref for Tick {
@@ -158,12 +145,18 @@ pub mod types {
             }
         }
     }
-    impl Text {
-        /// Builds `Text` from its required fields.
-        #[must_use]
-        pub fn new(text: ::std::string::String) -> Self {
-            Self { text }
-        }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Text {
+        pub text: ::std::string::String,
     }
     impl Echoed {
         /// Builds `Echoed` from its required fields.
@@ -175,6 +168,13 @@ pub mod types {
             >,
         ) -> Self {
             Self { text, at }
+        }
+    }
+    impl Text {
+        /// Builds `Text` from its required fields.
+        #[must_use]
+        pub fn new(text: ::std::string::String) -> Self {
+            Self { text }
         }
     }
 }

@@ -47,18 +47,37 @@ pub static CHANNELS: &[&::tidings::descriptor::ChannelDescriptor] = &[
     reason = "the contract's descriptions are Markdown, where `[text]` is not a Rust path"
 )]
 pub mod types {
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Failure {
-        pub error: ::std::string::String,
+    /// Error types.
+    pub mod error {
+        /// Error from a `TryFrom` or `FromStr` implementation.
+        pub struct ConversionError(::std::borrow::Cow<'static, str>);
+        impl ::std::error::Error for ConversionError {}
+        impl ::std::fmt::Display for ConversionError {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
+                ::std::fmt::Display::fmt(&self.0, f)
+            }
+        }
+        impl ::std::fmt::Debug for ConversionError {
+            fn fmt(
+                &self,
+                f: &mut ::std::fmt::Formatter<'_>,
+            ) -> Result<(), ::std::fmt::Error> {
+                ::std::fmt::Debug::fmt(&self.0, f)
+            }
+        }
+        impl From<&'static str> for ConversionError {
+            fn from(value: &'static str) -> Self {
+                Self(value.into())
+            }
+        }
+        impl From<String> for ConversionError {
+            fn from(value: String) -> Self {
+                Self(value.into())
+            }
+        }
     }
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -70,10 +89,10 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Final {
-        pub confidence: f64,
-        pub text: ::std::string::String,
-        pub words: ::std::vec::Vec<::std::string::String>,
+    pub struct Start {
+        pub language: ::std::string::String,
+        #[serde(rename = "sampleRate")]
+        pub sample_rate: ::std::num::NonZeroU64,
     }
     #[derive(
         ::tidings::__private::serde::Deserialize,
@@ -112,42 +131,23 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Start {
-        pub language: ::std::string::String,
-        #[serde(rename = "sampleRate")]
-        pub sample_rate: ::std::num::NonZeroU64,
+    pub struct Final {
+        pub confidence: f64,
+        pub text: ::std::string::String,
+        pub words: ::std::vec::Vec<::std::string::String>,
     }
-    /// Error types.
-    pub mod error {
-        /// Error from a `TryFrom` or `FromStr` implementation.
-        pub struct ConversionError(::std::borrow::Cow<'static, str>);
-        impl ::std::error::Error for ConversionError {}
-        impl ::std::fmt::Display for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Display::fmt(&self.0, f)
-            }
-        }
-        impl ::std::fmt::Debug for ConversionError {
-            fn fmt(
-                &self,
-                f: &mut ::std::fmt::Formatter<'_>,
-            ) -> Result<(), ::std::fmt::Error> {
-                ::std::fmt::Debug::fmt(&self.0, f)
-            }
-        }
-        impl From<&'static str> for ConversionError {
-            fn from(value: &'static str) -> Self {
-                Self(value.into())
-            }
-        }
-        impl From<String> for ConversionError {
-            fn from(value: String) -> Self {
-                Self(value.into())
-            }
-        }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Failure {
+        pub error: ::std::string::String,
     }
     impl Start {
         /// Builds `Start` from its required fields.

@@ -55,20 +55,6 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Done {
-        pub done: bool,
-        pub id: i64,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
     pub struct Error {
         pub error: ErrorError,
         pub id: i64,
@@ -129,34 +115,6 @@ pub mod types {
     pub struct SubscribeSubscribe {
         pub topic: ::std::string::String,
     }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Unsubscribe {
-        pub id: i64,
-        pub unsubscribe: ::std::string::String,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Update {
-        pub price: f64,
-        pub topic: ::std::string::String,
-    }
     /// Error types.
     pub mod error {
         /// Error from a `TryFrom` or `FromStr` implementation.
@@ -189,11 +147,70 @@ pub mod types {
             }
         }
     }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Unsubscribe {
+        pub id: i64,
+        pub unsubscribe: ::std::string::String,
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Done {
+        pub done: bool,
+        pub id: i64,
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Update {
+        pub price: f64,
+        pub topic: ::std::string::String,
+    }
     impl Subscribe {
         /// Builds `Subscribe` from its required fields.
         #[must_use]
         pub fn new(id: i64, subscribe: SubscribeSubscribe) -> Self {
             Self { id, subscribe }
+        }
+    }
+    impl Error {
+        /// Builds `Error` from its required fields.
+        #[must_use]
+        pub fn new(id: i64, error: ErrorError) -> Self {
+            Self { id, error }
+        }
+    }
+    impl Heartbeat {
+        /// Builds `Heartbeat` from its required fields: `topic` is always `"heartbeat"`.
+        #[must_use]
+        pub fn new(price: ()) -> Self {
+            Self {
+                topic: HeartbeatTopic::Heartbeat,
+                price,
+            }
         }
     }
     impl Unsubscribe {
@@ -210,28 +227,11 @@ pub mod types {
             Self { id, done }
         }
     }
-    impl Error {
-        /// Builds `Error` from its required fields.
-        #[must_use]
-        pub fn new(id: i64, error: ErrorError) -> Self {
-            Self { id, error }
-        }
-    }
     impl Update {
         /// Builds `Update` from its required fields.
         #[must_use]
         pub fn new(topic: ::std::string::String, price: f64) -> Self {
             Self { topic, price }
-        }
-    }
-    impl Heartbeat {
-        /// Builds `Heartbeat` from its required fields: `topic` is always `"heartbeat"`.
-        #[must_use]
-        pub fn new(price: ()) -> Self {
-            Self {
-                topic: HeartbeatTopic::Heartbeat,
-                price,
-            }
         }
     }
     ::tidings::__private::tag!(

@@ -57,19 +57,6 @@ pub mod types {
     )]
     #[serde(crate = "::tidings::__private::serde")]
     #[schemars(crate = "::tidings::__private::schemars")]
-    pub struct Ack {
-        pub accepted: bool,
-    }
-    #[derive(
-        ::tidings::__private::serde::Deserialize,
-        ::tidings::__private::serde::Serialize,
-        Clone,
-        Debug,
-        PartialEq,
-        ::tidings::__private::schemars::JsonSchema
-    )]
-    #[serde(crate = "::tidings::__private::serde")]
-    #[schemars(crate = "::tidings::__private::schemars")]
     #[serde(transparent)]
     pub struct Electric(pub ::tidings::__private::serde_json::Value);
     impl ::std::ops::Deref for Electric {
@@ -175,6 +162,19 @@ pub mod types {
                 Self(value.into())
             }
         }
+    }
+    #[derive(
+        ::tidings::__private::serde::Deserialize,
+        ::tidings::__private::serde::Serialize,
+        Clone,
+        Debug,
+        PartialEq,
+        ::tidings::__private::schemars::JsonSchema
+    )]
+    #[serde(crate = "::tidings::__private::serde")]
+    #[schemars(crate = "::tidings::__private::schemars")]
+    pub struct Ack {
+        pub accepted: bool,
     }
     impl Ack {
         /// Builds `Ack` from its required fields.
