@@ -14,7 +14,7 @@ use indexmap::IndexMap;
 use typify::{TypeDetails, TypeSpace};
 
 use super::compact::Compact;
-use super::names::KEYWORDS;
+use super::names::{Case, KEYWORDS, already_cased};
 use super::redirect::redirect_text;
 use super::source::Source;
 
@@ -209,6 +209,11 @@ fn unfilled(shape: &Shape, compact: &IndexMap<String, Compact>) -> Option<String
 /// trailing `_` after a keyword).
 pub(crate) fn typify_field_name(property: &str) -> String {
     use heck::ToSnakeCase;
+    // Most properties are snake case already (`action`, `request_id`), and heck at build
+    // scripts' `opt-level = 0` is slow enough to count over a large contract.
+    if already_cased(property, Case::Value) {
+        return if KEYWORDS.contains(&property) { format!("{property}_") } else { property.to_owned() };
+    }
     let cleaned: String =
         property.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
     let snake = cleaned.to_snake_case();

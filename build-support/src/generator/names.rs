@@ -40,6 +40,8 @@ pub(crate) enum Case {
 pub(crate) fn ident_text(raw: &str, case: Case) -> String {
     let mut name = if already_cased(raw, case) {
         raw.to_owned()
+    } else if let Some(recased) = recased(raw, case) {
+        recased
     } else {
         // Non-ASCII letters cannot appear in every toolchain's view of an identifier we emit;
         // they split words like punctuation does.
@@ -75,7 +77,7 @@ pub(crate) fn ident_text(raw: &str, case: Case) -> String {
 
 /// Whether heck would give `raw` back unchanged in `case`: most names are (`ChatText`,
 /// `m0`), and asking is cheaper than casing, which counts when build.rs runs unoptimized.
-fn already_cased(raw: &str, case: Case) -> bool {
+pub(crate) fn already_cased(raw: &str, case: Case) -> bool {
     let bytes = raw.as_bytes();
     match case {
         // A capital starts a word only after a small letter: to heck, a run of capitals
@@ -92,6 +94,44 @@ fn already_cased(raw: &str, case: Case) -> bool {
                 && !raw.contains("__")
         }
     }
+}
+
+/// What heck gives for `raw` in `case`, without heck, when `raw` is words already cased one
+/// way or the other, separated by single spaces (`m0` to `M0`, `ChatText request_id` to
+/// `ChatTextRequestId`): the names generation joins and recases most. heck at build
+/// scripts' `opt-level = 0` costs tens of thousands of instructions a name.
+fn recased(raw: &str, case: Case) -> Option<String> {
+    let mut out = String::with_capacity(raw.len() + 4);
+    for part in raw.split(' ') {
+        let snake = already_cased(part, Case::Value);
+        if !snake && !already_cased(part, Case::Type) {
+            return None;
+        }
+        // The words of a part: split at `_` when snake case, before each capital otherwise
+        // (a capital only ever follows a small letter in a part cased as a type).
+        let mut start_word = true;
+        for c in part.chars() {
+            if c == '_' {
+                start_word = true;
+                continue;
+            }
+            if !snake && c.is_ascii_uppercase() {
+                start_word = true;
+            }
+            match case {
+                Case::Type if start_word => out.push(c.to_ascii_uppercase()),
+                Case::Type => out.push(c.to_ascii_lowercase()),
+                Case::Value => {
+                    if start_word && !out.is_empty() {
+                        out.push('_');
+                    }
+                    out.push(c.to_ascii_lowercase());
+                }
+            }
+            start_word = false;
+        }
+    }
+    Some(out)
 }
 
 /// Hands out unique identifiers within one scope.
@@ -155,6 +195,36 @@ mod tests {
             words = longer;
         }
         assert!(already_cased("ChatText", Case::Type) && already_cased("op1x0", Case::Value));
+    }
+
+    #[test]
+    fn names_recased_without_heck_are_what_heck_gives() {
+        // Every string of up to five characters over letters of both cases, digits, `_` and
+        // spaces, recased both ways where the fast path takes it.
+        let alphabet = ['A', 'B', 'a', 'b', '0', '1', '_', ' '];
+        let mut words = vec![String::new()];
+        let mut taken = 0;
+        for _ in 0..5 {
+            let longer: Vec<String> =
+                words.iter().flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}"))).collect();
+            for word in &longer {
+                for case in [Case::Type, Case::Value] {
+                    if let Some(fast) = recased(word, case) {
+                        taken += 1;
+                        let slow = match case {
+                            Case::Type => word.to_upper_camel_case(),
+                            Case::Value => word.to_snake_case(),
+                        };
+                        assert_eq!(fast, slow, "{word:?} as {case:?}");
+                    }
+                }
+            }
+            words = longer;
+        }
+        assert!(taken > 1000, "the fast path took only {taken} names");
+        assert_eq!(recased("ChatText request_id", Case::Type).as_deref(), Some("ChatTextRequestId"));
+        assert_eq!(recased("m0", Case::Type).as_deref(), Some("M0"));
+        assert_eq!(recased("HTTPServer", Case::Value), None);
     }
 
     #[test]

@@ -18,7 +18,7 @@ use serde_json::Value;
 use tidings_asyncapi::{Document, JsonPointer, RefTarget};
 
 use super::compact::{Compact, integer_by_one_rule};
-use super::names::{Case, ident_text};
+use super::names::{Case, already_cased, ident_text};
 use super::plain::{Plain, referenced_indirectly};
 use super::{BuildProblem, Finding};
 
@@ -212,8 +212,21 @@ impl SchemaSet {
         // definition again recurses without end, and a stack overflow cannot be caught.
         let cyclic = self.composition_cycles();
         let plain = if settings.typify_only { IndexMap::new() } else { self.plain_structs(settings) };
+        // typify sees its own definitions, and those written here that it must name.
+        let replaced = replaced_names(settings);
+        let written_here =
+            |name: &str| plain.contains_key(name) || (self.compact.contains_key(name) && !replaced.contains(name));
+        let mut named = std::collections::HashSet::new();
+        for (name, schema) in &self.defs {
+            if !written_here(name) {
+                references(schema, &mut named);
+            }
+        }
         for (name, value) in &self.defs {
-            let schema = if plain.contains_key(name) {
+            let schema = if written_here(name) {
+                if !named.contains(name.as_str()) {
+                    continue;
+                }
                 // typify replaces it by name and never reads it.
                 Ok(schemars08::schema::Schema::Bool(true))
             } else if cyclic.contains(name) {
@@ -269,11 +282,7 @@ impl SchemaSet {
     /// map value's type, which typify names without reading the definition.
     fn plain_structs(&self, settings: &super::Settings) -> IndexMap<String, Plain> {
         use heck::ToUpperCamelCase;
-        let replaced: std::collections::HashSet<String> = settings
-            .replacements
-            .keys()
-            .map(|name| ident_text(name, Case::Type).trim_start_matches("r#").to_owned())
-            .collect();
+        let replaced = replaced_names(settings);
         let mut indirect = std::collections::HashSet::new();
         for schema in self.defs.values() {
             referenced_indirectly(schema, &mut indirect);
@@ -284,7 +293,7 @@ impl SchemaSet {
                 && !replaced.contains(name)
                 && !indirect.contains(name)
                 && name.starts_with(|c: char| c.is_ascii_uppercase())
-                && name.to_upper_camel_case() == *name
+                && (already_cased(name, Case::Type) || name.to_upper_camel_case() == *name)
                 && !self.reaches_itself(name);
             if let Some(found) = eligible.then(|| Plain::of(schema)).flatten()
                 && found.references().all(|target| self.defs.contains_key(target))
@@ -354,6 +363,25 @@ impl SchemaSet {
         let at = self.origins.get(name).cloned().unwrap_or_default();
         findings.push(Finding::warning(BuildProblem::SchemaNotTypeable { detail }, at));
         schemars08::schema::Schema::Bool(true)
+    }
+}
+
+/// The definition names the user replaced by types of their own.
+fn replaced_names(settings: &super::Settings) -> std::collections::HashSet<String> {
+    settings.replacements.keys().map(|name| ident_text(name, Case::Type).trim_start_matches("r#").to_owned()).collect()
+}
+
+/// Adds the definitions a (rewritten) schema refers to anywhere within it to `out`.
+fn references<'a>(schema: &'a Value, out: &mut std::collections::HashSet<&'a str>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+                out.insert(name);
+            }
+            map.values().for_each(|child| references(child, out));
+        }
+        Value::Array(items) => items.iter().for_each(|child| references(child, out)),
+        _ => {}
     }
 }
 
@@ -483,11 +511,12 @@ fn run_typify(
         for derive in &settings.derives {
             typify_settings.with_derive(derive.clone());
         }
-        for name in compact.keys() {
+        let given: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+        for name in compact.keys().filter(|name| given.contains(name.as_str())) {
             let impls = [typify::TypeSpaceImpl::FromStr, typify::TypeSpaceImpl::Display];
             typify_settings.with_replacement(name, name, impls.into_iter());
         }
-        for name in plain.keys() {
+        for name in plain.keys().filter(|name| given.contains(name.as_str())) {
             typify_settings.with_replacement(name, name, std::iter::empty());
         }
         // The user's replacements last: typify keeps the last one given for a name, and a
@@ -500,11 +529,15 @@ fn run_typify(
         }
         let mut space = typify::TypeSpace::new(&typify_settings);
         space.add_ref_types(defs).map_err(|e| e.to_string())?;
-        let mut map = HashMap::new();
+        // What is written here is its own type, unless the user replaced it.
+        let mut map: HashMap<String, String> = compact
+            .keys()
+            .filter(|name| !replaced.contains(name.as_str()))
+            .chain(plain.keys())
+            .map(|name| (name.clone(), name.clone()))
+            .collect();
         for name in &names {
-            // A compact definition is its own type, unless the user replaced it.
-            if (compact.contains_key(name) && !replaced.contains(name.as_str())) || plain.contains_key(name) {
-                map.insert(name.clone(), name.clone());
+            if map.contains_key(name) {
                 continue;
             }
             let reference = schemars08::schema::Schema::Object(schemars08::schema::SchemaObject {
