@@ -1,5 +1,5 @@
 //! The bench contract served by tidings: the server half of the runtime-against-hand-written
-//! benchmark (`src/bin/baseline.rs` is the other half, `src/bin/load.rs` measures both).
+//! benchmark (`src/bin/baseline.rs` is the other half, `src/bin/load/main.rs` measures both).
 //!
 //! Run it with `cargo run --release -p bench --bin bench -- --addr 127.0.0.1:8090
 //! [--no-validate]`. `ws://ADDR/ws/echo` answers every `echo` with an `echo_reply` carrying the

@@ -100,3 +100,21 @@ fn the_fan_out_floor_reaches_every_member() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("floor 50: ") && stdout.contains("µs per write"), "no floor line in:\n{stdout}");
 }
+
+#[test]
+fn the_scale_measurement_reaches_every_member_from_client_processes() {
+    let output = Command::new(env!("CARGO_BIN_EXE_load"))
+        .args(["--scale", "100", "--rounds", "1", "--broadcasts", "2", "--no-pin"])
+        .output()
+        .expect("the load generator runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("scale 100: 1 client process on 1 source address"), "no heading in:\n{stdout}");
+    for server in ["baseline", "tidings", "floor"] {
+        let row = stdout.lines().find(|line| line.starts_with(server)).unwrap_or_else(|| panic!("no {server} row"));
+        let figures: Vec<f64> =
+            row.split_whitespace().skip(1).step_by(2).map(|f| f.parse().expect("a figure")).collect();
+        assert_eq!(figures.len(), 4, "{row}");
+        assert!(figures[2] > 0.0 && figures[3] > 0.0, "a broadcast with no time or CPU: {row}");
+    }
+}

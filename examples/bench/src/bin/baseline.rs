@@ -1,5 +1,5 @@
 //! The bench contract served by hand on tokio-tungstenite and serde, the way one would write it
-//! without tidings: what `src/main.rs` is measured against by `src/bin/load.rs`.
+//! without tidings: what `src/main.rs` is measured against by `src/bin/load/main.rs`.
 //!
 //! Run it with `cargo run --release -p bench --bin baseline -- --addr 127.0.0.1:8091`.
 

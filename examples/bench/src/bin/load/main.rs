@@ -3,7 +3,8 @@
 //! fresh from the directory of this executable.
 //!
 //! Run it with `cargo build --release -p bench && target/release/load [--rounds 5] [--duration 5]
-//! [--skip-fanout-10k] [--json]`. With `taskset` on the path, servers run on CPU 0 and this
+//! [--skip-fanout-10k] [--json]`; `--floor N` measures the machine's fan-out floor, and
+//! `--scale N` holds N idle connections in one room (`scale.rs`). With `taskset` on the path, servers run on CPU 0 and this
 //! client on CPU 1. Server CPU time is the sum over the server's threads of
 //! `/proc/PID/task/*/schedstat` (nanoseconds; `/proc/PID/stat` counts 10 ms ticks, too coarse for
 //! one broadcast).
@@ -20,6 +21,8 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+mod scale;
 
 type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type Result<T> = std::result::Result<T, Box<dyn Error + Send + Sync>>;
@@ -44,6 +47,8 @@ struct Options {
     floor_server: Option<usize>,
     /// Where the floor's server listens.
     addr: String,
+    /// Sizes for the scale measurement: idle connections in one room.
+    scale: Vec<usize>,
 }
 
 fn options() -> Result<Options> {
@@ -60,6 +65,7 @@ fn options() -> Result<Options> {
         floor: Vec::new(),
         floor_server: None,
         addr: "127.0.0.1:0".into(),
+        scale: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     let secs =
@@ -84,6 +90,10 @@ fn options() -> Result<Options> {
                 let list = args.next().ok_or("--floor needs N[,N...]")?;
                 options.floor = list.split(',').map(str::parse).collect::<std::result::Result<_, _>>()?;
             }
+            "--scale" => {
+                let list = args.next().ok_or("--scale needs N[,N...]")?;
+                options.scale = list.split(',').map(str::parse).collect::<std::result::Result<_, _>>()?;
+            }
             "--floor-server" => options.floor_server = Some(args.next().ok_or("--floor-server needs N")?.parse()?),
             "--addr" => options.addr = args.next().ok_or("--addr needs HOST:PORT")?,
             "--json" => options.json = true,
@@ -91,7 +101,7 @@ fn options() -> Result<Options> {
             _ => {
                 return Err(format!(
                     "unknown option {arg}; use --rounds N, --duration S, --warmup S, --connections N, --in-flight N, \
-                     --fanout N[,N]|none, --broadcasts N, --skip-fanout-10k, --floor N[,N], --no-pin, \
+                     --fanout N[,N]|none, --broadcasts N, --skip-fanout-10k, --floor N[,N], --scale N[,N], --no-pin, \
                      --addr HOST:PORT (with --floor-server N),
                      --json"
                 )
@@ -103,6 +113,9 @@ fn options() -> Result<Options> {
 }
 
 fn main() -> Result<()> {
+    if std::env::args().nth(1).as_deref() == Some("--scale-worker") {
+        return scale::worker(std::env::args().skip(2));
+    }
     let mut options = options()?;
     if let Some(n) = options.floor_server {
         return floor_server(n, &options.addr);
@@ -113,12 +126,14 @@ fn main() -> Result<()> {
         Command::new("taskset").args(["-a", "-cp", "1", &pid]).stdout(Stdio::null()).status()?;
     }
     // 10,000 connections need more descriptors than the usual 1,024 (the floor, 20,000 in this
-    // process: both ends); the servers inherit the limit. Raising the hard limit needs
-    // privileges: without them, the soft limit goes as high as the hard one allows.
-    const WANTED: u64 = 65_536;
+    // process: both ends), and `--scale 100000` a hundred thousand in the server; the servers
+    // and client processes inherit the limit. Raising the hard limit needs privileges
+    // (CAP_SYS_RESOURCE): without them, the soft limit goes as high as the hard one allows.
+    const WANTED: u64 = 1 << 20;
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile);
     if limit.current.is_some_and(|current| current < WANTED) {
-        let raised = rustix::process::Rlimit { current: Some(WANTED), maximum: Some(WANTED) };
+        let hard = limit.maximum.map_or(WANTED, |max| max.max(WANTED));
+        let raised = rustix::process::Rlimit { current: Some(WANTED), maximum: Some(hard) };
         let allowed = limit.maximum.map_or(WANTED, |max| max.min(WANTED));
         let fallback = rustix::process::Rlimit { current: Some(allowed), maximum: limit.maximum };
         if rustix::process::setrlimit(rustix::process::Resource::Nofile, raised)
@@ -147,6 +162,9 @@ struct Sample {
 async fn run(options: Options) -> Result<()> {
     if !options.floor.is_empty() {
         return floor(&options).await;
+    }
+    if !options.scale.is_empty() {
+        return scale::scale(&options.scale, options.rounds, options.broadcasts, options.pin).await;
     }
     let dir: PathBuf = std::env::current_exe()?.parent().ok_or("no directory for this executable")?.into();
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); SERVERS.len()];
@@ -233,11 +251,14 @@ impl Server {
     }
 }
 
+/// Small buffers for the clients: 10,000 of them at tungstenite's 128 KiB would be 1.3 GB.
+fn client_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096)
+}
+
 async fn connect(addr: &str, path: &str) -> Result<Ws> {
-    // Small buffers here too: 10,000 clients at tungstenite's 128 KiB would be 1.3 GB.
-    let config = WebSocketConfig::default().read_buffer_size(4096).write_buffer_size(4096);
     let (ws, _) =
-        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}{path}"), Some(config), true).await?;
+        tokio_tungstenite::connect_async_with_config(format!("ws://{addr}{path}"), Some(client_config()), true).await?;
     Ok(ws)
 }
 
@@ -516,6 +537,10 @@ async fn floor(options: &Options) -> Result<()> {
 fn floor_server(n: usize, addr: &str) -> Result<()> {
     use std::io::{Read as _, Write as _};
     let listener = std::net::TcpListener::bind(addr)?;
+    // std listens with a backlog of 128, which several client processes connecting at once
+    // overflow (each dropped SYN then waits a second). Linux takes a second `listen` as a new
+    // backlog: 1,024, as tokio's listener (the baseline's) and tidings' default have.
+    rustix::net::listen(&listener, 1024)?;
     println!("floor: listening on ws://{}", listener.local_addr()?);
     std::io::Write::flush(&mut std::io::stdout())?;
     let (mut control, _) = listener.accept()?;
