@@ -222,9 +222,24 @@ fn real_schema(message: &MessageDescriptor, generator: &mut schemars::generate::
 /// schemas follow.
 fn to_draft07(schema: &mut Value) {
     use schemars::transform::{ReplacePrefixItems, ReplaceUnevaluatedProperties, Transform};
+    // Nearly every schema has neither: a walk that only compares keys is much cheaper than
+    // the two transforms' own walks, which look each keyword up by hash at every level.
+    if !has_key(schema, &["unevaluatedProperties", "prefixItems"]) {
+        return;
+    }
     if let Ok(schema) = <&mut schemars::Schema>::try_from(schema) {
         ReplaceUnevaluatedProperties::default().transform(schema);
         ReplacePrefixItems::default().transform(schema);
+    }
+}
+
+/// Whether any object within `value` has one of `keys` (property names included, which at
+/// worst costs a needless transform).
+fn has_key(value: &Value, keys: &[&str]) -> bool {
+    match value {
+        Value::Object(map) => map.iter().any(|(key, child)| keys.contains(&key.as_str()) || has_key(child, keys)),
+        Value::Array(items) => items.iter().any(|item| has_key(item, keys)),
+        _ => false,
     }
 }
 
@@ -511,5 +526,44 @@ impl Keys {
     /// The document's key for a channel, operation or message named `name` in the contract.
     fn of(&self, name: &str) -> String {
         if self.camelize { tidings_asyncapi::case::camel_case(name) } else { name.to_owned() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::to_draft07;
+
+    #[test]
+    fn later_drafts_words_become_draft_07s() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Pair(u8, String);
+        let mut generator =
+            schemars::generate::SchemaSettings::draft07().with(|s| s.transforms.clear()).into_generator();
+        let mut tuple = serde_json::Value::from(generator.root_schema_for::<Pair>());
+        assert!(tuple.get("prefixItems").is_some(), "{tuple}");
+        to_draft07(&mut tuple);
+        assert_eq!(tuple.get("prefixItems"), None);
+        assert_eq!(tuple["items"][1], json!({"type": "string"}));
+
+        // What schemars writes for a flattened enum beside fields, nested in a property.
+        let mut flattened = json!({"properties": {"inner": {
+            "type": "object",
+            "properties": {"a": {"type": "string"}},
+            "oneOf": [{"properties": {"b": {"type": "string"}}}],
+            "unevaluatedProperties": false,
+        }}});
+        to_draft07(&mut flattened);
+        let inner = &flattened["properties"]["inner"];
+        assert_eq!(inner.get("unevaluatedProperties"), None, "{inner}");
+        assert_eq!(inner["additionalProperties"], json!(false), "{inner}");
+
+        // A schema without either is left as it is.
+        let mut plain = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        let before = plain.clone();
+        to_draft07(&mut plain);
+        assert_eq!(plain, before);
     }
 }
