@@ -95,16 +95,17 @@ pub(crate) fn build(
         let mut messages = Map::new();
         for (message, real) in descriptor.messages.iter().zip(real) {
             let payload = payload(message, real, &mut generator, &mut reconciled);
-            let object = components.message(keys.of(message.key), message_object(message, payload).into());
+            let key = keys.of(message.key);
+            let object = components.message(&key, message_object(message, payload).into());
             match moved.get(message.key) {
                 Some(name) => match elsewhere.get_mut(name) {
                     Some((_, their_messages)) => {
-                        their_messages.insert(keys.of(message.key), object);
+                        their_messages.insert(key, object);
                     }
-                    None => to_served.push((keys.of(name), keys.of(message.key), object)),
+                    None => to_served.push((keys.of(name), key, object)),
                 },
                 None => {
-                    messages.insert(keys.of(message.key), object);
+                    messages.insert(key, object);
                 }
             }
         }
@@ -280,20 +281,26 @@ impl<'d> Components<'d> {
     /// A reference to `message`, added under `key` or the next free numbered form of it.
     /// Messages of different channels are not compared (they rarely agree, and comparing each
     /// with every other of its key is quadratic in the channels).
-    fn message(&mut self, key: String, message: Value) -> Value {
+    fn message(&mut self, key: &str, message: Value) -> Value {
         // Component keys are letters, digits, `.`, `-` and `_`.
-        let key: String = key
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
-            .collect();
-        let count = self.taken.entry(key.clone()).or_insert(0);
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+        let key: String = if key.chars().all(allowed) {
+            key.to_owned()
+        } else {
+            key.chars().map(|c| if allowed(c) { c } else { '_' }).collect()
+        };
+        let count = match self.taken.get_mut(&key) {
+            Some(count) => count,
+            None => self.taken.entry(key.clone()).or_insert(0),
+        };
         let mut name = key.clone();
         while self.messages.contains_key(&name) {
             *count += 1;
             name = format!("{key}{}", *count + 1);
         }
-        self.messages.insert(name.clone(), message);
-        json!({"$ref": reference(["components", "messages", &name])})
+        let reference = reference(["components", "messages", &name]);
+        self.messages.insert(name, message);
+        json!({ "$ref": reference })
     }
 
     /// A reference to the error message of channels whose discriminator is `discriminator`,
@@ -303,7 +310,7 @@ impl<'d> Components<'d> {
             return reference.clone();
         }
         let payload = error_payload(discriminator, definitions);
-        let reference = self.message("error".into(), error_message(payload));
+        let reference = self.message("error", error_message(payload));
         self.errors.push((discriminator, reference.clone()));
         reference
     }
@@ -317,7 +324,8 @@ fn operation_object(
     reply_channel: Option<&str>,
     keys: &Keys,
 ) -> Map<String, Value> {
-    let mut object = Map::new();
+    // Room for what nearly every operation has, so the map is not regrown as it fills.
+    let mut object = Map::with_capacity(8);
     object.insert("action".into(), action(operation.action).into());
     object.insert("channel".into(), json!({"$ref": reference(["channels", channel_key])}));
     insert_text(&mut object, "title", operation.title);
@@ -440,7 +448,7 @@ fn merge_extra(object: &mut Map<String, Value>, extra: &str, preferred: &[&str])
 }
 
 fn message_object(message: &MessageDescriptor, payload: Value) -> Map<String, Value> {
-    let mut object = Map::new();
+    let mut object = Map::with_capacity(8);
     insert_text(&mut object, "name", message.name);
     insert_text(&mut object, "title", message.title);
     insert_text(&mut object, "summary", message.summary);
