@@ -199,6 +199,17 @@ async fn measure(server: &Server, options: &Options) -> Result<Sample> {
     Ok(sample)
 }
 
+/// A command running `binary` on CPU `cpu` when `pin` is set (through `taskset`).
+fn pinned(binary: &std::path::Path, cpu: &str, pin: bool) -> Command {
+    if pin {
+        let mut command = Command::new("taskset");
+        command.args(["-c", cpu]).arg(binary);
+        command
+    } else {
+        Command::new(binary)
+    }
+}
+
 /// A server child process.
 struct Server {
     child: Child,
@@ -207,14 +218,8 @@ struct Server {
 
 impl Server {
     fn start(binary: &std::path::Path, args: &[&str], pin: bool) -> Result<Self> {
-        let mut command = if pin {
-            let mut command = Command::new("taskset");
-            command.args(["-c", "0"]).arg(binary);
-            command
-        } else {
-            Command::new(binary)
-        };
-        let mut child = command.args(["--addr", "127.0.0.1:0"]).args(args).stdout(Stdio::piped()).spawn()?;
+        let mut child =
+            pinned(binary, "0", pin).args(["--addr", "127.0.0.1:0"]).args(args).stdout(Stdio::piped()).spawn()?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line)?;

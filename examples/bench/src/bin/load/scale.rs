@@ -13,14 +13,14 @@
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::{Result, Server, connect, frame, median, seq_of};
+use super::{Result, Server, connect, frame, median, pinned, seq_of};
 
 /// Members per client process (fewer when the descriptor limit says so).
 const PER_WORKER: usize = 10_000;
@@ -184,13 +184,7 @@ impl Workers {
         let mut first = 0;
         while first < n {
             let count = per_worker().min(n - first);
-            let mut command = if pin {
-                let mut command = Command::new("taskset");
-                command.args(["-c", "1"]).arg(&exe);
-                command
-            } else {
-                Command::new(&exe)
-            };
+            let mut command = pinned(&exe, "1", pin);
             let base = NEXT_SOURCE.fetch_add(count.div_ceil(PER_SOURCE), std::sync::atomic::Ordering::Relaxed);
             command.args(["--scale-worker", addr, &count.to_string(), &base.to_string()]);
             if raw {
