@@ -9,7 +9,7 @@
 //! stack under `catch_unwind`. Nothing normalized away is lost: the descriptor keeps each
 //! payload's schema exactly as the contract wrote it, and runtime validation enforces it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use indexmap::IndexMap;
@@ -211,12 +211,12 @@ impl SchemaSet {
         // typify merges compositions into one type: a composition that reaches its own
         // definition again recurses without end, and a stack overflow cannot be caught.
         let cyclic = self.composition_cycles();
-        let plain = if settings.typify_only { IndexMap::new() } else { self.plain_structs(settings) };
-        // typify sees its own definitions, and those written here that it must name.
         let replaced = replaced_names(settings);
+        let plain = if settings.typify_only { IndexMap::new() } else { self.plain_structs(&replaced) };
+        // typify sees its own definitions, and those written here that it must name.
         let written_here =
             |name: &str| plain.contains_key(name) || (self.compact.contains_key(name) && !replaced.contains(name));
-        let mut named = std::collections::HashSet::new();
+        let mut named = HashSet::new();
         for (name, schema) in &self.defs {
             if !written_here(name) {
                 references(schema, &mut named);
@@ -243,7 +243,7 @@ impl SchemaSet {
         }
         // Each failure names one definition; a contract has finitely many.
         for _ in 0..=defs.len() {
-            let detail = match run_typify(defs.clone(), settings, self, &plain) {
+            let detail = match run_typify(defs.clone(), settings, self, &plain, &replaced) {
                 Ok(mut types) => {
                     types.json_fallbacks = fallbacks;
                     return Some(types);
@@ -254,7 +254,7 @@ impl SchemaSet {
             let (mut good, mut bad) = (0, defs.len());
             while bad - good > 1 {
                 let middle = good + (bad - good) / 2;
-                if run_typify(defs[..middle].to_vec(), settings, self, &plain).is_ok() {
+                if run_typify(defs[..middle].to_vec(), settings, self, &plain, &replaced).is_ok() {
                     good = middle;
                 } else {
                     bad = middle;
@@ -280,10 +280,9 @@ impl SchemaSet {
     /// form, named as typify would name them, not replaced by the user, not part of a cycle
     /// of references (typify boxes those), and referred to only as a field's, an item's or a
     /// map value's type, which typify names without reading the definition.
-    fn plain_structs(&self, settings: &super::Settings) -> IndexMap<String, Plain> {
+    fn plain_structs(&self, replaced: &HashSet<String>) -> IndexMap<String, Plain> {
         use heck::ToUpperCamelCase;
-        let replaced = replaced_names(settings);
-        let mut indirect = std::collections::HashSet::new();
+        let mut indirect = HashSet::new();
         for schema in self.defs.values() {
             referenced_indirectly(schema, &mut indirect);
         }
@@ -306,7 +305,7 @@ impl SchemaSet {
 
     /// Whether definition `start` refers back to itself, through any chain of references.
     fn reaches_itself(&self, start: &str) -> bool {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut stack: Vec<&str> = self.deps.get(start).into_iter().flatten().map(String::as_str).collect();
         while let Some(next) = stack.pop() {
             if next == start {
@@ -322,7 +321,7 @@ impl SchemaSet {
     /// The definitions that reach themselves through composition alone (a `$ref` at the top
     /// or in a member of `allOf`, `oneOf` or `anyOf`): recursion through a property or an
     /// item is a boxed field, which typify handles; through composition it is not.
-    fn composition_cycles(&self) -> std::collections::HashSet<String> {
+    fn composition_cycles(&self) -> HashSet<String> {
         fn edges(schema: &Value, out: &mut Vec<String>) {
             let Value::Object(map) = schema else { return };
             if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
@@ -341,9 +340,9 @@ impl SchemaSet {
                 (name.as_str(), out)
             })
             .collect();
-        let mut cyclic = std::collections::HashSet::new();
+        let mut cyclic = HashSet::new();
         for start in graph.keys() {
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = HashSet::new();
             let mut stack: Vec<&str> = graph[start].iter().map(String::as_str).collect();
             while let Some(next) = stack.pop() {
                 if next == *start {
@@ -367,12 +366,17 @@ impl SchemaSet {
 }
 
 /// The definition names the user replaced by types of their own.
-fn replaced_names(settings: &super::Settings) -> std::collections::HashSet<String> {
-    settings.replacements.keys().map(|name| ident_text(name, Case::Type).trim_start_matches("r#").to_owned()).collect()
+fn replaced_names(settings: &super::Settings) -> HashSet<String> {
+    settings.replacements.keys().map(|name| replaced_name(name)).collect()
+}
+
+/// The definition name a user's replacement of `name` stands for.
+fn replaced_name(name: &str) -> String {
+    ident_text(name, Case::Type).trim_start_matches("r#").to_owned()
 }
 
 /// Adds the definitions a (rewritten) schema refers to anywhere within it to `out`.
-fn references<'a>(schema: &'a Value, out: &mut std::collections::HashSet<&'a str>) {
+fn references<'a>(schema: &'a Value, out: &mut HashSet<&'a str>) {
     match schema {
         Value::Object(map) => {
             if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
@@ -487,7 +491,7 @@ fn default_fits(default: &Value, types: Option<&Value>) -> bool {
 /// Whether typify can make an enum of these values: all strings, none null, no two alike
 /// once turned into variant names.
 fn enum_is_typeable(values: &[Value]) -> bool {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     values.iter().all(|v| v.as_str().is_some_and(|s| seen.insert(ident_text(s, Case::Type))))
 }
 
@@ -502,6 +506,7 @@ fn run_typify(
     settings: &super::Settings,
     set: &SchemaSet,
     plain: &IndexMap<String, Plain>,
+    replaced: &HashSet<String>,
 ) -> Result<Types, String> {
     let (compact, payloads) = (&set.compact, &set.payloads);
     let names: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
@@ -511,7 +516,7 @@ fn run_typify(
         for derive in &settings.derives {
             typify_settings.with_derive(derive.clone());
         }
-        let given: std::collections::HashSet<&str> = names.iter().map(String::as_str).collect();
+        let given: HashSet<&str> = names.iter().map(String::as_str).collect();
         for name in compact.keys().filter(|name| given.contains(name.as_str())) {
             let impls = [typify::TypeSpaceImpl::FromStr, typify::TypeSpaceImpl::Display];
             typify_settings.with_replacement(name, name, impls.into_iter());
@@ -521,11 +526,8 @@ fn run_typify(
         }
         // The user's replacements last: typify keeps the last one given for a name, and a
         // named schema the user replaced is theirs even where it would be compact.
-        let mut replaced = std::collections::HashSet::new();
         for (name, path) in &settings.replacements {
-            let name = ident_text(name, Case::Type).trim_start_matches("r#").to_owned();
-            typify_settings.with_replacement(&name, path.clone(), std::iter::empty());
-            replaced.insert(name);
+            typify_settings.with_replacement(replaced_name(name), path.clone(), std::iter::empty());
         }
         let mut space = typify::TypeSpace::new(&typify_settings);
         space.add_ref_types(defs).map_err(|e| e.to_string())?;
