@@ -578,7 +578,8 @@ fn run_typify(
             shapes.push(found.shape(name, &path_of));
         }
         code.push_str(&super::constructors::constructors(&shapes, &payload_types, &orders, compact));
-        for (name, c) in compact {
+        // A compact definition the user replaced is theirs: only its references are written.
+        for (name, c) in compact.iter().filter(|(name, _)| !replaced.contains(name.as_str())) {
             code.push_str(&c.text(name));
         }
         Ok::<_, String>(Types {
