@@ -47,6 +47,67 @@ pub mod bids {
     tidings::include_contract!("auction");
 }
 
+/// A contract whose schemas `Person`, `Handle` and `Place` are typed by [`model`].
+pub mod replaced {
+    tidings::include_contract!("replaced");
+}
+
+/// The crate's own types for three schemas of the `replaced` contract, as an application
+/// writes them when it wants behaviour or invariants of its own on a contract's type.
+pub mod model {
+    use serde::{Deserialize, Serialize};
+
+    /// Someone on a card.
+    #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
+    pub struct Person {
+        /// What they are called.
+        pub name: String,
+    }
+
+    impl Person {
+        /// How a card greets them.
+        #[must_use]
+        pub fn greeting(&self) -> String {
+            format!("Hello, {}!", self.name)
+        }
+    }
+
+    /// A handle, kept in lower case whatever the wire says.
+    #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
+    #[serde(from = "String", into = "String")]
+    pub struct Handle(String);
+
+    impl From<String> for Handle {
+        fn from(handle: String) -> Self {
+            Self(handle.to_lowercase())
+        }
+    }
+
+    impl From<Handle> for String {
+        fn from(handle: Handle) -> Self {
+            handle.0
+        }
+    }
+
+    impl Handle {
+        /// The handle.
+        #[must_use]
+        pub fn as_str(&self) -> &str {
+            &self.0
+        }
+    }
+
+    /// Where the card was written: a place's name or its number.
+    #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, schemars::JsonSchema)]
+    #[serde(untagged)]
+    pub enum Place {
+        /// By name.
+        Named(String),
+        /// By number.
+        Numbered(i64),
+    }
+}
+
 /// A multi-file contract with two schemas named `Foo`.
 pub mod collisions {
     tidings::include_contract!("collisions");
