@@ -19,19 +19,26 @@ use crate::outbox::{ConnectionId, Outbox, SendError};
 /// (`impl chat::Chat<User, Session> for Consumer`).
 pub struct Context<C: ChannelSpec, P = (), S = ()> {
     id: ConnectionId,
-    params: Arc<C::Params>,
+    /// What every clone of the context shares: one reference count to take per frame handled,
+    /// rather than one for each of its parts.
+    shared: Arc<Shared<C, P, S>>,
+    /// The state, while a handler or hook of this connection runs.
+    held: Option<OwnedMutexGuard<S>>,
+    /// A state of no type (`()`), which handlers need not take turns for.
+    unit: Option<S>,
+}
+
+/// The parts of a connection's context that its clones share.
+struct Shared<C: ChannelSpec, P, S> {
+    params: C::Params,
     outbox: Outbox,
     groups: Groups,
     remote: Option<SocketAddr>,
     /// What else the handshake said; `None` when it said nothing more (no principal, query,
     /// or kept header), as for most connections of a channel without users.
-    peer: Option<Arc<Peer<P>>>,
+    peer: Option<Peer<P>>,
     /// The state its handlers share; `None` for a state of no type (`()`).
     state: Option<Arc<Mutex<S>>>,
-    /// The state, while a handler or hook of this connection runs.
-    held: Option<OwnedMutexGuard<S>>,
-    /// A state of no type (`()`), which handlers need not take turns for.
-    unit: Option<S>,
 }
 
 /// What the handshake said about the peer beyond its address, kept for the connection's life.
@@ -50,17 +57,7 @@ impl<C: ChannelSpec, P, S> Clone for Context<C, P, S> {
     /// A context for a task the handler spawns: it sends, broadcasts and reads what the
     /// handshake said, but has not the connection's state (see [`Context::state`]).
     fn clone(&self) -> Self {
-        Self {
-            id: self.id,
-            params: Arc::clone(&self.params),
-            outbox: self.outbox.clone(),
-            groups: self.groups.clone(),
-            remote: self.remote,
-            peer: self.peer.clone(),
-            state: self.state.clone(),
-            held: None,
-            unit: None,
-        }
+        Self { id: self.id, shared: Arc::clone(&self.shared), held: None, unit: None }
     }
 }
 
@@ -76,17 +73,8 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
         state: S,
     ) -> Self {
         let unit = std::any::TypeId::of::<S>() == std::any::TypeId::of::<()>();
-        Self {
-            id,
-            params: Arc::new(params),
-            outbox,
-            groups,
-            remote,
-            peer: peer.map(Arc::new),
-            state: (!unit).then(|| Arc::new(Mutex::new(state))),
-            held: None,
-            unit: None,
-        }
+        let state = (!unit).then(|| Arc::new(Mutex::new(state)));
+        Self { id, shared: Arc::new(Shared { params, outbox, groups, remote, peer, state }), held: None, unit: None }
     }
 
     /// Takes the connection's state for a handler or hook to use (waiting for another
@@ -96,7 +84,7 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
     where
         S: Default,
     {
-        match &self.state {
+        match &self.shared.state {
             None => {
                 self.unit.get_or_insert_with(S::default);
             }
@@ -112,13 +100,13 @@ impl<C: ChannelSpec, P: Send + Sync + 'static, S: Send + Sync + 'static> Context
 
     /// Joins the group of everyone on the channel, which server events reach.
     pub(crate) fn join_channel(&self) {
-        self.groups.layer().join(self.id, &crate::groups::channel_group(C::DESCRIPTOR.name));
+        self.shared.groups.layer().join(self.id, &crate::groups::channel_group(C::DESCRIPTOR.name));
     }
 
     /// Joins the group every connection of its principal is in, when the principal has a key.
     pub(crate) fn join_principal(&self) {
-        if let Some(key) = self.peer.as_ref().and_then(|peer| peer.key.as_ref()) {
-            self.groups.layer().join(self.id, &crate::groups::principal_group(C::DESCRIPTOR.name, key));
+        if let Some(key) = self.shared.peer.as_ref().and_then(|peer| peer.key.as_ref()) {
+            self.shared.groups.layer().join(self.id, &crate::groups::principal_group(C::DESCRIPTOR.name, key));
         }
     }
 }
@@ -127,7 +115,7 @@ impl<C: ChannelSpec, P: 'static, S> Context<C, P, S> {
     /// Who opened the connection: what the application's authenticator returned for its
     /// handshake.
     pub fn principal(&self) -> &P {
-        match self.peer.as_ref().and_then(|peer| peer.principal.as_deref()) {
+        match self.shared.peer.as_ref().and_then(|peer| peer.principal.as_deref()) {
             Some(principal) => principal,
             None => {
                 // Only a channel whose principal is `()` opens without one.
@@ -139,7 +127,7 @@ impl<C: ChannelSpec, P: 'static, S> Context<C, P, S> {
     }
 
     fn peer(&self) -> Option<&Peer<P>> {
-        self.peer.as_deref()
+        self.shared.peer.as_ref()
     }
 
     /// The connection's state: set in `on_connect`, read and changed by every handler of the
@@ -172,7 +160,7 @@ impl<C: ChannelSpec, P: 'static, S> Context<C, P, S> {
 
     /// The peer's address, when the front end knows it.
     pub fn remote_addr(&self) -> Option<SocketAddr> {
-        self.remote
+        self.shared.remote
     }
 
     /// The handshake's query string, without the `?`.
@@ -193,35 +181,35 @@ impl<C: ChannelSpec, P: 'static, S> Context<C, P, S> {
 
     /// Joins `group` of this channel.
     pub fn join(&self, group: &str) {
-        self.groups.layer().join(self.id, &scoped(C::DESCRIPTOR.name, group));
+        self.shared.groups.layer().join(self.id, &scoped(C::DESCRIPTOR.name, group));
     }
 
     /// Leaves `group` of this channel.
     pub fn leave(&self, group: &str) {
-        self.groups.layer().leave(self.id, &scoped(C::DESCRIPTOR.name, group));
+        self.shared.groups.layer().leave(self.id, &scoped(C::DESCRIPTOR.name, group));
     }
 
     /// Sends `message` to every member of `group` on this channel, this connection included
     /// if it is a member; encoded once. Returns how many members it was queued for here.
     pub fn broadcast(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, SendError> {
-        Ok(self.groups.sender::<C>().broadcast(group, message)?)
+        Ok(self.shared.groups.sender::<C>().broadcast(group, message)?)
     }
 
     /// Sends `message` to every member of `group` on this channel but this connection (in
     /// every process); encoded once. Returns how many members it was queued for here.
     pub fn broadcast_others(&self, group: &str, message: impl Into<C::Outgoing>) -> Result<usize, SendError> {
-        Ok(self.groups.sender::<C>().broadcast_except(group, self.id, message)?)
+        Ok(self.shared.groups.sender::<C>().broadcast_except(group, self.id, message)?)
     }
 
     /// Publishes server event `event` to connections of this channel: see
     /// [`Sender::publish`]. `To::group(room).except(cx.id())` leaves this connection out.
     pub fn publish<E: serde::Serialize + Send + Sync + 'static>(&self, to: crate::To<'_>, event: E) -> usize {
-        self.groups.sender::<C>().publish(to, event)
+        self.shared.groups.sender::<C>().publish(to, event)
     }
 
     /// Typed sends on this channel from tasks the handler spawns.
     pub fn sender(&self) -> Sender<C> {
-        self.groups.sender::<C>()
+        self.shared.groups.sender::<C>()
     }
 
     /// The connection's id.
@@ -231,12 +219,12 @@ impl<C: ChannelSpec, P: 'static, S> Context<C, P, S> {
 
     /// The address parameters the connection was opened with.
     pub fn params(&self) -> &C::Params {
-        &self.params
+        &self.shared.params
     }
 
     /// Sends a message to this connection's peer.
     pub fn send(&self, message: impl Into<C::Outgoing>) -> Result<(), SendError> {
         let frame = message.into().encode()?;
-        self.outbox.push(frame)
+        self.shared.outbox.push(frame)
     }
 }

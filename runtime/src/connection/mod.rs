@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use futures_util::future::{BoxFuture, CatchUnwind};
 use futures_util::stream::FuturesUnordered;
+use futures_util::task::waker_ref;
 use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 use tokio::time::{Instant, Interval, MissedTickBehavior, Sleep};
@@ -101,8 +102,8 @@ where
     let mut ping = tokio::time::interval_at(now + config.ping_interval, config.ping_interval);
     // A connection busy past a tick has no need of the pings it missed.
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let (readable, read_waker) = Signal::new();
-    let (waits_due, waits_waker) = Signal::new();
+    let readable = Signal::new();
+    let waits_due = Signal::new();
     let connection = Connection {
         id,
         events: session.events(),
@@ -125,10 +126,9 @@ where
         queue_empty: false,
         unflushed: false,
         readable,
-        read_waker,
         waits_due,
-        waits_waker,
         blocked: None,
+        polled_by: None,
         last_seen: now,
         ping,
         received: 0,
@@ -173,14 +173,14 @@ struct Connection<S> {
     queue_empty: bool,
     /// Frames given to the socket since its last flush.
     unflushed: bool,
-    /// Whether the peer's stream has something to read, and the waker it is polled with.
+    /// Whether the peer's stream has something to read; the stream is polled with its waker.
     readable: Arc<Signal>,
-    read_waker: Waker,
-    /// Whether one of the waits woke the task, and the waker they are polled with.
+    /// Whether one of the waits woke the task; they are polled with its waker.
     waits_due: Arc<Signal>,
-    waits_waker: Waker,
     /// Since when the socket takes no frame (its peer does not read).
     blocked: Option<Instant>,
+    /// The waker of the last turn.
+    polled_by: Option<Waker>,
     /// When the peer last sent anything.
     last_seen: Instant,
     budget: RateLimit,
@@ -196,39 +196,44 @@ struct Waits<'a, F> {
     idle: Pin<&'a mut Sleep>,
 }
 
-async fn live<S>(mut connection: Connection<S>, mut shutdown: watch::Receiver<bool>)
+fn live<S>(mut connection: Connection<S>, mut shutdown: watch::Receiver<bool>) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Read> + Sink<Write> + Unpin + Send,
 {
-    let close: Close = match AssertUnwindSafe(connection.session.connected()).catch_unwind().await {
-        Ok(Ok(())) => {
-            let shutting_down = shutdown.changed();
-            let idle = tokio::time::sleep_until(connection.last_seen + connection.config.idle_timeout);
-            tokio::pin!(shutting_down, idle);
-            std::future::poll_fn(|cx| {
-                let waits = Waits { shutting_down: shutting_down.as_mut(), idle: idle.as_mut() };
-                connection.poll_live(cx, waits)
-            })
-            .await
+    // An `async` block, not an `async fn`: the function's arguments would be moved into
+    // locals of their own, and the task would hold the connection twice.
+    async move {
+        let close: Close = match AssertUnwindSafe(connection.session.connected()).catch_unwind().await {
+            Ok(Ok(())) => {
+                let shutting_down = shutdown.changed();
+                let idle = tokio::time::sleep_until(connection.last_seen + connection.config.idle_timeout);
+                tokio::pin!(shutting_down, idle);
+                std::future::poll_fn(|cx| {
+                    let waits = Waits { shutting_down: shutting_down.as_mut(), idle: idle.as_mut() };
+                    connection.poll_live(cx, waits)
+                })
+                .await
+            }
+            Ok(Err(refused)) => {
+                telemetry::error_frame(refused.code());
+                let frame = error_frame(connection.discriminator, refused.code(), refused.message(), None);
+                let _ = connection.outbox.push(frame);
+                Some((close::POLICY, "refused by the server"))
+            }
+            Err(_) => Some((close::POLICY, "the connect hook failed")),
+        };
+        connection.groups.layer().detach(connection.id);
+        match close {
+            Some((code, reason)) => telemetry::closed(Closed::Server(code), reason),
+            None => telemetry::closed(Closed::Peer, ""),
         }
-        Ok(Err(refused)) => {
-            telemetry::error_frame(refused.code());
-            let frame = error_frame(connection.discriminator, refused.code(), refused.message(), None);
-            let _ = connection.outbox.push(frame);
-            Some((close::POLICY, "refused by the server"))
-        }
-        Err(_) => Some((close::POLICY, "the connect hook failed")),
-    };
-    connection.groups.layer().detach(connection.id);
-    match close {
-        Some((code, reason)) => telemetry::closed(Closed::Server(code), reason),
-        None => telemetry::closed(Closed::Peer, ""),
+        // Boxed: the closing writes' state is large, and only the connection's last moments need it.
+        Box::pin(connection.finish(close)).await;
+        let Connection { mut session, slot, .. } = connection;
+        let _ = AssertUnwindSafe(session.disconnected()).catch_unwind().await;
+        // Only now is the channel's place free for another connection.
+        drop(slot);
     }
-    connection.finish(close).await;
-    let Connection { mut session, slot, .. } = connection;
-    let _ = AssertUnwindSafe(session.disconnected()).catch_unwind().await;
-    // Only now is the channel's place free for another connection.
-    drop(slot);
 }
 
 /// How many frames a connection reads, handles and writes in one turn before it lets the
@@ -249,11 +254,20 @@ where
     /// its close.
     fn poll_live<F: Future>(&mut self, cx: &mut Context<'_>, mut waits: Waits<'_, F>) -> Poll<Close> {
         self.queue_empty = false;
-        self.readable.task.register(cx.waker());
-        self.waits_due.task.register(cx.waker());
+        // A task is polled with the same waker turn after turn: it is registered again only
+        // when a wake took it, or when the waker changed.
+        let same = self.polled_by.as_ref().is_some_and(|waker| waker.will_wake(cx.waker()));
+        if !same {
+            self.polled_by = Some(cx.waker().clone());
+        }
+        self.readable.register(cx.waker(), same);
+        self.waits_due.register(cx.waker(), same);
+        // The time of this turn, read at its first frame: one clock read for all the frames
+        // a turn reads, which the idle timeout and the rate limit need no finer.
+        let mut now = None;
         let mut more = true;
         for _ in 0..STEPS_PER_TURN {
-            match self.poll_step(cx) {
+            match self.poll_step(cx, &mut now) {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(close)) => return self.ended(close),
                 Poll::Pending => {
@@ -278,7 +292,7 @@ where
 
     /// Does one thing: writes a frame, starts or finishes a handler, reads a frame. Pending
     /// when there is nothing to do, every source being registered for a wake-up.
-    fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Close>> {
+    fn poll_step(&mut self, cx: &mut Context<'_>, now: &mut Option<Instant>) -> Poll<Result<(), Close>> {
         // Everything below may write a frame: while the socket takes none, nothing moves.
         match self.socket.poll_ready_unpin(cx) {
             Poll::Ready(Ok(())) => self.blocked = None,
@@ -297,7 +311,7 @@ where
         let peer_first = self.queued_in_row >= QUEUED_IN_A_ROW && self.reply.is_none();
         if peer_first {
             self.queued_in_row = 0;
-            if let Poll::Ready(step) = self.poll_peer() {
+            if let Poll::Ready(step) = self.poll_peer(now) {
                 return Poll::Ready(step);
             }
         }
@@ -335,12 +349,12 @@ where
         if peer_first {
             return Poll::Pending;
         }
-        self.poll_peer()
+        self.poll_peer(now)
     }
 
     /// The peer's next frame, read and its handler started, when the handlers at work leave
-    /// room for it.
-    fn poll_peer(&mut self) -> Poll<Result<(), Close>> {
+    /// room for it; `now` is the turn's time, read here at its first frame.
+    fn poll_peer(&mut self, now: &mut Option<Instant>) -> Poll<Result<(), Close>> {
         if self.reply.is_some() || self.in_flight() >= self.concurrency {
             return Poll::Pending;
         }
@@ -348,10 +362,11 @@ where
         if !self.readable.flag.swap(false, Ordering::Acquire) {
             return Poll::Pending;
         }
-        let read = ready!(self.socket.poll_next_unpin(&mut Context::from_waker(&self.read_waker)));
+        let waker = waker_ref(&self.readable);
+        let read = ready!(self.socket.poll_next_unpin(&mut Context::from_waker(&waker)));
         // There may be more behind this frame: the stream is polled again until it has none.
         self.readable.flag.store(true, Ordering::Relaxed);
-        self.last_seen = Instant::now();
+        self.last_seen = *now.get_or_insert_with(Instant::now);
         let frame = match read {
             None | Some(Read::Closed) => return Poll::Ready(Err(None)),
             Some(Read::TooBig) => return Poll::Ready(Err(Some((close::TOO_BIG, "message too big")))),
@@ -438,7 +453,7 @@ where
         if !self.waits_due.flag.swap(false, Ordering::Acquire) {
             return Poll::Pending;
         }
-        let waker = self.waits_waker.clone();
+        let waker = waker_ref(&self.waits_due);
         let cx = &mut Context::from_waker(&waker);
         if waits.shutting_down.as_mut().poll(cx).is_ready() {
             return Poll::Ready(SHUTTING_DOWN);
@@ -607,9 +622,12 @@ impl RateLimit {
 
     /// Takes a token at `now`, if there is one.
     fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.duration_since(self.refilled).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.per_second);
-        self.refilled = now;
+        // The frames of one turn share its time: the bucket refills once a turn.
+        if now != self.refilled {
+            let elapsed = now.duration_since(self.refilled).as_secs_f64();
+            self.tokens = (self.tokens + elapsed * self.per_second).min(self.per_second);
+            self.refilled = now;
+        }
         if self.tokens >= 1.0 {
             self.tokens -= 1.0;
             true

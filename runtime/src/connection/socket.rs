@@ -84,21 +84,35 @@ where
 /// tungstenite a pass over its read buffer, nor its waits.
 pub(crate) struct Signal {
     pub(crate) flag: AtomicBool,
-    pub(crate) task: AtomicWaker,
+    /// The task's waker was taken by a wake since it was registered: the next turn registers
+    /// it again. A turn that finds it still there skips the registration's two atomic swaps.
+    taken: AtomicBool,
+    task: AtomicWaker,
 }
 
 impl Signal {
-    /// A raised signal (its source is polled at the first turn) and its waker.
-    pub(crate) fn new() -> (Arc<Self>, Waker) {
-        let signal = Arc::new(Self { flag: AtomicBool::new(true), task: AtomicWaker::new() });
-        let waker = futures_util::task::waker(Arc::clone(&signal));
-        (signal, waker)
+    /// A raised signal: its source is polled at the first turn, with the signal's waker
+    /// (`futures_util::task::waker_ref`).
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self { flag: AtomicBool::new(true), taken: AtomicBool::new(true), task: AtomicWaker::new() })
+    }
+
+    /// Makes sure a wake reaches the task whose waker is `waker`; `same` when the task was
+    /// last polled with a waker that wakes the same task.
+    pub(crate) fn register(&self, waker: &Waker, same: bool) {
+        if !same || self.taken.load(Ordering::Acquire) {
+            // A wake between the two lines finds no waker, and the flag it raised is looked
+            // at after this registration, in the same turn.
+            self.taken.store(false, Ordering::Relaxed);
+            self.task.register(waker);
+        }
     }
 }
 
 impl ArcWake for Signal {
     fn wake_by_ref(signal: &Arc<Self>) {
         signal.flag.store(true, Ordering::Release);
+        signal.taken.store(true, Ordering::Release);
         signal.task.wake();
     }
 }
