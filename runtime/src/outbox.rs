@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use futures_util::task::AtomicWaker;
+use futures_util::task::ArcWake;
 use tokio::sync::mpsc;
 
 use crate::codec::Frame;
+use crate::connection::Signals;
 use crate::event::Event;
 
 /// A connection's identity, unique across processes for its lifetime.
@@ -128,6 +129,9 @@ pub struct Outbox {
 /// What both ends of a queue share. The bound is a count beside an unbounded channel rather
 /// than a bounded channel: tokio's bounded channel gives a permit back under a mutex for
 /// every delivery taken, which a broadcast to a thousand members pays a thousand times.
+///
+/// The connection's task keeps here too what tells it which of its sources woke it: every
+/// delivery touches this allocation, and every turn of the task reads the signals.
 #[derive(Debug)]
 struct Shared {
     /// Deliveries in the queue, and at most how many it holds.
@@ -135,8 +139,18 @@ struct Shared {
     capacity: usize,
     /// A push found the queue full.
     overflowed: AtomicBool,
-    /// The connection's task, woken by the first overflow.
-    waker: AtomicWaker,
+    /// The connection task's signals; the first overflow raises its waits' flag.
+    signals: Signals,
+}
+
+/// A waker of a connection's task that raises the flag of one of its sources first: the
+/// stream's (`WAITS` false) or the waits' (`WAITS` true).
+pub(crate) struct Wake<const WAITS: bool>(Arc<Shared>);
+
+impl<const WAITS: bool> ArcWake for Wake<WAITS> {
+    fn wake_by_ref(wake: &Arc<Self>) {
+        wake.0.signals.raise(WAITS);
+    }
 }
 
 /// The receiving half of a connection's outbound queue: what its task writes.
@@ -172,6 +186,17 @@ impl Inbox {
         polled
     }
 
+    /// The connection task's signals.
+    pub(crate) fn signals(&self) -> &Signals {
+        &self.shared.signals
+    }
+
+    /// The wakers the connection polls its stream (`false`) and its waits (`true`) with,
+    /// used through `futures_util::task::waker_ref`, which neither counts nor touches them.
+    pub(crate) fn wakers(&self) -> (Arc<Wake<false>>, Arc<Wake<true>>) {
+        (Arc::new(Wake(Arc::clone(&self.shared))), Arc::new(Wake(Arc::clone(&self.shared))))
+    }
+
     /// How many deliveries are queued.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -193,7 +218,7 @@ impl Outbox {
             queued: AtomicUsize::new(0),
             capacity: capacity.max(1),
             overflowed: AtomicBool::new(false),
-            waker: AtomicWaker::new(),
+            signals: Signals::default(),
         });
         (Self { tx, shared: Arc::clone(&shared) }, Inbox { rx, shared })
     }
@@ -210,7 +235,7 @@ impl Outbox {
             shared.queued.fetch_sub(1, Ordering::AcqRel);
             crate::telemetry::outbound_dropped();
             shared.overflowed.store(true, Ordering::Release);
-            shared.waker.wake();
+            shared.signals.raise(true);
             return Err(SendError::QueueFull);
         }
         self.tx.send(delivery).map_err(|_| {
@@ -219,18 +244,10 @@ impl Outbox {
         })
     }
 
-    /// Ready once a push has found the queue full; registers the connection's task to be
-    /// woken when one does.
-    pub(crate) fn poll_overflowed(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        if self.shared.overflowed.load(Ordering::Acquire) {
-            return std::task::Poll::Ready(());
-        }
-        self.shared.waker.register(cx.waker());
-        if self.shared.overflowed.load(Ordering::Acquire) {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
+    /// Whether a push has found the queue full. The first to find it so raised the
+    /// connection's waits' flag and woke its task.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.shared.overflowed.load(Ordering::Acquire)
     }
 }
 
@@ -244,8 +261,7 @@ mod tests {
         assert!(outbox.push(Frame::text("1")).is_ok() && outbox.push(Frame::text("2")).is_ok());
         assert_eq!(inbox.len(), 2);
         assert!(matches!(outbox.push(Frame::text("3")), Err(SendError::QueueFull)));
-        let waker = futures_util::task::noop_waker();
-        assert!(outbox.poll_overflowed(&mut std::task::Context::from_waker(&waker)).is_ready());
+        assert!(outbox.overflowed());
         // A delivery taken makes room for one more, and only one.
         assert!(matches!(inbox.recv().await, Some(Delivery::Frame(_))));
         assert!(outbox.push(Frame::text("4")).is_ok());

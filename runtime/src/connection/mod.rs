@@ -26,7 +26,7 @@ use crate::codec::Frame;
 use crate::config::ServerConfig;
 use crate::event::Event;
 use crate::groups::Groups;
-use crate::outbox::{ConnectionId, Delivery, Inbox, Outbox};
+use crate::outbox::{ConnectionId, Delivery, Inbox, Outbox, Wake};
 use crate::telemetry::{self, Closed, EventOutcome};
 use tracing::Instrument;
 
@@ -35,7 +35,7 @@ mod socket;
 
 pub(crate) use reply::error_frame;
 use reply::reply_frame;
-use socket::Signal;
+pub(crate) use socket::Signals;
 pub(crate) use socket::{Read, Socket, Write};
 
 /// Close codes tidings sends, with their meaning.
@@ -102,8 +102,7 @@ where
     let mut ping = tokio::time::interval_at(now + config.ping_interval, config.ping_interval);
     // A connection busy past a tick has no need of the pings it missed.
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let readable = Signal::new();
-    let waits_due = Signal::new();
+    let (read_waker, waits_waker) = queue.wakers();
     let connection = Connection {
         id,
         events: session.events(),
@@ -125,8 +124,8 @@ where
         queued_in_row: 0,
         queue_empty: false,
         unflushed: false,
-        readable,
-        waits_due,
+        read_waker,
+        waits_waker,
         blocked: None,
         polled_by: None,
         last_seen: now,
@@ -173,10 +172,10 @@ struct Connection<S> {
     queue_empty: bool,
     /// Frames given to the socket since its last flush.
     unflushed: bool,
-    /// Whether the peer's stream has something to read; the stream is polled with its waker.
-    readable: Arc<Signal>,
-    /// Whether one of the waits woke the task; they are polled with its waker.
-    waits_due: Arc<Signal>,
+    /// The wakers the stream and the waits are polled with: each raises its flag in the
+    /// queue's signals (`Inbox::signals`) before it wakes the task.
+    read_waker: Arc<Wake<false>>,
+    waits_waker: Arc<Wake<true>>,
     /// Since when the socket takes no frame (its peer does not read).
     blocked: Option<Instant>,
     /// The waker of the last turn.
@@ -260,8 +259,7 @@ where
         if !same {
             self.polled_by = Some(cx.waker().clone());
         }
-        self.readable.register(cx.waker(), same);
-        self.waits_due.register(cx.waker(), same);
+        self.queue.signals().register(cx.waker(), same);
         // The time of this turn, read at its first frame: one clock read for all the frames
         // a turn reads, which the idle timeout and the rate limit need no finer.
         let mut now = None;
@@ -359,13 +357,13 @@ where
             return Poll::Pending;
         }
         // Only a stream that has something, or woke the task since it had nothing, is polled.
-        if !self.readable.flag.swap(false, Ordering::Acquire) {
+        if !self.queue.signals().readable.swap(false, Ordering::Acquire) {
             return Poll::Pending;
         }
-        let waker = waker_ref(&self.readable);
+        let waker = waker_ref(&self.read_waker);
         let read = ready!(self.socket.poll_next_unpin(&mut Context::from_waker(&waker)));
         // There may be more behind this frame: the stream is polled again until it has none.
-        self.readable.flag.store(true, Ordering::Relaxed);
+        self.queue.signals().readable.store(true, Ordering::Relaxed);
         self.last_seen = *now.get_or_insert_with(Instant::now);
         let frame = match read {
             None | Some(Read::Closed) => return Poll::Ready(Err(None)),
@@ -450,15 +448,15 @@ where
     /// does not read. They are polled with their own waker, and looked at only when one of
     /// them woke the task: a connection woken for its frames does not poll five waits.
     fn poll_waits<F: Future>(&mut self, waits: &mut Waits<'_, F>) -> Poll<Close> {
-        if !self.waits_due.flag.swap(false, Ordering::Acquire) {
+        if !self.queue.signals().waits_due.swap(false, Ordering::Acquire) {
             return Poll::Pending;
         }
-        let waker = waker_ref(&self.waits_due);
+        let waker = waker_ref(&self.waits_waker);
         let cx = &mut Context::from_waker(&waker);
         if waits.shutting_down.as_mut().poll(cx).is_ready() {
             return Poll::Ready(SHUTTING_DOWN);
         }
-        if self.outbox.poll_overflowed(cx).is_ready() {
+        if self.outbox.overflowed() {
             return Poll::Ready(OVERFLOWED);
         }
         if self.blocked.is_none() && self.ping.poll_tick(cx).is_ready() {
@@ -470,7 +468,7 @@ where
         // A peer waiting for its handlers is not idle, unless it does not read their replies:
         // the waits are looked at again at the next turn.
         if self.blocked.is_none() && self.in_flight() > 0 {
-            self.waits_due.flag.store(true, Ordering::Relaxed);
+            self.queue.signals().waits_due.store(true, Ordering::Relaxed);
             return Poll::Pending;
         }
         // One timer for the connection's life: a frame only records when it was seen, and the

@@ -2,11 +2,10 @@
 //! the wakers that tell the connection which of its sources woke it.
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 
-use futures_util::task::{ArcWake, AtomicWaker};
+use futures_util::task::AtomicWaker;
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 
 use crate::codec::Frame;
@@ -78,27 +77,44 @@ where
     }
 }
 
-/// A flag raised by its waker before it wakes the connection's task: tells the connection
-/// which of its sources woke it. A connection woken by its queue (a broadcast to a thousand
+/// Which of a connection's sources woke its task: the peer's stream, or one of its waits (an
+/// overflowed queue among them). A connection woken by its queue (a broadcast to a thousand
 /// members wakes a thousand) then neither polls a stream that has nothing, a poll that costs
 /// tungstenite a pass over its read buffer, nor its waits.
-pub(crate) struct Signal {
-    pub(crate) flag: AtomicBool,
-    /// The task's waker was taken by a wake since it was registered: the next turn registers
-    /// it again. A turn that finds it still there skips the registration's two atomic swaps.
+///
+/// The signals live beside the connection's queue count, in the allocation every delivery
+/// touches (see `outbox::Shared`): at a thousand connections, each turn's first touch of
+/// something shared is a cache miss, and this makes it one rather than two.
+#[derive(Debug)]
+pub(crate) struct Signals {
+    /// The stream woke the task (or may have more to read).
+    pub(crate) readable: AtomicBool,
+    /// One of the waits woke the task.
+    pub(crate) waits_due: AtomicBool,
+    /// A wake took the task's waker since it was registered: the next turn registers it
+    /// again. A turn that finds it still there skips the registration's atomic swaps.
     taken: AtomicBool,
     task: AtomicWaker,
 }
 
-impl Signal {
-    /// A raised signal: its source is polled at the first turn, with the signal's waker
-    /// (`futures_util::task::waker_ref`).
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Self { flag: AtomicBool::new(true), taken: AtomicBool::new(true), task: AtomicWaker::new() })
+impl Default for Signals {
+    /// Raised signals: the stream and the waits are looked at in the first turn.
+    fn default() -> Self {
+        Self {
+            readable: AtomicBool::new(true),
+            waits_due: AtomicBool::new(true),
+            taken: AtomicBool::new(true),
+            task: AtomicWaker::new(),
+        }
     }
+}
 
+impl Signals {
     /// Makes sure a wake reaches the task whose waker is `waker`; `same` when the task was
     /// last polled with a waker that wakes the same task.
+    ///
+    /// One waker serves every flag: a wake takes it and wakes the task, which registers it
+    /// again at its next turn, before it looks at any flag.
     pub(crate) fn register(&self, waker: &Waker, same: bool) {
         if !same || self.taken.load(Ordering::Acquire) {
             // A wake between the two lines finds no waker, and the flag it raised is looked
@@ -107,12 +123,13 @@ impl Signal {
             self.task.register(waker);
         }
     }
-}
 
-impl ArcWake for Signal {
-    fn wake_by_ref(signal: &Arc<Self>) {
-        signal.flag.store(true, Ordering::Release);
-        signal.taken.store(true, Ordering::Release);
-        signal.task.wake();
+    /// Raises the stream's flag (`waits` false) or the waits' (`waits` true), and wakes the
+    /// task.
+    pub(crate) fn raise(&self, waits: bool) {
+        let flag = if waits { &self.waits_due } else { &self.readable };
+        flag.store(true, Ordering::Release);
+        self.taken.store(true, Ordering::Release);
+        self.task.wake();
     }
 }
