@@ -195,6 +195,7 @@ struct Waits<'a, F> {
     idle: Pin<&'a mut Sleep>,
 }
 
+#[allow(clippy::manual_async_fn, reason = "an `async fn` would hold the connection twice (below)")]
 fn live<S>(mut connection: Connection<S>, mut shutdown: watch::Receiver<bool>) -> impl Future<Output = ()> + Send
 where
     S: Stream<Item = Read> + Sink<Write> + Unpin + Send,
@@ -632,5 +633,52 @@ impl RateLimit {
         } else {
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A socket that never reads nor takes anything: only its type matters here.
+    struct Nothing;
+
+    impl Stream for Nothing {
+        type Item = Read;
+        fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Read>> {
+            Poll::Pending
+        }
+    }
+
+    impl Sink<Write> for Nothing {
+        type Error = ();
+        fn poll_ready(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Pending
+        }
+        fn start_send(self: Pin<&mut Self>, _: Write) -> Result<(), ()> {
+            Ok(())
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// The size of what a function of two arguments returns.
+    fn returned<A, B, F>(_: fn(A, B) -> F) -> usize {
+        std::mem::size_of::<F>()
+    }
+
+    /// Every open connection is a task this size (728 bytes here, for a connection of 384).
+    /// An `async fn` holding its argument and the local it moved into (the connection twice),
+    /// or the closing writes kept inline (1,000 bytes), would show here first
+    /// (docs/BENCHMARKS.md, session 18).
+    #[test]
+    fn the_task_holds_the_connection_once() {
+        let connection = std::mem::size_of::<Connection<Nothing>>();
+        let task = returned(live::<Nothing>);
+        assert!(task < connection + 512, "the connection's future is {task} bytes for a connection of {connection}");
     }
 }
