@@ -358,7 +358,7 @@ where
             return Poll::Pending;
         }
         // Only a stream that has something, or woke the task since it had nothing, is polled.
-        if !self.queue.signals().readable.swap(false, Ordering::Acquire) {
+        if !self.queue.signals().take_readable() {
             return Poll::Pending;
         }
         let waker = waker_ref(&self.read_waker);
@@ -449,7 +449,7 @@ where
     /// does not read. They are polled with their own waker, and looked at only when one of
     /// them woke the task: a connection woken for its frames does not poll five waits.
     fn poll_waits<F: Future>(&mut self, waits: &mut Waits<'_, F>) -> Poll<Close> {
-        if !self.queue.signals().waits_due.swap(false, Ordering::Acquire) {
+        if !self.queue.signals().take_waits_due() {
             return Poll::Pending;
         }
         let waker = waker_ref(&self.waits_waker);

@@ -124,6 +124,16 @@ impl Signals {
         }
     }
 
+    /// Lowers the stream's flag, saying whether it was raised.
+    pub(crate) fn take_readable(&self) -> bool {
+        lower(&self.readable)
+    }
+
+    /// Lowers the waits' flag, saying whether it was raised.
+    pub(crate) fn take_waits_due(&self) -> bool {
+        lower(&self.waits_due)
+    }
+
     /// Raises the stream's flag (`waits` false) or the waits' (`waits` true), and wakes the
     /// task.
     pub(crate) fn raise(&self, waits: bool) {
@@ -132,4 +142,11 @@ impl Signals {
         self.taken.store(true, Ordering::Release);
         self.task.wake();
     }
+}
+
+/// Lowers `flag`, saying whether it was raised. A lowered flag costs a load, not an atomic
+/// swap: a turn woken by the queue finds both flags lowered. A flag raised just after the load
+/// comes with a wake, and the next turn sees it.
+fn lower(flag: &AtomicBool) -> bool {
+    flag.load(Ordering::Relaxed) && flag.swap(false, Ordering::Acquire)
 }
