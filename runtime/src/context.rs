@@ -115,7 +115,7 @@ impl<C: ChannelSpec, P: 'static, S> Context<C, P, S> {
     /// Who opened the connection: what the application's authenticator returned for its
     /// handshake.
     pub fn principal(&self) -> &P {
-        match self.shared.peer.as_ref().and_then(|peer| peer.principal.as_deref()) {
+        match self.peer().and_then(|peer| peer.principal.as_deref()) {
             Some(principal) => principal,
             None => {
                 // Only a channel whose principal is `()` opens without one.

@@ -10,7 +10,6 @@
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
@@ -364,7 +363,7 @@ where
         let waker = waker_ref(&self.read_waker);
         let read = ready!(self.socket.poll_next_unpin(&mut Context::from_waker(&waker)));
         // There may be more behind this frame: the stream is polled again until it has none.
-        self.queue.signals().readable.store(true, Ordering::Relaxed);
+        self.queue.signals().keep(false);
         self.last_seen = *now.get_or_insert_with(Instant::now);
         let frame = match read {
             None | Some(Read::Closed) => return Poll::Ready(Err(None)),
@@ -469,7 +468,7 @@ where
         // A peer waiting for its handlers is not idle, unless it does not read their replies:
         // the waits are looked at again at the next turn.
         if self.blocked.is_none() && self.in_flight() > 0 {
-            self.queue.signals().waits_due.store(true, Ordering::Relaxed);
+            self.queue.signals().keep(true);
             return Poll::Pending;
         }
         // One timer for the connection's life: a frame only records when it was seen, and the

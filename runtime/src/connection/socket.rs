@@ -1,5 +1,5 @@
 //! The socket as a connection sees it: what it reads and writes, whatever the transport, and
-//! the wakers that tell the connection which of its sources woke it.
+//! the signals that tell the connection which of its sources woke it.
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -88,9 +88,9 @@ where
 #[derive(Debug)]
 pub(crate) struct Signals {
     /// The stream woke the task (or may have more to read).
-    pub(crate) readable: AtomicBool,
+    readable: AtomicBool,
     /// One of the waits woke the task.
-    pub(crate) waits_due: AtomicBool,
+    waits_due: AtomicBool,
     /// A wake took the task's waker since it was registered: the next turn registers it
     /// again. A turn that finds it still there skips the registration's atomic swaps.
     taken: AtomicBool,
@@ -134,13 +134,22 @@ impl Signals {
         lower(&self.waits_due)
     }
 
+    /// Raises the stream's flag (`waits` false) or the waits' (`waits` true) from the task
+    /// itself, for its next turn to look again: no wake, the task is running.
+    pub(crate) fn keep(&self, waits: bool) {
+        self.flag(waits).store(true, Ordering::Relaxed);
+    }
+
     /// Raises the stream's flag (`waits` false) or the waits' (`waits` true), and wakes the
     /// task.
     pub(crate) fn raise(&self, waits: bool) {
-        let flag = if waits { &self.waits_due } else { &self.readable };
-        flag.store(true, Ordering::Release);
+        self.flag(waits).store(true, Ordering::Release);
         self.taken.store(true, Ordering::Release);
         self.task.wake();
+    }
+
+    fn flag(&self, waits: bool) -> &AtomicBool {
+        if waits { &self.waits_due } else { &self.readable }
     }
 }
 
