@@ -57,6 +57,7 @@ mod shape;
 mod tcp;
 mod telemetry;
 pub mod testing;
+mod websocket;
 mod wording;
 
 // The application, served by a bound [`app::Server`] or an axum router.

@@ -205,7 +205,7 @@ fn connect(ws: Socket, setup: Setup, slot: AddressSlot) -> impl Future<Output = 
 }
 
 /// A WebSocket stream on the tungstenite front end.
-type Socket = tokio_tungstenite::WebSocketStream<http::Replayed>;
+type Socket = crate::websocket::WebSocket<http::Replayed>;
 
 /// From an accepted socket to an upgraded, admitted connection; `None` when the socket was a
 /// documentation request (answered), a refused handshake, or not a handshake at all.
@@ -256,7 +256,7 @@ async fn handshake(
         }
     };
     let stream = head.replay(stream);
-    let upgraded = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(mounted.config.websocket()));
+    let upgraded = crate::websocket::accept(stream, callback, mounted.config.websocket());
     let Ok(ws) = upgraded.await else {
         // A refusal was counted where it was decided; anything else is not a handshake.
         if !refused {

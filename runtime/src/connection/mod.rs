@@ -101,7 +101,7 @@ where
     let mut ping = tokio::time::interval_at(now + config.ping_interval, config.ping_interval);
     // A connection busy past a tick has no need of the pings it missed.
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let (read_waker, waits_waker) = queue.wakers();
+    let (socket_waker, waits_waker) = queue.wakers();
     let connection = Connection {
         id,
         events: session.events(),
@@ -123,7 +123,7 @@ where
         queued_in_row: 0,
         queue_empty: false,
         unflushed: false,
-        read_waker,
+        socket_waker,
         waits_waker,
         blocked: None,
         polled_by: None,
@@ -171,9 +171,12 @@ struct Connection<S> {
     queue_empty: bool,
     /// Frames given to the socket since its last flush.
     unflushed: bool,
-    /// The wakers the stream and the waits are polled with: each raises its flag in the
-    /// queue's signals (`Inbox::signals`) before it wakes the task.
-    read_waker: Arc<Wake<false>>,
+    /// The wakers the socket and the waits are polled with: each raises its flag in the
+    /// queue's signals (`Inbox::signals`) before it wakes the task. The socket is polled with
+    /// one waker for reads and writes alike, which it then keeps (`websocket::Io`): a
+    /// connection blocked on a write, woken when the socket takes bytes again, polls the
+    /// stream once more than it needed to, which is rare and cheap.
+    socket_waker: Arc<Wake<false>>,
     waits_waker: Arc<Wake<true>>,
     /// Since when the socket takes no frame (its peer does not read).
     blocked: Option<Instant>,
@@ -277,7 +280,7 @@ where
         if let Poll::Ready(close) = self.poll_waits(&mut waits) {
             return self.ended(close);
         }
-        if let Err(close) = self.poll_flush(cx) {
+        if let Err(close) = self.poll_flush() {
             return self.ended(close);
         }
         self.count();
@@ -292,7 +295,8 @@ where
     /// when there is nothing to do, every source being registered for a wake-up.
     fn poll_step(&mut self, cx: &mut Context<'_>, now: &mut Option<Instant>) -> Poll<Result<(), Close>> {
         // Everything below may write a frame: while the socket takes none, nothing moves.
-        match self.socket.poll_ready_unpin(cx) {
+        let waker = waker_ref(&self.socket_waker);
+        match self.socket.poll_ready_unpin(&mut Context::from_waker(&waker)) {
             Poll::Ready(Ok(())) => self.blocked = None,
             Poll::Ready(Err(_)) => return Poll::Ready(Err(None)),
             Poll::Pending => {
@@ -360,7 +364,7 @@ where
         if !self.queue.signals().take_readable() {
             return Poll::Pending;
         }
-        let waker = waker_ref(&self.read_waker);
+        let waker = waker_ref(&self.socket_waker);
         let read = ready!(self.socket.poll_next_unpin(&mut Context::from_waker(&waker)));
         // There may be more behind this frame: the stream is polled again until it has none.
         self.queue.signals().keep(false);
@@ -433,9 +437,10 @@ where
     }
 
     /// Sends what was written; a flush that cannot finish now goes on at the next turn.
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Result<(), Close> {
+    fn poll_flush(&mut self) -> Result<(), Close> {
         if self.unflushed {
-            match self.socket.poll_flush_unpin(cx) {
+            let waker = waker_ref(&self.socket_waker);
+            match self.socket.poll_flush_unpin(&mut Context::from_waker(&waker)) {
                 Poll::Ready(Ok(())) => self.unflushed = false,
                 Poll::Ready(Err(_)) => return Err(None),
                 Poll::Pending => {}
