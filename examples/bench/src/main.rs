@@ -2,10 +2,12 @@
 //! benchmark (`src/bin/baseline.rs` is the other half, `src/bin/load/main.rs` measures both).
 //!
 //! Run it with `cargo run --release -p bench --bin bench -- --addr 127.0.0.1:8090
-//! [--no-validate]`. `ws://ADDR/ws/echo` answers every `echo` with an `echo_reply` carrying the
-//! same payload; every `say` on `ws://ADDR/ws/room/{room_id}` reaches the room as `said`.
+//! [--no-validate] [--layer redis://HOST:PORT]`. `ws://ADDR/ws/echo` answers every `echo` with
+//! an `echo_reply` carrying the same payload; every `say` on `ws://ADDR/ws/room/{room_id}`
+//! reaches the room as `said`, in every process on the same Redis with `--layer`.
 
 use bench::{Bench, contract};
+use tidings::layer::{RedisConfig, RedisLayer};
 use tidings::{App, ServerConfig};
 
 /// Buffers of tungstenite per connection, the same in the baseline: small frames, many idle
@@ -19,8 +21,17 @@ fn say(line: &str) {
     let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
-fn config(args: impl Iterator<Item = String>) -> Result<(String, ServerConfig), String> {
+/// What the command line asks for.
+struct Options {
+    addr: String,
+    config: ServerConfig,
+    /// A Redis server whose Pub/Sub carries the rooms' broadcasts between processes.
+    layer: Option<String>,
+}
+
+fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut addr = "127.0.0.1:8090".to_string();
+    let mut layer = None;
     // A load client sends far more than the default 200 frames per second per connection.
     let mut config = ServerConfig::default().max_frames_per_second(1_000_000);
     config.read_buffer_size = BUFFER_SIZE;
@@ -30,22 +41,30 @@ fn config(args: impl Iterator<Item = String>) -> Result<(String, ServerConfig), 
         match arg.as_str() {
             "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
             "--no-validate" => config = config.validate(false),
-            _ => return Err(format!("unknown option {arg}; use --addr HOST:PORT, --no-validate")),
+            "--layer" => layer = Some(args.next().ok_or("--layer needs redis://HOST:PORT")?),
+            _ => return Err(format!("unknown option {arg}; use --addr HOST:PORT, --no-validate, --layer URL")),
         }
     }
-    Ok((addr, config))
+    Ok(Options { addr, config, layer })
 }
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let (addr, config) = match config(std::env::args().skip(1)) {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("bench: {message}");
-            std::process::exit(2);
+    let Options { addr, config, layer } = options(std::env::args().skip(1)).unwrap_or_else(|message| {
+        eprintln!("bench: {message}");
+        std::process::exit(2);
+    });
+    let mut app = App::new();
+    if let Some(url) = &layer {
+        match RedisLayer::start(url, RedisConfig::default()) {
+            Ok(layer) => app = app.layer(layer),
+            Err(error) => {
+                eprintln!("bench: --layer: {error}");
+                std::process::exit(2);
+            }
         }
-    };
-    let server = App::new()
+    }
+    let server = app
         .config(config)
         .mount(contract::echo::channel(Bench))
         .mount(contract::room::channel(Bench))

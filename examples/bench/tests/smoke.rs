@@ -109,8 +109,37 @@ fn the_scale_measurement_reaches_every_member_from_client_processes() {
         .expect("the load generator runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.contains("scale 100: 1 client process on 1 source address"), "no heading in:\n{stdout}");
-    for server in ["baseline", "tidings", "floor"] {
+    assert!(
+        stdout.contains("scale 100: 1 server process of 100 members, 1 client process on 1 source address"),
+        "no heading in:\n{stdout}"
+    );
+    assert_rows(&stdout, &["baseline", "tidings", "floor"]);
+}
+
+#[test]
+fn the_scale_measurement_spreads_members_over_server_processes_joined_by_redis() {
+    // The measurement starts its own redis-server; this one only finds out whether it can.
+    let Some(probe) = tidings::testing::RedisServer::for_test() else { return };
+    drop(probe);
+    let output = Command::new(env!("CARGO_BIN_EXE_load"))
+        .args(["--scale", "101", "--processes", "2", "--rounds", "1", "--broadcasts", "2", "--no-pin"])
+        .output()
+        .expect("the load generator runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        stdout.contains("scale 101: 2 server processes of 51 members (tidings: one Redis layer between them)"),
+        "no heading in:\n{stdout}"
+    );
+    // Every member got every broadcast, through the layer for those of the second process;
+    // the hand-written server has no way across processes.
+    assert_rows(&stdout, &["tidings", "floor"]);
+    assert!(!stdout.lines().any(|line| line.starts_with("baseline")), "a baseline row in:\n{stdout}");
+}
+
+/// Each of `servers` has a row of four figures, with a time and a CPU cost per broadcast.
+fn assert_rows(stdout: &str, servers: &[&str]) {
+    for server in servers {
         let row = stdout.lines().find(|line| line.starts_with(server)).unwrap_or_else(|| panic!("no {server} row"));
         let figures: Vec<f64> =
             row.split_whitespace().skip(1).step_by(2).map(|f| f.parse().expect("a figure")).collect();

@@ -4,7 +4,8 @@
 //!
 //! Run it with `cargo build --release -p bench && target/release/load [--rounds 5] [--duration 5]
 //! [--skip-fanout-10k] [--json]`; `--floor N` measures the machine's fan-out floor, and
-//! `--scale N` holds N idle connections in one room (`scale.rs`). With `taskset` on the path, servers run on CPU 0 and this
+//! `--scale N [--processes K]` holds N idle connections in one room, in K server processes
+//! (`scale.rs`). With `taskset` on the path, servers run on CPU 0 and this
 //! client on CPU 1. Server CPU time is the sum over the server's threads of
 //! `/proc/PID/task/*/schedstat` (nanoseconds; `/proc/PID/stat` counts 10 ms ticks, too coarse for
 //! one broadcast).
@@ -49,6 +50,8 @@ struct Options {
     addr: String,
     /// Sizes for the scale measurement: idle connections in one room.
     scale: Vec<usize>,
+    /// Server processes the scale measurement spreads its members over.
+    processes: usize,
 }
 
 fn options() -> Result<Options> {
@@ -66,6 +69,7 @@ fn options() -> Result<Options> {
         floor_server: None,
         addr: "127.0.0.1:0".into(),
         scale: Vec::new(),
+        processes: 1,
     };
     let mut args = std::env::args().skip(1);
     let secs =
@@ -94,6 +98,7 @@ fn options() -> Result<Options> {
                 let list = args.next().ok_or("--scale needs N[,N...]")?;
                 options.scale = list.split(',').map(str::parse).collect::<std::result::Result<_, _>>()?;
             }
+            "--processes" => options.processes = args.next().ok_or("--processes needs K")?.parse()?,
             "--floor-server" => options.floor_server = Some(args.next().ok_or("--floor-server needs N")?.parse()?),
             "--addr" => options.addr = args.next().ok_or("--addr needs HOST:PORT")?,
             "--json" => options.json = true,
@@ -101,7 +106,7 @@ fn options() -> Result<Options> {
             _ => {
                 return Err(format!(
                     "unknown option {arg}; use --rounds N, --duration S, --warmup S, --connections N, --in-flight N, \
-                     --fanout N[,N]|none, --broadcasts N, --skip-fanout-10k, --floor N[,N], --scale N[,N], --no-pin, \
+                     --fanout N[,N]|none, --broadcasts N, --skip-fanout-10k, --floor N[,N], --scale N[,N] [--processes K], --no-pin, \
                      --addr HOST:PORT (with --floor-server N),
                      --json"
                 )
@@ -164,7 +169,13 @@ async fn run(options: Options) -> Result<()> {
         return floor(&options).await;
     }
     if !options.scale.is_empty() {
-        return scale::scale(&options.scale, options.rounds, options.broadcasts, options.pin).await;
+        let plan = scale::Plan {
+            rounds: options.rounds,
+            broadcasts: options.broadcasts,
+            pin: options.pin,
+            processes: options.processes,
+        };
+        return scale::scale(&options.scale, plan).await;
     }
     let dir: PathBuf = std::env::current_exe()?.parent().ok_or("no directory for this executable")?.into();
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); SERVERS.len()];

@@ -10,6 +10,12 @@
 //! each measurement takes source addresses no measurement of this run has used. A worker stamps the arrival of each broadcast at its last member with
 //! `CLOCK_MONOTONIC`, the clock this process stamps the broadcast's sending with, so the time
 //! to the last member is one clock's difference and no pipe's latency is in it.
+//!
+//! The server is bound by the same limit. With `--processes K`, the N members are spread over
+//! K server processes of N/K each, all on CPU 0: tidings' processes share a `redis-server` of
+//! this run's own (`bench --layer`), through which the speaker's `say`, sent to the first
+//! process, reaches every member; the floor's K processes are set off one after another. The
+//! hand-written baseline has no way across processes and is left out.
 
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -34,8 +40,9 @@ const ROOM: &str = "/ws/room/scale";
 /// What is measured at one size: a server of the benchmark, or the floor.
 #[derive(Clone, Copy)]
 enum Target {
-    /// A WebSocket server: its name in the report and its binary beside this one.
-    Server(&'static str, &'static str),
+    /// A WebSocket server: its name in the report, its binary beside this one, and whether
+    /// it broadcasts across processes (`--layer`).
+    Server(&'static str, &'static str, bool),
     /// `--floor-server`: one pre-encoded frame written to each member in a plain loop.
     Floor,
 }
@@ -43,14 +50,14 @@ enum Target {
 impl Target {
     fn name(self) -> &'static str {
         match self {
-            Self::Server(name, _) => name,
+            Self::Server(name, ..) => name,
             Self::Floor => "floor",
         }
     }
 }
 
 const TARGETS: [Target; 3] =
-    [Target::Server("baseline", "baseline"), Target::Server("tidings", "bench"), Target::Floor];
+    [Target::Server("baseline", "baseline", false), Target::Server("tidings", "bench", true), Target::Floor];
 
 /// One round's figures for one target.
 #[derive(Clone, Copy)]
@@ -61,43 +68,80 @@ struct Figures {
     cpu_us_per_delivery: f64,
 }
 
+/// How a scale measurement is run.
+#[derive(Clone, Copy)]
+pub(crate) struct Plan {
+    pub(crate) rounds: usize,
+    pub(crate) broadcasts: usize,
+    pub(crate) pin: bool,
+    /// Server processes the members are spread over.
+    pub(crate) processes: usize,
+}
+
 /// Runs `rounds` rounds of every target at each size, and prints the medians with their range.
-pub(crate) async fn scale(sizes: &[usize], rounds: usize, broadcasts: usize, pin: bool) -> Result<()> {
+pub(crate) async fn scale(sizes: &[usize], plan: Plan) -> Result<()> {
     let limit = rustix::process::getrlimit(rustix::process::Resource::Nofile).current.unwrap_or(u64::MAX);
+    let processes = plan.processes.max(1);
+    // Across processes, a broadcast needs the Redis layer, which only tidings has.
+    let targets: Vec<Target> =
+        TARGETS.into_iter().filter(|t| processes == 1 || !matches!(t, Target::Server(_, _, false))).collect();
     for &n in sizes {
-        if n as u64 + RESERVED > limit {
+        let share = n.div_ceil(processes);
+        if share as u64 + RESERVED > limit {
+            let most = limit.saturating_sub(RESERVED);
             return Err(format!(
-                "--scale {n}: a server holding {n} connections needs about {} descriptors, and a process here \
+                "--scale {n}: a server holding {share} connections needs about {} descriptors, and a process here \
                  may open {limit} (the hard RLIMIT_NOFILE; raising it needs CAP_SYS_RESOURCE). The most this \
-                 machine measures is --scale {}.",
-                n as u64 + RESERVED,
-                limit.saturating_sub(RESERVED)
+                 machine measures is --scale {}, or --scale {n} --processes {}.",
+                share as u64 + RESERVED,
+                most as usize * processes,
+                n.div_ceil(most.max(1) as usize)
             )
             .into());
         }
-        let mut figures: Vec<Vec<Figures>> = vec![Vec::new(); TARGETS.len()];
-        for round in 0..rounds {
-            for (i, &target) in TARGETS.iter().enumerate() {
-                eprintln!("scale {n}, round {}/{rounds}: {}", round + 1, target.name());
-                figures[i].push(measure(target, n, broadcasts, pin).await?);
+        let mut figures: Vec<Vec<Figures>> = vec![Vec::new(); targets.len()];
+        for round in 0..plan.rounds {
+            for (i, &target) in targets.iter().enumerate() {
+                eprintln!("scale {n}, round {}/{}: {}", round + 1, plan.rounds, target.name());
+                figures[i].push(measure(target, n, plan).await?);
             }
         }
-        report(n, rounds, broadcasts, &figures);
+        report(n, plan, &targets, &figures);
     }
     Ok(())
 }
 
-/// Opens `n` members against a fresh `target`, reads its memory, and times `broadcasts`
-/// broadcasts after a warm-up one.
-async fn measure(target: Target, n: usize, broadcasts: usize, pin: bool) -> Result<Figures> {
+/// Opens `n` members against fresh servers of `target`, reads their memory, and times
+/// `broadcasts` broadcasts after a warm-up one.
+async fn measure(target: Target, n: usize, plan: Plan) -> Result<Figures> {
     let exe = std::env::current_exe()?;
     let dir = exe.parent().ok_or("no directory for this executable")?;
-    let server = match target {
-        Target::Server(_, binary) => Server::start(&dir.join(binary), &[], pin)?,
-        Target::Floor => Server::start(&exe, &["--floor-server", &n.to_string()], pin)?,
+    let processes = plan.processes.max(1);
+    let shares: Vec<usize> = (0..processes).map(|i| n / processes + usize::from(i < n % processes)).collect();
+    // The layer between tidings' processes; it lives as long as this measurement.
+    let redis = match target {
+        Target::Server(..) if processes > 1 => Some(tidings::testing::RedisServer::start()?),
+        _ => None,
     };
-    let result = drive(&server, target, n, broadcasts, pin).await;
-    server.stop();
+    let mut servers = Vec::new();
+    for &share in &shares {
+        let started = match (target, &redis) {
+            (Target::Server(_, binary, _), Some(redis)) => {
+                Server::start(&dir.join(binary), &["--layer", &redis.url()], plan.pin)
+            }
+            (Target::Server(_, binary, _), None) => Server::start(&dir.join(binary), &[], plan.pin),
+            (Target::Floor, _) => Server::start(&exe, &["--floor-server", &share.to_string()], plan.pin),
+        };
+        match started {
+            Ok(server) => servers.push(server),
+            Err(error) => {
+                servers.into_iter().for_each(Server::stop);
+                return Err(error);
+            }
+        }
+    }
+    let result = drive(&servers, &shares, target, plan).await;
+    servers.into_iter().for_each(Server::stop);
     result
 }
 
@@ -117,31 +161,42 @@ impl Trigger {
     }
 }
 
-async fn drive(server: &Server, target: Target, n: usize, broadcasts: usize, pin: bool) -> Result<Figures> {
-    // The floor's server takes its control connection first; a WebSocket server's speaker is
-    // a member of the room too, and what it receives is read and dropped.
-    let (mut trigger, deliveries_per_round) = match target {
-        Target::Floor => (Trigger::Floor(tokio::net::TcpStream::connect(&server.addr).await?), n),
+/// Members for each server (`shares[i]` for `servers[i]`), then the broadcasts.
+async fn drive(servers: &[Server], shares: &[usize], target: Target, plan: Plan) -> Result<Figures> {
+    let n: usize = shares.iter().sum();
+    // Each floor server takes its control connection first; a WebSocket server's speaker,
+    // on the first server, is a member of the room too, and what it receives is read and
+    // dropped.
+    let (mut triggers, deliveries_per_round) = match target {
+        Target::Floor => {
+            let mut triggers = Vec::new();
+            for server in servers {
+                triggers.push(Trigger::Floor(tokio::net::TcpStream::connect(&server.addr).await?));
+            }
+            (triggers, n)
+        }
         Target::Server(..) => {
-            let (sink, mut stream) = connect(&server.addr, ROOM).await?.split();
+            let (sink, mut stream) = connect(&servers[0].addr, ROOM).await?.split();
             tokio::spawn(async move { while stream.next().await.is_some() {} });
-            (Trigger::Speaker(sink), n + 1)
+            (vec![Trigger::Speaker(sink)], n + 1)
         }
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let rss_before = server.rss_kib();
+    let rss = || servers.iter().map(Server::rss_kib).sum::<f64>();
+    let cpu_ns = || servers.iter().map(Server::cpu_ns).sum::<u64>();
+    let rss_before = rss();
     let opening = Instant::now();
-    let mut workers = Workers::start(&server.addr, n, matches!(target, Target::Floor), pin)?;
+    let mut workers = Workers::start(servers, shares, matches!(target, Target::Floor), plan.pin)?;
     workers.ready(Duration::from_secs(120)).await?;
     let open_secs = opening.elapsed().as_secs_f64();
-    // The server's side of the last handshakes settles before its memory is read.
+    // The servers' side of the last handshakes settles before their memory is read.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let kib_per_connection = (server.rss_kib() - rss_before) / n as f64;
-    // Broadcast 0 is the warm-up and proves that every member has joined; it is repeated
-    // until all of them have it.
+    let kib_per_connection = (rss() - rss_before) / n as f64;
+    // Broadcast 0 is the warm-up and proves that every member has joined (across processes:
+    // that every process has subscribed); it is repeated until all of them have it.
     let mut seq = 0;
     loop {
-        trigger.fire(seq).await?;
+        fire(&mut triggers, seq).await?;
         if workers.arrived(seq, Duration::from_secs(10)).await.is_ok() {
             break;
         }
@@ -150,23 +205,31 @@ async fn drive(server: &Server, target: Target, n: usize, broadcasts: usize, pin
             return Err(format!("scale {n}: not every member got the warm-up broadcast").into());
         }
     }
-    let cpu_before = server.cpu_ns();
-    let mut times = Vec::with_capacity(broadcasts);
-    for _ in 0..broadcasts {
+    let cpu_before = cpu_ns();
+    let mut times = Vec::with_capacity(plan.broadcasts);
+    for _ in 0..plan.broadcasts {
         seq += 1;
         let sent = monotonic_ns();
-        trigger.fire(seq).await?;
+        fire(&mut triggers, seq).await?;
         let last = workers.arrived(seq, Duration::from_secs(60)).await?;
         times.push(last.saturating_sub(sent) as f64 / 1e6);
     }
-    let cpu = server.cpu_ns().saturating_sub(cpu_before) as f64;
+    let cpu = cpu_ns().saturating_sub(cpu_before) as f64;
     workers.stop();
     Ok(Figures {
         open_secs,
         kib_per_connection,
         ms_to_last: median(&mut times),
-        cpu_us_per_delivery: cpu / 1e3 / (broadcasts.max(1) * deliveries_per_round) as f64,
+        cpu_us_per_delivery: cpu / 1e3 / (plan.broadcasts.max(1) * deliveries_per_round) as f64,
     })
+}
+
+/// Sets off broadcast `seq` at every trigger, one after another.
+async fn fire(triggers: &mut [Trigger], seq: u64) -> Result<()> {
+    for trigger in triggers {
+        trigger.fire(seq).await?;
+    }
+    Ok(())
 }
 
 /// The client processes holding the members, and the lines they print.
@@ -176,30 +239,34 @@ struct Workers {
 }
 
 impl Workers {
-    /// Starts enough workers for `n` members, each on its own source addresses.
-    fn start(addr: &str, n: usize, raw: bool, pin: bool) -> Result<Self> {
+    /// Starts enough workers for `shares[i]` members of each `servers[i]`, each worker on
+    /// its own source addresses.
+    fn start(servers: &[Server], shares: &[usize], raw: bool, pin: bool) -> Result<Self> {
         let exe = std::env::current_exe()?;
         let (tx, lines) = mpsc::unbounded_channel();
         let mut children = Vec::new();
-        let mut first = 0;
-        while first < n {
-            let count = per_worker().min(n - first);
-            let mut command = pinned(&exe, "1", pin);
-            let base = NEXT_SOURCE.fetch_add(count.div_ceil(PER_SOURCE), std::sync::atomic::Ordering::Relaxed);
-            command.args(["--scale-worker", addr, &count.to_string(), &base.to_string()]);
-            if raw {
-                command.arg("--raw");
-            }
-            let mut child = command.stdout(Stdio::piped()).spawn()?;
-            let stdout = child.stdout.take().ok_or("no stdout")?;
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stdout).lines().map_while(std::io::Result::ok) {
-                    let _ = tx.send(line);
+        for (server, &n) in servers.iter().zip(shares) {
+            let addr = server.addr.as_str();
+            let mut first = 0;
+            while first < n {
+                let count = per_worker().min(n - first);
+                let mut command = pinned(&exe, "1", pin);
+                let base = NEXT_SOURCE.fetch_add(count.div_ceil(PER_SOURCE), std::sync::atomic::Ordering::Relaxed);
+                command.args(["--scale-worker", addr, &count.to_string(), &base.to_string()]);
+                if raw {
+                    command.arg("--raw");
                 }
-            });
-            children.push(child);
-            first += count;
+                let mut child = command.stdout(Stdio::piped()).spawn()?;
+                let stdout = child.stdout.take().ok_or("no stdout")?;
+                let tx = tx.clone();
+                std::thread::spawn(move || {
+                    for line in BufReader::new(stdout).lines().map_while(std::io::Result::ok) {
+                        let _ = tx.send(line);
+                    }
+                });
+                children.push(child);
+                first += count;
+            }
         }
         Ok(Self { children, lines })
     }
@@ -366,12 +433,18 @@ async fn members(addr: SocketAddr, count: usize, base: usize, raw: bool) -> Resu
     Ok(())
 }
 
-fn report(n: usize, rounds: usize, broadcasts: usize, figures: &[Vec<Figures>]) {
+fn report(n: usize, plan: Plan, targets: &[Target], figures: &[Vec<Figures>]) {
     let count = |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    let processes = plan.processes.max(1);
+    let share = n.div_ceil(processes);
     println!(
-        "scale {n}: {} on {}; median [min..max] of {rounds} rounds, {broadcasts} broadcasts each",
-        count(n.div_ceil(per_worker()), "client process", "client processes"),
-        count(n.div_ceil(PER_SOURCE), "source address", "source addresses"),
+        "scale {n}: {} of {share} members{}, {} on {}; median [min..max] of {} rounds, {} broadcasts each",
+        count(processes, "server process", "server processes"),
+        if processes > 1 { " (tidings: one Redis layer between them)" } else { "" },
+        count(processes * share.div_ceil(per_worker()), "client process", "client processes"),
+        count(processes * share.div_ceil(PER_SOURCE), "source address", "source addresses"),
+        plan.rounds,
+        plan.broadcasts,
     );
     println!(
         "{:<10} {:>24} {:>26} {:>30} {:>28}",
@@ -382,7 +455,7 @@ fn report(n: usize, rounds: usize, broadcasts: usize, figures: &[Vec<Figures>]) 
         let mut values = values;
         format!("{:.digits$} [{min:.digits$}..{max:.digits$}]", median(&mut values))
     };
-    for (target, rows) in TARGETS.iter().zip(figures) {
+    for (target, rows) in targets.iter().zip(figures) {
         let column = |get: fn(&Figures) -> f64, digits| spread(rows.iter().map(get).collect(), digits);
         println!(
             "{:<10} {:>24} {:>26} {:>30} {:>28}",
