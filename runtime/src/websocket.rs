@@ -195,3 +195,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A connection's socket is polled through `waker_ref` on the same `Arc` every time: the
+    /// adapter must see the waker it keeps (a clone) as that same waker, or it would clone it
+    /// again at every poll, two atomic operations each.
+    #[test]
+    fn the_kept_waker_is_not_cloned_again() {
+        let (_outbox, inbox) = crate::outbox::Outbox::bounded(1);
+        let (socket, _) = inbox.wakers();
+        let mut io = Io { stream: (), waker: Waker::noop().clone() };
+        io.wake(&futures_util::task::waker_ref(&socket));
+        let kept = io.waker.data();
+        io.wake(&futures_util::task::waker_ref(&socket));
+        assert!(std::ptr::eq(io.waker.data(), kept));
+        assert!(io.waker.will_wake(&futures_util::task::waker_ref(&socket)), "the kept waker is cloned at every poll");
+    }
+}
