@@ -78,13 +78,9 @@ async fn both_servers_send_the_same_frames() {
 
 #[test]
 fn the_load_generator_prints_its_table() {
-    let output = Command::new(env!("CARGO_BIN_EXE_load"))
-        .args(["--rounds", "1", "--duration", "0.3", "--warmup", "0.1", "--connections", "10"])
-        .args(["--in-flight", "2", "--fanout", "50", "--broadcasts", "2", "--no-pin"])
-        .output()
-        .expect("the load generator runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = load(
+        "--rounds 1 --duration 0.3 --warmup 0.1 --connections 10 --in-flight 2 --fanout 50 --broadcasts 2 --no-pin",
+    );
     for row in ["echo replies/s", "echo server CPU µs/reply", "fan-out 50 ms to last", "idle KiB/connection at 50"] {
         assert!(stdout.contains(row), "no {row:?} in:\n{stdout}");
     }
@@ -92,23 +88,13 @@ fn the_load_generator_prints_its_table() {
 
 #[test]
 fn the_fan_out_floor_reaches_every_member() {
-    let output = Command::new(env!("CARGO_BIN_EXE_load"))
-        .args(["--floor", "50", "--broadcasts", "3", "--no-pin"])
-        .output()
-        .expect("the load generator runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = load("--floor 50 --broadcasts 3 --no-pin");
     assert!(stdout.contains("floor 50: ") && stdout.contains("µs per write"), "no floor line in:\n{stdout}");
 }
 
 #[test]
 fn the_scale_measurement_reaches_every_member_from_client_processes() {
-    let output = Command::new(env!("CARGO_BIN_EXE_load"))
-        .args(["--scale", "100", "--rounds", "1", "--broadcasts", "2", "--no-pin"])
-        .output()
-        .expect("the load generator runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = load("--scale 100 --rounds 1 --broadcasts 2 --no-pin");
     assert!(
         stdout.contains("scale 100: 1 server process of 100 members, 1 client process on 1 source address"),
         "no heading in:\n{stdout}"
@@ -121,12 +107,7 @@ fn the_scale_measurement_spreads_members_over_server_processes_joined_by_redis()
     // The measurement starts its own redis-server; this one only finds out whether it can.
     let Some(probe) = tidings::testing::RedisServer::for_test() else { return };
     drop(probe);
-    let output = Command::new(env!("CARGO_BIN_EXE_load"))
-        .args(["--scale", "101", "--processes", "2", "--rounds", "1", "--broadcasts", "2", "--no-pin"])
-        .output()
-        .expect("the load generator runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = load("--scale 101 --processes 2 --rounds 1 --broadcasts 2 --no-pin");
     assert!(
         stdout.contains("scale 101: 2 server processes of 51 members (tidings: one Redis layer between them)"),
         "no heading in:\n{stdout}"
@@ -135,6 +116,17 @@ fn the_scale_measurement_spreads_members_over_server_processes_joined_by_redis()
     // the hand-written server has no way across processes.
     assert_rows(&stdout, &["tidings", "floor"]);
     assert!(!stdout.lines().any(|line| line.starts_with("baseline")), "a baseline row in:\n{stdout}");
+}
+
+/// Runs the load generator with `args` (split at spaces) and returns what it printed, after it
+/// succeeded.
+fn load(args: &str) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_load"))
+        .args(args.split_whitespace())
+        .output()
+        .expect("the load generator runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
 /// Each of `servers` has a row of four figures, with a time and a CPU cost per broadcast.
