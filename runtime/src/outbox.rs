@@ -2,8 +2,9 @@
 //! the bounded queue of what waits to be written to each: frames, and server events each
 //! connection turns into a frame.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures_util::task::ArcWake;
 use tokio::sync::mpsc;
@@ -120,27 +121,52 @@ impl From<Event> for Delivery {
 ///
 /// Pushing never waits: a full queue means the peer reads slower than the server writes,
 /// and the connection is closed as too slow rather than let memory grow.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Outbox {
-    tx: mpsc::UnboundedSender<Delivery>,
     shared: Arc<Shared>,
 }
 
-/// What both ends of a queue share. The bound is a count beside an unbounded channel rather
-/// than a bounded channel: tokio's bounded channel gives a permit back under a mutex for
-/// every delivery taken, which a broadcast to a thousand members pays a thousand times.
+/// What both ends of a queue share, in one allocation.
+///
+/// The queue is a `VecDeque` under a mutex rather than a channel: a broadcast to a thousand
+/// members touches each member's queue once, and at that many connections each touch of
+/// something shared is a cache miss. Here a push touches the lock with the queue beside it
+/// and the slot it fills; tokio's unbounded channel touched its tail, its block, its
+/// semaphore and its receiver's waker, each on a cache line of its own, and the bound needed a
+/// count beside it. The lock is held for a push or a pop, never across an await. An empty
+/// queue holds no buffer (a channel allocates its first block of slots when it is made).
 ///
 /// The connection's task keeps here too what tells it which of its sources woke it: every
-/// delivery touches this allocation, and every turn of the task reads the signals.
+/// turn of the task reads the signals.
 #[derive(Debug)]
 struct Shared {
-    /// Deliveries in the queue, and at most how many it holds.
-    queued: AtomicUsize,
+    state: Mutex<State>,
+    /// At most how many deliveries the queue holds.
     capacity: usize,
     /// A push found the queue full.
     overflowed: AtomicBool,
-    /// The connection task's signals; the first overflow raises its waits' flag.
+    /// How many [`Outbox`]es there are: when the last goes, the queue ends once it is empty.
+    senders: AtomicUsize,
+    /// The connection task's signals, and its waker: a push to an empty queue wakes the task,
+    /// and the first overflow raises its waits' flag.
     signals: Signals,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    deliveries: VecDeque<Delivery>,
+    /// The [`Inbox`] is gone: nothing is taken from the queue anymore.
+    closed: bool,
+}
+
+/// A queue drained to empty keeps a buffer of at most this many slots: a burst does not
+/// leave an idle connection holding room for the whole burst.
+const KEPT_SLOTS: usize = 16;
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// A waker of a connection's task that raises the flag of one of its sources first: the
@@ -156,7 +182,6 @@ impl<const WAITS: bool> ArcWake for Wake<WAITS> {
 /// The receiving half of a connection's outbound queue: what its task writes.
 #[derive(Debug)]
 pub struct Inbox {
-    rx: mpsc::UnboundedReceiver<Delivery>,
     shared: Arc<Shared>,
 }
 
@@ -172,18 +197,37 @@ impl Inbox {
     /// [`TryRecvError::Empty`](mpsc::error::TryRecvError::Empty) when nothing is queued,
     /// [`Disconnected`](mpsc::error::TryRecvError::Disconnected) when nothing can be anymore.
     pub fn try_recv(&mut self) -> Result<Delivery, mpsc::error::TryRecvError> {
-        let delivery = self.rx.try_recv()?;
-        self.shared.queued.fetch_sub(1, Ordering::AcqRel);
-        Ok(delivery)
+        if let Some(delivery) = self.pop() {
+            return Ok(delivery);
+        }
+        if self.shared.senders.load(Ordering::Acquire) > 0 {
+            return Err(mpsc::error::TryRecvError::Empty);
+        }
+        // The last sender may have pushed just before it went.
+        self.pop().ok_or(mpsc::error::TryRecvError::Disconnected)
     }
 
     /// Polls for the next delivery.
     pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Delivery>> {
-        let polled = self.rx.poll_recv(cx);
-        if let std::task::Poll::Ready(Some(_)) = &polled {
-            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+        // Registered before the queue is looked at: a push that finds it empty after the
+        // look wakes this waker.
+        self.shared.signals.register(cx.waker(), false);
+        match self.try_recv() {
+            Ok(delivery) => std::task::Poll::Ready(Some(delivery)),
+            Err(mpsc::error::TryRecvError::Empty) => std::task::Poll::Pending,
+            Err(mpsc::error::TryRecvError::Disconnected) => std::task::Poll::Ready(None),
         }
-        polled
+    }
+
+    /// The next delivery, if one is queued, for a task that registered its waker with the
+    /// [`signals`](Self::signals) in this turn: a push to the queue found empty wakes it.
+    pub(crate) fn pop(&mut self) -> Option<Delivery> {
+        let mut state = self.shared.lock();
+        let delivery = state.deliveries.pop_front();
+        if state.deliveries.is_empty() && state.deliveries.capacity() > KEPT_SLOTS {
+            state.deliveries.shrink_to(KEPT_SLOTS);
+        }
+        delivery
     }
 
     /// The connection task's signals.
@@ -200,7 +244,7 @@ impl Inbox {
     /// How many deliveries are queued.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.shared.queued.load(Ordering::Acquire)
+        self.shared.lock().deliveries.len()
     }
 
     /// Whether nothing is queued.
@@ -210,17 +254,29 @@ impl Inbox {
     }
 }
 
+impl Drop for Inbox {
+    /// Ends the queue for its senders; what it held is dropped (outside the lock).
+    fn drop(&mut self) {
+        let left = {
+            let mut state = self.shared.lock();
+            state.closed = true;
+            std::mem::take(&mut state.deliveries)
+        };
+        drop(left);
+    }
+}
+
 impl Outbox {
     /// A queue of at most `capacity` deliveries and its receiving end.
     pub fn bounded(capacity: usize) -> (Self, Inbox) {
-        let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
-            queued: AtomicUsize::new(0),
+            state: Mutex::new(State::default()),
             capacity: capacity.max(1),
             overflowed: AtomicBool::new(false),
+            senders: AtomicUsize::new(1),
             signals: Signals::default(),
         });
-        (Self { tx, shared: Arc::clone(&shared) }, Inbox { rx, shared })
+        (Self { shared: Arc::clone(&shared) }, Inbox { shared })
     }
 
     /// Queues a frame without waiting.
@@ -231,23 +287,48 @@ impl Outbox {
     /// Queues a frame or an event without waiting.
     pub fn deliver(&self, delivery: Delivery) -> Result<(), SendError> {
         let shared = &*self.shared;
-        if shared.queued.fetch_add(1, Ordering::AcqRel) >= shared.capacity {
-            shared.queued.fetch_sub(1, Ordering::AcqRel);
+        let mut state = shared.lock();
+        if state.closed {
+            return Err(SendError::Closed);
+        }
+        if state.deliveries.len() >= shared.capacity {
+            drop(state);
             crate::telemetry::outbound_dropped();
             shared.overflowed.store(true, Ordering::Release);
             shared.signals.raise(true);
             return Err(SendError::QueueFull);
         }
-        self.tx.send(delivery).map_err(|_| {
-            shared.queued.fetch_sub(1, Ordering::AcqRel);
-            SendError::Closed
-        })
+        let was_empty = state.deliveries.is_empty();
+        state.deliveries.push_back(delivery);
+        drop(state);
+        // A task that found the queue empty waits for this push; one that did not has yet
+        // to look, and needs no wake.
+        if was_empty {
+            shared.signals.wake();
+        }
+        Ok(())
     }
 
     /// Whether a push has found the queue full. The first to find it so raised the
     /// connection's waits' flag and woke its task.
     pub(crate) fn overflowed(&self) -> bool {
         self.shared.overflowed.load(Ordering::Acquire)
+    }
+}
+
+impl Clone for Outbox {
+    fn clone(&self) -> Self {
+        self.shared.senders.fetch_add(1, Ordering::Relaxed);
+        Self { shared: Arc::clone(&self.shared) }
+    }
+}
+
+impl Drop for Outbox {
+    /// The last sender gone ends the queue: its receiver is woken to find out.
+    fn drop(&mut self) {
+        if self.shared.senders.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.shared.signals.wake();
+        }
     }
 }
 
@@ -273,5 +354,43 @@ mod tests {
         let (outbox, inbox) = Outbox::bounded(1);
         drop(inbox);
         assert!(matches!(outbox.push(Frame::text("x")), Err(SendError::Closed)));
+    }
+
+    #[tokio::test]
+    async fn a_push_wakes_a_receiver_waiting_on_the_empty_queue_and_the_last_sender_ends_it() {
+        let (outbox, mut inbox) = Outbox::bounded(4);
+        let second = outbox.clone();
+        let receiver = tokio::spawn(async move {
+            let mut got = Vec::new();
+            while let Some(Delivery::Frame(Frame::Text(text))) = inbox.recv().await {
+                got.push(text.to_string());
+            }
+            got
+        });
+        // The receiver waits on the empty queue before each push.
+        for (sender, text) in [(&outbox, "a"), (&second, "b")] {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            sender.push(Frame::text(text)).unwrap();
+        }
+        // One sender gone leaves the queue open; the last one gone ends it, after what it held.
+        drop(outbox);
+        second.push(Frame::text("c")).unwrap();
+        drop(second);
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), receiver).await.unwrap().unwrap();
+        assert_eq!(got, ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_drained_queue_gives_back_the_room_a_burst_took() {
+        let (outbox, mut inbox) = Outbox::bounded(1000);
+        for _ in 0..1000 {
+            outbox.push(Frame::text("x")).unwrap();
+        }
+        assert!(inbox.shared.lock().deliveries.capacity() >= 1000);
+        while inbox.try_recv().is_ok() {}
+        assert!(inbox.shared.lock().deliveries.capacity() <= KEPT_SLOTS);
+        assert!(matches!(inbox.try_recv(), Err(mpsc::error::TryRecvError::Empty)));
+        drop(outbox);
+        assert!(matches!(inbox.try_recv(), Err(mpsc::error::TryRecvError::Disconnected)));
     }
 }

@@ -320,18 +320,14 @@ where
         // Queued deliveries: those queued before a waiting reply, or any when none waits. A
         // queue found empty is not looked at again in the same turn: a push wakes the task.
         if self.ahead > 0 || (self.reply.is_none() && !self.queue_empty) {
-            match self.queue.poll_recv(cx) {
-                Poll::Ready(Some(delivery)) => {
-                    self.ahead = self.ahead.saturating_sub(1);
-                    self.queued_in_row += 1;
-                    return Poll::Ready(self.deliver(delivery));
-                }
-                // The connection holds a sender itself: the queue does not close before it.
-                Poll::Ready(None) | Poll::Pending => {
-                    self.ahead = 0;
-                    self.queue_empty = true;
-                }
+            // The task's waker is registered with the queue's signals at the start of the turn.
+            if let Some(delivery) = self.queue.pop() {
+                self.ahead = self.ahead.saturating_sub(1);
+                self.queued_in_row += 1;
+                return Poll::Ready(self.deliver(delivery));
             }
+            self.ahead = 0;
+            self.queue_empty = true;
         }
         self.queued_in_row = 0;
         if let Some(reply) = self.reply.take() {

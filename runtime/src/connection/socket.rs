@@ -82,9 +82,10 @@ where
 /// members wakes a thousand) then neither polls a stream that has nothing, a poll that costs
 /// tungstenite a pass over its read buffer, nor its waits.
 ///
-/// The signals live beside the connection's queue count, in the allocation every delivery
-/// touches (see `outbox::Shared`): at a thousand connections, each turn's first touch of
-/// something shared is a cache miss, and this makes it one rather than two.
+/// The signals live beside the connection's queue, in the allocation every delivery touches
+/// (see `outbox::Shared`): at a thousand connections, each turn's first touch of something
+/// shared is a cache miss, and this makes it one rather than two. The task's waker here is
+/// also the one a push to its empty queue wakes.
 #[derive(Debug)]
 pub(crate) struct Signals {
     /// The stream woke the task (or may have more to read).
@@ -144,6 +145,13 @@ impl Signals {
     /// task.
     pub(crate) fn raise(&self, waits: bool) {
         self.flag(waits).store(true, Ordering::Release);
+        self.taken.store(true, Ordering::Release);
+        self.task.wake();
+    }
+
+    /// Wakes the task, raising no flag: a push to its queue, which the task looks at in
+    /// every turn.
+    pub(crate) fn wake(&self) {
         self.taken.store(true, Ordering::Release);
         self.task.wake();
     }
