@@ -141,6 +141,9 @@ pub struct Outbox {
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
+    /// How many deliveries the queue holds, written under the lock: the task's look at an
+    /// empty queue, once a turn, is a load rather than a lock and an unlock.
+    len: AtomicUsize,
     /// At most how many deliveries the queue holds.
     capacity: usize,
     /// A push found the queue full.
@@ -222,8 +225,13 @@ impl Inbox {
     /// The next delivery, if one is queued, for a task that registered its waker with the
     /// [`signals`](Self::signals) in this turn: a push to the queue found empty wakes it.
     pub(crate) fn pop(&mut self) -> Option<Delivery> {
+        // A push that this load misses found the queue empty, and wakes the task.
+        if self.shared.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let mut state = self.shared.lock();
         let delivery = state.deliveries.pop_front();
+        self.shared.len.store(state.deliveries.len(), Ordering::Release);
         if state.deliveries.is_empty() && state.deliveries.capacity() > KEPT_SLOTS {
             state.deliveries.shrink_to(KEPT_SLOTS);
         }
@@ -244,7 +252,7 @@ impl Inbox {
     /// How many deliveries are queued.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.shared.lock().deliveries.len()
+        self.shared.len.load(Ordering::Acquire)
     }
 
     /// Whether nothing is queued.
@@ -260,6 +268,7 @@ impl Drop for Inbox {
         let left = {
             let mut state = self.shared.lock();
             state.closed = true;
+            self.shared.len.store(0, Ordering::Release);
             std::mem::take(&mut state.deliveries)
         };
         drop(left);
@@ -271,6 +280,7 @@ impl Outbox {
     pub fn bounded(capacity: usize) -> (Self, Inbox) {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
+            len: AtomicUsize::new(0),
             capacity: capacity.max(1),
             overflowed: AtomicBool::new(false),
             senders: AtomicUsize::new(1),
@@ -300,6 +310,7 @@ impl Outbox {
         }
         let was_empty = state.deliveries.is_empty();
         state.deliveries.push_back(delivery);
+        shared.len.store(state.deliveries.len(), Ordering::Release);
         drop(state);
         // A task that found the queue empty waits for this push; one that did not has yet
         // to look, and needs no wake.
