@@ -151,7 +151,7 @@ struct Shared {
     /// How many [`Outbox`]es there are: when the last goes, the queue ends once it is empty.
     senders: AtomicUsize,
     /// The connection task's signals, and its waker: a push to an empty queue wakes the task,
-    /// and the first overflow raises its waits' flag.
+    /// and a push to a full one raises its waits' flag.
     signals: Signals,
 }
 

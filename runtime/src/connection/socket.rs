@@ -145,8 +145,7 @@ impl Signals {
     /// task.
     pub(crate) fn raise(&self, waits: bool) {
         self.flag(waits).store(true, Ordering::Release);
-        self.taken.store(true, Ordering::Release);
-        self.task.wake();
+        self.wake();
     }
 
     /// Wakes the task, raising no flag: a push to its queue, which the task looks at in
