@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 
 use std::any::TypeId;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,6 +20,7 @@ use crate::error::HandlerError;
 use crate::event::{Event, Events};
 use crate::groups::Groups;
 use crate::outbox::{ConnectionId, Outbox};
+use sync_wrapper::SyncWrapper;
 
 /// Handles a channel's messages: generated as an adapter over the channel's consumer trait,
 /// which is what users implement. `P` is the principal its handlers read, `S` the state each
@@ -122,6 +124,13 @@ pub trait Session: Send + Sync {
     /// Handles one frame; `Ok(Some(frame))` is the reply to send. The future owns what it
     /// needs, so that a channel that allows it can have several frames in flight.
     fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Failed>>;
+    /// Starts handling one frame in the session's own slot, as [`frame`](Session::frame)
+    /// would, but in an allocation kept from one frame to the next: how a connection handles
+    /// the frame it has at work when it has only one. A frame the slot still held is dropped.
+    fn start(&mut self, frame: Frame);
+    /// Polls the frame [`start`](Session::start) began: `Ready(Some(outcome))` once, then
+    /// `Ready(None)` until the next start. A handler that panics leaves the slot empty.
+    fn poll_started(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Option<Result<Option<Frame>, Failed>>>;
     /// Runs the disconnect hook.
     fn disconnected(&mut self) -> BoxFuture<'_, ()>;
     /// What turns server events into this connection's frames, when its channel handles
@@ -343,24 +352,106 @@ where
         // A channel whose messages are all held by their types has nothing to validate.
         let interpreted = C::DESCRIPTOR.messages.iter().any(|m| !m.held_by_type);
         let validators = (validate && interpreted).then(|| Arc::clone(&self.validators));
-        Ok(Box::new(TypedSession { handler: Arc::clone(&self.handler), cx, validators, events: self.events }))
+        // Most channels declare no correlation id: their frames are not parsed for one.
+        let correlated = C::DESCRIPTOR.messages.iter().any(|m| m.correlation_pointer.is_some());
+        Ok(Box::new(TypedSession {
+            handler: Arc::clone(&self.handler),
+            cx,
+            validators,
+            correlated,
+            events: self.events,
+            slot: None,
+            busy: false,
+            handling: handling::<C, P, S, H>,
+        }))
     }
 }
 
-struct TypedSession<C: ChannelSpec, P, S, H> {
+struct TypedSession<C: ChannelSpec, P, S, H, F> {
     handler: Arc<H>,
     cx: Context<C, P, S>,
     /// The contract's schemas, when frames are validated against them.
     validators: Option<Arc<Validators>>,
+    /// Whether a message of the channel declares a correlation id.
+    correlated: bool,
     events: Option<MakeMapper<C, P, S, H>>,
+    /// The frame `start` began, in an allocation reused for the next one (`Pin::set`): a
+    /// connection that handles its frames one at a time allocates none per frame. Only the
+    /// session's `&mut` reaches it, so it need not be `Sync` itself.
+    slot: Option<SyncWrapper<Pin<Box<F>>>>,
+    /// The slot holds a frame at work.
+    busy: bool,
+    /// `handling` for this channel: what names the slot's future type, which has no name.
+    handling: MakeHandling<C, P, S, H, F>,
 }
 
-impl<C, P, S, H> Session for TypedSession<C, P, S, H>
+type MakeHandling<C, P, S, H, F> = fn(Arc<H>, Context<C, P, S>, Option<Arc<Validators>>, bool, Frame) -> F;
+
+/// The handling of one frame: decoded, validated, handed to the handler, and its reply
+/// encoded, with the request's correlation id when `correlated` says a message may carry one.
+fn handling<C, P, S, H>(
+    handler: Arc<H>,
+    mut cx: Context<C, P, S>,
+    validators: Option<Arc<Validators>>,
+    correlated: bool,
+    frame: Frame,
+) -> impl Future<Output = Result<Option<Frame>, Failed>> + Send + 'static
 where
     C: ChannelSpec,
     P: Principal,
     S: Default + Send + Sync + 'static,
     H: Handler<C, P, S>,
+{
+    async move {
+        cx.hold().await;
+        // The message's key, once known: an error frame answering it carries its
+        // correlation id.
+        let mut key: Option<&'static str> = None;
+        let outcome: Result<Option<Frame>, FrameError> = async {
+            let (message, correlation) = match &frame {
+                Frame::Text(text) => {
+                    let message = C::Incoming::decode_text(text)?;
+                    key = Some(message.key());
+                    if let Some(validators) = &validators {
+                        validate::<C>(validators, message.key(), text)?;
+                    }
+                    let correlation = if correlated { correlation_of::<C>(message.key(), text) } else { None };
+                    (message, correlation)
+                }
+                Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
+            };
+            let reply = handler.handle(&mut cx, message).await.map_err(FrameError::Handler)?;
+            let Some(reply) = reply else { return Ok(None) };
+            let frame = reply.encode()?;
+            Ok(Some(match correlation {
+                Some(id) => with_correlation::<C>(frame, reply.key(), id),
+                None => frame,
+            }))
+        }
+        .await;
+        outcome.map_err(|error| {
+            let key = key.or(match &error {
+                FrameError::Decode(DecodeError::Invalid { message, .. }) => Some(*message),
+                _ => None,
+            });
+            let correlation = match (&frame, key) {
+                (Frame::Text(text), Some(key)) if correlated => {
+                    C::DESCRIPTOR.message(key).and_then(|m| m.correlation_pointer).zip(correlation_of::<C>(key, text))
+                }
+                _ => None,
+            };
+            Failed { error, correlation }
+        })
+    }
+}
+
+impl<C, P, S, H, F> Session for TypedSession<C, P, S, H, F>
+where
+    C: ChannelSpec,
+    P: Principal,
+    S: Default + Send + Sync + 'static,
+    H: Handler<C, P, S>,
+    F: Future<Output = Result<Option<Frame>, Failed>> + Send + 'static,
 {
     fn authorize(&self) -> BoxFuture<'_, Result<(), AuthError>> {
         Box::pin(self.handler.authorize(self.cx.principal(), self.cx.params()))
@@ -380,51 +471,36 @@ where
     }
 
     fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Failed>> {
-        let handler = Arc::clone(&self.handler);
-        let mut cx = self.cx.clone();
-        let validators = self.validators.clone();
-        Box::pin(async move {
-            cx.hold().await;
-            // The message's key, once known: an error frame answering it carries its
-            // correlation id.
-            let mut key: Option<&'static str> = None;
-            let outcome: Result<Option<Frame>, FrameError> = async {
-                let (message, correlation) = match &frame {
-                    Frame::Text(text) => {
-                        let message = C::Incoming::decode_text(text)?;
-                        key = Some(message.key());
-                        if let Some(validators) = &validators {
-                            validate::<C>(validators, message.key(), text)?;
-                        }
-                        let correlation = correlation_of::<C>(message.key(), text);
-                        (message, correlation)
-                    }
-                    Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
-                };
-                let reply = handler.handle(&mut cx, message).await.map_err(FrameError::Handler)?;
-                let Some(reply) = reply else { return Ok(None) };
-                let frame = reply.encode()?;
-                Ok(Some(match correlation {
-                    Some(id) => with_correlation::<C>(frame, reply.key(), id),
-                    None => frame,
-                }))
+        let cx = self.cx.clone();
+        Box::pin(handling(Arc::clone(&self.handler), cx, self.validators.clone(), self.correlated, frame))
+    }
+
+    fn start(&mut self, frame: Frame) {
+        let future = (self.handling)(
+            Arc::clone(&self.handler),
+            self.cx.clone(),
+            self.validators.clone(),
+            self.correlated,
+            frame,
+        );
+        match &mut self.slot {
+            Some(slot) => slot.get_mut().set(future),
+            None => self.slot = Some(SyncWrapper::new(Box::pin(future))),
+        }
+        self.busy = true;
+    }
+
+    fn poll_started(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Option<Result<Option<Frame>, Failed>>> {
+        let (true, Some(slot)) = (self.busy, &mut self.slot) else { return Poll::Ready(None) };
+        // Idle while it is polled: a handler that panics leaves nothing at work.
+        self.busy = false;
+        match slot.get_mut().as_mut().poll(cx) {
+            Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
+            Poll::Pending => {
+                self.busy = true;
+                Poll::Pending
             }
-            .await;
-            outcome.map_err(|error| {
-                let key = key.or(match &error {
-                    FrameError::Decode(DecodeError::Invalid { message, .. }) => Some(*message),
-                    _ => None,
-                });
-                let correlation = match (&frame, key) {
-                    (Frame::Text(text), Some(key)) => C::DESCRIPTOR
-                        .message(key)
-                        .and_then(|m| m.correlation_pointer)
-                        .zip(correlation_of::<C>(key, text)),
-                    _ => None,
-                };
-                Failed { error, correlation }
-            })
-        })
+        }
     }
 
     fn disconnected(&mut self) -> BoxFuture<'_, ()> {

@@ -115,7 +115,7 @@ where
         discriminator,
         concurrency: concurrency.max(1),
         slot,
-        handling: None,
+        started: false,
         more: None,
         mapping: None,
         reply: None,
@@ -135,7 +135,7 @@ where
     live(connection, shutdown).instrument(span)
 }
 
-/// A handler at work on one frame.
+/// A handler at work on one frame, beside the one in the session's slot.
 type Handling = CatchUnwind<AssertUnwindSafe<BoxFuture<'static, Result<Option<Frame>, Failed>>>>;
 /// What a handler's work came to: its reply, its failure, or its panic.
 type Handled = std::thread::Result<Result<Option<Frame>, Failed>>;
@@ -157,8 +157,9 @@ struct Connection<S> {
     /// How many of its frames may be handled at once (1: in order).
     concurrency: usize,
     slot: crate::channel::ChannelSlot,
-    /// The first handler at work; with a concurrency above 1, the others are in `more`.
-    handling: Option<Handling>,
+    /// A handler is at work in the session's slot (`Session::start`); with a concurrency
+    /// above 1, the others are in `more`.
+    started: bool,
     more: Option<FuturesUnordered<Handling>>,
     /// A queued event being turned into a frame: the queue waits behind it.
     mapping: Option<Mapping>,
@@ -376,30 +377,42 @@ where
         if !self.budget.take(self.last_seen) {
             return Poll::Ready(Err(Some((close::POLICY, "too many frames per second"))));
         }
-        let handling = AssertUnwindSafe(self.session.frame(frame)).catch_unwind();
-        match &mut self.handling {
-            None => self.handling = Some(handling),
-            Some(_) => self.more.get_or_insert_with(FuturesUnordered::new).push(handling),
+        if self.started {
+            let handling = AssertUnwindSafe(self.session.frame(frame)).catch_unwind();
+            self.more.get_or_insert_with(FuturesUnordered::new).push(handling);
+        } else {
+            self.session.start(frame);
+            self.started = true;
         }
         Poll::Ready(Ok(()))
     }
 
     /// How many handlers are at work.
     fn in_flight(&self) -> usize {
-        usize::from(self.handling.is_some()) + self.more.as_ref().map_or(0, FuturesUnordered::len)
+        usize::from(self.started) + self.more.as_ref().map_or(0, FuturesUnordered::len)
     }
 
     /// A handler that finished; `None` when none is at work.
     fn poll_handled(&mut self, cx: &mut Context<'_>) -> Poll<Option<Handled>> {
-        if let Some(handling) = &mut self.handling
-            && let Poll::Ready(handled) = handling.poll_unpin(cx)
-        {
-            self.handling = None;
-            return Poll::Ready(Some(handled));
+        if self.started {
+            let session = &mut self.session;
+            match std::panic::catch_unwind(AssertUnwindSafe(|| session.poll_started(cx))) {
+                Ok(Poll::Pending) => {}
+                Ok(Poll::Ready(outcome)) => {
+                    self.started = false;
+                    if let Some(outcome) = outcome {
+                        return Poll::Ready(Some(Ok(outcome)));
+                    }
+                }
+                Err(panic) => {
+                    self.started = false;
+                    return Poll::Ready(Some(Err(panic)));
+                }
+            }
         }
         match &mut self.more {
             Some(more) if !more.is_empty() => more.poll_next_unpin(cx),
-            _ if self.handling.is_some() => Poll::Pending,
+            _ if self.started => Poll::Pending,
             _ => Poll::Ready(None),
         }
     }

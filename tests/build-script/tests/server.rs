@@ -227,6 +227,11 @@ async fn a_panicking_handler_harms_no_other_connection() {
     let mut client = connect(server.addr, "/ws/chat/lobby").await;
     send(&mut client, json!({"action": "chat", "payload": {"message": "panic"}})).await;
     assert_eq!(recv(&mut client).await["error"]["code"], "handler_panicked");
+    // The connection handles its next frames in the place the panicking handler had.
+    for _ in 0..2 {
+        send(&mut client, json!({"action": "ping"})).await;
+        assert_eq!(recv(&mut client).await, json!({"action": "pong"}), "the panicking connection lives on");
+    }
     send(&mut other, json!({"action": "ping"})).await;
     assert_eq!(recv(&mut other).await, json!({"action": "pong"}));
     let mut late = connect(server.addr, "/ws/chat/lobby").await;

@@ -65,3 +65,24 @@ async fn address_parameters_outside_the_contracts_enum_are_refused() {
     let refused = channel.open(ConnectionId::next(), vec!["robot".into()], outbox, Groups::default(), true);
     assert!(refused.is_err(), "`kind` is user or group in the contract");
 }
+
+#[tokio::test]
+async fn the_session_slot_handles_one_frame_after_another_as_frame_does() {
+    let channel = records::channel(Store);
+    let (outbox, _queue) = Outbox::bounded(4);
+    let mut session =
+        channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), true).expect("open");
+    // The handler never waits: each poll is ready.
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let mut started = |frame: Frame| {
+        session.start(frame);
+        let std::task::Poll::Ready(Some(outcome)) = session.poll_started(&mut cx) else {
+            panic!("the started frame's outcome, at once")
+        };
+        assert!(matches!(session.poll_started(&mut cx), std::task::Poll::Ready(None)), "an outcome is given once");
+        outcome.map_err(|failed| failed.error.to_string())
+    };
+    assert_eq!(started(record(5)), Ok(None));
+    assert_eq!(started(record(9)), Err("invalid `record` message at `/count`: must be at most 5".to_owned()));
+    assert_eq!(started(record(4)), Ok(None), "the slot is used again after a failure");
+}
