@@ -131,6 +131,9 @@ pub trait Session: Send + Sync {
     /// Polls the frame [`start`](Session::start) began: `Ready(Some(outcome))` once, then
     /// `Ready(None)` until the next start. A handler that panics leaves the slot empty.
     fn poll_started(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Option<Result<Option<Frame>, Failed>>>;
+    /// Gives back the slot's allocation, when no frame is at work in it: the connection has
+    /// been quiet, and the next [`start`](Session::start) allocates again.
+    fn rest(&mut self);
     /// Runs the disconnect hook.
     fn disconnected(&mut self) -> BoxFuture<'_, ()>;
     /// What turns server events into this connection's frames, when its channel handles
@@ -389,60 +392,58 @@ type MakeHandling<C, P, S, H, F> = fn(Arc<H>, Context<C, P, S>, Option<Arc<Valid
 
 /// The handling of one frame: decoded, validated, handed to the handler, and its reply
 /// encoded, with the request's correlation id when `correlated` says a message may carry one.
-fn handling<C, P, S, H>(
+async fn handling<C, P, S, H>(
     handler: Arc<H>,
     mut cx: Context<C, P, S>,
     validators: Option<Arc<Validators>>,
     correlated: bool,
     frame: Frame,
-) -> impl Future<Output = Result<Option<Frame>, Failed>> + Send + 'static
+) -> Result<Option<Frame>, Failed>
 where
     C: ChannelSpec,
     P: Principal,
     S: Default + Send + Sync + 'static,
     H: Handler<C, P, S>,
 {
-    async move {
-        cx.hold().await;
-        // The message's key, once known: an error frame answering it carries its
-        // correlation id.
-        let mut key: Option<&'static str> = None;
-        let outcome: Result<Option<Frame>, FrameError> = async {
-            let (message, correlation) = match &frame {
-                Frame::Text(text) => {
-                    let message = C::Incoming::decode_text(text)?;
-                    key = Some(message.key());
-                    if let Some(validators) = &validators {
-                        validate::<C>(validators, message.key(), text)?;
-                    }
-                    let correlation = if correlated { correlation_of::<C>(message.key(), text) } else { None };
-                    (message, correlation)
+    cx.hold().await;
+    // The message's key, once known: an error frame answering it carries its
+    // correlation id.
+    let mut key: Option<&'static str> = None;
+    let outcome: Result<Option<Frame>, FrameError> = async {
+        let (message, correlation) = match &frame {
+            Frame::Text(text) => {
+                let message = C::Incoming::decode_text(text)?;
+                key = Some(message.key());
+                if let Some(validators) = &validators {
+                    validate::<C>(validators, message.key(), text)?;
                 }
-                Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
-            };
-            let reply = handler.handle(&mut cx, message).await.map_err(FrameError::Handler)?;
-            let Some(reply) = reply else { return Ok(None) };
-            let frame = reply.encode()?;
-            Ok(Some(match correlation {
-                Some(id) => with_correlation::<C>(frame, reply.key(), id),
-                None => frame,
-            }))
-        }
-        .await;
-        outcome.map_err(|error| {
-            let key = key.or(match &error {
-                FrameError::Decode(DecodeError::Invalid { message, .. }) => Some(*message),
-                _ => None,
-            });
-            let correlation = match (&frame, key) {
-                (Frame::Text(text), Some(key)) if correlated => {
-                    C::DESCRIPTOR.message(key).and_then(|m| m.correlation_pointer).zip(correlation_of::<C>(key, text))
-                }
-                _ => None,
-            };
-            Failed { error, correlation }
-        })
+                let correlation = if correlated { correlation_of::<C>(message.key(), text) } else { None };
+                (message, correlation)
+            }
+            Frame::Binary(bytes) => (C::Incoming::decode_binary(bytes)?, None),
+        };
+        let reply = handler.handle(&mut cx, message).await.map_err(FrameError::Handler)?;
+        let Some(reply) = reply else { return Ok(None) };
+        let frame = reply.encode()?;
+        Ok(Some(match correlation {
+            Some(id) => with_correlation::<C>(frame, reply.key(), id),
+            None => frame,
+        }))
     }
+    .await;
+    outcome.map_err(|error| {
+        let key = key.or(match &error {
+            FrameError::Decode(DecodeError::Invalid { message, .. }) => Some(*message),
+            _ => None,
+        });
+        let correlation = match (&frame, key) {
+            (Frame::Text(text), Some(key)) if correlated => {
+                C::DESCRIPTOR.message(key).and_then(|m| m.correlation_pointer).zip(correlation_of::<C>(key, text))
+            }
+            _ => None,
+        };
+        Failed { error, correlation }
+    })
 }
 
 impl<C, P, S, H, F> Session for TypedSession<C, P, S, H, F>
@@ -500,6 +501,12 @@ where
                 self.busy = true;
                 Poll::Pending
             }
+        }
+    }
+
+    fn rest(&mut self) {
+        if !self.busy {
+            self.slot = None;
         }
     }
 

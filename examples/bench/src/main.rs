@@ -2,7 +2,7 @@
 //! benchmark (`src/bin/baseline.rs` is the other half, `src/bin/load/main.rs` measures both).
 //!
 //! Run it with `cargo run --release -p bench --bin bench -- --addr 127.0.0.1:8090
-//! [--no-validate] [--layer redis://HOST:PORT]`. `ws://ADDR/ws/echo` answers every `echo` with
+//! [--no-validate] [--layer redis://HOST:PORT] [--buffers BYTES]`. `ws://ADDR/ws/echo` answers every `echo` with
 //! an `echo_reply` carrying the same payload; every `say` on `ws://ADDR/ws/room/{room_id}`
 //! reaches the room as `said`, in every process on the same Redis with `--layer`.
 
@@ -10,8 +10,9 @@ use bench::{Bench, contract};
 use tidings::layer::{RedisConfig, RedisLayer};
 use tidings::{App, ServerConfig};
 
-/// Buffers of tungstenite per connection, the same in the baseline: small frames, many idle
-/// connections (the 128 KiB default is zero-filled before every read).
+/// Buffers of tungstenite per connection unless `--buffers` says otherwise, the same as the
+/// baselines' (wsload's and `src/bin/baseline.rs`): small frames, many idle connections (the
+/// 128 KiB default is zero-filled before every read).
 const BUFFER_SIZE: usize = 8 * 1024;
 
 /// A line on standard output; a reader that went away is no reason to stop serving.
@@ -42,7 +43,16 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--addr" => addr = args.next().ok_or("--addr needs HOST:PORT")?,
             "--no-validate" => config = config.validate(false),
             "--layer" => layer = Some(args.next().ok_or("--layer needs redis://HOST:PORT")?),
-            _ => return Err(format!("unknown option {arg}; use --addr HOST:PORT, --no-validate, --layer URL")),
+            "--buffers" => {
+                let bytes = args.next().and_then(|b| b.parse().ok()).ok_or("--buffers needs a size in bytes")?;
+                config.read_buffer_size = bytes;
+                config.write_buffer_size = bytes;
+            }
+            _ => {
+                return Err(format!(
+                    "unknown option {arg}; use --addr HOST:PORT, --no-validate, --layer URL, --buffers BYTES"
+                ));
+            }
         }
     }
     Ok(Options { addr, config, layer })

@@ -478,6 +478,10 @@ where
                 return Poll::Ready(None);
             }
             self.unflushed = true;
+            // A peer that sent no frame for an interval has the slot's allocation taken back.
+            if !self.started && self.last_seen.elapsed() >= self.config.ping_interval {
+                self.session.rest();
+            }
         }
         // A peer waiting for its handlers is not idle, unless it does not read their replies:
         // the waits are looked at again at the next turn.

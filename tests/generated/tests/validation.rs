@@ -2,7 +2,9 @@
 //! the Rust types cannot carry (here `maximum` on an `i64`) are enforced, with a pointer.
 
 use serde_json::json;
-use tidings::channel::FrameError;
+use std::task::Poll;
+
+use tidings::channel::{FrameError, Session};
 use tidings::codec::Frame;
 use tidings::layer::{Groups, Outbox};
 use tidings::{ConnectionId, HandlerError};
@@ -66,23 +68,28 @@ async fn address_parameters_outside_the_contracts_enum_are_refused() {
     assert!(refused.is_err(), "`kind` is user or group in the contract");
 }
 
+/// Starts `frame` in the session's slot and takes its outcome, which a handler that never
+/// waits has at the first poll; the slot then has nothing more to give.
+fn started(session: &mut dyn Session, frame: Frame) -> Result<Option<Frame>, String> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    session.start(frame);
+    let Poll::Ready(Some(outcome)) = session.poll_started(&mut cx) else {
+        panic!("the started frame's outcome, at once")
+    };
+    assert!(matches!(session.poll_started(&mut cx), Poll::Ready(None)), "an outcome is given once");
+    outcome.map_err(|failed| failed.error.to_string())
+}
+
 #[tokio::test]
 async fn the_session_slot_handles_one_frame_after_another_as_frame_does() {
     let channel = records::channel(Store);
     let (outbox, _queue) = Outbox::bounded(4);
     let mut session =
         channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), true).expect("open");
-    // The handler never waits: each poll is ready.
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    let mut started = |frame: Frame| {
-        session.start(frame);
-        let std::task::Poll::Ready(Some(outcome)) = session.poll_started(&mut cx) else {
-            panic!("the started frame's outcome, at once")
-        };
-        assert!(matches!(session.poll_started(&mut cx), std::task::Poll::Ready(None)), "an outcome is given once");
-        outcome.map_err(|failed| failed.error.to_string())
-    };
-    assert_eq!(started(record(5)), Ok(None));
-    assert_eq!(started(record(9)), Err("invalid `record` message at `/count`: must be at most 5".to_owned()));
-    assert_eq!(started(record(4)), Ok(None), "the slot is used again after a failure");
+    assert!(matches!(started(&mut *session, record(5)), Ok(None)));
+    let refused = started(&mut *session, record(9));
+    assert_eq!(refused, Err("invalid `record` message at `/count`: must be at most 5".to_owned()));
+    assert!(matches!(started(&mut *session, record(4)), Ok(None)), "the slot is used again after a failure");
+    session.rest();
+    assert!(matches!(started(&mut *session, record(3)), Ok(None)), "and allocated again after a rest");
 }
