@@ -122,15 +122,16 @@ pub trait Session: Send + Sync {
     /// Runs the connect hook.
     fn connected(&mut self) -> BoxFuture<'_, Result<(), HandlerError>>;
     /// Handles one frame; `Ok(Some(frame))` is the reply to send. The future owns what it
-    /// needs, so that a channel that allows it can have several frames in flight.
-    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Failed>>;
+    /// needs, so that a channel that allows it can have several frames in flight. A failure is
+    /// boxed: it is rare, and every reply would otherwise be moved about at its size.
+    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Box<Failed>>>;
     /// Starts handling one frame in the session's own slot, as [`frame`](Session::frame)
     /// would, but in an allocation kept from one frame to the next: how a connection handles
     /// the frame it has at work when it has only one. A frame the slot still held is dropped.
     fn start(&mut self, frame: Frame);
     /// Polls the frame [`start`](Session::start) began: `Ready(Some(outcome))` once, then
     /// `Ready(None)` until the next start. A handler that panics leaves the slot empty.
-    fn poll_started(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Option<Result<Option<Frame>, Failed>>>;
+    fn poll_started(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Option<Result<Option<Frame>, Box<Failed>>>>;
     /// Gives back the slot's allocation, when no frame is at work in it: the connection has
     /// been quiet, and the next [`start`](Session::start) allocates again.
     fn rest(&mut self);
@@ -398,7 +399,7 @@ async fn handling<C, P, S, H>(
     validators: Option<Arc<Validators>>,
     correlated: bool,
     frame: Frame,
-) -> Result<Option<Frame>, Failed>
+) -> Result<Option<Frame>, Box<Failed>>
 where
     C: ChannelSpec,
     P: Principal,
@@ -442,7 +443,7 @@ where
             }
             _ => None,
         };
-        Failed { error, correlation }
+        Box::new(Failed { error, correlation })
     })
 }
 
@@ -452,7 +453,7 @@ where
     P: Principal,
     S: Default + Send + Sync + 'static,
     H: Handler<C, P, S>,
-    F: Future<Output = Result<Option<Frame>, Failed>> + Send + 'static,
+    F: Future<Output = Result<Option<Frame>, Box<Failed>>> + Send + 'static,
 {
     fn authorize(&self) -> BoxFuture<'_, Result<(), AuthError>> {
         Box::pin(self.handler.authorize(self.cx.principal(), self.cx.params()))
@@ -471,7 +472,7 @@ where
         })
     }
 
-    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Failed>> {
+    fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Box<Failed>>> {
         let cx = self.cx.clone();
         Box::pin(handling(Arc::clone(&self.handler), cx, self.validators.clone(), self.correlated, frame))
     }
@@ -491,7 +492,7 @@ where
         self.busy = true;
     }
 
-    fn poll_started(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Option<Result<Option<Frame>, Failed>>> {
+    fn poll_started(&mut self, cx: &mut std::task::Context<'_>) -> Poll<Option<Result<Option<Frame>, Box<Failed>>>> {
         let (true, Some(slot)) = (self.busy, &mut self.slot) else { return Poll::Ready(None) };
         // Idle while it is polled: a handler that panics leaves nothing at work.
         self.busy = false;

@@ -136,9 +136,9 @@ where
 }
 
 /// A handler at work on one frame, beside the one in the session's slot.
-type Handling = CatchUnwind<AssertUnwindSafe<BoxFuture<'static, Result<Option<Frame>, Failed>>>>;
+type Handling = CatchUnwind<AssertUnwindSafe<BoxFuture<'static, Result<Option<Frame>, Box<Failed>>>>>;
 /// What a handler's work came to: its reply, its failure, or its panic.
-type Handled = std::thread::Result<Result<Option<Frame>, Failed>>;
+type Handled = std::thread::Result<Result<Option<Frame>, Box<Failed>>>;
 /// A server event becoming this connection's frame.
 type Mapping = CatchUnwind<AssertUnwindSafe<BoxFuture<'static, Option<Frame>>>>;
 

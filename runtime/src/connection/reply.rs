@@ -13,7 +13,10 @@ use super::Handled;
 pub(super) fn reply_frame(discriminator: Option<&'static str>, handled: Handled) -> Option<Frame> {
     let (error, correlation) = match handled {
         Ok(Ok(reply)) => return reply,
-        Ok(Err(Failed { error, correlation })) => (error, correlation),
+        Ok(Err(failed)) => {
+            let Failed { error, correlation } = *failed;
+            (error, correlation)
+        }
         Err(panic) => {
             let detail = panic
                 .downcast_ref::<&str>()
