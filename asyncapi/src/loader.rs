@@ -233,7 +233,7 @@ impl Workspace {
         node: &'a Value,
         seen: &mut Vec<(NodeId, String)>,
     ) -> Result<(FileId, JsonPointer, &'a Value), ResolveError> {
-        match node.get("$ref").and_then(Value::as_str) {
+        match crate::pointer::reference_of(node) {
             Some(reference) => {
                 let resolved = self.resolve_ref(file, reference, seen)?;
                 let value = self.value(&resolved).ok_or_else(|| {

@@ -161,8 +161,29 @@ fn follow_within<'v>(
 /// reader (the loader's reference finder, [`follow`], validation, the diff) agrees on what
 /// a reference is.
 pub fn ref_member(value: &serde_json::Value) -> Option<&serde_json::Value> {
-    value.as_object()?.get("$ref")
+    member(value.as_object()?, "$ref")
 }
+
+/// The member `key` of a JSON object: found by comparing names in a small object, by the map's
+/// hash in a larger one.
+///
+/// Contracts are mostly small objects, and build scripts run unoptimized by default: there,
+/// hashing a key for `Map::get` costs about 1,500 instructions, and comparing it with eight
+/// names a few hundred (`docs/BENCHMARKS.md`, "Generating code in build.rs").
+pub fn member<'v>(map: &'v serde_json::Map<String, serde_json::Value>, key: &str) -> Option<&'v serde_json::Value> {
+    if map.len() > SCANNED_MEMBERS {
+        return map.get(key);
+    }
+    for (name, value) in map {
+        if name == key {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The most members [`member`] compares names for.
+const SCANNED_MEMBERS: usize = 8;
 
 /// The reference text of a Reference Object (`{"$ref": "#/components/messages/hello"}`);
 /// `None` for anything else, including a `$ref` that is not a string (which the loader
@@ -191,7 +212,7 @@ pub fn follow_reference<'v>(
 /// One step down a JSON value: a key of an object or an index of an array.
 pub(crate) fn step<'v>(node: &'v serde_json::Value, token: &str) -> Option<&'v serde_json::Value> {
     match node {
-        serde_json::Value::Object(map) => map.get(token),
+        serde_json::Value::Object(map) => member(map, token),
         serde_json::Value::Array(items) => index(token).and_then(|i| items.get(i)),
         _ => None,
     }
@@ -299,6 +320,17 @@ fn percent_decode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_member_is_what_the_map_holds_under_its_name_small_or_large() {
+        for size in [0, 1, SCANNED_MEMBERS, SCANNED_MEMBERS + 1, 40] {
+            let map: serde_json::Map<String, serde_json::Value> =
+                (0..size).map(|i| (format!("k{i}"), serde_json::Value::from(i))).collect();
+            for key in (0..=size).map(|i| format!("k{i}")).chain(["".to_owned(), "k".to_owned()]) {
+                assert_eq!(member(&map, &key), map.get(&key), "{key} of {size}");
+            }
+        }
+    }
 
     #[test]
     fn escapes_round_trip() {

@@ -82,7 +82,7 @@ impl Cx {
         object: &'static str,
         ok: &mut bool,
     ) -> Option<T> {
-        let parsed = match map.get(key) {
+        let parsed = match crate::pointer::member(map, key) {
             Some(v) => self.within(key, |cx| T::from_node(v, cx)),
             None => T::absent().or_else(|| {
                 self.error(Problem::MissingField { field: key, object });

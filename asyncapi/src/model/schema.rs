@@ -1,5 +1,6 @@
 //! Schema Objects: kept as JSON values, checked keyword by keyword.
 
+use crate::pointer::member;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -56,7 +57,8 @@ fn check_schema(v: &Value, cx: &mut Cx) {
 /// false` no message can satisfy the schema, and the warning says so. Schemas that may get
 /// properties elsewhere (composition, pattern properties, conditionals) are left alone.
 fn check_required_defined(map: &serde_json::Map<String, Value>, cx: &mut Cx) {
-    let (Some(Value::Array(required)), Some(Value::Object(properties))) = (map.get("required"), map.get("properties"))
+    let (Some(Value::Array(required)), Some(Value::Object(properties))) =
+        (member(map, "required"), member(map, "properties"))
     else {
         return;
     };
@@ -64,7 +66,7 @@ fn check_required_defined(map: &serde_json::Map<String, Value>, cx: &mut Cx) {
     if open_elsewhere.iter().any(|k| map.contains_key(*k)) {
         return;
     }
-    let closed = map.get("additionalProperties") == Some(&Value::Bool(false));
+    let closed = member(map, "additionalProperties") == Some(&Value::Bool(false));
     for (i, name) in required.iter().enumerate() {
         let Some(name) = name.as_str() else { continue };
         if properties.contains_key(name) {

@@ -3,6 +3,7 @@
 //! other (`docs/TYPES.md`) and keeps large contracts fast to generate and compile.
 
 use serde_json::Value;
+use tidings_asyncapi::pointer::member;
 
 use super::names::{Case, ident_text};
 use super::source::Source;
@@ -24,8 +25,8 @@ impl Compact {
     pub(super) fn of(schema: &Value) -> Option<Self> {
         let map = schema.as_object()?;
         let annotation = |k: &str| matches!(k, "description" | "title" | "examples");
-        let string_typed = map.get("type").is_none_or(|t| t == "string");
-        let tag = match (map.get("const"), map.get("enum")) {
+        let string_typed = member(map, "type").is_none_or(|t| t == "string");
+        let tag = match (member(map, "const"), member(map, "enum")) {
             (Some(Value::String(value)), None) => Some(value.clone()),
             (None, Some(Value::Array(values))) if values.len() == 1 => values[0].as_str().map(str::to_owned),
             _ => None,
@@ -36,11 +37,11 @@ impl Compact {
             return (only && string_typed && !value.is_empty() && !variant.starts_with("r#"))
                 .then_some(Self::Tag { value, variant });
         }
-        let min = map.get("minLength").and_then(Value::as_u64);
-        let max = map.get("maxLength").and_then(Value::as_u64);
+        let min = member(map, "minLength").and_then(Value::as_u64);
+        let max = member(map, "maxLength").and_then(Value::as_u64);
         let only = map.keys().all(|k| matches!(k.as_str(), "type" | "minLength" | "maxLength") || annotation(k));
-        (map.get("type").is_some_and(|t| t == "string") && only && (min.is_some() || max.is_some())).then(|| {
-            let description = map.get("description").or_else(|| map.get("title")).and_then(Value::as_str);
+        (member(map, "type").is_some_and(|t| t == "string") && only && (min.is_some() || max.is_some())).then(|| {
+            let description = member(map, "description").or_else(|| member(map, "title")).and_then(Value::as_str);
             Self::Bounded { min, max, description: description.map(str::to_owned) }
         })
     }
@@ -89,7 +90,7 @@ impl Compact {
 /// the format (a `u32` for `format: int32, minimum: 0` holds more than `int32`), are checked
 /// by validation, which holds integers to their format's range.
 pub(super) fn integer_by_one_rule(map: &mut serde_json::Map<String, Value>) {
-    let integer = match map.get("type") {
+    let integer = match member(map, "type") {
         Some(Value::String(t)) => t == "integer",
         Some(Value::Array(types)) => {
             types.iter().any(|t| t == "integer") && types.iter().all(|t| t == "integer" || t == "null")
@@ -99,10 +100,10 @@ pub(super) fn integer_by_one_rule(map: &mut serde_json::Map<String, Value>) {
     if !integer || map.contains_key("enum") {
         return;
     }
-    let format = map.get("format").and_then(Value::as_str).unwrap_or_default();
+    let format = member(map, "format").and_then(Value::as_str).unwrap_or_default();
     let lower = |at_least: f64| {
-        map.get("minimum").and_then(Value::as_f64).is_some_and(|m| m >= at_least)
-            || map.get("exclusiveMinimum").and_then(Value::as_f64).is_some_and(|m| m >= at_least - 1.0)
+        member(map, "minimum").and_then(Value::as_f64).is_some_and(|m| m >= at_least)
+            || member(map, "exclusiveMinimum").and_then(Value::as_f64).is_some_and(|m| m >= at_least - 1.0)
     };
     let (non_negative, positive) = (format.starts_with("uint") || lower(0.0), lower(1.0));
     let bits = match format {

@@ -24,7 +24,7 @@ pub(super) fn ident(text: &str) -> Ident {
 }
 
 pub(super) fn text_of<'a>(fields: &'a Value, key: &str) -> Option<&'a str> {
-    fields.get(key).and_then(Value::as_str)
+    fields.as_object().and_then(|map| tidings_asyncapi::pointer::member(map, key)).and_then(Value::as_str)
 }
 
 pub(super) fn opt(text: Option<&str>) -> TokenStream {

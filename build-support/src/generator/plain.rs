@@ -15,6 +15,7 @@
 //! (as with compact types), so the types it writes refer to them as they would to its own.
 
 use std::collections::{BTreeSet, HashSet};
+use tidings_asyncapi::pointer::member;
 
 use serde_json::{Map, Value};
 
@@ -56,11 +57,11 @@ impl Plain {
         let struct_keys = |k: &str| {
             matches!(k, "type" | "properties" | "required" | "additionalProperties" | "description" | "examples")
         };
-        if map.get("type")? != "object" || !map.keys().all(|k| struct_keys(k)) || !annotations_fit(map) {
+        if member(map, "type")? != "object" || !map.keys().all(|k| struct_keys(k)) || !annotations_fit(map) {
             return None;
         }
-        let properties = map.get("properties")?.as_object().filter(|p| !p.is_empty())?;
-        let required: Vec<&str> = match map.get("required") {
+        let properties = member(map, "properties")?.as_object().filter(|p| !p.is_empty())?;
+        let required: Vec<&str> = match member(map, "required") {
             None => Vec::new(),
             Some(Value::Array(names)) => names.iter().map(Value::as_str).collect::<Option<_>>()?,
             Some(_) => return None,
@@ -68,7 +69,7 @@ impl Plain {
         if !required.iter().all(|name| properties.contains_key(*name)) {
             return None;
         }
-        let deny_unknown_fields = match map.get("additionalProperties") {
+        let deny_unknown_fields = match member(map, "additionalProperties") {
             None | Some(Value::Bool(true)) => false,
             Some(Value::Bool(false)) => true,
             Some(_) => return None,
@@ -85,7 +86,7 @@ impl Plain {
                 return None;
             }
             let property_map = schema.as_object()?;
-            let description = match property_map.get("description") {
+            let description = match member(property_map, "description") {
                 None => None,
                 Some(Value::String(text)) => Some(text.clone()),
                 Some(_) => return None,
@@ -94,7 +95,7 @@ impl Plain {
             fields.push(Field { property: property.clone(), name, required, description, ty: Type::of(schema)? });
         }
         fields.sort_by(|a, b| a.name.cmp(&b.name));
-        let description = map.get("description").and_then(Value::as_str).map(str::to_owned);
+        let description = member(map, "description").and_then(Value::as_str).map(str::to_owned);
         Some(Self { description, deny_unknown_fields, fields })
     }
 
@@ -195,7 +196,7 @@ impl Type {
         if !annotations_fit(map) {
             return None;
         }
-        if let Some(reference) = map.get("$ref") {
+        if let Some(reference) = member(map, "$ref") {
             let name = reference.as_str()?.strip_prefix("#/definitions/")?;
             return map.keys().all(|k| k == "$ref" || k == "description").then(|| Self::Named(name.to_owned()));
         }
@@ -203,7 +204,7 @@ impl Type {
             map.keys()
                 .all(|k| matches!(k.as_str(), "type" | "description" | "examples") || allowed.contains(&k.as_str()))
         };
-        match map.get("type")?.as_str()? {
+        match member(map, "type")?.as_str()? {
             "string" if only(&[]) => Some(Self::Std("::std::string::String")),
             "boolean" if only(&[]) => Some(Self::Std("bool")),
             "number"
@@ -213,7 +214,7 @@ impl Type {
                 if !bounds.iter().all(|b| map.get(*b).is_none_or(Value::is_number)) {
                     return None;
                 }
-                match map.get("format") {
+                match member(map, "format") {
                     None => Some(Self::Std("f64")),
                     Some(Value::String(format)) => Some(Self::Std(if format == "float" { "f32" } else { "f64" })),
                     Some(_) => None,
@@ -222,12 +223,12 @@ impl Type {
             // What `integer_by_one_rule` leaves: a format of typify's table, and `minimum: 1`
             // for a `NonZero` type.
             "integer" if only(&["format", "minimum"]) => {
-                let positive = match map.get("minimum") {
+                let positive = match member(map, "minimum") {
                     None => false,
                     Some(minimum) if minimum.as_f64() == Some(1.0) => true,
                     Some(_) => return None,
                 };
-                let (plain, non_zero) = match map.get("format").map(Value::as_str) {
+                let (plain, non_zero) = match member(map, "format").map(Value::as_str) {
                     None => ("i64", "::std::num::NonZeroU64"),
                     Some(Some("int8")) => ("i8", "::std::num::NonZeroU8"),
                     Some(Some("uint8")) => ("u8", "::std::num::NonZeroU8"),
@@ -241,7 +242,7 @@ impl Type {
                 };
                 Some(Self::Std(if positive { non_zero } else { plain }))
             }
-            "array" if only(&["items"]) => Some(Self::Vec(Box::new(Self::of(map.get("items")?)?))),
+            "array" if only(&["items"]) => Some(Self::Vec(Box::new(Self::of(member(map, "items")?)?))),
             _ => None,
         }
     }
@@ -266,7 +267,7 @@ impl Type {
 /// Whether a schema's annotations are what typify reads them as: a string `description`
 /// and an array of `examples` (anything else fails to read as a schema at all).
 fn annotations_fit(map: &Map<String, Value>) -> bool {
-    map.get("description").is_none_or(Value::is_string) && map.get("examples").is_none_or(Value::is_array)
+    member(map, "description").is_none_or(Value::is_string) && member(map, "examples").is_none_or(Value::is_array)
 }
 
 /// typify's placeholder doc, a name in backticks, which generation drops (`redirect.rs`).
