@@ -55,7 +55,7 @@ struct Raw<'a>(&'a Value);
 impl<'a> Raw<'a> {
     /// The value of field `key`, as written.
     fn field(self, key: &str) -> Option<Raw<'a>> {
-        self.0.as_object()?.get(key).map(Raw)
+        crate::pointer::member(self.0.as_object()?, key).map(Raw)
     }
 
     /// Whether the object has field `key`, whatever its value.

@@ -10,6 +10,7 @@
 //! ranges differ), or a composition, keeps the message under the interpreter.
 
 use serde_json::{Map, Value};
+use tidings_asyncapi::pointer::member;
 
 /// Keywords that say nothing about which values are valid, and that leave a schema's
 /// generated type as it is (the compact forms of `compact.rs` allow these alone).
@@ -35,7 +36,7 @@ impl Walk<'_> {
             return false;
         }
         let Value::Object(map) = schema else { return false };
-        if let Some(reference) = map.get("$ref") {
+        if let Some(reference) = member(map, "$ref") {
             let target = reference
                 .as_str()
                 .and_then(|r| r.strip_prefix("#/definitions/"))
@@ -48,21 +49,21 @@ impl Walk<'_> {
         };
         // A string constant, or a choice of strings: an enum of those values.
         let strings = |values: &[Value]| !values.is_empty() && values.iter().all(Value::is_string);
-        if let Some(value) = map.get("const") {
-            return value.is_string() && known(&["const", "type"]) && map.get("type").is_none_or(|t| t == "string");
+        if let Some(value) = member(map, "const") {
+            return value.is_string() && known(&["const", "type"]) && member(map, "type").is_none_or(|t| t == "string");
         }
-        if let Some(values) = map.get("enum") {
+        if let Some(values) = member(map, "enum") {
             return values.as_array().is_some_and(|v| strings(v))
                 && known(&["enum", "type"])
-                && map.get("type").is_none_or(|t| t == "string");
+                && member(map, "type").is_none_or(|t| t == "string");
         }
-        match map.get("type").and_then(Value::as_str) {
+        match member(map, "type").and_then(Value::as_str) {
             Some("object") => self.object(map, &known),
             Some("string") => known(&["type", "minLength", "maxLength"]) && lengths(map),
-            Some("integer") => known(&["type", "minimum"]) && map.get("minimum").is_none_or(unsigned_floor),
+            Some("integer") => known(&["type", "minimum"]) && member(map, "minimum").is_none_or(unsigned_floor),
             Some("number") => known(&["type"]),
             Some("boolean") => known(&["type"]),
-            Some("array") => known(&["type", "items"]) && map.get("items").is_some_and(|items| self.nested(items)),
+            Some("array") => known(&["type", "items"]) && member(map, "items").is_some_and(|items| self.nested(items)),
             _ => false,
         }
     }
@@ -72,12 +73,12 @@ impl Walk<'_> {
         if !known(&["type", "properties", "required"]) {
             return false;
         }
-        let properties = match map.get("properties") {
+        let properties = match member(map, "properties") {
             Some(Value::Object(properties)) if !properties.is_empty() => properties,
             _ => return false,
         };
         let required: Vec<&str> =
-            map.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+            member(map, "required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
         properties.iter().all(|(name, property)| required.contains(&name.as_str()) && self.nested(property))
     }
 
@@ -91,7 +92,7 @@ impl Walk<'_> {
 
 /// Length bounds the runtime's `BoundedString` holds: whole numbers.
 fn lengths(map: &Map<String, Value>) -> bool {
-    ["minLength", "maxLength"].iter().all(|k| map.get(*k).is_none_or(|v| v.as_u64().is_some()))
+    ["minLength", "maxLength"].iter().all(|k| member(map, k).is_none_or(|v| v.as_u64().is_some()))
 }
 
 /// A lower bound that makes the integer a `u64` (`minimum: 0`) or a `NonZeroU64` (`minimum:

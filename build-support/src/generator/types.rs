@@ -11,6 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use tidings_asyncapi::pointer::member;
 
 use indexmap::IndexMap;
 use proc_macro2::TokenStream;
@@ -146,7 +147,7 @@ impl SchemaSet {
         findings: &mut Vec<Finding>,
     ) {
         let Value::Object(map) = schema else { return };
-        if let Some(reference) = map.get("$ref").and_then(Value::as_str).map(str::to_owned) {
+        if let Some(reference) = member(map, "$ref").and_then(Value::as_str).map(str::to_owned) {
             let target = RefTarget::split(&reference).pointer().unwrap_or_default();
             let name = target.last().unwrap_or("Schema").to_owned();
             let def = self.add(doc, &target, &name, findings);
@@ -324,11 +325,13 @@ impl SchemaSet {
     fn composition_cycles(&self) -> HashSet<String> {
         fn edges(schema: &Value, out: &mut Vec<String>) {
             let Value::Object(map) = schema else { return };
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+            if let Some(name) =
+                member(map, "$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/"))
+            {
                 out.push(name.to_owned());
             }
             for keyword in ["allOf", "oneOf", "anyOf"] {
-                map.get(keyword).and_then(Value::as_array).into_iter().flatten().for_each(|m| edges(m, out));
+                member(map, keyword).and_then(Value::as_array).into_iter().flatten().for_each(|m| edges(m, out));
             }
         }
         let graph: HashMap<&str, Vec<String>> = self
@@ -379,7 +382,9 @@ fn replaced_name(name: &str) -> String {
 fn references<'a>(schema: &'a Value, out: &mut HashSet<&'a str>) {
     match schema {
         Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/")) {
+            if let Some(name) =
+                member(map, "$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/definitions/"))
+            {
                 out.insert(name);
             }
             map.values().for_each(|child| references(child, out));
@@ -394,7 +399,7 @@ fn normalize(schema: &mut Value, at: &JsonPointer, findings: &mut Vec<Finding>) 
     let Value::Object(map) = schema else { return };
     if map.contains_key("$ref") {
         // Draft 07 ignores the siblings of `$ref`; only a description is worth keeping.
-        let description = map.get("description").or_else(|| map.get("title")).cloned();
+        let description = member(map, "description").or_else(|| member(map, "title")).cloned();
         map.retain(|k, _| k == "$ref");
         if let Some(description) = description {
             map.insert("description".into(), description);
@@ -403,7 +408,7 @@ fn normalize(schema: &mut Value, at: &JsonPointer, findings: &mut Vec<Finding>) 
     }
     // A string `const` becomes a one-value `enum`, which typify turns into a one-variant
     // enum: the discriminator is then checked when reading and always right when writing.
-    if let Some(Value::String(c)) = map.get("const").cloned()
+    if let Some(Value::String(c)) = member(map, "const").cloned()
         && !map.contains_key("enum")
     {
         map.remove("const");
@@ -413,9 +418,9 @@ fn normalize(schema: &mut Value, at: &JsonPointer, findings: &mut Vec<Finding>) 
     if let Some(title) = map.remove("title") {
         map.entry("description").or_insert(title);
     }
-    if map.get("nullable") == Some(&Value::Bool(true)) {
+    if member(map, "nullable") == Some(&Value::Bool(true)) {
         map.remove("nullable");
-        if let Some(Value::String(t)) = map.get("type").cloned() {
+        if let Some(Value::String(t)) = member(map, "type").cloned() {
             map.insert("type".into(), serde_json::json!([t, "null"]));
         }
     }
@@ -430,13 +435,13 @@ fn normalize(schema: &mut Value, at: &JsonPointer, findings: &mut Vec<Finding>) 
             || matches!(k.as_str(), "discriminator" | "externalDocs" | "deprecated" | "$id" | "$schema" | "$comment")
             || (matches!(k.as_str(), "allOf" | "anyOf" | "oneOf") && v.as_array().is_some_and(Vec::is_empty)))
     });
-    if let Some(default) = map.get("default")
-        && !default_fits(default, map.get("type"))
+    if let Some(default) = member(map, "default")
+        && !default_fits(default, member(map, "type"))
     {
         map.remove("default");
         findings.push(Finding::warning(BuildProblem::DefaultNotTyped, at.join("default")));
     }
-    if let Some(values) = map.get("enum").and_then(Value::as_array)
+    if let Some(values) = member(map, "enum").and_then(Value::as_array)
         && !enum_is_typeable(values)
     {
         let all_strings = values.iter().all(Value::is_string);
