@@ -447,6 +447,13 @@ where
     })
 }
 
+impl<C: ChannelSpec, P, S, H, F> TypedSession<C, P, S, H, F> {
+    /// The handling of `frame`, owning its clone of what the session has.
+    fn handling(&self, frame: Frame) -> F {
+        (self.handling)(Arc::clone(&self.handler), self.cx.clone(), self.validators.clone(), self.correlated, frame)
+    }
+}
+
 impl<C, P, S, H, F> Session for TypedSession<C, P, S, H, F>
 where
     C: ChannelSpec,
@@ -473,18 +480,11 @@ where
     }
 
     fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Box<Failed>>> {
-        let cx = self.cx.clone();
-        Box::pin(handling(Arc::clone(&self.handler), cx, self.validators.clone(), self.correlated, frame))
+        Box::pin(self.handling(frame))
     }
 
     fn start(&mut self, frame: Frame) {
-        let future = (self.handling)(
-            Arc::clone(&self.handler),
-            self.cx.clone(),
-            self.validators.clone(),
-            self.correlated,
-            frame,
-        );
+        let future = self.handling(frame);
         match &mut self.slot {
             Some(slot) => slot.get_mut().set(future),
             None => self.slot = Some(SyncWrapper::new(Box::pin(future))),
