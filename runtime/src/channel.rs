@@ -366,6 +366,7 @@ where
             events: self.events,
             slot: None,
             busy: false,
+            lent: None,
             handling: handling::<C, P, S, H>,
         }))
     }
@@ -385,27 +386,37 @@ struct TypedSession<C: ChannelSpec, P, S, H, F> {
     slot: Option<SyncWrapper<Pin<Box<F>>>>,
     /// The slot holds a frame at work.
     busy: bool,
+    /// The session's parts that the slot's frames work with, between two of them: moved into
+    /// the frame that `start` begins and moved back when it ends, instead of cloned for each
+    /// frame and dropped after it (an atomic reference count taken and given back per part).
+    /// `None` while a frame has them, and after one panicked with them.
+    lent: Option<Lent<C, P, S, H>>,
     /// `handling` for this channel: what names the slot's future type, which has no name.
     handling: MakeHandling<C, P, S, H, F>,
 }
 
-type MakeHandling<C, P, S, H, F> = fn(Arc<H>, Context<C, P, S>, Option<Arc<Validators>>, bool, Frame) -> F;
+type MakeHandling<C, P, S, H, F> = fn(Lent<C, P, S, H>, bool, Frame) -> F;
+
+/// What the handling of a frame owns of its session: a clone of each part it works with.
+struct Lent<C: ChannelSpec, P, S, H> {
+    handler: Arc<H>,
+    cx: Context<C, P, S>,
+    validators: Option<Arc<Validators>>,
+}
+
+/// What a frame's handling came to, with the parts it was lent, given back.
+type Outcome<C, P, S, H> = (Lent<C, P, S, H>, Result<Option<Frame>, Box<Failed>>);
 
 /// The handling of one frame: decoded, validated, handed to the handler, and its reply
 /// encoded, with the request's correlation id when `correlated` says a message may carry one.
-async fn handling<C, P, S, H>(
-    handler: Arc<H>,
-    mut cx: Context<C, P, S>,
-    validators: Option<Arc<Validators>>,
-    correlated: bool,
-    frame: Frame,
-) -> Result<Option<Frame>, Box<Failed>>
+async fn handling<C, P, S, H>(lent: Lent<C, P, S, H>, correlated: bool, frame: Frame) -> Outcome<C, P, S, H>
 where
     C: ChannelSpec,
     P: Principal,
     S: Default + Send + Sync + 'static,
     H: Handler<C, P, S>,
 {
+    let Lent { handler, mut cx, validators } = lent;
     cx.hold().await;
     // The message's key, once known: an error frame answering it carries its
     // correlation id.
@@ -432,7 +443,9 @@ where
         }))
     }
     .await;
-    outcome.map_err(|error| {
+    // The state is free for the connection's next frame or hook.
+    cx.release();
+    let outcome = outcome.map_err(|error| {
         let key = key.or(match &error {
             FrameError::Decode(DecodeError::Invalid { message, .. }) => Some(*message),
             _ => None,
@@ -444,13 +457,19 @@ where
             _ => None,
         };
         Box::new(Failed { error, correlation })
-    })
+    });
+    (Lent { handler, cx, validators }, outcome)
 }
 
 impl<C: ChannelSpec, P, S, H, F> TypedSession<C, P, S, H, F> {
-    /// The handling of `frame`, owning its clone of what the session has.
-    fn handling(&self, frame: Frame) -> F {
-        (self.handling)(Arc::clone(&self.handler), self.cx.clone(), self.validators.clone(), self.correlated, frame)
+    /// The handling of `frame`, with `lent`, or else with its own clone of what the session has.
+    fn handling(&self, lent: Option<Lent<C, P, S, H>>, frame: Frame) -> F {
+        let lent = lent.unwrap_or_else(|| Lent {
+            handler: Arc::clone(&self.handler),
+            cx: self.cx.clone(),
+            validators: self.validators.clone(),
+        });
+        (self.handling)(lent, self.correlated, frame)
     }
 }
 
@@ -460,7 +479,7 @@ where
     P: Principal,
     S: Default + Send + Sync + 'static,
     H: Handler<C, P, S>,
-    F: Future<Output = Result<Option<Frame>, Box<Failed>>> + Send + 'static,
+    F: Future<Output = Outcome<C, P, S, H>> + Send + 'static,
 {
     fn authorize(&self) -> BoxFuture<'_, Result<(), AuthError>> {
         Box::pin(self.handler.authorize(self.cx.principal(), self.cx.params()))
@@ -480,11 +499,13 @@ where
     }
 
     fn frame(&self, frame: Frame) -> BoxFuture<'static, Result<Option<Frame>, Box<Failed>>> {
-        Box::pin(self.handling(frame))
+        let handling = self.handling(None, frame);
+        Box::pin(async move { handling.await.1 })
     }
 
     fn start(&mut self, frame: Frame) {
-        let future = self.handling(frame);
+        let lent = self.lent.take();
+        let future = self.handling(lent, frame);
         match &mut self.slot {
             Some(slot) => slot.get_mut().set(future),
             None => self.slot = Some(SyncWrapper::new(Box::pin(future))),
@@ -497,7 +518,10 @@ where
         // Idle while it is polled: a handler that panics leaves nothing at work.
         self.busy = false;
         match slot.get_mut().as_mut().poll(cx) {
-            Poll::Ready(outcome) => Poll::Ready(Some(outcome)),
+            Poll::Ready((lent, outcome)) => {
+                self.lent = Some(lent);
+                Poll::Ready(Some(outcome))
+            }
             Poll::Pending => {
                 self.busy = true;
                 Poll::Pending

@@ -93,3 +93,44 @@ async fn the_session_slot_handles_one_frame_after_another_as_frame_does() {
     session.rest();
     assert!(matches!(started(&mut *session, record(3)), Ok(None)), "and allocated again after a rest");
 }
+
+/// Counts the records of its connection in the connection's state, and tells at the end.
+struct Counting(std::sync::mpsc::Sender<u32>);
+
+#[derive(Default)]
+struct Counted(u32);
+
+impl records::Records<(), Counted> for Counting {
+    async fn store(&self, cx: &mut records::Context<(), Counted>, _: types::Record) -> Result<(), HandlerError> {
+        cx.state_mut().0 += 1;
+        Ok(())
+    }
+
+    async fn on_disconnect(&self, cx: &mut records::Context<(), Counted>) {
+        let _ = self.0.send(cx.state().0);
+    }
+}
+
+/// The slot's frames are lent the session's context and give it back: the state one frame
+/// changed is the next one's, through a refused frame and a rest, and no frame keeps it from
+/// the disconnect hook.
+#[tokio::test]
+async fn the_state_goes_from_one_slot_frame_to_the_next_and_is_free_at_the_end() {
+    let (told, counts) = std::sync::mpsc::channel();
+    let channel = records::channel(Counting(told));
+    let (outbox, _queue) = Outbox::bounded(4);
+    let mut session =
+        channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), true).expect("open");
+    assert!(matches!(started(&mut *session, record(1)), Ok(None)));
+    assert!(started(&mut *session, record(9)).is_err(), "refused before its handler");
+    assert!(matches!(started(&mut *session, record(2)), Ok(None)));
+    session.rest();
+    assert!(matches!(started(&mut *session, record(3)), Ok(None)));
+    let end = async {
+        // A frame handled beside the slot has the same state.
+        assert!(matches!(session.frame(record(4)).await, Ok(None)));
+        session.disconnected().await;
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), end).await.expect("no slot frame keeps the state");
+    assert_eq!(counts.try_recv().ok(), Some(4), "four records stored in one state");
+}
