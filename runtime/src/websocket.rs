@@ -13,17 +13,20 @@
 //! a 60-byte frame: a fifth of the instructions of an echo reply). Here the socket is read
 //! into the adapter's own buffer, whose free part is never initialized
 //! (`tokio_util::io::poll_read_buf`), at most [`ServerConfig::read_buffer_size`] bytes at a
-//! time; tungstenite takes what it needs from there in small pieces ([`ENGINE_READ`]), each
-//! zero-filled at that size only and then copied once.
+//! time; tungstenite takes what it needs from there in pieces of 1 KiB ([`ENGINE_READ`]), each
+//! zero-filled at that size only and then copied once. A buffer emptied goes to the thread
+//! ([`SPARE`]) for the next connection that reads there, so a connection waiting for its peer
+//! holds no read buffer.
 //!
 //! [`ServerConfig::read_buffer_size`]: crate::ServerConfig::read_buffer_size
 
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use bytes::{Buf, BytesMut};
+use bytes::{Buf, BufMut, BytesMut};
 use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::ServerHandshake;
@@ -44,17 +47,18 @@ pub(crate) struct WebSocket<S> {
     closing: bool,
 }
 
-/// How much tungstenite asks of the adapter per read, and zero-fills before it asks: a few
-/// small frames, or a piece of a large one (a 64 KiB message is taken in 128 pieces, copied
-/// from the adapter's buffer without a system call each).
-const ENGINE_READ: usize = 512;
+/// How much tungstenite asks of the adapter per read, and zero-fills before it asks: several
+/// small frames, most chat and RPC frames whole, or a piece of a larger one (a 64 KiB message
+/// is taken in 64 pieces, each copied from the adapter's buffer without a system call).
+const ENGINE_READ: usize = 1024;
 
 /// The async stream seen as a blocking one: an operation that would wait returns
 /// `WouldBlock`, with the waker registered for the readiness it waits for.
 struct Io<S> {
     stream: S,
     waker: Waker,
-    /// Bytes read from the stream that tungstenite has not taken yet.
+    /// Bytes read from the stream that tungstenite has not taken yet; no allocation when there
+    /// are none (the thread keeps it, [`SPARE`]).
     staged: BytesMut,
     /// The most read from the stream at once.
     read_size: usize,
@@ -74,21 +78,35 @@ fn would_block<T>(poll: Poll<io::Result<T>>) -> io::Result<T> {
     }
 }
 
+thread_local! {
+    /// The read buffer of the connection that last emptied its own on this thread, for the
+    /// next that reads: a connection holds one only while it has bytes tungstenite has not
+    /// taken, so a waiting connection holds none, whatever `read_buffer_size` is.
+    static SPARE: Cell<Option<BytesMut>> = const { Cell::new(None) };
+}
+
 impl<S: AsyncRead + Unpin> io::Read for Io<S> {
     /// What is staged, or else what the stream has now (`WouldBlock` if nothing; 0 at its end).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.staged.is_empty() {
+            let mut staged = SPARE.take().unwrap_or_default();
             // An empty buffer that no one else holds is reused from its start.
-            self.staged.reserve(self.read_size);
+            staged.reserve(self.read_size);
             let cx = &mut Context::from_waker(&self.waker);
-            let read = would_block(tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut self.staged))?;
-            if read == 0 {
-                return Ok(0);
+            let read =
+                tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut (&mut staged).limit(self.read_size));
+            if !matches!(read, Poll::Ready(Ok(1..))) {
+                SPARE.set(Some(staged));
+                return would_block(read);
             }
+            self.staged = staged;
         }
         let taken = buf.len().min(self.staged.len());
         buf[..taken].copy_from_slice(&self.staged[..taken]);
         self.staged.advance(taken);
+        if self.staged.is_empty() {
+            SPARE.set(Some(std::mem::take(&mut self.staged)));
+        }
         Ok(taken)
     }
 }
@@ -256,11 +274,11 @@ mod tests {
     async fn frames_of_every_size_are_read_through_the_staging_buffer() -> Result<(), Box<dyn std::error::Error>> {
         use futures_util::{SinkExt, StreamExt};
         let (server, client) = tokio::io::duplex(256 * 1024);
-        let config = WebSocketConfig::default().read_buffer_size(1000);
+        let config = WebSocketConfig::default().read_buffer_size(1500);
         let accepted = tokio::spawn(accept(server, tungstenite::handshake::server::NoCallback, config));
         let (mut client, _) = tokio_tungstenite::client_async("ws://localhost/", client).await?;
         let mut server = accepted.await??;
-        let sizes = [1, 60, 511, 512, 513, 999, 1000, 1001, 3000, 70_000, 5, 5];
+        let sizes = [1, 60, 1023, 1024, 1025, 1499, 1500, 1501, 4000, 70_000, 5, 5];
         let texts: Vec<String> = sizes
             .iter()
             .enumerate()
@@ -277,6 +295,7 @@ mod tests {
                 other => panic!("a frame of {} bytes came out as {other:?}", text.len()),
             }
         }
+        assert_eq!(server.inner.get_ref().staged.capacity(), 0, "a socket that has nothing staged holds no buffer");
         client.close(None).await?;
         assert!(matches!(server.next().await, Some(Ok(Message::Close(_)))), "the close comes after the frames");
         assert!(server.next().await.is_none(), "the close ends the socket");
