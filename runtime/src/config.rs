@@ -36,10 +36,12 @@ pub struct ServerConfig {
     /// timeout); pushes from elsewhere (broadcasts, sends) never wait, and a peer whose queue
     /// they find full is closed with 1013. Memory per connection stays bounded either way.
     pub outbound_queue: usize,
-    /// The most bytes read from a connection's socket at once (default 4 KiB; tungstenite's
-    /// own default of 128 KiB costs 128 KiB per idle connection). The built-in front end reads
-    /// into a buffer of this size that is never zero-filled, so only what was read into it is
-    /// resident; behind axum it is tungstenite's read buffer, zero-filled before every read.
+    /// The most bytes read from a connection's socket at once (default 4 KiB). The built-in
+    /// front end reads into a buffer of this size that is never zero-filled and that a
+    /// connection holds only while tungstenite has not taken all of it: a connection waiting
+    /// for its peer holds none. Behind axum it is tungstenite's read buffer, zero-filled before
+    /// every read and held for the connection's life (tungstenite's own default of 128 KiB
+    /// would cost 128 KiB per idle connection there).
     pub read_buffer_size: usize,
     /// tungstenite's write buffer target per connection (default 4 KiB, for the same reason).
     pub write_buffer_size: usize,
