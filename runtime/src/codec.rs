@@ -178,18 +178,31 @@ fn leading_tag<'a>(text: &'a str, property: &str) -> Option<&'a str> {
     // Byte by byte: every delimiter looked for is ASCII, so the slice taken is on character
     // boundaries (this runs for every frame).
     let bytes = text.as_bytes();
-    let at = past(bytes, 0, b'{')?;
-    let at = past(bytes, at, b'"')?;
-    let at = at + property.len();
-    if bytes.get(at - property.len()..at)? != property.as_bytes() || bytes.get(at) != Some(&b'"') {
-        return None;
-    }
-    let at = past(bytes, at + 1, b':')?;
-    let at = past(bytes, at, b'"')?;
+    let at = match canonical_opening(bytes, property) {
+        Some(at) => at,
+        None => {
+            let at = past(bytes, 0, b'{')?;
+            let at = past(bytes, at, b'"')?;
+            let at = at + property.len();
+            if bytes.get(at - property.len()..at)? != property.as_bytes() || bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            let at = past(bytes, at + 1, b':')?;
+            past(bytes, at, b'"')?
+        }
+    };
     // An escape is left to the parser, and so is a control character (not allowed in a JSON
     // string: the parser says so).
     let end = bytes[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
     (bytes[at + end] == b'"').then(|| &text[at..at + end])
+}
+
+/// Where the discriminator's value starts in a frame that opens as serializers write it,
+/// `{"property":"`, without whitespace: three comparisons of whole slices.
+fn canonical_opening(bytes: &[u8], property: &str) -> Option<usize> {
+    let name = bytes.strip_prefix(b"{\"")?;
+    let rest = name.strip_prefix(property.as_bytes())?;
+    rest.starts_with(b"\":\"").then_some(property.len() + 5)
 }
 
 /// Where `bytes` go on after `byte`, found at `at` after JSON whitespace.
@@ -430,6 +443,13 @@ mod tests {
         assert_eq!(leading_tag(r#"{"action":"say"#, "action"), None);
         assert_eq!(leading_tag(r#"{"act"#, "action"), None);
         assert_eq!(leading_tag("", "action"), None);
+        // The same without whitespace, the serializers' form, read by whole-slice comparisons.
+        assert_eq!(leading_tag(r#"{"action":"s\u0061y"}"#, "action"), None);
+        assert_eq!(leading_tag(r#"{"actions":"say"}"#, "action"), None);
+        assert_eq!(leading_tag(r#"{"action":3}"#, "action"), None);
+        assert_eq!(leading_tag("{\"action\":\"s\ty\"}", "action"), None);
+        assert_eq!(leading_tag(r#"{"action":""}"#, "action"), Some(""));
+        assert_eq!(leading_tag(r#"{"action":"#, "action"), None);
         // Each of those gives the same answer through the full reading.
         assert_eq!(read_tag(r#"{"actions": "say", "action": "ask"}"#, "action").as_deref(), Ok("ask"));
     }
