@@ -10,7 +10,7 @@
 //!
 //! The adapter also does the socket's reads. tungstenite zero-fills the free part of its read
 //! buffer before every read it makes, as much as the configured read size (8 KiB zeroed for
-//! a 60-byte frame: a fifth of the instructions of an echo reply). Here the socket is read
+//! a 60-byte frame, and all of it resident once it has been read into). Here the socket is read
 //! into the adapter's own buffer, whose free part is never initialized
 //! (`tokio_util::io::poll_read_buf`), at most [`ServerConfig::read_buffer_size`] bytes at a
 //! time; tungstenite takes what it needs from there in pieces of 1 KiB ([`ENGINE_READ`]), each
@@ -269,7 +269,8 @@ mod tests {
 
     /// Frames come out whole and in order whatever their size against the adapter's read size
     /// and tungstenite's piece size: several small frames staged by one read, a frame split
-    /// over several reads, a frame many times both sizes, and the end of the stream.
+    /// over several reads, a frame many times both sizes, and the close after them; a socket
+    /// that has nothing staged holds no buffer.
     #[tokio::test]
     async fn frames_of_every_size_are_read_through_the_staging_buffer() -> Result<(), Box<dyn std::error::Error>> {
         use futures_util::{SinkExt, StreamExt};
