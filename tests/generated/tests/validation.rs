@@ -101,8 +101,9 @@ struct Counting(std::sync::mpsc::Sender<u32>);
 struct Counted(u32);
 
 impl records::Records<(), Counted> for Counting {
-    async fn store(&self, cx: &mut records::Context<(), Counted>, _: types::Record) -> Result<(), HandlerError> {
+    async fn store(&self, cx: &mut records::Context<(), Counted>, record: types::Record) -> Result<(), HandlerError> {
         cx.state_mut().0 += 1;
+        assert!(record.count != Some(0), "a record of nothing panics, holding the state");
         Ok(())
     }
 
@@ -133,4 +134,25 @@ async fn the_state_goes_from_one_slot_frame_to_the_next_and_is_free_at_the_end()
     };
     tokio::time::timeout(std::time::Duration::from_secs(5), end).await.expect("no slot frame keeps the state");
     assert_eq!(counts.try_recv().ok(), Some(4), "four records stored in one state");
+}
+
+/// A handler that panics in the slot while it holds the state leaves it to the next frame
+/// and to the disconnect hook: the panic's unwinding drops what the frame held.
+#[tokio::test]
+async fn a_panic_in_the_slot_leaves_the_state_free() {
+    let (told, counts) = std::sync::mpsc::channel();
+    let channel = records::channel(Counting(told));
+    let (outbox, _queue) = Outbox::bounded(4);
+    let mut session =
+        channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), true).expect("open");
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    session.start(record(0));
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.poll_started(&mut cx)));
+    assert!(panicked.is_err(), "the handler panicked");
+    let end = async {
+        assert!(matches!(session.frame(record(1)).await, Ok(None)), "a frame beside the slot gets the state");
+        session.disconnected().await;
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), end).await.expect("the panicked frame keeps no state");
+    assert_eq!(counts.try_recv().ok(), Some(2), "the panicked frame's count and the next one's");
 }
