@@ -6,7 +6,7 @@ use std::task::Poll;
 
 use tidings::channel::{FrameError, Session};
 use tidings::codec::Frame;
-use tidings::layer::{Groups, Outbox};
+use tidings::layer::{Groups, Inbox, Outbox};
 use tidings::{ConnectionId, HandlerError};
 use tidings_generated::formats::{records, types};
 
@@ -112,16 +112,22 @@ impl records::Records<(), Counted> for Counting {
     }
 }
 
+/// A validating session of `Counting`, what its disconnect hook tells, and its queue.
+fn counting() -> (Box<dyn Session>, std::sync::mpsc::Receiver<u32>, Inbox) {
+    let (told, counts) = std::sync::mpsc::channel();
+    let (outbox, queue) = Outbox::bounded(4);
+    let session = records::channel(Counting(told))
+        .open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), true)
+        .expect("open");
+    (session, counts, queue)
+}
+
 /// The slot's frames are lent the session's context and give it back: the state one frame
 /// changed is the next one's, through a refused frame and a rest, and no frame keeps it from
 /// the disconnect hook.
 #[tokio::test]
 async fn the_state_goes_from_one_slot_frame_to_the_next_and_is_free_at_the_end() {
-    let (told, counts) = std::sync::mpsc::channel();
-    let channel = records::channel(Counting(told));
-    let (outbox, _queue) = Outbox::bounded(4);
-    let mut session =
-        channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), true).expect("open");
+    let (mut session, counts, _queue) = counting();
     assert!(matches!(started(&mut *session, record(1)), Ok(None)));
     assert!(started(&mut *session, record(9)).is_err(), "refused before its handler");
     assert!(matches!(started(&mut *session, record(2)), Ok(None)));
@@ -140,11 +146,7 @@ async fn the_state_goes_from_one_slot_frame_to_the_next_and_is_free_at_the_end()
 /// and to the disconnect hook: the panic's unwinding drops what the frame held.
 #[tokio::test]
 async fn a_panic_in_the_slot_leaves_the_state_free() {
-    let (told, counts) = std::sync::mpsc::channel();
-    let channel = records::channel(Counting(told));
-    let (outbox, _queue) = Outbox::bounded(4);
-    let mut session =
-        channel.open(ConnectionId::next(), vec!["user".into()], outbox, Groups::default(), true).expect("open");
+    let (mut session, counts, _queue) = counting();
     let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
     session.start(record(0));
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| session.poll_started(&mut cx)));
