@@ -575,7 +575,7 @@ fn with_correlation<C: ChannelSpec>(frame: Frame, key: &str, id: serde_json::Val
     if !set_pointer(&mut value, pointer, id) {
         return frame;
     }
-    serde_json::to_string(&value).map(Frame::text).unwrap_or(frame)
+    crate::json::to_string(&value).map(Frame::text).unwrap_or(frame)
 }
 
 /// Writes `new` at `pointer`, creating objects on the way; `false` when a non-object is in the way.

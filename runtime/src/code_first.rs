@@ -67,37 +67,23 @@ pub fn decode_tagged<T: Message>(text: &str) -> Result<T, DecodeError> {
 pub fn encode_tagged<T: Message>(message: &T) -> Result<Frame, EncodeError> {
     let failed = |source| EncodeError { message: T::TAG, source };
     // serde_json's own starting size, which holds most messages without growing.
-    let mut out = Vec::with_capacity(128);
-    out.push(b'{');
-    write_json_str(&mut out, T::DISCRIMINATOR).map_err(failed)?;
-    out.push(b':');
-    write_json_str(&mut out, T::TAG).map_err(failed)?;
+    let mut out = String::with_capacity(128);
+    out.push('{');
+    crate::json::append_str(&mut out, T::DISCRIMINATOR);
+    out.push(':');
+    crate::json::append_str(&mut out, T::TAG);
     let fields = out.len();
-    serde_json::to_writer(&mut out, message).map_err(failed)?;
-    match &out[fields..] {
+    crate::json::append(&mut out, message).map_err(failed)?;
+    match &out.as_bytes()[fields..] {
         // A unit struct, or a struct whose fields were all skipped.
         b"null" | b"{}" => {
             out.truncate(fields);
-            out.push(b'}');
+            out.push('}');
         }
-        [b'{', ..] => out[fields] = b',',
+        [b'{', ..] => out.replace_range(fields..=fields, ","),
         _ => return Err(failed(serde::ser::Error::custom("a message must serialize as a JSON object"))),
     }
-    let text = String::from_utf8(out).map_err(|e| failed(serde::ser::Error::custom(e)))?;
-    Ok(Frame::text(text))
-}
-
-/// Writes `text` as a JSON string: copied between quotes when nothing in it needs escaping,
-/// as a tag or a property name almost never does, and through serde_json otherwise.
-fn write_json_str(out: &mut Vec<u8>, text: &str) -> Result<(), serde_json::Error> {
-    if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
-        Ok(())
-    } else {
-        serde_json::to_writer(out, text)
-    }
+    Ok(Frame::text(out))
 }
 
 /// The payload schema of message `T`: its type's schema with the discriminator added as the

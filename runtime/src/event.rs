@@ -152,7 +152,7 @@ impl Event {
     pub fn new<E: Serialize + Send + Sync + 'static>(value: E) -> Self {
         fn encode<E: Serialize + 'static>(value: &(dyn Any + Send + Sync)) -> serde_json::Result<String> {
             match value.downcast_ref::<E>() {
-                Some(value) => serde_json::to_string(value),
+                Some(value) => crate::json::to_string(value),
                 None => Err(serde::ser::Error::custom("an event's value changed type")),
             }
         }

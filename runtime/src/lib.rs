@@ -48,6 +48,7 @@ pub mod event;
 mod groups;
 mod handshake;
 mod http;
+mod json;
 mod membership;
 mod outbox;
 #[cfg(feature = "redis")]
