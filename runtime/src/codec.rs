@@ -193,7 +193,7 @@ fn leading_tag<'a>(text: &'a str, property: &str) -> Option<&'a str> {
     };
     // An escape is left to the parser, and so is a control character (not allowed in a JSON
     // string: the parser says so).
-    let end = bytes[at..].iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    let end = crate::json::first_escape(&bytes[at..])?;
     (bytes[at + end] == b'"').then(|| &text[at..at + end])
 }
 
@@ -449,6 +449,9 @@ mod tests {
         assert_eq!(leading_tag(r#"{"action":3}"#, "action"), None);
         assert_eq!(leading_tag("{\"action\":\"s\ty\"}", "action"), None);
         assert_eq!(leading_tag(r#"{"action":""}"#, "action"), Some(""));
+        // Tags longer than a word: the end and an escape found past the first eight bytes.
+        assert_eq!(leading_tag(r#"{"action":"a_rather_long_tag","n":1}"#, "action"), Some("a_rather_long_tag"));
+        assert_eq!(leading_tag(r#"{"action":"a_rather_long_t\u0061g"}"#, "action"), None);
         assert_eq!(leading_tag(r#"{"action":"#, "action"), None);
         // Each of those gives the same answer through the full reading.
         assert_eq!(read_tag(r#"{"actions": "say", "action": "ask"}"#, "action").as_deref(), Ok("ask"));

@@ -102,7 +102,7 @@ fn half(bytes: &[u8], at: usize) -> u64 {
 /// The index of the first byte of `bytes` that JSON escapes. Eight bytes at a time, the last
 /// eight (or, under eight, the first four and the last four) overlapping what was looked at
 /// before them: bytes already found clean cannot be the first found again.
-fn first_escape(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn first_escape(bytes: &[u8]) -> Option<usize> {
     let len = bytes.len();
     let first = |found: u64| (found.trailing_zeros() / 8) as usize;
     if len >= 8 {
@@ -337,7 +337,7 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, 'w>> {
         self.out.push('[');
-        Ok(Compound { writer: self, first: true, close: "]" })
+        Ok(Compound { writer: self, first: true, close: Close::Array, variant: false })
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a, 'w>> {
@@ -357,12 +357,12 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
     ) -> Result<Compound<'a, 'w>> {
         self.open_variant(variant);
         self.out.push('[');
-        Ok(Compound { writer: self, first: true, close: "]}" })
+        Ok(Compound { writer: self, first: true, close: Close::Array, variant: true })
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, 'w>> {
         self.out.push('{');
-        Ok(Compound { writer: self, first: true, close: "}" })
+        Ok(Compound { writer: self, first: true, close: Close::Object, variant: false })
     }
 
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a, 'w>> {
@@ -381,7 +381,7 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
     ) -> Result<Compound<'a, 'w>> {
         self.open_variant(variant);
         self.out.push('{');
-        Ok(Compound { writer: self, first: true, close: "}}" })
+        Ok(Compound { writer: self, first: true, close: Close::Object, variant: true })
     }
 }
 
@@ -389,7 +389,18 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
 struct Compound<'a, 'w> {
     writer: &'a mut Writer<'w>,
     first: bool,
-    close: &'static str,
+    close: Close,
+    /// It is an enum variant's content, in an object of its own (`{"variant":...}`).
+    variant: bool,
+}
+
+/// What a compound is.
+#[derive(Clone, Copy)]
+enum Close {
+    /// Closed by `]`.
+    Array,
+    /// Closed by `}`.
+    Object,
 }
 
 impl Compound<'_, '_> {
@@ -414,7 +425,15 @@ impl Compound<'_, '_> {
     }
 
     fn close(self) -> Result {
-        self.writer.out.push_str(self.close);
+        // Constant characters: a string is copied by a call to `memcpy`, and a character
+        // not known here is encoded.
+        match self.close {
+            Close::Array => self.writer.out.push(']'),
+            Close::Object => self.writer.out.push('}'),
+        }
+        if self.variant {
+            self.writer.out.push('}');
+        }
         Ok(())
     }
 }
