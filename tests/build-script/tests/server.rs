@@ -317,6 +317,33 @@ async fn an_oversized_message_is_closed_with_1009() {
     assert_eq!(close_code(&mut client).await, 1009);
 }
 
+/// Frames sent back to back with what ends the connection are each handled and answered, in
+/// order, before the end: the peer's close (tungstenite answers a close as it reads it, after
+/// which nothing more can be written), or a message over the size limit.
+#[tokio::test]
+async fn frames_sent_right_before_the_end_are_answered_first() {
+    let server = start(ServerConfig::default().max_message_size(1024)).await;
+    let ping = || Message::Text(json!({"action": "ping"}).to_string().into());
+    let too_big = Message::Text(json!({"action": "chat", "payload": {"message": "x".repeat(4096)}}).to_string().into());
+    for (end, code) in [(Message::Close(None), 1005), (too_big, 1009)] {
+        let mut client = connect(server.addr, "/ws/chat/lobby").await;
+        for _ in 0..5 {
+            client.feed(ping()).await.expect("feed");
+        }
+        client.feed(end).await.expect("feed");
+        client.flush().await.expect("flush");
+        for i in 0..5 {
+            assert_eq!(recv(&mut client).await, json!({"action": "pong"}), "reply {i} before the {code} close");
+        }
+        match tokio::time::timeout(WAIT, client.next()).await.expect("the close in time") {
+            Some(Ok(Message::Close(frame))) => {
+                assert_eq!(frame.map_or(1005, |frame| u16::from(frame.code)), code, "the close after the replies");
+            }
+            other => panic!("the close expected after the replies, got {other:?}"),
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_frame_flood_is_closed_with_1008() {
     let server = start(ServerConfig::default().max_frames_per_second(20)).await;
