@@ -65,26 +65,25 @@ pub fn decode_tagged<T: Message>(text: &str) -> Result<T, DecodeError> {
 /// Writes message `T` as a text frame: the discriminator first, then the struct's fields.
 #[doc(hidden)]
 pub fn encode_tagged<T: Message>(message: &T) -> Result<Frame, EncodeError> {
-    crate::json::frame_text(|out| {
-        out.push('{');
-        crate::json::append_str(out, T::DISCRIMINATOR);
-        out.push(':');
-        crate::json::append_str(out, T::TAG);
-        let fields = out.len();
-        crate::json::append(out, message)?;
-        match &out.as_bytes()[fields..] {
-            // A unit struct, or a struct whose fields were all skipped.
-            b"null" | b"{}" => {
-                out.truncate(fields);
-                out.push('}');
-            }
-            [b'{', ..] => out.replace_range(fields..=fields, ","),
-            _ => return Err(serde::ser::Error::custom("a message must serialize as a JSON object")),
+    let failed = |source| EncodeError { message: T::TAG, source };
+    // serde_json's own starting size, which holds most messages without growing.
+    let mut out = String::with_capacity(128);
+    out.push('{');
+    crate::json::append_str(&mut out, T::DISCRIMINATOR);
+    out.push(':');
+    crate::json::append_str(&mut out, T::TAG);
+    let fields = out.len();
+    crate::json::append(&mut out, message).map_err(failed)?;
+    match &out.as_bytes()[fields..] {
+        // A unit struct, or a struct whose fields were all skipped.
+        b"null" | b"{}" => {
+            out.truncate(fields);
+            out.push('}');
         }
-        Ok(())
-    })
-    .map(Frame::Text)
-    .map_err(|source| EncodeError { message: T::TAG, source })
+        [b'{', ..] => out.replace_range(fields..=fields, ","),
+        _ => return Err(failed(serde::ser::Error::custom("a message must serialize as a JSON object"))),
+    }
+    Ok(Frame::text(out))
 }
 
 /// The payload schema of message `T`: its type's schema with the discriminator added as the

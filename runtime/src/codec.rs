@@ -365,9 +365,7 @@ pub fn decode_json<T: DeserializeOwned>(text: &str, key: &'static str) -> Result
 
 /// A text frame with the JSON of `value`.
 pub fn encode_json<T: serde::Serialize>(value: &T, key: &'static str) -> Result<Frame, EncodeError> {
-    crate::json::frame_text(|out| crate::json::append(out, value))
-        .map(Frame::Text)
-        .map_err(|source| EncodeError { message: key, source })
+    crate::json::to_string(value).map(Frame::text).map_err(|source| EncodeError { message: key, source })
 }
 
 pub(crate) fn path_to_pointer(path: &serde_path_to_error::Path) -> String {

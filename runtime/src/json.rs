@@ -14,12 +14,10 @@
 //! instead: its output and its errors are the reference, and a test holds this writer to
 //! them (`every_value_is_written_as_serde_json_writes_it`).
 
-use std::cell::Cell;
 use std::fmt;
 
 use serde::Serialize;
 use serde::ser::{self, Impossible};
-use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 /// `value` as compact JSON, byte for byte as `serde_json::to_string` writes it.
 pub(crate) fn to_string<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<String> {
@@ -27,29 +25,6 @@ pub(crate) fn to_string<T: ?Sized + Serialize>(value: &T) -> serde_json::Result<
     let mut out = String::with_capacity(128);
     append(&mut out, value)?;
     Ok(out)
-}
-
-thread_local! {
-    /// The buffer frames are written into on this thread, kept from one frame to the next.
-    static SCRATCH: Cell<String> = const { Cell::new(String::new()) };
-}
-
-/// The most a thread keeps in [`SCRATCH`] after a frame: a larger message's buffer is freed.
-const SCRATCH_KEPT: usize = 64 * 1024;
-
-/// The text of a frame: `write` writes it into the thread's buffer, and the frame gets a copy
-/// at its exact size. A frame's bytes outlive the call (a broadcast's are queued for every
-/// member), so they cannot be the buffer's own; an allocation of exactly their size is one
-/// block, freed with them, where a `String` that grew to hold them and is then taken whole
-/// also needs a second block for the reference count of its spare capacity.
-pub(crate) fn frame_text(write: impl FnOnce(&mut String) -> serde_json::Result<()>) -> serde_json::Result<Utf8Bytes> {
-    let mut out = SCRATCH.take();
-    out.clear();
-    let text = write(&mut out).map(|()| Utf8Bytes::from(out.as_str()));
-    if out.capacity() <= SCRATCH_KEPT {
-        SCRATCH.set(out);
-    }
-    text
 }
 
 /// Appends `value` as compact JSON to `out`; on an error, `out` is as it was.
