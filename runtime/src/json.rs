@@ -2,17 +2,17 @@
 //! less work per string.
 //!
 //! serde_json escapes a string byte by byte, looking each byte up in a table: about ten
-//! instructions a byte, and for an echo reply of 64 characters an eighth of everything the
+//! instructions a byte, and for an echo reply of 64 characters a sixth of everything the
 //! server does for it outside the kernel. Here a string is searched for the bytes JSON escapes
 //! (controls, `"` and `\`) eight at a time, in a `u64`, and copied in runs between them.
 //!
 //! Everything else is written as serde_json writes it (integers by `itoa` and floats by
 //! `zmij`, serde_json's own; non-finite floats as `null`, enums externally tagged, integer
-//! and character map keys quoted), for the common shapes of messages. What this writer does not take (map keys of
-//! other kinds, serde_json's private types for raw values and arbitrary-precision numbers,
-//! and any error a value reports) makes it give up, and serde_json writes the whole value
-//! instead: its output and its errors are the reference, and a test holds this writer to
-//! them (`every_value_is_written_as_serde_json_writes_it`).
+//! and character map keys quoted), for the common shapes of messages. What this writer does
+//! not take (map keys of other kinds, serde_json's private types for raw values and
+//! arbitrary-precision numbers, and any error a value reports) makes it give up, and
+//! serde_json writes the whole value instead: its output and its errors are the reference,
+//! and tests hold this writer to them (`every_value_is_written_as_serde_json_writes_it`).
 
 use std::fmt;
 
