@@ -225,6 +225,13 @@ impl Writer<'_> {
         Ok(())
     }
 
+    /// A float as serde_json writes it: `null` unless it is `finite`.
+    fn float(&mut self, value: impl zmij::Float, finite: bool) -> Result {
+        let mut buffer = zmij::Buffer::new();
+        self.out.push_str(if finite { buffer.format_finite(value) } else { "null" });
+        Ok(())
+    }
+
     /// `{"variant":`, which the compound's end closes.
     fn open_variant(&mut self, variant: &str) {
         self.out.push('{');
@@ -254,21 +261,11 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
     integers!();
 
     fn serialize_f32(self, value: f32) -> Result {
-        if value.is_finite() {
-            self.out.push_str(zmij::Buffer::new().format_finite(value));
-        } else {
-            self.out.push_str("null");
-        }
-        Ok(())
+        self.float(value, value.is_finite())
     }
 
     fn serialize_f64(self, value: f64) -> Result {
-        if value.is_finite() {
-            self.out.push_str(zmij::Buffer::new().format_finite(value));
-        } else {
-            self.out.push_str("null");
-        }
-        Ok(())
+        self.float(value, value.is_finite())
     }
 
     fn serialize_char(self, value: char) -> Result {
@@ -329,8 +326,7 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
     }
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a, 'w>> {
-        self.out.push('[');
-        Ok(Compound { writer: self, first: true, close: Close::Array, variant: false })
+        open(self, None, Close::Array)
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Compound<'a, 'w>> {
@@ -348,14 +344,11 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'a, 'w>> {
-        self.open_variant(variant);
-        self.out.push('[');
-        Ok(Compound { writer: self, first: true, close: Close::Array, variant: true })
+        open(self, Some(variant), Close::Array)
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a, 'w>> {
-        self.out.push('{');
-        Ok(Compound { writer: self, first: true, close: Close::Object, variant: false })
+        open(self, None, Close::Object)
     }
 
     fn serialize_struct(self, name: &'static str, len: usize) -> Result<Compound<'a, 'w>> {
@@ -372,10 +365,21 @@ impl<'a, 'w> ser::Serializer for &'a mut Writer<'w> {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'a, 'w>> {
-        self.open_variant(variant);
-        self.out.push('{');
-        Ok(Compound { writer: self, first: true, close: Close::Object, variant: true })
+        open(self, Some(variant), Close::Object)
     }
+}
+
+/// Opens an array or an object (`close` says which), inside `{"variant":` for an enum
+/// variant's content.
+fn open<'a, 'w>(writer: &'a mut Writer<'w>, variant: Option<&str>, close: Close) -> Result<Compound<'a, 'w>> {
+    if let Some(variant) = variant {
+        writer.open_variant(variant);
+    }
+    writer.out.push(match close {
+        Close::Array => '[',
+        Close::Object => '{',
+    });
+    Ok(Compound { writer, first: true, close, variant: variant.is_some() })
 }
 
 /// An array or an object being written: what separates its members, and what closes it.
