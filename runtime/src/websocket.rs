@@ -68,15 +68,6 @@ struct Io<S> {
     staged: BytesMut,
     /// The most read from the stream at once.
     read_size: usize,
-    /// The upgrade is done: what the stream carries is WebSocket frames, handed to tungstenite
-    /// one at a time, so that what is staged starts with the next frame's header.
-    framed: bool,
-    /// Bytes of the frame tungstenite is reading that it has not been handed yet.
-    frame_left: u64,
-    /// Frames are read ahead of the connection's handling ([`WebSocket::read_ahead`]).
-    ahead: bool,
-    /// The largest message, which tungstenite refuses: never handed over while reading ahead.
-    max_message: u64,
 }
 
 impl<S> Io<S> {
@@ -100,137 +91,28 @@ thread_local! {
     static SPARE: Cell<Option<BytesMut>> = const { Cell::new(None) };
 }
 
-impl<S: AsyncRead + Unpin> Io<S> {
-    /// Reads the stream into what is staged, at most `read_size` bytes: how many (0 at its end),
-    /// or `WouldBlock` with the waker registered.
-    fn fill(&mut self) -> io::Result<usize> {
-        if self.staged.is_empty()
-            && let Some(spare) = SPARE.take()
-        {
-            // An empty buffer that no one else holds is reused from its start.
-            self.staged = spare;
-        }
-        self.staged.reserve(self.read_size);
-        let cx = &mut Context::from_waker(&self.waker);
-        let read = tokio_util::io::poll_read_buf(
-            Pin::new(&mut self.stream),
-            cx,
-            &mut (&mut self.staged).limit(self.read_size),
-        );
-        self.spare_if_empty();
-        would_block(read)
-    }
-
-    /// Gives an empty buffer to the thread.
-    fn spare_if_empty(&mut self) {
-        if self.staged.is_empty() && self.staged.capacity() > 0 {
-            SPARE.set(Some(std::mem::take(&mut self.staged)));
-        }
-    }
-
-    /// Whether a frame may be handed over behind others, or while reading ahead: a whole
-    /// message in one frame (text or binary) or a ping or pong, `available` whole, within the
-    /// size limit. Not a close, which tungstenite answers as it reads it (nothing can be
-    /// written after), nor anything tungstenite would refuse, nor anything not read yet.
-    fn may_read_ahead(&self, first: u8, total: u64, available: usize) -> bool {
-        let fin = first & 0x80 != 0;
-        let reserved = first & 0x70 != 0;
-        let whole = matches!(first & 0x0F, 0x1 | 0x2) && fin;
-        let control = matches!(first & 0x0F, 0x9 | 0xA) && fin;
-        !reserved && (whole || control) && total <= available as u64 && total <= self.max_message
-    }
-
-    /// How many staged bytes tungstenite may be handed now, at most `max`, and what will be
-    /// left of the frame they end in. First the frame in progress, or the next one (any frame,
-    /// in part, unless reading ahead, when it must be one [`may_read_ahead`] allows); then,
-    /// whole, the frames behind it that it allows, as many as fit. So what tungstenite holds
-    /// past the frame it reads can always be read ahead, and a close reaches it only as the
-    /// first frame of a read the connection asked for. `None` when nothing may be handed: the
-    /// next frame's header is not all staged, or reading ahead refuses the next frame.
-    ///
-    /// [`may_read_ahead`]: Io::may_read_ahead
-    fn handed(&self, max: usize) -> Option<(usize, u64)> {
-        let staged: &[u8] = &self.staged;
-        let mut left = self.frame_left;
-        if left == 0 {
-            let (total, first) = next_frame(staged)?;
-            if self.ahead && !self.may_read_ahead(first, total, staged.len()) {
-                return None;
-            }
-            left = total;
-        } else if self.ahead && (staged.len() as u64) < left {
-            return None;
-        }
-        let mut at = usize::try_from(left).unwrap_or(usize::MAX).min(staged.len()).min(max);
-        left -= at as u64;
-        if left > 0 {
-            return Some((at, left));
-        }
-        while let Some((total, first)) = next_frame(&staged[at..]) {
-            let end = at.saturating_add(usize::try_from(total).unwrap_or(usize::MAX));
-            if end > max || !self.may_read_ahead(first, total, staged.len() - at) {
-                break;
-            }
-            at = end;
-        }
-        Some((at, 0))
-    }
-}
-
-/// The length of the frame whose header opens `bytes`, header included, and its first byte;
-/// `None` while its length is not all there.
-fn next_frame(bytes: &[u8]) -> Option<(u64, u8)> {
-    let (&first, rest) = bytes.split_first()?;
-    let &second = rest.first()?;
-    let (payload, extended) = match second & 0x7F {
-        126 => (u64::from(u16::from_be_bytes([*bytes.get(2)?, *bytes.get(3)?])), 2),
-        127 => {
-            let mut length = [0; 8];
-            length.copy_from_slice(bytes.get(2..10)?);
-            (u64::from_be_bytes(length), 8)
-        }
-        short => (u64::from(short), 0),
-    };
-    let mask = if second & 0x80 != 0 { 4 } else { 0 };
-    Some((payload.saturating_add(2 + extended + mask), first))
-}
-
 impl<S: AsyncRead + Unpin> io::Read for Io<S> {
-    /// What is staged, or else what the stream has now (`WouldBlock` if nothing; 0 at its end),
-    /// as [`handed`](Io::handed) allows. Reading ahead, only what is staged (`WouldBlock`
-    /// otherwise, with no waker registered).
+    /// What is staged, or else what the stream has now (`WouldBlock` if nothing; 0 at its end).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let would_block = || Err(io::ErrorKind::WouldBlock.into());
         if self.staged.is_empty() {
-            if self.ahead {
-                return would_block();
+            let mut staged = SPARE.take().unwrap_or_default();
+            // An empty buffer that no one else holds is reused from its start.
+            staged.reserve(self.read_size);
+            let cx = &mut Context::from_waker(&self.waker);
+            let read =
+                tokio_util::io::poll_read_buf(Pin::new(&mut self.stream), cx, &mut (&mut staged).limit(self.read_size));
+            if !matches!(read, Poll::Ready(Ok(1..))) {
+                SPARE.set(Some(staged));
+                return would_block(read);
             }
-            if self.fill()? == 0 {
-                return Ok(0);
-            }
+            self.staged = staged;
         }
-        let taken = if self.framed {
-            loop {
-                match self.handed(buf.len()) {
-                    Some((taken, left)) => {
-                        self.frame_left = left;
-                        break taken;
-                    }
-                    None if self.ahead => return would_block(),
-                    // The next frame's header is not all staged yet.
-                    None => {
-                        if self.fill()? == 0 {
-                            return Ok(0);
-                        }
-                    }
-                }
-            }
-        } else {
-            buf.len().min(self.staged.len())
-        };
+        let taken = buf.len().min(self.staged.len());
         buf[..taken].copy_from_slice(&self.staged[..taken]);
         self.staged.advance(taken);
-        self.spare_if_empty();
+        if self.staged.is_empty() {
+            SPARE.set(Some(std::mem::take(&mut self.staged)));
+        }
         Ok(taken)
     }
 }
@@ -264,24 +146,13 @@ where
     C: Callback + Unpin,
 {
     let read_size = config.read_buffer_size.max(ENGINE_READ);
-    let max_message =
-        [config.max_message_size, config.max_frame_size].into_iter().flatten().min().map_or(u64::MAX, |max| max as u64);
     let config = config.read_buffer_size(ENGINE_READ);
     let mut start = Some((stream, callback));
     let mut interrupted: Option<MidHandshake<ServerHandshake<Io<S>, C>>> = None;
     let inner = poll_fn(|cx| {
         let result = match (start.take(), interrupted.take()) {
             (Some((stream, callback)), _) => {
-                let io = Io {
-                    stream,
-                    waker: cx.waker().clone(),
-                    staged: BytesMut::new(),
-                    read_size,
-                    framed: false,
-                    frame_left: 0,
-                    ahead: false,
-                    max_message,
-                };
+                let io = Io { stream, waker: cx.waker().clone(), staged: BytesMut::new(), read_size };
                 tungstenite::accept_hdr_with_config(io, callback, Some(config))
             }
             (None, Some(mut handshake)) => {
@@ -300,18 +171,7 @@ where
         }
     })
     .await?;
-    let mut inner = inner;
-    inner.get_mut().framed = true;
     Ok(WebSocket { inner, ready: true, ended: false, closing: false })
-}
-
-impl<S> WebSocket<S> {
-    /// Reads frames ahead of the connection's handling (`true`), or as it needs them: reading
-    /// ahead, the stream gives only frames already read whole from the socket, never a close,
-    /// and is pending (with no waker registered) at anything else.
-    pub(crate) fn read_ahead(&mut self, on: bool) {
-        self.inner.get_mut().ahead = on;
-    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
@@ -405,16 +265,7 @@ mod tests {
     fn the_kept_waker_is_not_cloned_again() {
         let (_outbox, inbox) = crate::outbox::Outbox::bounded(1);
         let (socket, _) = inbox.wakers();
-        let mut io = Io {
-            stream: (),
-            waker: Waker::noop().clone(),
-            staged: BytesMut::new(),
-            read_size: 0,
-            framed: true,
-            frame_left: 0,
-            ahead: false,
-            max_message: u64::MAX,
-        };
+        let mut io = Io { stream: (), waker: Waker::noop().clone(), staged: BytesMut::new(), read_size: 0 };
         io.wake(&futures_util::task::waker_ref(&socket));
         let kept = io.waker.data();
         io.wake(&futures_util::task::waker_ref(&socket));
@@ -455,45 +306,6 @@ mod tests {
         client.close(None).await?;
         assert!(matches!(server.next().await, Some(Ok(Message::Close(_)))), "the close comes after the frames");
         assert!(server.next().await.is_none(), "the close ends the socket");
-        Ok(())
-    }
-
-    /// Reading ahead, the stream gives the frames the socket has read whole, and is pending
-    /// (with nothing lost) before a close and before a frame not read whole; read as the
-    /// connection needs, it then gives them.
-    #[tokio::test]
-    async fn reading_ahead_stops_before_a_close_and_before_a_frame_not_read_whole()
-    -> Result<(), Box<dyn std::error::Error>> {
-        use futures_util::{SinkExt, StreamExt};
-        let (server, client) = tokio::io::duplex(256 * 1024);
-        let config = WebSocketConfig::default().read_buffer_size(4096);
-        let accepted = tokio::spawn(accept(server, tungstenite::handshake::server::NoCallback, config));
-        let (mut client, _) = tokio_tungstenite::client_async("ws://localhost/", client).await?;
-        let mut server = accepted.await??;
-        let big = "d".repeat(10_000);
-        for text in ["a", "b", "c", big.as_str()] {
-            client.feed(Message::text(text)).await?;
-        }
-        client.flush().await?;
-        let text = |read: Option<Result<Message, Error>>| match read {
-            Some(Ok(Message::Text(text))) => text.as_str().to_owned(),
-            other => panic!("a text frame expected, got {other:?}"),
-        };
-        // The first read stages 4 KiB: "a", "b", "c" whole, and the start of the big one.
-        assert_eq!(text(server.next().await), "a");
-        server.read_ahead(true);
-        assert_eq!(text(server.next().await), "b");
-        assert_eq!(text(server.next().await), "c");
-        assert!(futures_util::FutureExt::now_or_never(server.next()).is_none(), "the big frame is not read whole");
-        server.read_ahead(false);
-        assert_eq!(text(server.next().await), big);
-        client.send(Message::text("e")).await?;
-        client.close(None).await?;
-        assert_eq!(text(server.next().await), "e");
-        server.read_ahead(true);
-        assert!(futures_util::FutureExt::now_or_never(server.next()).is_none(), "a close is not read ahead");
-        server.read_ahead(false);
-        assert!(matches!(server.next().await, Some(Ok(Message::Close(_)))), "the close, read as needed");
         Ok(())
     }
 }

@@ -7,7 +7,6 @@
 //! go out in one write. The socket's readiness is the backpressure: while it takes no frame,
 //! nothing is read and nothing is taken from the queue.
 
-use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -36,7 +35,7 @@ mod socket;
 pub(crate) use reply::error_frame;
 use reply::reply_frame;
 pub(crate) use socket::Signals;
-pub(crate) use socket::{Read, ReadAhead, Socket, Write};
+pub(crate) use socket::{Read, Socket, Write};
 
 /// Close codes tidings sends, with their meaning.
 pub(crate) mod close {
@@ -86,7 +85,7 @@ const OVERFLOWED: Close = Some((close::TRY_AGAIN_LATER, "too slow: the outbound 
 /// connection's whole life.
 pub(crate) fn run<S>(socket: S, setup: Setup) -> impl Future<Output = ()> + Send
 where
-    S: Stream<Item = Read> + Sink<Write> + ReadAhead + Unpin + Send,
+    S: Stream<Item = Read> + Sink<Write> + Unpin + Send,
 {
     let span = tracing::info_span!(
         "tidings.connection",
@@ -130,9 +129,6 @@ where
         polled_by: None,
         last_seen: now,
         ping,
-        read_ahead: VecDeque::new(),
-        read_ahead_bytes: 0,
-        stream_end: None,
         received: 0,
         sent: 0,
     };
@@ -191,13 +187,6 @@ struct Connection<S> {
     last_seen: Instant,
     budget: RateLimit,
     ping: Interval,
-    /// Frames read behind the one taken, in order, for the next handlings to take (see
-    /// [`READ_AHEAD`]), and their bytes.
-    read_ahead: VecDeque<Frame>,
-    read_ahead_bytes: usize,
-    /// How the stream ended, read behind frames still in `read_ahead`: the connection ends so
-    /// once they are taken.
-    stream_end: Option<Close>,
     /// Frames read and written since the counters were last told.
     received: u64,
     sent: u64,
@@ -212,7 +201,7 @@ struct Waits<'a, F> {
 #[allow(clippy::manual_async_fn, reason = "an `async fn` would hold the connection twice (below)")]
 fn live<S>(mut connection: Connection<S>, mut shutdown: watch::Receiver<bool>) -> impl Future<Output = ()> + Send
 where
-    S: Stream<Item = Read> + Sink<Write> + ReadAhead + Unpin + Send,
+    S: Stream<Item = Read> + Sink<Write> + Unpin + Send,
 {
     // An `async` block, not an `async fn`: the function's arguments would be moved into
     // locals of their own, and the task would hold the connection twice.
@@ -255,25 +244,13 @@ where
 /// there is more to do.
 const STEPS_PER_TURN: u32 = 64;
 
-/// How many frames a connection reads at once, at most: the first, and those behind it that
-/// the stream already has.
-const READ_AHEAD: usize = 8;
-
-/// The bytes of a frame's message.
-fn frame_len(frame: &Frame) -> usize {
-    match frame {
-        Frame::Text(text) => text.len(),
-        Frame::Binary(bytes) => bytes.len(),
-    }
-}
-
 /// How many queued deliveries in a row a connection writes before it reads its peer's next
 /// frame, if there is one.
 const QUEUED_IN_A_ROW: u32 = 32;
 
 impl<S> Connection<S>
 where
-    S: Stream<Item = Read> + Sink<Write> + ReadAhead + Unpin,
+    S: Stream<Item = Read> + Sink<Write> + Unpin,
 {
     /// Works until there is nothing to do, or for a bounded number of steps; then looks at
     /// the waits, flushes what was written, and waits. Ready when the connection ends, with
@@ -374,27 +351,27 @@ where
         self.poll_peer(now)
     }
 
-    /// The peer's next frame, taken from those read ahead or read now, and its handler
-    /// started, when the handlers at work leave room for it; `now` is the turn's time, read
-    /// here at its first frame.
+    /// The peer's next frame, read and its handler started, when the handlers at work leave
+    /// room for it; `now` is the turn's time, read here at its first frame.
     fn poll_peer(&mut self, now: &mut Option<Instant>) -> Poll<Result<(), Close>> {
         if self.reply.is_some() || self.in_flight() >= self.concurrency {
             return Poll::Pending;
         }
-        let frame = match self.read_ahead.pop_front() {
-            Some(frame) => {
-                self.read_ahead_bytes -= frame_len(&frame);
-                frame
-            }
-            None => match self.stream_end.take() {
-                Some(end) => return Poll::Ready(Err(end)),
-                None => match ready!(self.poll_read(now)) {
-                    Ok(Some(frame)) => frame,
-                    // Only pings or pongs: the peer was heard.
-                    Ok(None) => return Poll::Ready(Ok(())),
-                    Err(end) => return Poll::Ready(Err(end)),
-                },
-            },
+        // Only a stream that has something, or woke the task since it had nothing, is polled.
+        if !self.queue.signals().take_readable() {
+            return Poll::Pending;
+        }
+        let waker = waker_ref(&self.socket_waker);
+        let read = ready!(self.socket.poll_next_unpin(&mut Context::from_waker(&waker)));
+        // There may be more behind this frame: the stream is polled again until it has none.
+        self.queue.signals().keep(false);
+        self.last_seen = *now.get_or_insert_with(Instant::now);
+        let frame = match read {
+            None | Some(Read::Closed) => return Poll::Ready(Err(None)),
+            Some(Read::TooBig) => return Poll::Ready(Err(Some((close::TOO_BIG, "message too big")))),
+            Some(Read::Text(text)) => Frame::Text(text),
+            Some(Read::Binary(bytes)) => Frame::Binary(bytes),
+            Some(Read::Control) => return Poll::Ready(Ok(())),
         };
         self.received += 1;
         if !self.budget.take(self.last_seen) {
@@ -408,85 +385,6 @@ where
             self.started = true;
         }
         Poll::Ready(Ok(()))
-    }
-
-    /// Reads the peer's next frame, and the frames right behind it into `read_ahead`: the
-    /// frames of a turn are read one after the other while tungstenite's code is in the
-    /// instruction cache, then handled one after the other while the handling's is, where
-    /// reading and handling in turn for each frame took both from the next level of cache
-    /// for each (docs/BENCHMARKS.md, session 23). At most [`READ_AHEAD`] frames, while those
-    /// read hold less than `read_buffer_size` bytes, and only from a socket that can read
-    /// ahead without reading what ends the connection ([`ReadAhead`]).
-    ///
-    /// `None` when only control frames came; the end of the stream comes after the frames
-    /// read before it.
-    fn poll_read(&mut self, now: &mut Option<Instant>) -> Poll<Result<Option<Frame>, Close>> {
-        // Only a stream that has something, or woke the task since it had nothing, is polled.
-        if !self.queue.signals().take_readable() {
-            return Poll::Pending;
-        }
-        let read = self.read_frames(now);
-        self.socket.read_ahead(false);
-        read
-    }
-
-    /// `poll_read`'s reading: the first read as the connection needs it, the next ones ahead.
-    fn read_frames(&mut self, now: &mut Option<Instant>) -> Poll<Result<Option<Frame>, Close>> {
-        let waker = waker_ref(&self.socket_waker);
-        let cx = &mut Context::from_waker(&waker);
-        let mut first: Option<Frame> = None;
-        let mut heard = false;
-        for _ in 0..READ_AHEAD {
-            if heard {
-                // Past the first read, only what the socket has read whole and never what ends
-                // the connection (tungstenite answers a close as it reads it, and the replies
-                // to the frames before it could no longer be written); and only while the
-                // frames read hold less than a read buffer.
-                let held = first.as_ref().map_or(0, frame_len) + self.read_ahead_bytes;
-                if held >= self.config.read_buffer_size || !self.socket.read_ahead(true) {
-                    break;
-                }
-            }
-            let Poll::Ready(read) = self.socket.poll_next_unpin(cx) else {
-                if heard {
-                    // Pending while reading ahead registers no waker: the next turn reads again.
-                    self.queue.signals().keep(false);
-                }
-                return self.read(heard, first);
-            };
-            heard = true;
-            self.last_seen = *now.get_or_insert_with(Instant::now);
-            let frame = match read {
-                Some(Read::Text(text)) => Frame::Text(text),
-                Some(Read::Binary(bytes)) => Frame::Binary(bytes),
-                Some(Read::Control) => continue,
-                end => {
-                    let end = match end {
-                        Some(Read::TooBig) => Some((close::TOO_BIG, "message too big")),
-                        _ => None,
-                    };
-                    if first.is_none() {
-                        return Poll::Ready(Err(end));
-                    }
-                    self.stream_end = Some(end);
-                    return self.read(heard, first);
-                }
-            };
-            if first.is_none() {
-                first = Some(frame);
-            } else {
-                self.read_ahead_bytes += frame_len(&frame);
-                self.read_ahead.push_back(frame);
-            }
-        }
-        // There may be more behind these frames: the stream is polled again until it has none.
-        self.queue.signals().keep(false);
-        self.read(heard, first)
-    }
-
-    /// What `poll_read` read: pending when nothing.
-    fn read(&self, heard: bool, first: Option<Frame>) -> Poll<Result<Option<Frame>, Close>> {
-        if heard { Poll::Ready(Ok(first)) } else { Poll::Pending }
     }
 
     /// How many handlers are at work.
@@ -583,9 +481,6 @@ where
             // A peer that sent no frame for an interval has the slot's allocation taken back.
             if !self.started && self.last_seen.elapsed() >= self.config.ping_interval {
                 self.session.rest();
-                if self.read_ahead.is_empty() {
-                    self.read_ahead = VecDeque::new();
-                }
             }
         }
         // A peer waiting for its handlers is not idle, unless it does not read their replies:
@@ -785,12 +680,6 @@ mod tests {
         }
         fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Result<(), ()>> {
             Poll::Ready(Ok(()))
-        }
-    }
-
-    impl ReadAhead for Nothing {
-        fn read_ahead(&mut self, _: bool) -> bool {
-            false
         }
     }
 

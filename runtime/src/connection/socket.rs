@@ -37,35 +37,6 @@ pub(crate) struct Socket<T, R, W> {
     pub(crate) write: W,
 }
 
-/// A socket that can read frames ahead of the connection's handling: only frames it has read
-/// whole, and never one after which nothing can be written (a close).
-pub(crate) trait ReadAhead {
-    /// Reads ahead (`true`) or as the connection needs (`false`); `false` when it cannot read
-    /// ahead.
-    fn read_ahead(&mut self, on: bool) -> bool;
-}
-
-impl<T: ReadAhead, R, W> ReadAhead for Socket<T, R, W> {
-    fn read_ahead(&mut self, on: bool) -> bool {
-        self.inner.read_ahead(on)
-    }
-}
-
-impl<S> ReadAhead for crate::websocket::WebSocket<S> {
-    fn read_ahead(&mut self, on: bool) -> bool {
-        crate::websocket::WebSocket::read_ahead(self, on);
-        true
-    }
-}
-
-#[cfg(feature = "axum")]
-impl ReadAhead for axum::extract::ws::WebSocket {
-    /// axum's socket reads a close like any frame: it reads one frame at a time.
-    fn read_ahead(&mut self, _: bool) -> bool {
-        false
-    }
-}
-
 impl<T, I, R, W> Stream for Socket<T, R, W>
 where
     T: Stream<Item = I> + Unpin,
