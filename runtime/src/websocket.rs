@@ -18,12 +18,6 @@
 //! ([`SPARE`]) for the next connection that reads there, so a connection waiting for its peer
 //! holds no read buffer.
 //!
-//! The adapter knows where frames begin and end in what it stages (a frame's header gives its
-//! length), which lets the connection read frames ahead of their handling
-//! ([`WebSocket::read_ahead`]) without ever reading a close: tungstenite answers a close as
-//! it reads it, and the replies to the frames before it could not be written after. It hands
-//! tungstenite the frame in progress, then only whole frames that may be read ahead.
-//!
 //! [`ServerConfig::read_buffer_size`]: crate::ServerConfig::read_buffer_size
 
 use std::cell::Cell;
