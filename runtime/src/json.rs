@@ -4,7 +4,8 @@
 //! serde_json escapes a string byte by byte, looking each byte up in a table: about ten
 //! instructions a byte, and for an echo reply of 64 characters a sixth of everything the
 //! server does for it outside the kernel. Here a string is searched for the bytes JSON escapes
-//! (controls, `"` and `\`) eight at a time, in a `u64`, and copied in runs between them.
+//! (controls, `"` and `\`) eight at a time, in a `u64`, and copied whole when it has none;
+//! one that has any, which is rare, is escaped by serde_json.
 //!
 //! Everything else is written as serde_json writes it (integers by `itoa` and floats by
 //! `zmij`, serde_json's own; non-finite floats as `null`, enums externally tagged, integer
@@ -40,33 +41,19 @@ pub(crate) fn append<T: ?Sized + Serialize>(out: &mut String, value: &T) -> serd
     Ok(())
 }
 
-/// Appends `text` as a JSON string, between quotes, escaped as serde_json escapes it.
+/// Appends `text` as a JSON string, between quotes, escaped as serde_json escapes it: copied
+/// whole when nothing in it needs escaping, as almost nothing does, and through serde_json
+/// otherwise.
 pub(crate) fn append_str(out: &mut String, text: &str) {
+    if first_escape(text.as_bytes()).is_some() {
+        // A string always serializes.
+        out.push_str(&serde_json::to_string(text).unwrap_or_default());
+        return;
+    }
     out.reserve(text.len() + 2);
     out.push('"');
-    match first_escape(text.as_bytes()) {
-        None => out.push_str(text),
-        Some(at) => append_escaped(out, text, at),
-    }
+    out.push_str(text);
     out.push('"');
-}
-
-/// Appends `text`, whose first byte to escape is at `at`, escaped.
-#[cold]
-fn append_escaped(out: &mut String, text: &str, at: usize) {
-    let bytes = text.as_bytes();
-    let (mut run, mut at) = (0, at);
-    loop {
-        // `at` is an ASCII byte, so both slices end on character boundaries.
-        out.push_str(&text[run..at]);
-        escape(out, bytes[at]);
-        run = at + 1;
-        match first_escape(&bytes[run..]) {
-            Some(next) => at = run + next,
-            None => break,
-        }
-    }
-    out.push_str(&text[run..]);
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -125,28 +112,6 @@ pub(crate) fn first_escape(bytes: &[u8]) -> Option<usize> {
         });
     }
     bytes.iter().position(|&byte| byte < 0x20 || byte == b'"' || byte == b'\\')
-}
-
-/// Appends the escape of `byte`, one JSON escapes: the short forms where JSON has them,
-/// `\u00XX` in lower-case hex otherwise.
-fn escape(out: &mut String, byte: u8) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let short = match byte {
-        b'"' => "\\\"",
-        b'\\' => "\\\\",
-        0x08 => "\\b",
-        0x09 => "\\t",
-        0x0A => "\\n",
-        0x0C => "\\f",
-        0x0D => "\\r",
-        _ => {
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xF)]));
-            return;
-        }
-    };
-    out.push_str(short);
 }
 
 /// The writer gave up on a value: serde_json writes it instead, and says what is wrong with
