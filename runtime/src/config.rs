@@ -43,7 +43,10 @@ pub struct ServerConfig {
     /// every read and held for the connection's life (tungstenite's own default of 128 KiB
     /// would cost 128 KiB per idle connection there).
     pub read_buffer_size: usize,
-    /// tungstenite's write buffer target per connection (default 4 KiB, for the same reason).
+    /// Frames formatted for a connection are written out once this many bytes of them wait,
+    /// and a connection waits for its socket before it writes more (default 4 KiB, for the same
+    /// reason); otherwise they go at the end of its turn. A connection holds the buffer only
+    /// while some of it is unwritten. Behind axum it is tungstenite's write buffer target.
     pub write_buffer_size: usize,
     /// How often an idle connection is pinged (default 30 s).
     pub ping_interval: Duration,

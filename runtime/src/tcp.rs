@@ -14,12 +14,9 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request as HandshakeRequest, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error, Message};
 
-use crate::codec::Frame;
-use crate::connection::{self, Read, Setup, Write};
+use crate::connection::{self, Read, Setup};
 use crate::docs::Docs;
 use crate::handshake::{Admitted, Mounted, Request, Started};
 use crate::http;
@@ -200,7 +197,7 @@ fn accept(
 /// An upgraded connection, to its end; its place under the per-address limit is given back
 /// when it ends.
 fn connect(ws: Socket, setup: Setup, slot: AddressSlot) -> impl Future<Output = ()> + Send {
-    let run = connection::run(connection::Socket { inner: ws, read, write }, setup);
+    let run = connection::run(connection::Socket { inner: ws, read, write: std::convert::identity }, setup);
     futures_util::FutureExt::map(run, move |()| drop(slot))
 }
 
@@ -291,16 +288,5 @@ fn read(message: Result<Message, Error>) -> Read {
         Ok(_) => Read::Control,
         Err(Error::Capacity(_)) => Read::TooBig,
         Err(_) => Read::Closed,
-    }
-}
-
-fn write(write: Write) -> Message {
-    match write {
-        Write::Frame(Frame::Text(text)) => Message::Text(text),
-        Write::Frame(Frame::Binary(bytes)) => Message::Binary(bytes),
-        Write::Ping => Message::Ping(Default::default()),
-        Write::Close(code, reason) => {
-            Message::Close(Some(CloseFrame { code: CloseCode::from(code), reason: reason.into() }))
-        }
     }
 }
